@@ -1,0 +1,1 @@
+"""Thin adapters around the outside world: files, subprocesses, resolvers, Docker."""

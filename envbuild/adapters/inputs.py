@@ -1,0 +1,177 @@
+"""Read envbuild.yaml and the requirement inputs of a target from disk.
+
+Follows ``-r`` / ``-c`` includes relative to the including file, reads pyproject.toml dependencies,
+and computes one digest per input file from its *parsed* content, so CRLF, comments and
+whitespace never make a lock stale while every requirement change does.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envbuild.core.digest import combine, digest_of
+from envbuild.core.redact import strip_credentials
+from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text, requirements_from_pyproject
+from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
+from envbuild.errors import SpecError, UserError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetInputs:
+    """Everything a resolver needs for one target, plus the digests that make a lock checkable."""
+
+    requirements: tuple[RequirementLine, ...]
+    constraints: tuple[RequirementLine, ...]
+    index_url: str  # may hold ${VAR} references; expanded only when the resolver runs
+    extra_index_urls: tuple[str, ...]
+    prerelease: bool
+    components: dict[str, str] = field(default_factory=dict)  # input name → digest
+
+    @property
+    def digest(self) -> str:
+        return combine(self.components)
+
+
+def load_spec(directory: Path) -> Spec:
+    path = directory / SPEC_FILE
+    if directory.is_file() and directory.name == SPEC_FILE:
+        path = directory
+    if not path.is_file():
+        raise UserError(f"no {SPEC_FILE} in {directory}", hint="pass the image directory, e.g. 'envbuild lock images/demo'")
+    return parse_spec(_read(path, path.name), display_path(path))
+
+
+def spec_dir(directory: Path) -> Path:
+    return directory.parent if directory.is_file() else directory
+
+
+def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInputs:
+    walker = _Walker(root=directory)
+    for ref in spec.inputs_for(target):
+        walker.add_input(ref, spec.file)
+    if walker.problems:
+        raise _problems_error(walker.problems)
+    settings = {
+        "python": spec.python,
+        "platform": spec.platform,
+        "index": strip_credentials(spec.index_url(target)) if (target.index.url or spec.index.url) else None,
+        "extra-index": [strip_credentials(u) for u in spec.extra_index_urls(target)],
+        "exclude-newer": spec.exclude_newer,
+        "cuda": target.cuda,
+        "inputs": [f"{ref.path}[{','.join(ref.extras)}]" if ref.extras else ref.path for ref in spec.inputs_for(target)],
+    }
+    components = {f"{SPEC_FILE} (target {target.name})": digest_of(settings), **walker.components}
+    index_url = target.index.url or spec.index.url or walker.index_url or spec.index_url(target)
+    extra = tuple(dict.fromkeys(spec.extra_index_urls(target) + tuple(walker.extra_index_urls)))
+    return TargetInputs(
+        requirements=tuple(walker.requirements),
+        constraints=tuple(walker.constraints),
+        index_url=index_url,
+        extra_index_urls=extra,
+        prerelease=walker.prerelease,
+        components=components,
+    )
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class _Walker:
+    root: Path
+    requirements: list[RequirementLine] = field(default_factory=list)
+    constraints: list[RequirementLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    components: dict[str, str] = field(default_factory=dict)
+    extra_index_urls: list[str] = field(default_factory=list)
+    index_url: str | None = None
+    prerelease: bool = False
+
+    def add_input(self, ref: InputRef, spec_file: str) -> None:
+        path = (self.root / ref.path).resolve()
+        if not path.is_file():
+            raise SpecError(spec_file, ref.key, f"file not found: {ref.path}",
+                            hint=f"paths are relative to the directory of {Path(spec_file).name}")
+        if ref.is_pyproject:
+            self._add_pyproject(path, ref, spec_file)
+        else:
+            self._add_file(path, "requirements", chain=())
+
+    def _name(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.root)).as_posix()
+
+    def _add_pyproject(self, path: Path, ref: InputRef, spec_file: str) -> None:
+        name = self._name(path)
+        try:
+            data = tomllib.loads(_read(path, name))
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"{name}: invalid TOML: {exc}") from None
+        result = requirements_from_pyproject(data, ref.extras, name)
+        if result.error:
+            raise SpecError(spec_file, ref.key, f"{name} {result.error}")
+        self.problems.extend(result.problems)
+        self.requirements.extend(result.requirements)
+        label = f"{name}[{','.join(ref.extras)}]" if ref.extras else name
+        self.components[label] = digest_of([r.text for r in result.requirements])
+
+    def _add_file(self, path: Path, kind: str, chain: tuple[Path, ...]) -> None:
+        name = self._name(path)
+        if path in chain:
+            cycle = " -> ".join(self._name(p) for p in (*chain, path))
+            raise UserError(f"requirement files include each other in a cycle: {cycle}")
+        parsed = parse_requirements_text(_read(path, name), name)
+        self.problems.extend(parsed.problems)
+        (self.constraints if kind == "constraints" else self.requirements).extend(parsed.requirements)
+        self.extra_index_urls.extend(parsed.extra_index_urls)
+        self.index_url = parsed.index_url or self.index_url
+        self.prerelease = self.prerelease or parsed.prerelease
+        self.components[name] = digest_of({
+            "kind": kind,
+            "requirements": [r.text for r in parsed.requirements],
+            "includes": [[i.kind, i.path] for i in parsed.includes],
+            "index-url": strip_credentials(parsed.index_url) if parsed.index_url else None,
+            "extra-index-urls": [strip_credentials(u) for u in parsed.extra_index_urls],
+            "pre": parsed.prerelease,
+        })
+        for include in parsed.includes:
+            target = (path.parent / include.path).resolve()
+            if not target.is_file():
+                raise UserError(f"{include.origin}: included file not found: {include.path}",
+                                hint=f"paths in -r/-c lines are relative to {name}")
+            self._add_file(target, "constraints" if kind == "constraints" else include.kind, (*chain, path))
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {name}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{name}: not UTF-8 text") from None
+
+
+def _problems_error(problems: list[Problem]) -> UserError:
+    if len(problems) == 1:
+        return UserError(problems[0].message, hint=problems[0].hint)
+    lines: list[str] = []
+    explained: set[str] = set()
+    for problem in problems:
+        lines.append(problem.message)
+        if problem.kind not in explained:
+            explained.add(problem.kind)
+            lines.append(f"    what to do: {problem.hint}")
+    return UserError(f"{len(problems)} input lines cannot go into a hash-pinned lock:", details="\n".join(lines))

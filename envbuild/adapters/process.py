@@ -1,0 +1,85 @@
+"""The one subprocess wrapper: argv in, result out; stderr streamed line by line for progress."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild.core.redact import redact_text
+from envbuild.errors import ToolUnavailable
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def display_argv(argv: Sequence[str]) -> str:
+    """The command as a user may see it: credentials in URLs redacted."""
+    return redact_text(" ".join(argv))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float | None = None,
+    on_stderr_line: Callable[[str], None] | None = None,
+    stdin: str | None = None,
+) -> Completed:
+    """Run argv; never raises for a non-zero exit (the caller reads returncode).
+
+    Raises ToolUnavailable when the executable is missing or the timeout passes.
+    """
+    argv = tuple(str(a) for a in argv)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except FileNotFoundError:
+        raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+    err_lines: list[str] = []
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            err_lines.append(line)
+            if on_stderr_line is not None:
+                on_stderr_line(line.rstrip("\n"))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        out, _ = proc.communicate(input=stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise ToolUnavailable(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s") from None
+    reader.join()
+    return Completed(argv=argv, returncode=proc.returncode, stdout=out or "", stderr="".join(err_lines))
+
+
+def find_executable(name: str) -> str | None:
+    """A tool installed beside this interpreter (same venv) wins over one on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)

@@ -1,0 +1,229 @@
+"""Resolver backends, driven as command-line tools: uv (default) and pip-tools.
+
+Both take the same ResolveRequest and return pip-compile-style text (``name==version`` lines with
+``--hash`` options); the service parses that into the one lock format, so the choice of resolver
+never shows in the file beyond the 'resolver:' header line.
+
+The resolvers run with the user's pip and uv *configuration files* ignored and index-related
+environment variables removed: a lock must depend on envbuild.yaml and the input files only, not
+on whichever pip.conf the machine that locked it happened to have. Transport settings (PIP_CERT,
+SSL_CERT_FILE, proxies, timeouts) are kept.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform as host_platform
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from envbuild.adapters.process import Completed, find_executable, run
+from envbuild.core.redact import redact_text
+from envbuild.errors import ResolutionError, ToolUnavailable, UserError
+
+Progress = Callable[[str], None]
+
+# linux/<arch> → uv's --python-platform. manylinux_2_28 (glibc 2.28) is what current ML wheels
+# (torch ≥ 2.6, jaxlib) are built for, and every Debian/Ubuntu base since 2019 satisfies it.
+UV_PLATFORMS = {"linux/amd64": "x86_64-manylinux_2_28", "linux/arm64": "aarch64-manylinux_2_28"}
+HOST_ARCH = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64", "arm64": "linux/arm64"}
+
+_DROPPED_ENV_PREFIXES = ("PIP_", "UV_")
+_KEPT_ENV = {"PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "PIP_PROXY", "PIP_CACHE_DIR",
+             "PIP_NO_CACHE_DIR", "UV_CACHE_DIR", "UV_NO_CACHE", "UV_NATIVE_TLS", "UV_HTTP_TIMEOUT",
+             "UV_CONCURRENT_DOWNLOADS", "UV_OFFLINE", "UV_SYSTEM_CERTS"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveRequest:
+    requirements_file: Path  # may hold '-c constraints.txt'
+    output_file: Path  # an existing file there holds the pins to keep (unless upgrade)
+    python: str
+    platform: str
+    index_url: str  # credentials expanded: never print these, use display_argv / redact_text
+    extra_index_urls: tuple[str, ...] = ()
+    exclude_newer: str | None = None
+    prerelease: bool = False
+    upgrade: bool = False
+    timeout: float = 1800.0
+
+
+class Resolver(Protocol):
+    name: str
+
+    def check_host(self, request: ResolveRequest) -> None: ...
+
+    def compile(self, request: ResolveRequest, progress: Progress) -> str: ...
+
+
+def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES) or k in _KEPT_ENV}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["UV_NO_CONFIG"] = "1"
+    env["NO_COLOR"] = "1"
+    return env
+
+
+class UvResolver:
+    name = "uv"
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def check_host(self, request: ResolveRequest) -> None:
+        """uv resolves for any Python version and Linux platform from any host."""
+
+    def argv(self, request: ResolveRequest) -> list[str]:
+        uv = find_executable("uv")
+        if uv is None:
+            raise ToolUnavailable("uv is not installed", hint="pip install uv, or use --resolver pip-tools")
+        argv = [uv, "pip", "compile", str(request.requirements_file), "--output-file", str(request.output_file),
+                "--generate-hashes", "--no-header", "--no-annotate", "--python-version", request.python,
+                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads",
+                "--index-url", request.index_url]
+        for url in request.extra_index_urls:
+            argv += ["--extra-index-url", url]
+        if request.exclude_newer:
+            argv += ["--exclude-newer", request.exclude_newer]
+        if request.prerelease:
+            argv += ["--prerelease", "allow"]
+        if request.upgrade:
+            argv.append("--upgrade")
+        return argv
+
+    def compile(self, request: ResolveRequest, progress: Progress) -> str:
+        done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
+                   cwd=request.requirements_file.parent, on_stderr_line=progress)
+        if done.returncode != 0:
+            raise condense_failure(done, "uv")
+        return request.output_file.read_text(encoding="utf-8")
+
+
+class PipToolsResolver:
+    """pip-compile resolves for the interpreter it runs on: here, the one running envbuild."""
+
+    name = "pip-tools"
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def check_host(self, request: ResolveRequest) -> None:
+        host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+        host_plat = HOST_ARCH.get(host_platform.machine().lower(), host_platform.machine()) \
+            if sys.platform.startswith("linux") else f"{sys.platform}/{host_platform.machine().lower()}"
+        target_python = ".".join(request.python.split(".")[:2])
+        if (host_python, host_plat) != (target_python, request.platform):
+            raise UserError(
+                f"pip-tools resolves for the interpreter it runs on (Python {host_python}, {host_plat}), "
+                f"which cannot stand in for this target (Python {target_python}, {request.platform})",
+                hint=f"use --resolver uv (it locks for any Python and platform), or run envbuild under "
+                f"Python {target_python} on {request.platform}",
+            )
+        if importlib.util.find_spec("piptools") is None and find_executable("pip-compile") is None:
+            raise ToolUnavailable("pip-tools is not installed", hint="pip install pip-tools, or use --resolver uv")
+        if request.exclude_newer and _pip_version() < (26, 0):
+            raise UserError("exclude-newer with pip-tools needs pip 26.0 or newer (--uploaded-prior-to)",
+                            hint="pip install -U pip, or use --resolver uv")
+
+    def argv(self, request: ResolveRequest) -> list[str]:
+        if importlib.util.find_spec("piptools") is not None:
+            argv = [sys.executable, "-m", "piptools", "compile"]
+        else:
+            argv = [find_executable("pip-compile") or "pip-compile"]
+        argv += [str(request.requirements_file), "--output-file", str(request.output_file), "--generate-hashes",
+                 "--no-header", "--no-annotate", "--strip-extras", "--allow-unsafe", "--no-emit-index-url",
+                 "--index-url", request.index_url]
+        for url in request.extra_index_urls:
+            argv += ["--extra-index-url", url]
+        if request.exclude_newer:
+            argv += ["--pip-args", f"--uploaded-prior-to {request.exclude_newer}"]
+        if request.prerelease:
+            argv.append("--pre")
+        if request.upgrade:
+            argv.append("--upgrade")
+        return argv
+
+    def compile(self, request: ResolveRequest, progress: Progress) -> str:
+        done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
+                   cwd=request.requirements_file.parent, on_stderr_line=progress)
+        if done.returncode != 0:
+            raise condense_failure(done, "pip-compile")
+        return request.output_file.read_text(encoding="utf-8")
+
+
+RESOLVERS: dict[str, type[UvResolver] | type[PipToolsResolver]] = {"uv": UvResolver, "pip-tools": PipToolsResolver}
+
+
+def get_resolver(name: str, environ: Mapping[str, str] | None = None) -> Resolver:
+    try:
+        return RESOLVERS[name](environ)
+    except KeyError:
+        raise UserError(f"unknown resolver {name!r}", hint=f"choose one of: {', '.join(RESOLVERS)}") from None
+
+
+def _pip_version() -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in re.findall(r"\d+", importlib.metadata.version("pip"))[:2])
+    except importlib.metadata.PackageNotFoundError:
+        return (0,)
+
+
+# ---------------------------------------------------------------- failures → one clear message
+
+_NETWORK_MARKERS = ("failed to fetch", "dns error", "connection refused", "error sending request",
+                    "could not fetch url", "max retries exceeded", "newconnectionerror", "name or service not known",
+                    "temporary failure in name resolution", "network is unreachable", "timed out")
+_DECORATION = re.compile(r"^[\s×╰─▶│├]*(error:\s*)?(caused by:\s*)?", re.IGNORECASE)
+
+
+def condense_failure(done: Completed, tool: str) -> ResolutionError | ToolUnavailable:
+    """The resolver's stderr condensed to what a user needs; credentials redacted."""
+    text = redact_text(done.stderr + "\n" + done.stdout)
+    lines = [_DECORATION.sub("", line).rstrip() for line in text.splitlines()]
+    lines = [line for line in lines if line.strip()]
+    lowered = text.lower()
+    if "no solution found" in lowered or "unsatisfiable" in lowered:
+        reason = _after(lines, "no solution found") or lines[-3:]
+        return ResolutionError(f"{tool}: the requirements cannot be satisfied together",
+                               details=_join_wrapped(reason), hint=_unsat_hint(text))
+    if "resolutionimpossible" in lowered or "conflict is caused by" in lowered:
+        reason = _after(lines, "the conflict is caused by") or lines[-4:]
+        return ResolutionError(f"{tool}: the requirements cannot be satisfied together",
+                               details="\n".join(reason[:12]), hint=_unsat_hint(text))
+    match = re.search(r"No matching distribution found for (\S+)", text)
+    if match:
+        return ResolutionError(f"{tool}: no version of {match.group(1)} matches on the configured indexes",
+                               hint="check the name and version bounds, the target's Python version and the indexes")
+    if any(marker in lowered for marker in _NETWORK_MARKERS):
+        url = re.search(r"https?://[^\s`'\"]+", text)
+        where = f" ({url.group(0)})" if url else ""
+        return ToolUnavailable(f"{tool}: a package index could not be reached{where}",
+                               details="\n".join(lines[-4:]),
+                               hint="check the index URL, the network and any proxy or certificate settings")
+    return ResolutionError(f"{tool} failed (exit {done.returncode})", details="\n".join(lines[-12:]))
+
+
+def _after(lines: list[str], marker: str) -> list[str]:
+    for i, line in enumerate(lines):
+        if marker in line.lower():
+            return lines[i + 1:i + 14]
+    return []
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    """uv wraps one sentence over several lines; put sentences back together."""
+    text = " ".join(line.strip() for line in lines)
+    return re.sub(r"(?<=\.) (?=And because|Because)", "\n", text)
+
+
+def _unsat_hint(text: str) -> str:
+    if "requires-python" in text.lower() or "python>=" in text.lower().replace(" ", ""):
+        return "a package may not support the target's Python version: check 'python' in envbuild.yaml"
+    return "relax the version bounds named above, or add a constraint that picks compatible versions"

@@ -1,0 +1,64 @@
+"""Command-line entry point. Commands are thin: parse options, call one service, render the result.
+
+Errors from the one error tree become one line and a hint on stderr with the class's exit code;
+anything else is an internal error (70). ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from envbuild import __version__
+from envbuild.cli import lock as lock_cmd
+
+app = typer.Typer(
+    name="envbuild",
+    help="Lock, build and verify ML environments.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # never print locals: they can hold credentials
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"envbuild {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Lock, build and verify ML environments."""
+
+
+app.command("lock")(lock_cmd.lock)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from envbuild.cli.output import report_error
+    from envbuild.errors import EnvbuildError
+
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="envbuild", standalone_mode=True)
+    except EnvbuildError as exc:
+        if debug:
+            raise
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            raise
+        print(f"envbuild: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("hint: run again with --debug for the traceback, and report it", file=sys.stderr)
+        sys.exit(70)

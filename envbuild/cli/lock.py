@@ -1,0 +1,44 @@
+"""envbuild lock [DIR] [--target NAME]... [--resolver uv|pip-tools] [--upgrade] [--check]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import out, progress
+
+
+def lock(
+    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
+    target: list[str] = typer.Option([], "--target", "-t", help="Target to lock (repeatable; default: all)."),
+    resolver: str = typer.Option("uv", "--resolver", help="uv (any Python/platform) or pip-tools (host only)."),
+    upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Re-resolve everything instead of keeping pins."),
+    check: bool = typer.Option(False, "--check", help="Offline: exit 1 if a lock is missing or stale."),
+) -> None:
+    """Resolve the inputs of each target into a hash-pinned lock file: DIR/locks/<target>.txt."""
+    from envbuild.adapters.inputs import display_path
+    from envbuild.services import locking
+
+    if check:
+        outcomes = locking.check_locks(directory, targets=target)
+        for c in outcomes:
+            if c.fresh:
+                out(f"{c.target}: up to date ({display_path(c.path)})")
+            else:
+                out(f"{c.target}: stale ({display_path(c.path)})")
+                for reason in c.reasons:
+                    out(f"  {reason}")
+        if not all(c.fresh for c in outcomes):
+            progress("hint: run 'envbuild lock' to update the stale locks")
+            raise typer.Exit(1)
+        return
+
+    for result in locking.lock(directory, targets=target, resolver=resolver, upgrade=upgrade, progress=progress):
+        state = "wrote" if result.written else "unchanged"
+        out(f"{result.target}: {result.packages} packages, {state} {display_path(result.path)} "
+            f"({result.seconds:.1f} s)")
+        for change in result.changes:
+            out(f"  {change.describe()}")
+        if not result.changes:
+            out("  no version changes")

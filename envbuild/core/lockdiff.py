@@ -1,0 +1,55 @@
+"""What changed between two sets of pins: added, removed, upgraded, downgraded, rehashed. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+
+from envbuild.core.lockfile import Pin
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    kind: str  # added | removed | upgraded | downgraded | rehashed
+    name: str
+    old: str | None = None
+    new: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "added":
+            return f"added      {self.name} {self.new}"
+        if self.kind == "removed":
+            return f"removed    {self.name} {self.old}"
+        if self.kind == "rehashed":
+            return f"rehashed   {self.name} {self.new} (same version, different files: a rebuilt or re-uploaded wheel)"
+        return f"{self.kind:<10} {self.name} {self.old} -> {self.new}"
+
+
+def diff_pins(old: Iterable[Pin], new: Iterable[Pin]) -> list[Change]:
+    before = {p.name: p for p in old}
+    after = {p.name: p for p in new}
+    changes: list[Change] = []
+    for name in sorted(set(before) | set(after)):
+        a, b = before.get(name), after.get(name)
+        if a is None and b is not None:
+            changes.append(Change(kind="added", name=name, new=b.version))
+        elif b is None and a is not None:
+            changes.append(Change(kind="removed", name=name, old=a.version))
+        elif a is not None and b is not None:
+            if a.version != b.version:
+                kind = "upgraded" if _key(b.version) > _key(a.version) else "downgraded"
+                changes.append(Change(kind=kind, name=name, old=a.version, new=b.version))
+            elif set(a.hashes) != set(b.hashes) and not set(b.hashes) >= set(a.hashes):
+                # New files for a version (a late wheel upload) only add hashes; a changed or
+                # removed hash means a file we pinned is no longer what the index serves.
+                changes.append(Change(kind="rehashed", name=name, old=a.version, new=b.version))
+    return changes
+
+
+def _key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)

@@ -1,0 +1,30 @@
+"""Credentials never reach a lock file, a header, a label or a log line. Pure."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+_ENV_REF_USERINFO = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\}:?)+")
+_USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s'\"`]+)@")
+
+
+def strip_credentials(url: str) -> str:
+    """Drop literal user:password from a URL; keep ${VAR} references (pip expands them at install)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    if _ENV_REF_USERINFO.fullmatch(userinfo):
+        return url
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def redact_url(url: str) -> str:
+    """For messages and logs: user:password → ***."""
+    return redact_text(url)
+
+
+def redact_text(text: str) -> str:
+    """Replace the userinfo of every URL in a piece of text (resolver output, argv) with ***."""
+    return _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}***@", text)

@@ -1,0 +1,284 @@
+"""Requirement inputs → normalised requirement lines. Pure: text in, model out.
+
+A requirements file is parsed the way pip reads it (logical lines joined on a trailing backslash,
+``#`` comments, CRLF or LF, options such as ``-r``, ``-c``, ``--index-url``), but keeps only what
+can be hash-pinned: named requirements from an index. VCS, URL, local-path and editable lines are
+collected as problems naming the file and line, so the user sees every one of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+_URL_PREFIXES = ("http://", "https://", "ftp://")
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
+# Options that change how pip installs, not what the lock pins: accepted and ignored.
+_IGNORED_FLAGS = {"--prefer-binary", "--require-hashes", "--no-deps", "--trusted-host", "--use-feature",
+                  "--only-binary", "--no-binary", "--progress-bar"}
+_FLAGS_WITH_VALUE = {"--trusted-host", "--use-feature", "--only-binary", "--no-binary", "--progress-bar"}
+
+HINTS = {
+    "vcs": "pin a released version from an index instead, or build a wheel from a tagged commit and "
+    "publish it to an index listed under 'index.extra'",
+    "url": "list the index that hosts the file under 'index.extra' and require it by name and version "
+    "(e.g. torch==2.4.1+cpu)",
+    "path": "build it into a wheel and publish it to an index listed under 'index.extra'; envbuild locks "
+    "what comes from package indexes (install your own project in the image after the lock)",
+    "editable": "editable installs are for development; require a released version or a wheel from an index",
+    "find-links": "serve the files as a simple index (PEP 503) and list it under 'index.extra'",
+    "no-index": "list the index to use under 'index.url' in envbuild.yaml",
+    "invalid": "see https://packaging.python.org/en/latest/specifications/dependency-specifiers/",
+    "option": "envbuild reads -r, -c, --index-url, --extra-index-url and --pre from requirements files",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """A line that cannot go into a hash-pinned lock."""
+
+    origin: str  # "requirements.in:7"
+    text: str
+    kind: str  # vcs | url | path | editable | find-links | no-index | invalid | option
+
+    @property
+    def message(self) -> str:
+        what = {
+            "vcs": "is a VCS requirement; pip cannot pin it by hash",
+            "url": "is a direct URL requirement; envbuild locks from package indexes only",
+            "path": "is a local path; pip cannot pin it by hash",
+            "editable": "is an editable install; pip cannot pin it by hash",
+            "find-links": "uses --find-links; envbuild locks from package indexes only",
+            "no-index": "uses --no-index; envbuild needs an index to lock from",
+            "invalid": "is not a valid requirement",
+            "option": "uses an option envbuild does not support in a lock input",
+        }[self.kind]
+        return f"{self.origin}: {self.text!r} {what}"
+
+    @property
+    def hint(self) -> str:
+        return HINTS[self.kind]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequirementLine:
+    text: str  # normalised by packaging: 'numpy<2,>=1.26; python_version >= "3.10"'
+    name: str  # canonical name
+    origin: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Include:
+    kind: str  # "requirements" (-r) or "constraints" (-c)
+    path: str  # as written, relative to the including file
+    origin: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParsedFile:
+    requirements: tuple[RequirementLine, ...] = ()
+    includes: tuple[Include, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    prerelease: bool = False
+    problems: tuple[Problem, ...] = ()
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, content) of each logical line: comments stripped, continuations joined."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = _COMMENT_RE.sub("", raw).rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        joined = " ".join(p.strip() for p in pending if p.strip())
+        pending = []
+        if joined:
+            out.append((start, joined))
+    joined = " ".join(p.strip() for p in pending if p.strip())
+    if joined:
+        out.append((start, joined))
+    return out
+
+
+def parse_requirements_text(text: str, source: str) -> ParsedFile:
+    """Parse one requirements file. ``source`` names it in origins ("requirements.in")."""
+    requirements: list[RequirementLine] = []
+    includes: list[Include] = []
+    extra: list[str] = []
+    problems: list[Problem] = []
+    index_url: str | None = None
+    prerelease = False
+    for number, line in logical_lines(text):
+        origin = f"{source}:{number}"
+        if line.startswith("-"):
+            try:
+                tokens = shlex.split(line)
+            except ValueError:
+                tokens = line.split()
+            option, value = _split_option(tokens)
+            if option in ("-r", "--requirement", "-c", "--constraint"):
+                kind = "constraints" if option in ("-c", "--constraint") else "requirements"
+                if value:
+                    includes.append(Include(kind=kind, path=value, origin=origin))
+                else:
+                    problems.append(Problem(origin=origin, text=line, kind="invalid"))
+            elif option in ("-i", "--index-url"):
+                index_url = value.rstrip("/") if value else None
+            elif option == "--extra-index-url":
+                if value:
+                    extra.append(value.rstrip("/"))
+            elif option == "--pre":
+                prerelease = True
+            elif option in ("-e", "--editable"):
+                problems.append(Problem(origin=origin, text=line, kind="editable"))
+            elif option in ("-f", "--find-links"):
+                problems.append(Problem(origin=origin, text=line, kind="find-links"))
+            elif option == "--no-index":
+                problems.append(Problem(origin=origin, text=line, kind="no-index"))
+            elif option not in _IGNORED_FLAGS:
+                problems.append(Problem(origin=origin, text=line, kind="option"))
+            continue
+        req_text = _strip_per_requirement_options(line)
+        parsed = parse_requirement(req_text, origin)
+        if isinstance(parsed, Problem):
+            problems.append(parsed)
+        else:
+            requirements.append(parsed)
+    return ParsedFile(
+        requirements=tuple(requirements),
+        includes=tuple(includes),
+        index_url=index_url,
+        extra_index_urls=tuple(extra),
+        prerelease=prerelease,
+        problems=tuple(problems),
+    )
+
+
+def parse_requirement(text: str, origin: str) -> RequirementLine | Problem:
+    """One PEP 508 requirement, or the Problem that keeps it out of a lock."""
+    kind = classify_direct_reference(text)
+    if kind:
+        return Problem(origin=origin, text=text, kind=kind)
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return Problem(origin=origin, text=text, kind="invalid")
+    if req.url:
+        return Problem(origin=origin, text=text, kind=_url_kind(req.url))
+    return RequirementLine(text=str(req), name=canonicalize_name(req.name), origin=origin)
+
+
+def classify_direct_reference(text: str) -> str | None:
+    """'vcs', 'url' or 'path' for a bare reference that is not a named requirement, else None."""
+    lowered = text.lower()
+    if lowered.startswith(_VCS_PREFIXES):
+        return "vcs"
+    if lowered.startswith(_URL_PREFIXES):
+        return "url"
+    if lowered.startswith("file:"):
+        return "path"
+    head = text.split(";", 1)[0].strip()
+    if head.startswith((".", "/", "~")) or "\\" in head or ("/" in head and "@" not in head):
+        return "path"
+    if lowered.split(";", 1)[0].strip().endswith(_ARCHIVE_SUFFIXES) and "@" not in head:
+        return "path"
+    return None
+
+
+def _url_kind(url: str) -> str:
+    lowered = url.lower()
+    if lowered.startswith(_VCS_PREFIXES):
+        return "vcs"
+    if lowered.startswith("file:"):
+        return "path"
+    return "url"
+
+
+def _split_option(tokens: list[str]) -> tuple[str, str | None]:
+    first = tokens[0]
+    if first.startswith("--") and "=" in first:
+        option, value = first.split("=", 1)
+        return option, value
+    if first.startswith("-") and not first.startswith("--") and len(first) > 2:
+        return first[:2], first[2:].strip()  # -rfile.txt
+    value = tokens[1] if len(tokens) > 1 else None
+    return first, value
+
+
+def _strip_per_requirement_options(line: str) -> str:
+    """Drop '--hash=...' and other per-requirement options that pip allows after a requirement."""
+    return re.split(r"\s+--?[a-z]", " " + line, maxsplit=1)[0].strip() if " -" in line else line
+
+
+# ---------------------------------------------------------------- pyproject.toml
+
+
+@dataclass(frozen=True, kw_only=True)
+class PyprojectResult:
+    requirements: tuple[RequirementLine, ...]
+    problems: tuple[Problem, ...]
+    error: str | None = None  # whole-file problem (no [project], dynamic dependencies, unknown extra)
+
+
+def requirements_from_pyproject(data: dict[str, Any], extras: tuple[str, ...], source: str) -> PyprojectResult:
+    """[project].dependencies plus the chosen optional-dependencies groups.
+
+    A project that lists itself in an extra ('lm_eval[math]' inside lm_eval's own 'all' extra) is
+    expanded in place, as pip would do when installing the project with that extra.
+    """
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return PyprojectResult(requirements=(), problems=(), error="has no [project] table")
+    dynamic = project.get("dynamic") or []
+    if "dependencies" in dynamic:
+        return PyprojectResult(
+            requirements=(), problems=(),
+            error="declares its dependencies as dynamic; envbuild cannot read them without building it",
+        )
+    optional = project.get("optional-dependencies") or {}
+    own_name = canonicalize_name(str(project.get("name", "")))
+    known = {canonicalize_name(k): k for k in optional}
+    for extra in extras:
+        if canonicalize_name(extra) not in known:
+            listed = ", ".join(sorted(optional)) or "none"
+            return PyprojectResult(requirements=(), problems=(), error=f"has no extra {extra!r} (extras: {listed})")
+
+    lines: list[RequirementLine] = []
+    problems: list[Problem] = []
+    seen_groups: set[str] = set()
+
+    def add(entries: Any, where: str) -> None:
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            origin = f"{source}:{where}[{i}]"
+            parsed = parse_requirement(str(entry), origin)
+            if isinstance(parsed, RequirementLine) and parsed.name == own_name and own_name:
+                for group in Requirement(parsed.text).extras:
+                    expand(group)
+                continue
+            (lines if isinstance(parsed, RequirementLine) else problems).append(parsed)
+
+    def expand(group: str) -> None:
+        key = known.get(canonicalize_name(group))
+        if key is None or key in seen_groups:
+            return
+        seen_groups.add(key)
+        add(optional[key], f"project.optional-dependencies.{key}")
+
+    add(project.get("dependencies") or [], "project.dependencies")
+    for extra in extras:
+        expand(extra)
+    return PyprojectResult(requirements=tuple(lines), problems=tuple(problems))

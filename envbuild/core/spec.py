@@ -1,0 +1,322 @@
+"""envbuild.yaml → frozen dataclasses. Pure: text in, model out, no file access.
+
+Every problem is a SpecError naming the file, the key path and what was expected, e.g.
+``envbuild.yaml: targets.cuda.base: expected a string (an image reference), got a list``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import yaml
+
+from envbuild.errors import SpecError
+
+SPEC_FILE = "envbuild.yaml"
+SPEC_VERSION = 1
+DEFAULT_INDEX = "https://pypi.org/simple"
+PLATFORMS = ("linux/amd64", "linux/arm64")
+
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+_TARGET_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_PYTHON_RE = re.compile(r"^3\.(\d+)(?:\.\d+)?$")
+_CUDA_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+_INPUT_RE = re.compile(r"^(?P<path>[^\[\]]+?)(?:\[(?P<extras>[^\[\]]*)\])?$")
+_URL_RE = re.compile(r"^(https?|file)://\S+$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputRef:
+    """One requirements input: a requirements file, or a pyproject.toml with chosen extras."""
+
+    path: str
+    extras: tuple[str, ...] = ()
+    key: str = ""  # where it was declared, for error messages: "targets.cpu.requirements[0]"
+
+    @property
+    def is_pyproject(self) -> bool:
+        return self.path.rsplit("/", 1)[-1] == "pyproject.toml"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Index:
+    url: str | None = None  # None: inherit (the spec's index, then PyPI)
+    extra: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    name: str
+    base: str | None = None
+    requirements: tuple[InputRef, ...] = ()
+    index: Index = field(default_factory=Index)
+    cuda: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spec:
+    file: str
+    name: str
+    python: str
+    platform: str = "linux/amd64"
+    requirements: tuple[InputRef, ...] = ()
+    index: Index = field(default_factory=Index)
+    exclude_newer: str | None = None
+    base: str | None = None
+    targets: tuple[Target, ...] = ()
+    version: int = SPEC_VERSION
+
+    def target(self, name: str) -> Target:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        known = ", ".join(t.name for t in self.targets)
+        raise SpecError(self.file, "targets", f"no target named {name!r} (defined: {known})")
+
+    def inputs_for(self, target: Target) -> tuple[InputRef, ...]:
+        return self.requirements + target.requirements
+
+    def index_url(self, target: Target) -> str:
+        return target.index.url or self.index.url or DEFAULT_INDEX
+
+    def extra_index_urls(self, target: Target) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.index.extra + target.index.extra))
+
+    def base_for(self, target: Target) -> str | None:
+        return target.base or self.base
+
+
+# ---------------------------------------------------------------- parsing
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_spec(text: str, file: str = SPEC_FILE) -> Spec:
+    """Parse the text of an envbuild.yaml."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(file, "", f"invalid YAML: {where}{problem}") from None
+    if data is None:
+        raise SpecError(file, "", "the file is empty", hint="see images/demo/envbuild.yaml for an example")
+    return spec_from_dict(data, file)
+
+
+def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
+    r = _Reader(file)
+    r.mapping("", data)
+    r.keys("", data, required={"name", "python", "targets"}, optional=_TOP_KEYS)
+    version = data.get("version", SPEC_VERSION)
+    if version != SPEC_VERSION:
+        raise SpecError(file, "version", f"unsupported spec version {version!r} (this envbuild reads {SPEC_VERSION})")
+    name = r.string("name", data["name"])
+    if not _NAME_RE.match(name):
+        raise SpecError(file, "name", f"expected a lowercase image name like 'team/model', got {name!r}")
+    targets_data = data["targets"]
+    r.mapping("targets", targets_data)
+    if not targets_data:
+        raise SpecError(file, "targets", "expected at least one target, e.g. 'cpu: {}'")
+    targets = tuple(_target(r, str(tname), tdata) for tname, tdata in targets_data.items())
+    spec = Spec(
+        file=file,
+        name=name,
+        python=_python(r, data["python"]),
+        platform=_platform(r, data.get("platform", "linux/amd64")),
+        requirements=_inputs(r, "requirements", data.get("requirements")),
+        index=_index(r, "index", data.get("index")),
+        exclude_newer=_exclude_newer(r, data.get("exclude-newer")),
+        base=_optional_string(r, "base", data.get("base")),
+        targets=targets,
+        version=version,
+    )
+    for target in targets:
+        if not spec.inputs_for(target):
+            raise SpecError(
+                file,
+                f"targets.{target.name}.requirements",
+                "no requirements for this target",
+                hint="add 'requirements: [requirements.in]' at the top level or to the target",
+            )
+    return spec
+
+
+_TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets"}
+_TARGET_KEYS = {"base", "requirements", "index", "cuda"}
+
+
+def _target(r: _Reader, name: str, data: Any) -> Target:
+    path = f"targets.{name}"
+    if not _TARGET_RE.match(name):
+        raise SpecError(r.file, path, "expected a target name of lowercase letters, digits, '.', '_' or '-'")
+    if data is None:
+        data = {}
+    r.mapping(path, data)
+    r.keys(path, data, required=set(), optional=_TARGET_KEYS)
+    cuda = data.get("cuda")
+    if cuda is not None:
+        cuda = _version_string(r, f"{path}.cuda", cuda)
+        if not _CUDA_RE.match(cuda):
+            raise SpecError(r.file, f"{path}.cuda", f"expected a CUDA version like \"12.4\", got {cuda!r}")
+    return Target(
+        name=name,
+        base=_optional_string(r, f"{path}.base", data.get("base")),
+        requirements=_inputs(r, f"{path}.requirements", data.get("requirements")),
+        index=_index(r, f"{path}.index", data.get("index")),
+        cuda=cuda,
+    )
+
+
+def _python(r: _Reader, value: Any) -> str:
+    text = _version_string(r, "python", value)
+    m = _PYTHON_RE.match(text)
+    if not m or int(m.group(1)) < 8:
+        hint = "quote it: python: \"3.10\" (YAML reads 3.10 as the number 3.1)" if text == "3.1" else None
+        raise SpecError(r.file, "python", f"expected a Python version like \"3.11\", got {text!r}", hint=hint)
+    return text
+
+
+def _version_string(r: _Reader, path: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise SpecError(r.file, path, f"expected a version string, got {_kind(value)}")
+    return str(value).strip()
+
+
+def _platform(r: _Reader, value: Any) -> str:
+    text = r.string("platform", value)
+    if text not in PLATFORMS:
+        raise SpecError(r.file, "platform", f"expected one of {', '.join(PLATFORMS)}, got {text!r}")
+    return text
+
+
+def _exclude_newer(r: _Reader, value: Any) -> str | None:
+    """A date or timestamp → RFC 3339 UTC ('2026-11-01T00:00:00Z')."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise SpecError(
+                r.file, "exclude-newer", f"expected a date like 2026-11-01 or 2026-11-01T12:00:00Z, got {value!r}"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    else:
+        raise SpecError(r.file, "exclude-newer", f"expected a date like 2026-11-01, got {_kind(value)}")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _optional_string(r: _Reader, path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = r.string(path, value, what="a string (an image reference)")
+    if not text or any(c.isspace() for c in text):
+        raise SpecError(r.file, path, f"expected an image reference like 'debian:bookworm-slim', got {text!r}")
+    return text
+
+
+def _inputs(r: _Reader, path: str, value: Any) -> tuple[InputRef, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise SpecError(r.file, path, f"expected a file name or a list of file names, got {_kind(value)}")
+    refs = []
+    for i, item in enumerate(items):
+        key = f"{path}[{i}]" if not isinstance(value, str) else path
+        text = r.string(key, item, what="a file name (requirements.in, pyproject.toml[extra])")
+        m = _INPUT_RE.match(text.strip())
+        if not m:
+            raise SpecError(r.file, key, f"expected 'file' or 'pyproject.toml[extra,...]', got {text!r}")
+        extras = tuple(e.strip() for e in (m.group("extras") or "").split(",") if e.strip())
+        ref = InputRef(path=m.group("path").strip(), extras=extras, key=key)
+        if extras and not ref.is_pyproject:
+            raise SpecError(r.file, key, "extras in brackets are only meaningful for a pyproject.toml")
+        refs.append(ref)
+    return tuple(refs)
+
+
+def _index(r: _Reader, path: str, value: Any) -> Index:
+    if value is None:
+        return Index()
+    if isinstance(value, str):  # shorthand: index: https://...
+        value = {"url": value}
+    r.mapping(path, value)
+    r.keys(path, value, required=set(), optional={"url", "extra"})
+    url = value.get("url")
+    if url is not None:
+        url = _url(r, f"{path}.url", url)
+    extra_value = value.get("extra") or []
+    if isinstance(extra_value, str):
+        extra_value = [extra_value]
+    if not isinstance(extra_value, list):
+        raise SpecError(r.file, f"{path}.extra", f"expected a list of index URLs, got {_kind(extra_value)}")
+    extra = tuple(_url(r, f"{path}.extra[{i}]", u) for i, u in enumerate(extra_value))
+    return Index(url=url, extra=extra)
+
+
+def _url(r: _Reader, path: str, value: Any) -> str:
+    text = r.string(path, value, what="an index URL").strip().rstrip("/")
+    if not _URL_RE.match(text):
+        raise SpecError(r.file, path, f"expected an http(s):// or file:// index URL, got {text!r}")
+    return text
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "nothing"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    file: str
+
+    def mapping(self, path: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise SpecError(self.file, path or "(top level)", f"expected a mapping, got {_kind(value)}")
+
+    def string(self, path: str, value: Any, *, what: str = "a string") -> str:
+        if not isinstance(value, str):
+            raise SpecError(self.file, path, f"expected {what}, got {_kind(value)}")
+        return value
+
+    def keys(self, path: str, data: dict, *, required: set[str], optional: set[str]) -> None:
+        allowed = required | optional
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+                raise SpecError(self.file, where, "unknown key", hint=hint)
+        for key in sorted(required - set(data)):
+            where = f"{path}.{key}" if path else key
+            raise SpecError(self.file, where, "required key is missing")

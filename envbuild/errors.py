@@ -1,0 +1,58 @@
+"""The one error tree. Each class carries the exit code of the command-line contract.
+
+0 ok · 1 a check found a difference · 2 bad input · 3 resolution failed · 4 build failed ·
+5 a tool, engine or remote host is unavailable · 70 internal error.
+"""
+
+from __future__ import annotations
+
+
+class EnvbuildError(Exception):
+    """Base class: a message for the user (one line) and an optional hint."""
+
+    exit_code = 70
+
+    def __init__(self, message: str, *, hint: str | None = None, details: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details  # extra lines shown under the message (e.g. the resolver's reason)
+
+
+class CheckFailed(EnvbuildError):
+    """A check found a difference: stale lock, drift, diff."""
+
+    exit_code = 1
+
+
+class UserError(EnvbuildError):
+    """Bad input: spec, usage, unreadable or malformed file."""
+
+    exit_code = 2
+
+
+class SpecError(UserError):
+    """A problem at a key path of a spec file: 'envbuild.yaml: targets.cuda.base: expected ...'."""
+
+    def __init__(self, file: str, path: str, problem: str, *, hint: str | None = None) -> None:
+        where = f"{file}: {path}: " if path else f"{file}: "
+        super().__init__(where + problem, hint=hint)
+        self.file = file
+        self.path = path
+        self.problem = problem
+
+
+class ResolutionError(EnvbuildError):
+    """The resolver could not find a set of versions that satisfies the inputs."""
+
+    exit_code = 3
+
+
+class BuildError(EnvbuildError):
+    exit_code = 4
+
+
+class ToolUnavailable(EnvbuildError):
+    """A tool, engine, index or remote host cannot be reached or is not installed."""
+
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""Services: one function per command, wiring the core and the adapters. No printing."""

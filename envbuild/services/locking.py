@@ -1,0 +1,186 @@
+"""lock() and check_locks(): wire the core and the adapters. No printing: progress is a callback."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild.adapters.files import atomic_write
+from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load_target_inputs, spec_dir
+from envbuild.adapters.resolvers import ResolveRequest, Resolver, get_resolver
+from envbuild.core.digest import changed_components
+from envbuild.core.lockdiff import Change, diff_pins
+from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
+from envbuild.core.spec import Spec, Target
+from envbuild.errors import EnvbuildError, ResolutionError, UserError
+
+Progress = Callable[[str], None]
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def lock_path(directory: Path, target: str) -> Path:
+    return directory / "locks" / f"{target}.txt"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockOutcome:
+    target: str
+    path: Path
+    changes: tuple[Change, ...]
+    packages: int
+    written: bool
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOutcome:
+    target: str
+    path: Path
+    fresh: bool
+    reasons: tuple[str, ...]
+
+
+def select_targets(spec: Spec, names: Sequence[str]) -> list[Target]:
+    return [spec.target(n) for n in names] if names else list(spec.targets)
+
+
+def lock(
+    directory: Path,
+    *,
+    targets: Sequence[str] = (),
+    resolver: str = "uv",
+    upgrade: bool = False,
+    progress: Progress = lambda _line: None,
+    environ: Mapping[str, str] | None = None,
+) -> list[LockOutcome]:
+    environ = os.environ if environ is None else environ
+    spec = load_spec(directory)
+    root = spec_dir(directory)
+    backend = get_resolver(resolver, environ)
+    outcomes = []
+    for target in select_targets(spec, targets):
+        inputs = load_target_inputs(spec, root, target)
+        outcomes.append(_lock_target(spec, root, target, inputs, backend, upgrade, progress, environ))
+    return outcomes
+
+
+def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, backend: Resolver, upgrade: bool,
+                 progress: Progress, environ: Mapping[str, str]) -> LockOutcome:
+    started = time.monotonic()
+    path = lock_path(root, target.name)
+    previous_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    previous = _parse_previous(previous_text, display_path(path), progress, target.name)
+    with tempfile.TemporaryDirectory(prefix="envbuild-lock-") as tmp:
+        work = Path(tmp)
+        request = ResolveRequest(
+            requirements_file=_write_resolver_input(work, inputs),
+            output_file=work / "lock.txt",
+            python=spec.python,
+            platform=spec.platform,
+            index_url=expand_env(inputs.index_url, environ),
+            extra_index_urls=tuple(expand_env(u, environ) for u in inputs.extra_index_urls),
+            exclude_newer=spec.exclude_newer,
+            prerelease=inputs.prerelease,
+            upgrade=upgrade,
+        )
+        backend.check_host(request)
+        if previous_text is not None and not upgrade:
+            request.output_file.write_text(previous_text, encoding="utf-8")  # pins to keep
+        progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
+                 f"for Python {spec.python} on {spec.platform}")
+        compiled = backend.compile(request, lambda line: progress(f"[{target.name}]   {line}") if line.strip() else None)
+    try:
+        pins = parse_pins(compiled, f"{backend.name} output").pins
+    except UserError as exc:
+        raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+    new = LockFile(
+        header=LockHeader(
+            target=target.name,
+            python=spec.python,
+            platform=spec.platform,
+            resolver=backend.name,
+            inputs_digest=inputs.digest,
+            inputs=tuple(sorted(inputs.components.items())),
+            exclude_newer=spec.exclude_newer,
+            command=regenerate_command(root, target.name, backend.name),
+        ),
+        pins=pins,
+        index_url=inputs.index_url,
+        extra_index_urls=inputs.extra_index_urls,
+    )
+    text = render_lock(new)
+    written = text != previous_text
+    if written:
+        atomic_write(path, text)
+    changes = tuple(diff_pins(previous.pins if previous else (), pins))
+    return LockOutcome(target=target.name, path=path, changes=changes, packages=len(pins), written=written,
+                       seconds=time.monotonic() - started)
+
+
+def check_locks(directory: Path, *, targets: Sequence[str] = ()) -> list[CheckOutcome]:
+    """Offline: does every lock still match the digest of its inputs?"""
+    spec = load_spec(directory)
+    root = spec_dir(directory)
+    outcomes = []
+    for target in select_targets(spec, targets):
+        inputs = load_target_inputs(spec, root, target)
+        path = lock_path(root, target.name)
+        if not path.is_file():
+            outcomes.append(CheckOutcome(target=target.name, path=path, fresh=False, reasons=("no lock file",)))
+            continue
+        lock = parse_lock(path.read_text(encoding="utf-8"), display_path(path))
+        if lock.header.inputs_digest == inputs.digest:
+            outcomes.append(CheckOutcome(target=target.name, path=path, fresh=True, reasons=()))
+            continue
+        reasons = changed_components(dict(lock.header.inputs), inputs.components) or ["inputs digest differs"]
+        outcomes.append(CheckOutcome(target=target.name, path=path, fresh=False, reasons=tuple(reasons)))
+    return outcomes
+
+
+def expand_env(url: str, environ: Mapping[str, str]) -> str:
+    """${VAR} in an index URL → its value, so secrets live in the environment, not in files."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise UserError(f"an index URL refers to ${{{name}}}, which is not set",
+                            hint=f"export {name}=... before running envbuild")
+        return environ[name]
+
+    return _ENV_REF.sub(value, url)
+
+
+def regenerate_command(root: Path, target: str, resolver: str) -> str:
+    """Deterministic: the image directory relative to the repository root, not to the cwd."""
+    where = "."
+    for parent in [root.resolve(), *root.resolve().parents]:
+        if (parent / ".git").exists():
+            where = Path(os.path.relpath(root.resolve(), parent)).as_posix()
+            break
+    option = f" --resolver {resolver}" if resolver != "uv" else ""
+    return f"envbuild lock {where} --target {target}{option}"
+
+
+def _write_resolver_input(work: Path, inputs: TargetInputs) -> Path:
+    lines = [r.text for r in inputs.requirements]
+    if inputs.constraints:
+        (work / "constraints.txt").write_text("\n".join(c.text for c in inputs.constraints) + "\n", encoding="utf-8")
+        lines.insert(0, "-c constraints.txt")
+    path = work / "requirements.in"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _parse_previous(text: str | None, name: str, progress: Progress, target: str) -> LockFile | None:
+    if text is None:
+        return None
+    try:
+        return parse_lock(text, name)
+    except EnvbuildError as exc:
+        progress(f"[{target}] ignoring the previous lock: {exc.message}")
+        return None
