@@ -17,11 +17,6 @@ from envbuild.core.requirements import Problem, RequirementLine, parse_requireme
 from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
 from envbuild.errors import SpecError, UserError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
 
 @dataclass(frozen=True, kw_only=True)
 class TargetInputs:
@@ -113,6 +108,11 @@ class _Walker:
         return Path(os.path.relpath(path, self.root)).as_posix()
 
     def _add_pyproject(self, path: Path, ref: InputRef, spec_file: str) -> None:
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+
         name = self._name(path)
         try:
             data = tomllib.loads(_read(path, name))

@@ -138,7 +138,7 @@ class PipToolsResolver:
         else:
             argv = [find_executable("pip-compile") or "pip-compile"]
         argv += [str(request.requirements_file), "--output-file", str(request.output_file), "--generate-hashes",
-                 "--no-header", "--no-annotate", "--strip-extras", "--allow-unsafe", "--no-emit-index-url",
+                 "--no-header", "--no-annotate", "--strip-extras", "--allow-unsafe", "--no-emit-index-url", "--quiet",
                  "--index-url", request.index_url]
         for url in request.extra_index_urls:
             argv += ["--extra-index-url", url]

@@ -93,7 +93,7 @@ class Spec:
 # ---------------------------------------------------------------- parsing
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 

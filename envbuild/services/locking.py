@@ -9,15 +9,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load_target_inputs, spec_dir
-from envbuild.adapters.resolvers import ResolveRequest, Resolver, get_resolver
 from envbuild.core.digest import changed_components
-from envbuild.core.lockdiff import Change, diff_pins
 from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
+
+if TYPE_CHECKING:  # the resolvers and the lock diff are imported only when locking: 'lock --check' stays fast
+    from envbuild.adapters.resolvers import Resolver
+    from envbuild.core.lockdiff import Change
 
 Progress = Callable[[str], None]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -31,7 +34,7 @@ def lock_path(directory: Path, target: str) -> Path:
 class LockOutcome:
     target: str
     path: Path
-    changes: tuple[Change, ...]
+    changes: tuple["Change", ...]
     packages: int
     written: bool
     seconds: float
@@ -58,6 +61,8 @@ def lock(
     progress: Progress = lambda _line: None,
     environ: Mapping[str, str] | None = None,
 ) -> list[LockOutcome]:
+    from envbuild.adapters.resolvers import get_resolver
+
     environ = os.environ if environ is None else environ
     spec = load_spec(directory)
     root = spec_dir(directory)
@@ -69,8 +74,11 @@ def lock(
     return outcomes
 
 
-def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, backend: Resolver, upgrade: bool,
+def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, backend: "Resolver", upgrade: bool,
                  progress: Progress, environ: Mapping[str, str]) -> LockOutcome:
+    from envbuild.adapters.resolvers import ResolveRequest
+    from envbuild.core.lockdiff import diff_pins
+
     started = time.monotonic()
     path = lock_path(root, target.name)
     previous_text = path.read_text(encoding="utf-8") if path.is_file() else None

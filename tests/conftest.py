@@ -1,0 +1,81 @@
+"""Shared fixtures: a local package index on 127.0.0.1, image directories, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.index import LocalIndex
+from tests.support.wheels import FIXTURE_PACKAGES
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def pytest_collection_modifyitems(config, items):
+    """In CI nothing may be skipped quietly: a skip there is a failure."""
+    if os.environ.get("CI"):
+        for item in items:
+            for marker in item.iter_markers("skip"):
+                item.add_marker(pytest.mark.xfail(reason=f"skipped in CI: {marker.kwargs}", strict=True))
+
+
+@pytest.fixture(scope="session")
+def index(tmp_path_factory) -> LocalIndex:
+    idx = LocalIndex(tmp_path_factory.mktemp("index"), FIXTURE_PACKAGES).start()
+    yield idx
+    idx.stop()
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def hermetic_env(**extra: str) -> dict[str, str]:
+    """The environment for subprocesses in tests: no pip.conf of this machine, no colour."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_FIND_LINKS", "PIP_EXTRA_INDEX", "PIP_INDEX"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", PYTHONPATH=str(REPO))
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> Result:
+    done = subprocess.run([sys.executable, "-m", "envbuild", *args], cwd=cwd, env=env or hermetic_env(),
+                          capture_output=True, text=True, timeout=timeout)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def make_image(tmp_path):
+    """make_image(spec_yaml, {"requirements.in": "..."}) → an image directory."""
+
+    def make(spec: str, files: dict[str, str] | None = None, name: str = "img") -> Path:
+        directory = tmp_path / name
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "envbuild.yaml").write_text(textwrap.dedent(spec))
+        for rel, text in (files or {}).items():
+            path = directory / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode() if isinstance(text, str) else text)
+        return directory
+
+    return make
+
+
+def assert_no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout, result.stdout
