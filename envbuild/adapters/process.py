@@ -56,25 +56,40 @@ def run(
         )
     except FileNotFoundError:
         raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+    out_chunks: list[str] = []
     err_lines: list[str] = []
 
-    def pump() -> None:
+    def pump_stdout() -> None:
+        assert proc.stdout is not None
+        out_chunks.append(proc.stdout.read())
+
+    def pump_stderr() -> None:
         assert proc.stderr is not None
         for line in proc.stderr:
             err_lines.append(line)
             if on_stderr_line is not None:
                 on_stderr_line(line.rstrip("\n"))
 
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=pump_stdout, daemon=True), threading.Thread(target=pump_stderr, daemon=True)]
+    for reader in readers:
+        reader.start()
+    if stdin is not None:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
     try:
-        out, _ = proc.communicate(input=stdin, timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
         raise ToolUnavailable(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s") from None
-    reader.join()
-    return Completed(argv=argv, returncode=proc.returncode, stdout=out or "", stderr="".join(err_lines))
+    finally:
+        for reader in readers:
+            reader.join(timeout=5)
+    return Completed(argv=argv, returncode=proc.returncode, stdout="".join(out_chunks), stderr="".join(err_lines))
 
 
 def find_executable(name: str) -> str | None:

@@ -62,6 +62,19 @@ class Resolver(Protocol):
     def compile(self, request: ResolveRequest, progress: Progress) -> str: ...
 
 
+def progress_until_error(progress: Progress) -> Progress:
+    """Forward the resolver's progress lines, but not its error report: that is condensed instead."""
+    failed = False
+
+    def forward(line: str) -> None:
+        nonlocal failed
+        failed = failed or bool(re.match(r"\s*(error|×|x No solution|ERROR|Traceback)", line))
+        if not failed and line.strip():
+            progress(line)
+
+    return forward
+
+
 def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES) or k in _KEPT_ENV}
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -100,7 +113,7 @@ class UvResolver:
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
         done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
-                   cwd=request.requirements_file.parent, on_stderr_line=progress)
+                   cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:
             raise condense_failure(done, "uv")
         return request.output_file.read_text(encoding="utf-8")
@@ -152,7 +165,7 @@ class PipToolsResolver:
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
         done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
-                   cwd=request.requirements_file.parent, on_stderr_line=progress)
+                   cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:
             raise condense_failure(done, "pip-compile")
         return request.output_file.read_text(encoding="utf-8")
@@ -197,6 +210,14 @@ def condense_failure(done: Completed, tool: str) -> ResolutionError | ToolUnavai
         reason = _after(lines, "the conflict is caused by") or lines[-4:]
         return ResolutionError(f"{tool}: the requirements cannot be satisfied together",
                                details="\n".join(reason[:12]), hint=_unsat_hint(text))
+    built = re.search(r"Failed to (?:build|download and build) `([^`]+)`", text)
+    if built:
+        return ResolutionError(
+            f"{tool}: {built.group(1)} has no wheel for this target and building it from source failed",
+            details="\n".join(_build_output(lines)),
+            hint="choose a version that publishes wheels for the target's Python and platform "
+            "(see its files on the index), or install the system libraries the build needs on the host",
+        )
     match = re.search(r"No matching distribution found for (\S+)", text)
     if match:
         return ResolutionError(f"{tool}: no version of {match.group(1)} matches on the configured indexes",
@@ -208,6 +229,14 @@ def condense_failure(done: Completed, tool: str) -> ResolutionError | ToolUnavai
                                details="\n".join(lines[-4:]),
                                hint="check the index URL, the network and any proxy or certificate settings")
     return ResolutionError(f"{tool} failed (exit {done.returncode})", details="\n".join(lines[-12:]))
+
+
+def _build_output(lines: list[str]) -> list[str]:
+    """The few lines of a failed build that say why (missing headers, libraries, compilers)."""
+    telling = [line.strip() for line in lines
+               if re.search(r"not found|could not find|no such file|missing|error:", line, re.IGNORECASE)
+               and not line.lower().startswith("hint")]
+    return telling[:6] or lines[-6:]
 
 
 def _after(lines: list[str], marker: str) -> list[str]:

@@ -144,7 +144,9 @@ def _header_fields(text: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
             if line.strip():
                 break
             continue
-        if line.startswith("#   ") and ": " in line:
+        if line.startswith("#    envbuild "):
+            fields["command"] = line[5:].strip()
+        elif line.startswith("#   ") and ": " in line:
             name, digest = line[4:].rsplit(": ", 1)
             inputs.append((name.strip(), digest.strip()))
         elif ": " in line:

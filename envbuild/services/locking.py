@@ -101,7 +101,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
             request.output_file.write_text(previous_text, encoding="utf-8")  # pins to keep
         progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
                  f"for Python {spec.python} on {spec.platform}")
-        compiled = backend.compile(request, lambda line: progress(f"[{target.name}]   {line}") if line.strip() else None)
+        compiled = backend.compile(request, lambda line: progress(f"[{target.name}]   {line}"))
     try:
         pins = parse_pins(compiled, f"{backend.name} output").pins
     except UserError as exc:
