@@ -266,7 +266,7 @@ def requirements_from_pyproject(data: dict[str, Any], extras: tuple[str, ...], s
             origin = f"{source}:{where}[{i}]"
             parsed = parse_requirement(str(entry), origin)
             if isinstance(parsed, RequirementLine) and parsed.name == own_name and own_name:
-                for group in Requirement(parsed.text).extras:
+                for group in sorted(Requirement(parsed.text).extras):  # a set: sort for determinism
                     expand(group)
                 continue
             (lines if isinstance(parsed, RequirementLine) else problems).append(parsed)

@@ -16,6 +16,7 @@ from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load
 from envbuild.core.digest import changed_components
 from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
 from envbuild.core.spec import Spec, Target
+from envbuild.core.target_env import settle_markers
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
 if TYPE_CHECKING:  # the resolvers and the lock diff are imported only when locking: 'lock --check' stays fast
@@ -103,7 +104,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
                  f"for Python {spec.python} on {spec.platform}")
         compiled = backend.compile(request, lambda line: progress(f"[{target.name}]   {line}"))
     try:
-        pins = parse_pins(compiled, f"{backend.name} output").pins
+        pins = settle_markers(parse_pins(compiled, f"{backend.name} output").pins, spec.python, spec.platform)
     except UserError as exc:
         raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
     new = LockFile(

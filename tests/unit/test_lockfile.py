@@ -71,3 +71,16 @@ def test_diff_pins_reports_each_kind_of_change():
     assert [(c.kind, c.name, c.old, c.new) for c in diff_pins(old, new)] == [
         ("upgraded", "a", "1.0", "1.1"), ("downgraded", "b", "2.0", "1.9"), ("removed", "c", "1.0", None),
         ("rehashed", "d", "1.0", "1.0"), ("added", "e", None, "0.1")]  # f only gained a wheel: no change
+
+
+def test_markers_are_settled_for_the_target():
+    from envbuild.core.target_env import settle_markers
+
+    pins = [Pin(name="a", version="1", hashes=("sha256:1",), marker='python_version >= "3.8"'),
+            Pin(name="b", version="1", hashes=("sha256:2",), marker='sys_platform == "win32"'),
+            Pin(name="c", version="1", hashes=("sha256:3",), marker='platform_machine == "aarch64"'),
+            Pin(name="d", version="1", hashes=("sha256:4",), marker='python_full_version >= "3.11.2"'),
+            Pin(name="e", version="1", hashes=("sha256:5",))]
+    amd = settle_markers(pins, "3.11", "linux/amd64")
+    assert [(p.name, p.marker) for p in amd] == [("a", None), ("d", 'python_full_version >= "3.11.2"'), ("e", None)]
+    assert [p.name for p in settle_markers(pins, "3.11", "linux/arm64")] == ["a", "c", "d", "e"]

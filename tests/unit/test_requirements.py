@@ -57,8 +57,8 @@ def test_pyproject_dependencies_extras_and_self_reference():
     data = {"project": {"name": "lm_eval", "dependencies": ["numpy", "torch>=2"],
                         "optional-dependencies": {"math": ["sympy"], "dev": ["pytest"], "all": ["lm_eval[math,dev]"]}}}
     result = requirements_from_pyproject(data, ("all",), "pyproject.toml")
-    assert [r.text for r in result.requirements] == ["numpy", "torch>=2", "sympy", "pytest"]
-    assert result.requirements[2].origin == "pyproject.toml:project.optional-dependencies.math[0]"
+    assert [r.text for r in result.requirements] == ["numpy", "torch>=2", "pytest", "sympy"]
+    assert result.requirements[3].origin == "pyproject.toml:project.optional-dependencies.math[0]"
 
 
 @pytest.mark.parametrize("data, extras, error", [
