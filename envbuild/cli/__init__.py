@@ -11,7 +11,10 @@ import sys
 import typer
 
 from envbuild import __version__
+from envbuild.cli import base as base_cmd
+from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
+from envbuild.cli import render as render_cmd
 
 app = typer.Typer(
     name="envbuild",
@@ -38,6 +41,9 @@ def _root(
 
 
 app.command("lock")(lock_cmd.lock)
+app.command("render")(render_cmd.render)
+app.command("build")(build_cmd.build)
+app.command("base")(base_cmd.base)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -69,6 +69,8 @@ class Spec:
     base: str | None = None
     targets: tuple[Target, ...] = ()
     version: int = SPEC_VERSION
+    source: str | None = None  # where the image definition lives (org.opencontainers.image.source)
+    templates: str | None = None  # a directory of template overrides, relative to the spec
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -152,6 +154,8 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         base=_optional_string(r, "base", data.get("base")),
         targets=targets,
         version=version,
+        source=_source(r, data.get("source")),
+        templates=r.string("templates", data["templates"], what="a directory") if "templates" in data else None,
     )
     for target in targets:
         if not spec.inputs_for(target):
@@ -164,7 +168,8 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
     return spec
 
 
-_TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets"}
+_TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
+             "source", "templates"}
 _TARGET_KEYS = {"base", "requirements", "index", "cuda"}
 
 
@@ -232,6 +237,15 @@ def _exclude_newer(r: _Reader, value: Any) -> str | None:
     else:
         raise SpecError(r.file, "exclude-newer", f"expected a date like 2026-11-01, got {_kind(value)}")
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _source(r: _Reader, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = r.string("source", value, what="a URL")
+    if "@" in text.split("//", 1)[-1].split("/", 1)[0]:
+        raise SpecError(r.file, "source", "must not contain credentials (it becomes an image label)")
+    return text
 
 
 def _optional_string(r: _Reader, path: str, value: Any) -> str | None:

@@ -164,15 +164,18 @@ def expand_env(url: str, environ: Mapping[str, str]) -> str:
     return _ENV_REF.sub(value, url)
 
 
-def regenerate_command(root: Path, target: str, resolver: str) -> str:
-    """Deterministic: the image directory relative to the repository root, not to the cwd."""
-    where = "."
+def repo_relative(root: Path) -> str:
+    """The image directory relative to its repository root ('.' outside one): the same wherever
+    the command runs, so files that mention it stay byte-identical."""
     for parent in [root.resolve(), *root.resolve().parents]:
         if (parent / ".git").exists():
-            where = Path(os.path.relpath(root.resolve(), parent)).as_posix()
-            break
+            return Path(os.path.relpath(root.resolve(), parent)).as_posix()
+    return "."
+
+
+def regenerate_command(root: Path, target: str, resolver: str) -> str:
     option = f" --resolver {resolver}" if resolver != "uv" else ""
-    return f"envbuild lock {where} --target {target}{option}"
+    return f"envbuild lock {repo_relative(root)} --target {target}{option}"
 
 
 def _write_resolver_input(work: Path, inputs: TargetInputs) -> Path:

@@ -1,0 +1,245 @@
+"""The container engine, behind one small class (Docker Engine API through docker-py).
+
+Only the classic builder is reachable from docker-py, so Dockerfiles use no BuildKit syntax.
+Reproducible image IDs: after a build the image config is rewritten (fixed 'created', no
+container/hostname/parent fields, one history entry per layer, canonical JSON) and loaded back as
+a thin archive — manifest and config only: the engine already has every layer, and `docker load`
+skips a layer whose chain ID it already holds. That takes milliseconds whatever the image size.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from envbuild.core.digest import canonical_json
+from envbuild.errors import BuildError, ToolUnavailable, UserError
+
+Log = Callable[[str], None]
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInfo:
+    id: str
+    repo_digests: tuple[str, ...]
+    labels: Mapping[str, str]
+    size: int
+    diff_ids: tuple[str, ...]
+    architecture: str
+    raw: Mapping[str, Any]
+
+
+class Engine:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.api = client.api
+
+    @classmethod
+    def connect(cls) -> Engine:
+        try:
+            import docker
+            from docker.errors import DockerException
+        except ImportError:  # pragma: no cover - docker is a dependency
+            raise ToolUnavailable("the docker Python package is not installed") from None
+        try:
+            client = docker.from_env(version="auto", timeout=600)
+            client.ping()
+        except DockerException as exc:
+            raise ToolUnavailable(f"no Docker engine answers: {_short(exc)}",
+                                  hint="start one (scripts/start-docker.sh does it on Debian)") from None
+        return cls(client)
+
+    # ------------------------------------------------------------ images
+
+    def inspect(self, ref: str) -> ImageInfo | None:
+        from docker.errors import ImageNotFound, NotFound
+
+        try:
+            raw = self.api.inspect_image(ref)
+        except (ImageNotFound, NotFound):
+            return None
+        return ImageInfo(id=raw["Id"], repo_digests=tuple(raw.get("RepoDigests") or ()),
+                         labels=(raw.get("Config") or {}).get("Labels") or {}, size=int(raw.get("Size") or 0),
+                         diff_ids=tuple((raw.get("RootFS") or {}).get("Layers") or ()),
+                         architecture=raw.get("Architecture", ""), raw=raw)
+
+    def pull(self, ref: str, log: Log) -> ImageInfo:
+        from docker.errors import APIError
+
+        repository, _, tag = ref.partition("@")[0].rpartition(":") if "@" not in ref else (ref, "", "")
+        try:
+            if "@" in ref:
+                self.api.pull(ref)
+            else:
+                self.api.pull(repository or ref, tag=tag or "latest")
+        except APIError as exc:
+            raise ToolUnavailable(f"cannot pull {ref}: {_short(exc)}") from None
+        info = self.inspect(ref)
+        if info is None:  # pragma: no cover
+            raise ToolUnavailable(f"pulled {ref} but the engine does not show it")
+        log(f"pulled {ref}")
+        return info
+
+    def tag(self, image_id: str, ref: str) -> None:
+        repository, tag = split_ref(ref)
+        self.api.tag(image_id, repository, tag, force=True)
+
+    def remove(self, image_id: str) -> None:
+        from docker.errors import APIError
+
+        try:
+            self.api.remove_image(image_id, noprune=True)  # keep the intermediate images: the build cache
+        except APIError:
+            pass
+
+    # ------------------------------------------------------------ build
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Log) -> str:
+        """Classic build from a context directory; returns the image ID. Failures name the step."""
+        from docker.errors import APIError
+
+        step, output, image_id = "", [], None
+        try:
+            stream = self.api.build(path=context_dir, dockerfile="Dockerfile", rm=True, forcerm=True, pull=False,
+                                    nocache=nocache, buildargs=dict(buildargs), decode=True)
+            for chunk in stream:
+                if "error" in chunk:
+                    detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
+                    raise BuildError(f"build failed at {step or 'the start'}", details=_tail(output, detail),
+                                     hint="the lines above are the failing step's output")
+                if "aux" in chunk and "ID" in chunk["aux"]:
+                    image_id = chunk["aux"]["ID"]
+                text = chunk.get("stream", "")
+                for line in text.splitlines():
+                    match = _STEP.match(line)
+                    if match:
+                        step, output = f"step {match[1]}/{match[2]} ({match[3][:100]})", []
+                        log(f"step {match[1]}/{match[2]}: {match[3][:120]}")
+                    elif line.strip() and not line.startswith(" ---> "):
+                        output.append(line)
+                    m = re.match(r"^Successfully built ([0-9a-f]+)$", line)
+                    if m and image_id is None:
+                        image_id = m[1]
+        except APIError as exc:
+            raise BuildError(f"build failed: {_short(exc)}") from None
+        if image_id is None:
+            raise BuildError("the engine finished the build without reporting an image ID", details=_tail(output, ""))
+        info = self.inspect(image_id)
+        assert info is not None
+        return info.id
+
+    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
+        """Rewrite the image config deterministically and load it back; returns the new image ID."""
+        info = self.inspect(image_id)
+        if info is None:  # pragma: no cover
+            raise BuildError(f"image {image_id} vanished before normalisation")
+        config_bytes = normalized_config(info.raw, created=created, history=history)
+        import hashlib
+
+        new_id = "sha256:" + hashlib.sha256(config_bytes).hexdigest()
+        if self.inspect(new_id) is None:
+            self.load_thin(config_bytes, info.diff_ids, ref)
+        self.tag(new_id, ref)
+        return new_id
+
+    def load_thin(self, config_bytes: bytes, diff_ids: tuple[str, ...], ref: str) -> None:
+        import hashlib
+
+        name = hashlib.sha256(config_bytes).hexdigest() + ".json"
+        manifest = [{"Config": name, "RepoTags": [ref], "Layers": [f"{d.split(':')[1]}/layer.tar" for d in diff_ids]}]
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for member, data in ((name, config_bytes), ("manifest.json", json.dumps(manifest).encode())):
+                entry = tarfile.TarInfo(member)
+                entry.size, entry.mtime, entry.mode = len(data), 0, 0o644
+                tar.addfile(entry, io.BytesIO(data))
+        self.client.images.load(buffer.getvalue())
+
+    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
+        """docker import a root filesystem tarball, then normalise its config like a build."""
+        result = self.api.import_image_from_file(tar_path, repository=split_ref(ref)[0], tag=split_ref(ref)[1],
+                                                  changes=changes)
+        match = re.search(r"sha256:[0-9a-f]{64}", json.dumps(result))
+        if not match:
+            raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")
+        return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref)
+
+    # ------------------------------------------------------------ push / run
+
+    def push(self, ref: str, log: Log) -> str:
+        from docker.errors import APIError
+
+        repository, tag = split_ref(ref)
+        digest = None
+        try:
+            for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
+                if "error" in chunk:
+                    raise ToolUnavailable(f"push of {ref} failed: {chunk['error']}")
+                if "aux" in chunk and "Digest" in chunk["aux"]:
+                    digest = chunk["aux"]["Digest"]
+                elif chunk.get("status") and not chunk.get("progressDetail"):
+                    log(f"push: {chunk['status']}")
+        except APIError as exc:
+            raise ToolUnavailable(f"push of {ref} failed: {_short(exc)}") from None
+        if digest is None:
+            raise ToolUnavailable(f"the registry did not return a digest for {ref}")
+        return digest
+
+    def run(self, image: str, command: list[str], *, network: bool = False, user: str | None = None) -> tuple[int, str]:
+        from docker.errors import ContainerError
+
+        try:
+            out = self.client.containers.run(image, command, remove=True, network_disabled=not network,
+                                             user=user, stdout=True, stderr=True)
+            return 0, out.decode("utf-8", "replace")
+        except ContainerError as exc:
+            return exc.exit_status, (exc.stderr or b"").decode("utf-8", "replace")
+
+
+def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:
+    """The image config with everything that differs between two builds of the same inputs removed."""
+    config = dict(raw.get("Config") or {})
+    for key in ("Hostname", "Image", "Domainname"):
+        config.pop(key, None)
+    diff_ids = list((raw.get("RootFS") or {}).get("Layers") or [])
+    entries = [{"created": created, "created_by": history[i] if i < len(history) else f"layer {i + 1}"}
+               for i in range(len(diff_ids))]
+    document: dict[str, Any] = {
+        "architecture": raw.get("Architecture", "amd64"),
+        "os": raw.get("Os", "linux"),
+        "created": created,
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": entries,
+    }
+    if raw.get("Variant"):
+        document["variant"] = raw["Variant"]
+    return canonical_json(document).encode("utf-8")
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """'host:5000/team/img:tag' → ('host:5000/team/img', 'tag')."""
+    if "@" in ref:
+        raise UserError(f"cannot tag by digest: {ref}")
+    name, sep, tag = ref.rpartition(":")
+    if not sep or "/" in tag:
+        return ref, "latest"
+    return name, tag
+
+
+def _short(exc: Exception) -> str:
+    text = getattr(exc, "explanation", None) or str(exc)
+    return str(text).strip().splitlines()[0][:300] if str(text).strip() else type(exc).__name__
+
+
+def _tail(lines: list[str], detail: str) -> str:
+    shown = lines[-25:]
+    if detail and (not shown or detail.strip() not in shown[-1]):
+        shown.append(detail.strip())
+    return "\n".join(shown)

@@ -1,0 +1,268 @@
+"""Fetch the locked wheels for a target into a content-addressed cache, checking every sha256.
+
+Layout: <cache>/sha256/<hex[:2]>/<hex>/<filename> — a file is stored under its own hash, so a cache
+entry that no longer hashes to its name has been tampered with (or rotted) and stops the build.
+Missing files are downloaded with `pip download` for the target's Python and platform (pip checks
+the lock's hashes, and envbuild checks them again before anything enters the cache). A package with
+no wheel for the target but a pure-Python sdist is built into a wheel from its hash-checked sdist;
+built wheels are cached under the sdist's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from envbuild.adapters.process import run
+from envbuild.adapters.resolvers import resolver_env
+from envbuild.core.lockfile import Pin
+from envbuild.errors import BuildError, ToolUnavailable
+
+Log = Callable[[str], None]
+_ARCH = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wheel:
+    name: str
+    version: str
+    path: Path
+    sha256: str
+    built_from_sdist: bool = False
+
+
+def default_cache() -> Path:
+    root = os.environ.get("ENVBUILD_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                                                             os.path.expanduser("~/.cache"), "envbuild")
+    return Path(root) / "wheels"
+
+
+def target_platforms(platform: str) -> list[str]:
+    """manylinux tags a glibc ≥ 2.28 base accepts, newest first, as pip's --platform wants them."""
+    arch = _ARCH[platform]
+    tags = [f"manylinux_2_{minor}_{arch}" for minor in range(28, 16, -1)]
+    tags += [f"manylinux2014_{arch}"] + ([f"manylinux2010_{arch}", f"manylinux1_{arch}"] if arch == "x86_64" else [])
+    return tags + [f"linux_{arch}"]
+
+
+def supported_tags(python: str, platform: str) -> set[Tag]:
+    major, minor = python.split(".")[:2]
+    interp = f"cp{major}{minor}"
+    platforms = target_platforms(platform) + ["any"]
+    tags = {Tag(interp, abi, plat) for abi in (interp, "abi3", "none") for plat in platforms}
+    for m in range(int(minor), 1, -1):  # abi3 wheels built for older CPythons
+        tags |= {Tag(f"cp{major}{m}", "abi3", plat) for plat in platforms}
+    tags |= {Tag(py, "none", plat) for py in (f"py{major}", f"py{major}{minor}", interp) for plat in platforms}
+    return tags
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Wheelhouse:
+    def __init__(self, cache: Path | None = None, environ: Mapping[str, str] | None = None) -> None:
+        self.cache = cache or default_cache()
+        self.environ = os.environ if environ is None else environ
+
+    def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
+              extra_index_urls: Sequence[str], log: Log) -> list[Wheel]:
+        tags = supported_tags(python, platform)
+        found: dict[str, Wheel] = {}
+        for pin in pins:
+            wheel = self._cached(pin, tags)
+            if wheel:
+                found[pin.name] = wheel
+        missing = [p for p in pins if p.name not in found]
+        if missing:
+            log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
+            found.update(self._download(missing, python, platform, index_url, extra_index_urls, tags, log))
+        else:
+            log(f"all {len(pins)} wheels already in the cache ({self.cache})")
+        return [found[p.name] for p in pins]
+
+    # ------------------------------------------------------------ cache
+
+    def _cached(self, pin: Pin, tags: set[Tag]) -> Wheel | None:
+        for entry in pin.hashes:
+            algo, _, hexdigest = entry.partition(":")
+            if algo != "sha256":
+                continue
+            folder = self.cache / "sha256" / hexdigest[:2] / hexdigest
+            for path in folder.glob("*") if folder.is_dir() else ():
+                if path.name.endswith(".whl") and _fits(path.name, tags):
+                    self._verify(path, hexdigest, pin)
+                    return Wheel(name=pin.name, version=pin.version, path=path, sha256=hexdigest)
+                if not path.name.endswith(".whl"):  # an sdist: is there a wheel built from it?
+                    built = self._built_from(hexdigest, tags)
+                    if built:
+                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=sha256_file(built),
+                                     built_from_sdist=True)
+        return None
+
+    def _built_from(self, sdist_sha: str, tags: set[Tag]) -> Path | None:
+        folder = self.cache / "built" / sdist_sha
+        for path in sorted(folder.glob("*.whl")) if folder.is_dir() else ():
+            if _fits(path.name, tags):
+                return path
+        return None
+
+    def _verify(self, path: Path, expected: str, pin: Pin) -> None:
+        actual = sha256_file(path)
+        if actual != expected:
+            raise BuildError(
+                f"{pin.name} {pin.version}: the cached file {path.name} does not match its sha256 "
+                f"(expected {expected[:16]}…, got {actual[:16]}…): it was modified after download",
+                hint=f"remove {path.parent} and build again; if it recurs, check who writes to {self.cache}")
+
+    def _store(self, path: Path, hexdigest: str) -> Path:
+        folder = self.cache / "sha256" / hexdigest[:2] / hexdigest
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / path.name
+        if not target.exists():
+            tmp = folder / f".{path.name}.tmp"
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        return target
+
+    # ------------------------------------------------------------ download
+
+    def _download(self, pins: Sequence[Pin], python: str, platform: str, index_url: str,
+                  extra_index_urls: Sequence[str], tags: set[Tag], log: Log) -> dict[str, Wheel]:
+        by_name = {p.name: p for p in pins}
+        with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
+            work = Path(tmp)
+            (work / "req.txt").write_text("".join(_requirement_line(p) for p in pins), encoding="utf-8")
+            argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:",
+                    "--dest", str(work / "dl"), "-r", str(work / "req.txt"), "--python-version", python,
+                    "--implementation", "cp", "--index-url", index_url, "--progress-bar", "off"]
+            for plat in target_platforms(platform):
+                argv += ["--platform", plat]
+            for url in extra_index_urls:
+                argv += ["--extra-index-url", url]
+            done = run(argv, env=resolver_env(self.environ), timeout=3600)
+            no_wheel = _no_wheel_for(done.stderr)
+            if done.returncode != 0 and not no_wheel:
+                raise _download_error(done.stderr, by_name)
+            if no_wheel:  # pip stops at the first one: fetch the others, then build the sdist-only ones
+                rest = [p for p in pins if p.name not in no_wheel]
+                result = self._download(rest, python, platform, index_url, extra_index_urls, tags, log) if rest else {}
+                for name in sorted(no_wheel):
+                    result[name] = self._build_sdist(by_name[name], python, platform, index_url, extra_index_urls,
+                                                     tags, log)
+                return result
+            result: dict[str, Wheel] = {}
+            for path in sorted((work / "dl").iterdir()):
+                name, version = _wheel_name(path.name)
+                pin = by_name.get(name)
+                if pin is None:
+                    raise BuildError(f"pip downloaded {path.name}, which the lock does not pin")
+                actual = sha256_file(path)
+                if f"sha256:{actual}" not in pin.hashes:  # pip checked it too; never trust a single check
+                    raise BuildError(f"{pin.name} {pin.version}: {path.name} has sha256 {actual[:16]}…, "
+                                     "which the lock does not list", hint="re-lock, or find out who serves that file")
+                stored = self._store(path, actual)
+                result[name] = Wheel(name=name, version=pin.version, path=stored, sha256=actual)
+            absent = sorted(set(by_name) - set(result))
+            if absent:
+                raise BuildError(f"no file was downloaded for {', '.join(absent)}")
+            return result
+
+    def _build_sdist(self, pin: Pin, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
+                     tags: set[Tag], log: Log) -> Wheel:
+        log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
+        with tempfile.TemporaryDirectory(prefix="envbuild-sdist-") as tmp:
+            work = Path(tmp)
+            (work / "req.txt").write_text(_requirement_line(pin), encoding="utf-8")
+            argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--no-binary=:all:",
+                    "--dest", str(work / "sdist"), "-r", str(work / "req.txt"), "--index-url", index_url,
+                    "--progress-bar", "off"]
+            for url in extra_index_urls:
+                argv += ["--extra-index-url", url]
+            done = run(argv, env=resolver_env(self.environ), timeout=1800)
+            if done.returncode != 0:
+                raise _download_error(done.stderr, {pin.name: pin})
+            sdist = next((work / "sdist").iterdir())
+            sdist_sha = sha256_file(sdist)
+            if f"sha256:{sdist_sha}" not in pin.hashes:
+                raise BuildError(f"{pin.name} {pin.version}: sdist {sdist.name} does not match the lock's hashes")
+            self._store(sdist, sdist_sha)
+            built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "out"),
+                         str(sdist)], env=resolver_env(self.environ), timeout=1800)
+            wheels = list((work / "out").glob("*.whl")) if (work / "out").is_dir() else []
+            if built.returncode != 0 or not wheels:
+                raise BuildError(f"{pin.name} {pin.version} has no wheel for the target and its sdist did not build",
+                                 details="\n".join(built.stderr.strip().splitlines()[-8:]),
+                                 hint="pick a version that publishes wheels for the target")
+            wheel = wheels[0]
+            if not _fits(wheel.name, tags) or not wheel.name.endswith("-none-any.whl"):
+                raise BuildError(f"{pin.name} {pin.version} has no wheel for {platform} and its sdist builds "
+                                 f"{wheel.name}, which is not pure Python",
+                                 hint="build it for the target platform yourself and publish it to an index")
+            folder = self.cache / "built" / sdist_sha
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / wheel.name
+            shutil.copyfile(wheel, target)
+            return Wheel(name=pin.name, version=pin.version, path=target, sha256=sha256_file(target),
+                         built_from_sdist=True)
+
+
+def install_requirements(wheels: Sequence[Wheel]) -> str:
+    """What the image's pip installs: each wheel by name, version and the hash of that very file."""
+    return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in sorted(wheels, key=lambda w: w.name))
+
+
+def _requirement_line(pin: Pin) -> str:
+    return f"{pin.name}=={pin.version} " + " ".join(f"--hash={h}" for h in pin.hashes) + "\n"
+
+
+def _fits(filename: str, tags: set[Tag]) -> bool:
+    try:
+        _, _, _, file_tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False
+    return bool(set(file_tags) & tags)
+
+
+def _wheel_name(filename: str) -> tuple[str, str]:
+    try:
+        name, version, _, _ = parse_wheel_filename(filename)
+        return canonicalize_name(name), str(version)
+    except InvalidWheelFilename:
+        stem = filename.rsplit("-", 1)[0]
+        return canonicalize_name(stem), filename
+
+
+def _no_wheel_for(stderr: str) -> set[str]:
+    return {canonicalize_name(m) for m in re.findall(r"No matching distribution found for ([A-Za-z0-9._-]+)", stderr)}
+
+
+def _download_error(stderr: str, pins: Mapping[str, Pin]) -> Exception:
+    mismatch = re.findall(r"^\s+([A-Za-z0-9._-]+)==([^\s]+) from \S+", stderr, re.MULTILINE)
+    if "DO NOT MATCH THE HASHES" in stderr and mismatch:
+        named = ", ".join(f"{n} {v}" for n, v in mismatch)
+        return BuildError(f"downloaded files do not match the lock's hashes: {named}",
+                          details="\n".join(l for l in stderr.splitlines() if "Expected" in l or "Got" in l)[:2000],
+                          hint="the index serves a different file than was locked (rebuilt, re-uploaded or "
+                          "substituted): re-lock only if you trust the new file")
+    lowered = stderr.lower()
+    if any(m in lowered for m in ("could not fetch url", "max retries exceeded", "connection refused",
+                                  "name or service not known", "temporary failure in name resolution")):
+        return ToolUnavailable("a package index could not be reached while fetching wheels",
+                               details="\n".join(stderr.strip().splitlines()[-4:]))
+    return BuildError("pip download failed", details="\n".join(stderr.strip().splitlines()[-10:]))
+

@@ -1,0 +1,21 @@
+"""envbuild base [--suite S] [--package P]... [--tag NAME] [--mirror URL] [--rebuild]"""
+
+from __future__ import annotations
+
+import typer
+
+from envbuild.cli.output import out, progress
+
+
+def base(
+    suite: str = typer.Option("bookworm", "--suite", help="Debian suite."),
+    package: list[str] = typer.Option([], "--package", "-p", help="Extra Debian package (repeatable)."),
+    tag: str = typer.Option(None, "--tag", help="Image name (default envbuild/base:<suite>)."),
+    mirror: str = typer.Option("http://deb.debian.org/debian", "--mirror", help="Debian mirror."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Make it again even if the tag exists."),
+) -> None:
+    """Bootstrap a Debian base image (python3, python3-venv) from the Debian archive, tagged by content."""
+    from envbuild.services.base import make_base
+
+    result = make_base(suite=suite, packages=package, tag=tag, mirror=mirror, rebuild=rebuild, progress=progress)
+    out(f"{result.ref} = {result.content_ref} ({result.image_id}){'' if result.built else ' (exists)'}")

@@ -1,0 +1,33 @@
+"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json]"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import out, progress
+
+
+def build(
+    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
+    target: str = typer.Option(..., "--target", "-t", help="Target to build."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Build again even if the tag exists."),
+    push: bool = typer.Option(False, "--push", help="Push to the registry named in the image name."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
+) -> None:
+    """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
+    from envbuild.services import images
+
+    result = images.build(directory, target, no_cache=no_cache, push=push, templates=templates, progress=progress)
+    if as_json:
+        out(json.dumps({"schema": 1, "image": result.ref, "id": result.image_id, "digest": result.digest,
+                        "built": result.built, "seconds": round(result.seconds, 3), "size": result.size,
+                        "repo_digest": result.repo_digest}, sort_keys=True))
+        return
+    state = "built" if result.built else "up to date (no rebuild)"
+    out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s)")
+    if result.repo_digest:
+        out(f"pushed: {result.ref.rsplit(':', 1)[0]}@{result.repo_digest}")

@@ -1,0 +1,107 @@
+"""Spec + lock → template context → Dockerfile text. Pure: templates arrive as texts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import jinja2
+
+from envbuild.core.spec import Spec, Target
+from envbuild.errors import UserError
+
+VENV = "/opt/venv"
+USER, UID, HOME = "app", 10001, "/home/app"
+LABEL_PREFIX = "dev.envbuild"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderInput:
+    spec: Spec
+    target: Target
+    lock_text: str
+    lock_file: str  # as shown in the header comment: "locks/cpu.txt"
+    image_dir: str  # as shown in the header comment: "images/demo"
+    base_ref: str  # what FROM names: "name@sha256:..." when pinned, else the spec's reference
+    base_digest: str | None = None  # the base image's digest or ID when known
+    revision: str | None = None
+    inputs_digest: str = ""
+
+
+def source_date_epoch(spec: Spec) -> int:
+    """The reproducible timestamp: the lock's 'as of' date when the spec has one, else 0 (1970)."""
+    if not spec.exclude_newer:
+        return 0
+    return int(datetime.strptime(spec.exclude_newer, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+
+
+def lock_sha256(lock_text: str) -> str:
+    return hashlib.sha256(lock_text.encode("utf-8")).hexdigest()
+
+
+def labels(r: RenderInput) -> dict[str, str]:
+    epoch = source_date_epoch(r.spec)
+    out = {
+        "org.opencontainers.image.title": r.spec.name,
+        "org.opencontainers.image.created": datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "org.opencontainers.image.base.name": r.spec.base_for(r.target) or "",
+    }
+    if r.base_digest:
+        out["org.opencontainers.image.base.digest"] = r.base_digest
+    if r.spec.source:
+        out["org.opencontainers.image.source"] = r.spec.source
+    if r.revision:
+        out["org.opencontainers.image.revision"] = r.revision
+    out.update({
+        f"{LABEL_PREFIX}.target": r.target.name,
+        f"{LABEL_PREFIX}.spec-version": str(r.spec.version),
+        f"{LABEL_PREFIX}.python": r.spec.python,
+        f"{LABEL_PREFIX}.platform": r.spec.platform,
+        f"{LABEL_PREFIX}.lock.sha256": lock_sha256(r.lock_text),
+        f"{LABEL_PREFIX}.inputs-digest": r.inputs_digest,
+    })
+    if r.target.cuda:
+        out[f"{LABEL_PREFIX}.cuda"] = r.target.cuda
+    return out
+
+
+def image_metadata(r: RenderInput) -> dict[str, Any]:
+    """/etc/envbuild/image.json: what a later verify needs, with nothing but the image."""
+    return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
+            "platform": r.spec.platform, "cuda": r.target.cuda, "venv": VENV,
+            "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text)}
+
+
+def context(r: RenderInput) -> dict[str, Any]:
+    if not r.spec.base_for(r.target):
+        raise UserError(f"{r.spec.file}: targets.{r.target.name}.base: no base image for this target",
+                        hint="set 'base' at the top level or in the target (e.g. 'python:3.11-slim@sha256:...'), "
+                        "or make one with 'envbuild base'")
+    return {
+        "spec_file": r.spec.file, "image_dir": r.image_dir, "target": r.target.name, "lock_file": r.lock_file,
+        "lock_sha256": lock_sha256(r.lock_text), "base_ref": r.base_ref, "python": "python3", "venv": VENV,
+        "user": USER, "uid": UID, "home": HOME, "source_date_epoch": source_date_epoch(r.spec),
+        "labels": labels(r), "cuda": r.target.cuda or "",
+    }
+
+
+def template_name(target: Target) -> str:
+    return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
+
+
+def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
+    env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False)
+    env.filters["dirname"] = posixpath.dirname
+    env.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
+    try:
+        text = env.get_template(template_name(r.target)).render(context(r))
+    except jinja2.TemplateError as exc:
+        where = f"{exc.name}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise UserError(f"template error: {where}{exc}", hint="check your template overrides") from None
+    return text.rstrip("\n") + "\n"

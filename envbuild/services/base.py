@@ -1,0 +1,73 @@
+"""envbuild base: a Debian base image from the Debian archive, for air-gapped sites and registry-less hosts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild.adapters.docker import Engine
+from envbuild.adapters.process import run
+from envbuild.errors import BuildError, ToolUnavailable
+
+Progress = Callable[[str], None]
+DEFAULT_PACKAGES = ("python3", "python3-venv")
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseOutcome:
+    ref: str
+    content_ref: str
+    image_id: str
+    built: bool
+
+
+def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str | None = None,
+              mirror: str = DEFAULT_MIRROR, rebuild: bool = False, progress: Progress = lambda _l: None) -> BaseOutcome:
+    """Bootstrap a minimal Debian root (minbase + python3 + python3-venv + packages), import it,
+    normalise its config (created = 1970, like every envbuild image) and tag it twice: the name
+    asked for, and '<repository>:<suite>-<first 12 hex of its layer digest>' (by content)."""
+    engine = Engine.connect()
+    ref = tag or f"envbuild/base:{suite}"
+    existing = engine.inspect(ref)
+    if existing is not None and not rebuild:
+        progress(f"{ref} exists ({existing.id[:19]}…); pass --rebuild to make it again")
+        return BaseOutcome(ref=ref, content_ref=_content_ref(ref, suite, existing.diff_ids[0]), image_id=existing.id,
+                           built=False)
+    include = ",".join(dict.fromkeys((*DEFAULT_PACKAGES, *packages)))
+    with tempfile.TemporaryDirectory(prefix="envbuild-base-") as tmp:
+        rootfs = Path(tmp) / "rootfs.tar"
+        env = dict(os.environ, SOURCE_DATE_EPOCH="0")
+        if shutil.which("mmdebstrap"):
+            argv = ["mmdebstrap", "--variant=minbase", f"--include={include}", "--format=tar", suite, str(rootfs), mirror]
+        elif shutil.which("debootstrap"):
+            argv = ["debootstrap", "--variant=minbase", f"--include={include}", suite, str(Path(tmp) / "root"), mirror]
+        else:
+            raise ToolUnavailable("neither mmdebstrap nor debootstrap is installed",
+                                  hint="apt-get install mmdebstrap")
+        progress(f"bootstrapping Debian {suite} with {argv[0]} ({include}); this takes about a minute")
+        done = run(argv, env=env, timeout=1800, on_stderr_line=lambda line: None)
+        if done.returncode != 0:
+            raise BuildError(f"{argv[0]} failed (exit {done.returncode})",
+                             details="\n".join(done.stderr.strip().splitlines()[-10:]))
+        if argv[0] == "debootstrap":
+            subprocess.run(["tar", "--sort=name", "--mtime=@0", "--numeric-owner", "-C", str(Path(tmp) / "root"),
+                            "-cf", str(rootfs), "."], check=True)
+        progress("importing the root filesystem")
+        image_id = engine.import_rootfs(str(rootfs), created="1970-01-01T00:00:00Z", ref=ref,
+                                        changes=['CMD ["python3"]', "ENV LANG=C.UTF-8"])
+    info = engine.inspect(image_id)
+    assert info is not None
+    content_ref = _content_ref(ref, suite, info.diff_ids[0])
+    engine.tag(image_id, content_ref)
+    return BaseOutcome(ref=ref, content_ref=content_ref, image_id=image_id, built=True)
+
+
+def _content_ref(ref: str, suite: str, diff_id: str) -> str:
+    repository = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    return f"{repository}:{suite}-{diff_id.split(':')[1][:12]}"

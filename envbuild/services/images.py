@@ -1,0 +1,210 @@
+"""render() and build(): the Dockerfile and the image for one target. No printing: progress is a callback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from envbuild.adapters import git
+from envbuild.adapters.docker import Engine, ImageInfo
+from envbuild.adapters.files import atomic_write
+from envbuild.adapters.inputs import display_path, load_spec, load_target_inputs, spec_dir
+from envbuild.adapters.templates import load_templates
+from envbuild.core.digest import digest_of
+from envbuild.core.lockfile import LockFile, parse_lock
+from envbuild.core.redact import redact_text
+from envbuild.core.render import RenderInput, image_metadata, render_dockerfile, source_date_epoch
+from envbuild.core.spec import Spec, Target
+from envbuild.errors import CheckFailed, ToolUnavailable, UserError
+from envbuild.services.locking import lock_path, repo_relative
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    spec: Spec
+    target: Target
+    root: Path
+    lock: LockFile
+    lock_text: str
+    dockerfile: str
+    embedded: dict[str, str]  # files under /etc/envbuild in the image
+    base_id: str | None
+    base_layers: int
+    tag_digest: str
+    epoch: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.spec.name}:{self.target.name}-{self.tag_digest[:12]}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildOutcome:
+    ref: str
+    image_id: str
+    digest: str
+    built: bool
+    seconds: float
+    size: int
+    repo_digest: str | None = None
+
+
+def prepare(directory: Path, target_name: str, *, engine: Engine | None, templates: Path | None,
+            progress: Progress, require_fresh: bool) -> Prepared:
+    spec = load_spec(directory)
+    root = spec_dir(directory)
+    target = spec.target(target_name)
+    inputs = load_target_inputs(spec, root, target)
+    path = lock_path(root, target.name)
+    if not path.is_file():
+        raise CheckFailed(f"no lock file for target {target.name} ({display_path(path)})",
+                          hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
+    lock_text = path.read_text(encoding="utf-8")
+    lock = parse_lock(lock_text, display_path(path))
+    if lock.header.inputs_digest != inputs.digest:
+        message = f"{display_path(path)} is stale: its inputs changed since it was written"
+        if require_fresh:
+            raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
+        progress(f"warning: {message}")
+    base = spec.base_for(target)
+    if not base:
+        raise UserError(f"{spec.file}: targets.{target.name}.base: no base image for this target",
+                        hint="set 'base' (e.g. 'python:3.11-slim@sha256:...'), or make one with 'envbuild base'")
+    base_ref, base_digest, info = resolve_base(base, engine, progress)
+    render_input = RenderInput(
+        spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{target.name}.txt",
+        image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
+        revision=git.revision(root), inputs_digest=inputs.digest)
+    override = templates or (root / spec.templates if spec.templates else None)
+    dockerfile = render_dockerfile(load_templates(override), render_input)
+    embedded = {
+        "lock.txt": lock_text,
+        "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
+        "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
+    }
+    epoch = source_date_epoch(spec)
+    tag_digest = digest_of({"dockerfile": dockerfile, "embedded": embedded, "base": info.id if info else base_ref,
+                            "buildargs": {"SOURCE_DATE_EPOCH": str(epoch)}})[len("sha256:"):]
+    return Prepared(spec=spec, target=target, root=root, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
+                    embedded=embedded, base_id=info.id if info else None,
+                    base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest, epoch=epoch)
+
+
+def resolve_base(ref: str, engine: Engine | None, progress: Progress) -> tuple[str, str | None, ImageInfo | None]:
+    """(what FROM names, the digest for the label, the local image). Pinned by digest when possible;
+    a local image without a registry digest (e.g. from 'envbuild base') is pinned by its image ID."""
+    pinned = "@sha256:" in ref
+    if engine is None:
+        if not pinned:
+            progress(f"warning: base {ref} is not pinned by digest and no engine is available to resolve it")
+        return ref, ref.split("@", 1)[1] if pinned else None, None
+    info = engine.inspect(ref)
+    if info is None:
+        try:
+            info = engine.pull(ref, progress)
+        except ToolUnavailable as exc:
+            raise ToolUnavailable(f"base image {ref} is not here and cannot be pulled ({exc.message})",
+                                  hint="where no registry is reachable, make one: 'envbuild base --tag "
+                                  f"{ref.split('@')[0]}'") from None
+    if pinned:
+        return ref, ref.split("@", 1)[1], info
+    repo = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    for repo_digest in info.repo_digests:
+        if repo_digest.split("@", 1)[0] == repo:
+            progress(f"warning: base {ref} is a floating tag; pinned it to {repo_digest} "
+                     "(pin it in envbuild.yaml to make the choice yours)")
+            return repo_digest, repo_digest.split("@", 1)[1], info
+    progress(f"base {ref} is a local image; pinned by its ID {info.id[:19]}…")
+    return info.id, info.id, info
+
+
+def render(directory: Path, target: str, *, output: Path | None, templates: Path | None,
+           progress: Progress) -> str:
+    engine = _try_engine(progress)
+    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False)
+    if output is not None:
+        atomic_write(output, prepared.dockerfile)
+    return prepared.dockerfile
+
+
+def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = False,
+          templates: Path | None = None, progress: Progress = lambda _l: None) -> BuildOutcome:
+    from envbuild.adapters.wheelhouse import Wheelhouse, install_requirements
+    from envbuild.services.locking import expand_env
+
+    started = time.monotonic()
+    engine = Engine.connect()
+    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=True)
+    ref = prepared.ref
+    existing = engine.inspect(ref)
+    if existing is not None and not no_cache:
+        progress(f"{ref} is up to date: same inputs, nothing to build")
+        return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress)
+
+    lock = prepared.lock
+    wheels = Wheelhouse().fetch(
+        lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
+        index_url=expand_env(lock.index_url, os.environ),
+        extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=progress)
+    with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
+        context = Path(tmp)
+        (context / "wheels").mkdir()
+        for wheel in wheels:
+            _link_or_copy(wheel.path, context / "wheels" / wheel.path.name)
+        (context / "envbuild").mkdir()
+        files = dict(prepared.embedded, **{"install.txt": install_requirements(wheels)})
+        for name, text in files.items():
+            (context / "envbuild" / name).write_text(text, encoding="utf-8")
+        (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
+        progress(f"building {ref} from {len(wheels)} wheels")
+        raw_id = engine.build(str(context), nocache=no_cache,
+                              buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)}, log=progress)
+    t0 = time.monotonic()
+    image_id = engine.normalize(raw_id, created=_iso(prepared.epoch), history=_history(prepared), ref=ref)
+    if raw_id != image_id:
+        engine.remove(raw_id)
+    progress(f"normalised the image config in {time.monotonic() - t0:.2f} s")
+    info = engine.inspect(image_id)
+    assert info is not None
+    return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress)
+
+
+def _outcome(engine: Engine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
+             progress: Progress) -> BuildOutcome:
+    repo_digest = engine.push(prepared.ref, progress) if push else None
+    return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
+                        seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest)
+
+
+def _history(prepared: Prepared) -> list[str]:
+    base = [f"base image {prepared.spec.base_for(prepared.target)} layer {i + 1}" for i in range(prepared.base_layers)]
+    return base + [f"envbuild {prepared.target.name}: /opt/venv from {prepared.lock.header.target} lock, "
+                   "/etc/envbuild, user app"]
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _try_engine(progress: Progress) -> Engine | None:
+    try:
+        return Engine.connect()
+    except ToolUnavailable as exc:
+        progress(f"note: {exc.message}; the base image is used as written")
+        return None
