@@ -79,3 +79,30 @@ def make_image(tmp_path):
 def assert_no_traceback(result: Result) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert "Traceback" not in result.stdout, result.stdout
+
+
+BASE_REF = "envbuild/base:bookworm"
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """A Docker engine. Locally its absence skips Docker tests; in CI it fails them (never skipped there)."""
+    from envbuild.adapters.docker import Engine
+    from envbuild.errors import ToolUnavailable
+
+    try:
+        return Engine.connect()
+    except ToolUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Docker tests must run in CI, but: {exc.message}")
+        pytest.skip(f"no Docker engine: {exc.message} (scripts/start-docker.sh starts one)")
+
+
+@pytest.fixture(scope="session")
+def base_image(engine) -> str:
+    """The Debian base image made by `envbuild base` (cached by tag: made once per machine)."""
+    if engine.inspect(BASE_REF) is None:
+        from envbuild.services.base import make_base
+
+        make_base(tag=BASE_REF)
+    return BASE_REF

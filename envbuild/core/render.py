@@ -83,10 +83,11 @@ def context(r: RenderInput) -> dict[str, Any]:
                         hint="set 'base' at the top level or in the target (e.g. 'python:3.11-slim@sha256:...'), "
                         "or make one with 'envbuild base'")
     return {
-        "spec_file": r.spec.file, "image_dir": r.image_dir, "target": r.target.name, "lock_file": r.lock_file,
+        "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir, "target": r.target.name, "lock_file": r.lock_file,
         "lock_sha256": lock_sha256(r.lock_text), "base_ref": r.base_ref, "python": "python3", "venv": VENV,
         "user": USER, "uid": UID, "home": HOME, "source_date_epoch": source_date_epoch(r.spec),
         "labels": labels(r), "cuda": r.target.cuda or "",
+        "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in labels(r).items()],
     }
 
 
@@ -96,9 +97,8 @@ def template_name(target: Target) -> str:
 
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
     env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
+                             keep_trailing_newline=True, autoescape=False, trim_blocks=True)
     env.filters["dirname"] = posixpath.dirname
-    env.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
     try:
         text = env.get_template(template_name(r.target)).render(context(r))
     except jinja2.TemplateError as exc:

@@ -59,7 +59,7 @@ class BuildOutcome:
 
 
 def prepare(directory: Path, target_name: str, *, engine: Engine | None, templates: Path | None,
-            progress: Progress, require_fresh: bool) -> Prepared:
+            progress: Progress, require_fresh: bool, pull: bool = True) -> Prepared:
     spec = load_spec(directory)
     root = spec_dir(directory)
     target = spec.target(target_name)
@@ -79,7 +79,7 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
     if not base:
         raise UserError(f"{spec.file}: targets.{target.name}.base: no base image for this target",
                         hint="set 'base' (e.g. 'python:3.11-slim@sha256:...'), or make one with 'envbuild base'")
-    base_ref, base_digest, info = resolve_base(base, engine, progress)
+    base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
     render_input = RenderInput(
         spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{target.name}.txt",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
@@ -99,7 +99,8 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
                     base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest, epoch=epoch)
 
 
-def resolve_base(ref: str, engine: Engine | None, progress: Progress) -> tuple[str, str | None, ImageInfo | None]:
+def resolve_base(ref: str, engine: Engine | None, progress: Progress,
+                 pull: bool = True) -> tuple[str, str | None, ImageInfo | None]:
     """(what FROM names, the digest for the label, the local image). Pinned by digest when possible;
     a local image without a registry digest (e.g. from 'envbuild base') is pinned by its image ID."""
     pinned = "@sha256:" in ref
@@ -108,6 +109,8 @@ def resolve_base(ref: str, engine: Engine | None, progress: Progress) -> tuple[s
             progress(f"warning: base {ref} is not pinned by digest and no engine is available to resolve it")
         return ref, ref.split("@", 1)[1] if pinned else None, None
     info = engine.inspect(ref)
+    if info is None and pinned and not pull:
+        return ref, ref.split("@", 1)[1], None  # rendering needs the digest, not the image
     if info is None:
         try:
             info = engine.pull(ref, progress)
@@ -130,7 +133,8 @@ def resolve_base(ref: str, engine: Engine | None, progress: Progress) -> tuple[s
 def render(directory: Path, target: str, *, output: Path | None, templates: Path | None,
            progress: Progress) -> str:
     engine = _try_engine(progress)
-    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False)
+    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False,
+                       pull=False)
     if output is not None:
         atomic_write(output, prepared.dockerfile)
     return prepared.dockerfile
