@@ -24,10 +24,16 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not network and not docker" $(PYTEST_ARGS)
 
-## make demo: the main job end to end on images/demo.
+## make demo: the main job end to end on images/demo: lock, build, run a command in the image.
 demo: venv
+	scripts/setup-docker.sh
+	$(ENVBUILD) base
 	$(ENVBUILD) lock images/demo
 	$(ENVBUILD) lock images/demo --check
+	$(ENVBUILD) build images/demo --target cpu
+	@image=$$($(ENVBUILD) build images/demo --target cpu --json 2>/dev/null | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["image"])'); \
+	echo "docker run --rm --network none $$image python -c ..."; \
+	docker run --rm --network none $$image python -c 'import os, numpy, requests, yaml, tqdm; print(f"uid {os.getuid()}: numpy {numpy.__version__}, requests {requests.__version__}, pyyaml {yaml.__version__}, tqdm {tqdm.__version__}")'
 
 ## make lock-dev: re-lock envbuild's own development environment.
 lock-dev: venv
@@ -39,6 +45,7 @@ check-locks: venv
 
 bench: venv
 	$(PY) bench/lock.py
+	$(PY) bench/build.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

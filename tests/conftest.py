@@ -95,7 +95,7 @@ def engine():
     except ToolUnavailable as exc:
         if os.environ.get("CI"):
             pytest.fail(f"Docker tests must run in CI, but: {exc.message}")
-        pytest.skip(f"no Docker engine: {exc.message} (scripts/start-docker.sh starts one)")
+        pytest.skip(f"no Docker engine: {exc.message} (scripts/setup-docker.sh starts one)")
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ class Engine:
             client.ping()
         except DockerException as exc:
             raise ToolUnavailable(f"no Docker engine answers: {_short(exc)}",
-                                  hint="start one (scripts/start-docker.sh does it on Debian)") from None
+                                  hint="start one (scripts/setup-docker.sh does it on Debian)") from None
         return cls(client)
 
     # ------------------------------------------------------------ images

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# What building images needs on a Debian machine: a Docker engine that answers (Debian's docker.io,
+# started in the background) and mmdebstrap (for `envbuild base` where no registry is reachable).
+# Idempotent; exits non-zero, saying why, if the engine cannot start.
+set -euo pipefail
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-docker: installing ${missing[*]} from Debian" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if docker info >/dev/null 2>&1; then
+  exit 0
+fi
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  echo "setup-docker: starting dockerd" >&2
+  mkdir -p /var/log
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+fi
+for _ in $(seq 1 60); do
+  if docker info >/dev/null 2>&1; then
+    echo "setup-docker: engine ready ($(docker version --format '{{.Server.Version}}'))" >&2
+    exit 0
+  fi
+  sleep 1
+done
+echo "setup-docker: dockerd did not answer within 60 s; last lines of /var/log/dockerd.log:" >&2
+tail -20 /var/log/dockerd.log >&2 || true
+exit 1
