@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What building images needs on a Debian machine: a Docker engine that answers (Debian's docker.io,
-# started in the background) and mmdebstrap (for `envbuild base` where no registry is reachable).
+# started in the background), mmdebstrap (for `envbuild base` where no registry is reachable) and
+# Debian's docker-registry (the tests push to one they start on 127.0.0.1).
 # Idempotent; exits non-zero, saying why, if the engine cannot start.
 set -euo pipefail
 
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # a local registry for push tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker: installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

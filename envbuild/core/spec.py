@@ -21,7 +21,8 @@ SPEC_VERSION = 1
 DEFAULT_INDEX = "https://pypi.org/simple"
 PLATFORMS = ("linux/amd64", "linux/arm64")
 
-_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+# An image repository, optionally behind a registry host ('registry.example.com:5000/team/model').
+_NAME_RE = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::\d+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 _TARGET_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _PYTHON_RE = re.compile(r"^3\.(\d+)(?:\.\d+)?$")
 _CUDA_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
@@ -137,7 +138,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         raise SpecError(file, "version", f"unsupported spec version {version!r} (this envbuild reads {SPEC_VERSION})")
     name = r.string("name", data["name"])
     if not _NAME_RE.match(name):
-        raise SpecError(file, "name", f"expected a lowercase image name like 'team/model', got {name!r}")
+        raise SpecError(file, "name", f"expected a lowercase image name like 'team/model' or 'registry:5000/team/model', got {name!r}")
     targets_data = data["targets"]
     r.mapping("targets", targets_data)
     if not targets_data:
