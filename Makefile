@@ -6,11 +6,13 @@ PY     := $(VENV)/bin/python
 ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast demo lock-dev check-locks bench clean
+.PHONY: venv test test-fast demo lock-dev check-locks check-env bench clean
 
 venv: $(VENV)/.installed
 
+# Recreated from scratch when the lock changes: pip never removes what a new lock dropped.
 $(VENV)/.installed: locks/dev.txt pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r locks/dev.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
@@ -38,6 +40,10 @@ demo: venv
 ## make lock-dev: re-lock envbuild's own development environment.
 lock-dev: venv
 	$(ENVBUILD) lock . --target dev
+
+## make check-env: does the development venv still match locks/dev.txt? (envbuild verifies itself)
+check-env: venv
+	$(ENVBUILD) verify . --target dev --python $(PY) --allow-extra envbuild
 
 check-locks: venv
 	$(ENVBUILD) lock . --check

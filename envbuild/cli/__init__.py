@@ -14,7 +14,10 @@ from envbuild import __version__
 from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
+from envbuild.cli import diff as diff_cmd
 from envbuild.cli import render as render_cmd
+from envbuild.cli import snapshot as snapshot_cmd
+from envbuild.cli import verify as verify_cmd
 
 app = typer.Typer(
     name="envbuild",
@@ -44,6 +47,9 @@ app.command("lock")(lock_cmd.lock)
 app.command("render")(render_cmd.render)
 app.command("build")(build_cmd.build)
 app.command("base")(base_cmd.base)
+app.command("verify")(verify_cmd.verify)
+app.command("snapshot")(snapshot_cmd.snapshot)
+app.command("diff")(diff_cmd.diff)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,28 @@
+"""envbuild diff A B — any two of: lock file, snapshot JSON, image."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from envbuild.cli.output import out
+
+
+def diff(
+    a: str = typer.Argument(..., help="Lock file, snapshot JSON or image reference (the expected side)."),
+    b: str = typer.Argument(..., help="Lock file, snapshot JSON or image reference (the actual side)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
+    from envbuild.core.report import Outcome, to_json, to_table
+    from envbuild.services import verifying
+
+    findings = verifying.diff(a, b)
+    outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))
+    if as_json:
+        out(json.dumps(to_json([outcome], lock=None), sort_keys=True))
+    else:
+        print(to_table([outcome]).replace("locked packages match", "differences"), end="")
+    if findings:
+        raise typer.Exit(1)

@@ -1,0 +1,27 @@
+"""The options that say where an environment is, shared by verify and snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from envbuild.adapters.targets import Place
+
+PYTHON = typer.Option([], "--python", help="An interpreter or venv's python (repeatable).")
+CONTAINER = typer.Option([], "--container", help="A running container, via docker exec (repeatable).")
+IMAGE = typer.Option([], "--image", help="An image, via docker run --network none (repeatable).")
+SSH = typer.Option([], "--ssh", help="A host, via ssh HOST python3 - (repeatable; checked in parallel).")
+INTERPRETER = typer.Option("python3", "--interpreter", help="The Python to run in containers, images, hosts.")
+SSH_CONFIG = typer.Option(None, "--ssh-config", help="An ssh config file (ssh -F).")
+FILES = typer.Option(False, "--files", help="Check every installed file against its RECORD sha256.")
+
+
+def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
+           ssh_config: Path | None) -> list[Place]:
+    found = [Place(kind="python", name=p) for p in python]
+    found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
+    found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
+    found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
+              for h in ssh]
+    return found or [Place(kind="local")]

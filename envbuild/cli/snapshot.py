@@ -1,0 +1,36 @@
+"""envbuild snapshot [--python EXE | --container NAME | --image REF | --ssh HOST] [--files] [--output FILE]"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from envbuild.cli import places as opt
+
+
+def snapshot(
+    python: list[str] = opt.PYTHON,
+    container: list[str] = opt.CONTAINER,
+    image: list[str] = opt.IMAGE,
+    ssh: list[str] = opt.SSH,
+    interpreter: str = opt.INTERPRETER,
+    ssh_config: Path = opt.SSH_CONFIG,
+    files: bool = opt.FILES,
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+) -> None:
+    """Record an environment as JSON, to archive next to a trained model and diff later."""
+    from envbuild.adapters.files import atomic_write
+    from envbuild.errors import UserError
+    from envbuild.services import verifying
+
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config)
+    if len(where) != 1:
+        raise UserError("snapshot takes one environment at a time")
+    text = json.dumps(verifying.snapshot(where[0], files=files), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write(output, text)

@@ -1,0 +1,45 @@
+"""envbuild verify [DIR --target NAME | --lock FILE] [--python EXE | --container NAME | --image REF | --ssh HOST ...]"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from envbuild.cli import places as opt
+from envbuild.cli.output import out
+
+
+def verify(
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (with --target)."),
+    target: str = typer.Option(None, "--target", "-t", help="Target whose lock to verify against."),
+    lock: Path = typer.Option(None, "--lock", help="A lock file to verify against."),
+    python: list[str] = opt.PYTHON,
+    container: list[str] = opt.CONTAINER,
+    image: list[str] = opt.IMAGE,
+    ssh: list[str] = opt.SSH,
+    interpreter: str = opt.INTERPRETER,
+    ssh_config: Path = opt.SSH_CONFIG,
+    files: bool = opt.FILES,
+    allow_extra: list[str] = typer.Option([], "--allow-extra", help="A package that is not drift (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
+) -> None:
+    """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
+    from envbuild.adapters.files import atomic_write
+    from envbuild.core.report import exit_code, to_json, to_junit, to_table
+    from envbuild.services import verifying
+
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config)
+    choice = verifying.choose_lock(directory, target, lock, where)
+    outcomes = verifying.verify(choice, where, files=files, allow_extra=allow_extra)
+    if junit is not None:
+        atomic_write(junit, to_junit(outcomes))
+    if as_json:
+        out(json.dumps(to_json(outcomes, lock=choice.label), sort_keys=True))
+    else:
+        print(to_table(outcomes), end="")
+    code = exit_code(outcomes)
+    if code:
+        raise typer.Exit(code)

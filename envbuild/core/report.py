@@ -1,0 +1,122 @@
+"""Findings → a table, the JSON envelope, JUnit XML; and the final exit code. Pure."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from envbuild.core.verify import Finding
+
+PACKAGE_KINDS = ("missing", "version", "modified", "duplicate")
+ENVIRONMENT_CHECKS = (("python", ("python",)), ("platform", ("platform",)), ("gpu", ("gpu",)),
+                      ("unexpected packages", ("unexpected",)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """The result of checking one environment (one host, container, image or interpreter)."""
+
+    label: str
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None  # set when the environment could not be inspected at all
+    packages: tuple[str, ...] = ()  # the locked names checked, for JUnit
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.findings
+
+
+def exit_code(outcomes: Sequence[Outcome]) -> int:
+    """5 when any environment could not be reached (the check is incomplete), else 1 on any finding."""
+    if any(o.error for o in outcomes):
+        return 5
+    return 1 if any(o.findings for o in outcomes) else 0
+
+
+def to_json(outcomes: Sequence[Outcome], *, lock: str | None) -> dict[str, Any]:
+    findings = []
+    for o in outcomes:
+        for f in o.findings:
+            findings.append(dict(f.to_dict(), **({"target": o.label} if len(outcomes) > 1 else {})))
+    return {
+        "schema": 1,
+        "ok": all(o.ok for o in outcomes),
+        "exit_code": exit_code(outcomes),
+        "lock": lock,
+        "findings": findings,
+        "targets": [{"target": o.label, "ok": o.ok, "error": o.error, "findings": len(o.findings),
+                     "notes": list(o.notes)} for o in outcomes],
+    }
+
+
+def to_table(outcomes: Sequence[Outcome]) -> str:
+    lines: list[str] = []
+    for o in outcomes:
+        if o.error:
+            lines.append(f"{o.label}: UNREACHABLE: {o.error}")
+            continue
+        if not o.findings:
+            lines.append(f"{o.label}: ok ({len(o.packages)} locked packages match)")
+        else:
+            lines.append(f"{o.label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}")
+            rows = [(f.kind, f.name, f.expected or "-", f.actual or "-", f.detail) for f in o.findings]
+            widths = [max(len(r[i]) for r in rows + [("kind", "name", "expected", "actual", "")]) for i in range(4)]
+            header = ("kind", "name", "expected", "actual")
+            lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+            for row in rows:
+                text = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths))
+                lines.append(("  " + text + ("  " + row[4] if row[4] else "")).rstrip())
+        lines.extend(f"  note: {n}" for n in o.notes)
+    return "\n".join(lines) + "\n"
+
+
+def to_junit(outcomes: Sequence[Outcome]) -> str:
+    """One testsuite per environment; one testcase per locked package and per environment check."""
+    suites = ET.Element("testsuites", name="envbuild verify")
+    for o in outcomes:
+        suite = ET.SubElement(suites, "testsuite", name=f"envbuild verify {o.label}")
+        cases = failures = errors = 0
+        if o.error:
+            case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name="reachable")
+            ET.SubElement(case, "error", message=o.error, type="unreachable").text = o.error
+            cases, errors = 1, 1
+        else:
+            by_name: dict[str, list[Finding]] = {}
+            for f in o.findings:
+                by_name.setdefault(f.name, []).append(f)
+            for name in o.packages:
+                cases += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{o.label}.packages", name=name)
+                bad = [f for f in by_name.get(name, []) if f.kind in PACKAGE_KINDS]
+                if bad:
+                    failures += 1
+                    _failure(case, bad)
+            for check, kinds in ENVIRONMENT_CHECKS:
+                cases += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name=check)
+                bad = [f for f in o.findings if f.kind in kinds]
+                if bad:
+                    failures += 1
+                    _failure(case, bad)
+            stray = [f for f in o.findings if f.kind in PACKAGE_KINDS and f.name not in o.packages]
+            if stray:
+                cases += 1
+                failures += 1
+                case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name="other packages")
+                _failure(case, stray)
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _failure(case: ET.Element, findings: list[Finding]) -> None:
+    first = findings[0]
+    message = "; ".join(f"{f.kind} {f.name}: expected {f.expected or '-'}, actual {f.actual or '-'}" for f in findings)
+    node = ET.SubElement(case, "failure", message=message, type=first.kind)
+    node.text = "\n".join(f"{f.kind}: expected {f.expected or '-'}, actual {f.actual or '-'}"
+                          + (f" ({f.detail})" if f.detail else "") for f in findings)

@@ -1,0 +1,202 @@
+"""Lock × snapshot → findings, and snapshot × snapshot → differences. Pure, like pip-tools' sync.diff.
+
+Not drift, by default: the packaging tools `python -m venv` seeds (pip, setuptools, wheel) unless
+the lock pins them, and whatever the user allows with --allow-extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from envbuild.core.lockfile import LockFile
+
+SEEDED = frozenset({"pip", "setuptools", "wheel"})
+_MACHINES = {"linux/amd64": ("x86_64", "amd64"), "linux/arm64": ("aarch64", "arm64")}
+LOCK_GLIBC = (2, 28)  # locks are resolved for manylinux_2_28 (see adapters/resolvers.py)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    kind: str  # missing | unexpected | version | modified | duplicate | python | platform | gpu
+    name: str
+    expected: str | None = None
+    actual: str | None = None
+    detail: str = ""
+    paths: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name, "expected": self.expected, "actual": self.actual}
+        if self.detail:
+            out["detail"] = self.detail
+        if self.paths:
+            out["paths"] = list(self.paths)
+        return out
+
+
+def same_version(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The copy of each distribution that imports win: the first on sys.path."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for dist in snapshot.get("distributions", []):
+        if "shadowed_by" not in dist and "duplicate_of" not in dist:
+            out.setdefault(dist["name"], dist)
+    return out
+
+
+def verify(lock: LockFile, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
+    findings = environment_findings(lock.header.python, lock.header.platform, snapshot)
+    installed = active(snapshot)
+    locked = {p.name: p for p in lock.pins}
+    allowed = {canonicalize_name(n) for n in allow_extra} | (SEEDED - set(locked))
+    for name, pin in sorted(locked.items()):
+        dist = installed.get(name)
+        if dist is None:
+            findings.append(Finding(kind="missing", name=name, expected=pin.version))
+            continue
+        if not same_version(dist["version"], pin.version):
+            findings.append(Finding(kind="version", name=name, expected=pin.version, actual=dist["version"]))
+        files = dist.get("files")
+        if files and (files.get("modified") or files.get("missing")):
+            changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
+            parts = []
+            if files.get("modified"):
+                parts.append(f"{len(files['modified'])} modified")
+            if files.get("missing"):
+                parts.append(f"{len(files['missing'])} deleted")
+            findings.append(Finding(kind="modified", name=name, expected="files as in RECORD",
+                                    actual=", ".join(parts), detail=_short_paths(changed, dist), paths=changed))
+    for name, dist in sorted(installed.items()):
+        if name not in locked and name not in allowed:
+            findings.append(Finding(kind="unexpected", name=name, actual=dist["version"],
+                                    detail=f"in {dist['location']}"))
+    findings.extend(duplicate_findings(snapshot))
+    return findings
+
+
+def duplicate_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+    """Copies that imports never reach (shadowed further down sys.path) or two metadata directories
+    for one name in one place (a broken install)."""
+    winners = active(snapshot)
+    out = []
+    for dist in snapshot.get("distributions", []):
+        if "shadowed_by" not in dist and "duplicate_of" not in dist:
+            continue
+        winner = winners.get(dist["name"])
+        why = (f"second metadata directory in {dist['location']}" if "duplicate_of" in dist
+               else f"shadowed: {dist['location']} is hidden by {dist['shadowed_by']}")
+        out.append(Finding(kind="duplicate", name=dist["name"], expected=winner["version"] if winner else None,
+                           actual=dist["version"], detail=why))
+    return out
+
+
+def environment_findings(python: str, platform: str, snapshot: Mapping[str, Any]) -> list[Finding]:
+    interp = snapshot.get("interpreter", {})
+    findings = []
+    have = ".".join(str(interp.get("version", "")).split(".")[:2])
+    want = ".".join(python.split(".")[:2])
+    if have != want or (python.count(".") == 2 and interp.get("version") != python):
+        findings.append(Finding(kind="python", name="python", expected=python, actual=interp.get("version")))
+    if interp.get("implementation", "cpython") != "cpython":
+        findings.append(Finding(kind="python", name="implementation", expected="cpython",
+                                actual=interp.get("implementation")))
+    machine = str(interp.get("machine", "")).lower()
+    if interp.get("system", "linux") != "linux" or machine not in _MACHINES.get(platform, ()):
+        findings.append(Finding(kind="platform", name="architecture", expected=platform,
+                                actual=f"{interp.get('system', '?')}/{machine or '?'}"))
+    libc, version = interp.get("libc"), str(interp.get("libc_version", ""))
+    if libc == "musl":
+        findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
+                                actual="musl", detail="the lock pins manylinux (glibc) wheels"))
+    elif libc == "glibc" and version and _glibc(version) < LOCK_GLIBC:
+        findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
+                                actual=f"glibc {version}", detail="too old for the locked manylinux_2_28 wheels"))
+    return findings
+
+
+def _glibc(text: str) -> tuple[int, int]:
+    try:
+        major, minor = text.split(".")[:2]
+        return int(major), int(minor)
+    except ValueError:
+        return (0, 0)
+
+
+def _short_paths(paths: tuple[str, ...], dist: Mapping[str, Any]) -> str:
+    location = str(dist.get("location", "")).rstrip("/") + "/"
+    shown = [p[len(location):] if p.startswith(location) else p for p in paths[:3]]
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return ", ".join(shown) + more
+
+
+# ---------------------------------------------------------------- any two environments
+
+
+@dataclass(frozen=True, kw_only=True)
+class View:
+    """What `diff` compares: packages and, when known, the interpreter of one side."""
+
+    label: str
+    packages: Mapping[str, str]
+    python: str | None = None
+    platform: str | None = None
+    gpu: Mapping[str, Any] = field(default_factory=dict)
+
+
+def view_of_lock(lock: LockFile, label: str) -> View:
+    return View(label=label, packages={p.name: p.version for p in lock.pins}, python=lock.header.python,
+                platform=lock.header.platform)
+
+
+def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
+    interp = snapshot.get("interpreter", {})
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(str(interp.get("machine")), interp.get("machine"))
+    return View(label=label, packages={n: d["version"] for n, d in active(snapshot).items()},
+                python=interp.get("version"), platform=f"{interp.get('system', 'linux')}/{arch}",
+                gpu=snapshot.get("gpu") or {})
+
+
+def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:
+    """Differences between two environments: `expected` is side A, `actual` side B."""
+    skip = {canonicalize_name(n) for n in ignore}
+    findings = []
+    if a.python and b.python and not _python_matches(a.python, b.python):
+        findings.append(Finding(kind="python", name="python", expected=a.python, actual=b.python))
+    if a.platform and b.platform and a.platform != b.platform:
+        findings.append(Finding(kind="platform", name="platform", expected=a.platform, actual=b.platform))
+    for name in sorted(set(a.packages) | set(b.packages)):
+        if name in skip:
+            continue
+        left, right = a.packages.get(name), b.packages.get(name)
+        if right is None:
+            findings.append(Finding(kind="missing", name=name, expected=left, detail=f"only in {a.label}"))
+        elif left is None:
+            findings.append(Finding(kind="unexpected", name=name, actual=right, detail=f"only in {b.label}"))
+        elif not same_version(left, right):
+            findings.append(Finding(kind="version", name=name, expected=left, actual=right))
+    for key in sorted(set(a.gpu) | set(b.gpu)):
+        if key == "gpus":
+            continue
+        if a.gpu.get(key) != b.gpu.get(key) and a.gpu and b.gpu:
+            findings.append(Finding(kind="gpu", name=key, expected=_text(a.gpu.get(key)), actual=_text(b.gpu.get(key))))
+    return findings
+
+
+def _python_matches(a: str, b: str) -> bool:
+    if a.count(".") == 2 and b.count(".") == 2:
+        return a == b
+    return a.split(".")[:2] == b.split(".")[:2]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

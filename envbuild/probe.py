@@ -1,0 +1,302 @@
+"""Inventory a Python environment. Standard library only; runs under any Python >= 3.8.
+
+Run in place (`python3 - [--files] < probe.py`, over `docker exec`, `docker run` or `ssh`) or
+imported. Prints one JSON object: the interpreter, the OS, every distribution on sys.path in
+precedence order (shadowed and duplicate copies included), the GPU stack as far as it can be read
+without importing anything heavy, and - with --files - each distribution's files checked against
+its RECORD right where they are (only the verdicts travel back). What it cannot read it reports
+under "problems"; it never crashes on a broken environment.
+
+ENVBUILD_PROBE_ROOT (default "/") is where /proc, /sys and /etc/envbuild are read from, so tests can
+plant a fake NVIDIA driver.
+"""
+
+import base64
+import csv
+import hashlib
+import json
+import os
+import platform
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+PROBE_VERSION = 1
+_NAME_RE = re.compile(r"[-_.]+")
+
+
+def canonical(name):
+    return _NAME_RE.sub("-", name).lower()
+
+
+def _read(path, limit=None):
+    with open(path, "rb") as handle:
+        data = handle.read(limit) if limit else handle.read()
+    return data.decode("utf-8", "replace")
+
+
+def _headers(text):
+    """Name and Version from METADATA / PKG-INFO: only the header block is read."""
+    found = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version") and key not in found:
+            found[key] = value.strip()
+    return found
+
+
+def interpreter():
+    libc_name, libc_version = platform.libc_ver()
+    machine = platform.machine()
+    musl = [n for n in _listdir("/lib") if n.startswith("ld-musl-")]
+    info = {
+        "version": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "in_venv": getattr(sys, "base_prefix", sys.prefix) != sys.prefix,
+        "machine": machine,
+        "system": platform.system().lower(),
+        "libc": "musl" if musl else (libc_name or "unknown"),
+        "libc_version": libc_version if not musl else "",
+    }
+    if info["libc"] == "glibc" and libc_version:
+        major, minor = (int(p) for p in libc_version.split(".")[:2])
+        info["platform_tags"] = ["manylinux_%d_%d_%s" % (major, m, machine) for m in range(minor, 16, -1)] + \
+            ["linux_" + machine]
+    else:
+        info["platform_tags"] = ["linux_" + machine] if info["system"] == "linux" else []
+    return info
+
+
+def os_release(root):
+    fields = {}
+    for path in ("etc/os-release", "usr/lib/os-release"):
+        try:
+            text = _read(os.path.join(root, path))
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key in ("ID", "VERSION_ID", "PRETTY_NAME"):
+                fields[key.lower()] = value.strip().strip('"')
+        break
+    return fields
+
+
+def _listdir(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+def distributions(problems):
+    """Every *.dist-info / *.egg-info on sys.path, first-found wins (later copies are shadowed)."""
+    found = []
+    seen = {}
+    for entry in sys.path:
+        location = os.path.abspath(entry or os.getcwd())
+        if not os.path.isdir(location):
+            continue
+        in_this_dir = {}
+        for name in _listdir(location):
+            if not (name.endswith(".dist-info") or name.endswith(".egg-info")):
+                continue
+            dist = _distribution(location, name, problems)
+            if dist is None:
+                continue
+            key = dist["name"]
+            if key in in_this_dir:
+                dist["duplicate_of"] = in_this_dir[key]
+            else:
+                in_this_dir[key] = name
+            if key in seen:
+                dist["shadowed_by"] = seen[key]
+            else:
+                seen[key] = location
+            found.append(dist)
+    return found
+
+
+def _distribution(location, name, problems):
+    path = os.path.join(location, name)
+    is_dist_info = name.endswith(".dist-info")
+    meta_path = os.path.join(path, "METADATA" if is_dist_info else "PKG-INFO") if os.path.isdir(path) else path
+    try:
+        headers = _headers(_read(meta_path, 65536))
+    except OSError as exc:
+        problems.append({"path": path, "problem": "cannot read metadata: %s" % (exc.strerror or exc)})
+        stem = name.rsplit(".", 1)[0]
+        headers = {"Name": stem.split("-")[0], "Version": stem.split("-")[1] if "-" in stem else ""}
+    if not headers.get("Name"):
+        problems.append({"path": path, "problem": "metadata has no Name"})
+        return None
+    dist = {
+        "name": canonical(headers["Name"]),
+        "version": headers.get("Version", ""),
+        "location": location,
+        "metadata_dir": name,
+        "format": "dist-info" if is_dist_info else "egg-info",
+    }
+    if is_dist_info:
+        try:
+            dist["installer"] = _read(os.path.join(path, "INSTALLER"), 256).strip()
+        except OSError:
+            pass
+        try:
+            direct = json.loads(_read(os.path.join(path, "direct_url.json")))
+            dist["url"] = direct.get("url", "")
+            dist["editable"] = bool(direct.get("dir_info", {}).get("editable"))
+        except (OSError, ValueError):
+            pass
+        dist["has_record"] = os.path.isfile(os.path.join(path, "RECORD"))
+    return dist
+
+
+def _record_rows(dist, problems):
+    path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
+    try:
+        text = _read(path)
+    except OSError as exc:
+        problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
+        return []
+    rows = []
+    for row in csv.reader(text.splitlines()):
+        if len(row) >= 2 and row[1].startswith("sha256="):
+            rows.append((os.path.normpath(os.path.join(dist["location"], row[0])), row[1][len("sha256="):]))
+    return rows
+
+
+def _hash(path):
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                block = handle.read(1 << 20)
+                if not block:
+                    break
+                digest.update(block)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def check_files(dists, problems, workers=None):
+    """RECORD verdicts per active distribution. A path that several distributions list (mlflow and
+    mlflow-skinny) is modified only when it matches none of their hashes; each file is hashed once,
+    in threads (hashlib releases the GIL, so this uses every core)."""
+    active = [d for d in dists if "shadowed_by" not in d and "duplicate_of" not in d and d.get("has_record")]
+    rows = {d["name"]: _record_rows(d, problems) for d in active}
+    expected = {}
+    for entries in rows.values():
+        for path, digest in entries:
+            expected.setdefault(path, set()).add(digest)
+    paths = sorted(expected)
+    with ThreadPoolExecutor(max_workers=workers or min(32, (os.cpu_count() or 2) * 2)) as pool:
+        actual = dict(zip(paths, pool.map(_hash, paths)))
+    for dist in active:
+        verdict = {"checked": len(rows[dist["name"]]), "modified": [], "missing": [], "unreadable": []}
+        for path, _ in rows[dist["name"]]:
+            got = actual[path]
+            if got in ("missing", "unreadable"):
+                verdict[got].append(path)
+            elif got not in expected[path]:
+                verdict["modified"].append(path)
+        dist["files"] = verdict
+
+
+def gpu(root, dists):
+    """Driver from /proc or /sys, CUDA/cuDNN/NCCL from nvidia-* wheels, torch's CUDA build from its
+    version.py — all read as text, nothing imported."""
+    info = {}
+    try:
+        text = _read(os.path.join(root, "proc/driver/nvidia/version"), 4096)
+        match = re.search(r"Kernel Module(?: for \S+)?\s+([0-9]+(?:\.[0-9]+)+)", text)
+        if match:
+            info["driver"] = match.group(1)
+    except OSError:
+        try:
+            info["driver"] = _read(os.path.join(root, "sys/module/nvidia/version"), 64).strip()
+        except OSError:
+            pass
+    gpus = []
+    for entry in _listdir(os.path.join(root, "proc/driver/nvidia/gpus")):
+        try:
+            text = _read(os.path.join(root, "proc/driver/nvidia/gpus", entry, "information"), 4096)
+        except OSError:
+            continue
+        model = re.search(r"^Model:\s*(.+)$", text, re.MULTILINE)
+        gpus.append({"bus": entry, "model": model.group(1).strip() if model else ""})
+    if gpus:
+        info["gpus"] = gpus
+    versions = {d["name"]: d["version"] for d in dists if "shadowed_by" not in d}
+    for key, names in (("cuda_runtime", ("nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime-cu11", "nvidia-cuda-runtime")),
+                       ("cudnn", ("nvidia-cudnn-cu12", "nvidia-cudnn-cu11", "nvidia-cudnn")),
+                       ("nccl", ("nvidia-nccl-cu12", "nvidia-nccl-cu11", "nvidia-nccl"))):
+        for name in names:
+            if name in versions:
+                info[key] = versions[name]
+                break
+    torch = next((d for d in dists if d["name"] == "torch" and "shadowed_by" not in d), None)
+    if torch:
+        try:
+            text = _read(os.path.join(torch["location"], "torch", "version.py"), 8192)
+            match = re.search(r"^cuda\s*(?::\s*\S+\s*)?=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+            info["torch_cuda"] = match.group(1) if match else None
+        except OSError:
+            pass
+    return info
+
+
+def embedded(root):
+    """What envbuild put in an image: its lock and metadata under /etc/envbuild."""
+    out = {}
+    for name, key in (("lock.txt", "lock"), ("image.json", "image")):
+        try:
+            text = _read(os.path.join(root, "etc/envbuild", name))
+        except OSError:
+            continue
+        try:
+            out[key] = json.loads(text) if name.endswith(".json") else text
+        except ValueError:
+            pass
+    return out
+
+
+def collect(files=False, root=None):
+    root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
+    problems = []
+    dists = distributions(problems)
+    if files:
+        check_files(dists, problems)
+    snapshot = {
+        "schema": 1,
+        "probe": PROBE_VERSION,
+        "interpreter": interpreter(),
+        "os": os_release(root),
+        "distributions": dists,
+        "gpu": gpu(root, dists),
+        "files_checked": bool(files),
+        "problems": problems,
+    }
+    found = embedded(root)
+    if found:
+        snapshot["envbuild"] = found
+    return snapshot
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    json.dump(collect(files="--files" in argv), sys.stdout, sort_keys=True)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

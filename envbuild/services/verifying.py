@@ -1,0 +1,101 @@
+"""verify(), snapshot() and diff(): probe environments and compare them with a lock or each other."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from envbuild.adapters.targets import Place, take_snapshot, take_snapshots
+from envbuild.core.lockfile import LockFile, parse_lock
+from envbuild.core.report import Outcome
+from envbuild.core.verify import Finding, View, diff_views, verify as verify_lock, view_of_lock, view_of_snapshot
+from envbuild.errors import ToolUnavailable, UserError
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockChoice:
+    """Where the lock comes from: a file, an image directory's target, or (None) each image's own."""
+
+    lock: LockFile | None
+    label: str | None
+
+
+def choose_lock(directory: Path | None, target: str | None, lock_file: Path | None,
+                places: Sequence[Place]) -> LockChoice:
+    if lock_file is not None:
+        return LockChoice(lock=_read_lock(lock_file), label=str(lock_file))
+    if directory is not None or target is not None:
+        from envbuild.adapters.inputs import load_spec, spec_dir
+        from envbuild.services.locking import lock_path
+
+        spec = load_spec(directory or Path("."))
+        name = target or (spec.targets[0].name if len(spec.targets) == 1 else None)
+        if name is None:
+            raise UserError("this spec has several targets: say which with --target",
+                            hint=f"targets: {', '.join(t.name for t in spec.targets)}")
+        path = lock_path(spec_dir(directory or Path(".")), spec.target(name).name)
+        return LockChoice(lock=_read_lock(path), label=str(path))
+    if places and all(p.kind == "image" for p in places):
+        return LockChoice(lock=None, label=None)  # each image is verified against the lock it carries
+    raise UserError("nothing to verify against", hint="pass an image directory and --target, or --lock FILE "
+                    "(an image built by envbuild carries its own lock: --image REF alone is enough)")
+
+
+def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
+           allow_extra: Sequence[str] = ()) -> list[Outcome]:
+    outcomes = []
+    for place, snapshot in zip(places, take_snapshots(places, files=files)):
+        if isinstance(snapshot, ToolUnavailable):
+            outcomes.append(Outcome(label=place.label, error=snapshot.message))
+            continue
+        lock, notes = choice.lock, []
+        if lock is None:
+            embedded = (snapshot.get("envbuild") or {}).get("lock")
+            if not embedded:
+                outcomes.append(Outcome(label=place.label, error="carries no /etc/envbuild/lock.txt (not built by "
+                                        "envbuild?): pass --lock or an image directory and --target"))
+                continue
+            lock = parse_lock(embedded, f"{place.name}:/etc/envbuild/lock.txt")
+            notes.append("verified against the lock embedded in the image")
+        findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
+        notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
+        outcomes.append(Outcome(label=place.label, findings=tuple(findings), packages=tuple(p.name for p in lock.pins),
+                                notes=tuple(notes)))
+    return outcomes
+
+
+def snapshot(place: Place, *, files: bool = False) -> dict[str, Any]:
+    data = take_snapshot(place, files=files)
+    data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return data
+
+
+def view(argument: str, *, interpreter: str = "python3") -> View:
+    """A lock file, a snapshot JSON file, or (when no such file exists) an image reference."""
+    path = Path(argument)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        if text.lstrip().startswith("{"):
+            try:
+                return view_of_snapshot(json.loads(text), argument)
+            except ValueError as exc:
+                raise UserError(f"{argument}: not valid JSON: {exc}") from None
+        return view_of_lock(parse_lock(text, argument), argument)
+    if path.suffix in (".json", ".txt", ".lock"):
+        raise UserError(f"{argument}: no such file")
+    data = take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
+    return view_of_snapshot(data, argument)
+
+
+def diff(a: str, b: str) -> list[Finding]:
+    return diff_views(view(a), view(b))
+
+
+def _read_lock(path: Path) -> LockFile:
+    if not path.is_file():
+        raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
+    return parse_lock(path.read_text(encoding="utf-8"), str(path))
