@@ -1,0 +1,208 @@
+"""envbuild verify / snapshot / diff on real venvs installed from a lock (local index), then mutated."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, assert_no_traceback, hermetic_env
+
+SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+PINS = {"alpha": "2.0", "beta": "1.1", "gamma": "1.0", "delta": "1.0", "epsilon": "1.0"}
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory, index):
+    from tests.conftest import run_cli
+
+    image = tmp_path_factory.mktemp("verify") / "img"
+    image.mkdir()
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (image / "envbuild.yaml").write_text(f'name: fixture\npython: "{python}"\nexclude-newer: 2026-05-01\n'
+                                         f"index: {index.url}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n")
+    (image / "requirements.in").write_text("alpha\nepsilon\n")
+    assert run_cli("lock", str(image)).returncode == 0
+    return image
+
+
+def pip(venv: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), *args],
+                          env=hermetic_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def venv(tmp_path, locked, index):
+    path = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    pip(path, "install", "--require-hashes", "--no-deps", "-r", str(locked / "locks" / "cpu.txt"))
+    return path
+
+
+def verify(cli, locked, venv, *extra, env=None):
+    result = cli("verify", str(locked), "--target", "cpu", "--python", str(venv / "bin" / "python"), "--json",
+                 *extra, env=env)
+    assert_no_traceback(result)
+    return result, json.loads(result.stdout)
+
+
+def kinds(report) -> list[tuple[str, str]]:
+    return sorted((f["kind"], f["name"]) for f in report["findings"])
+
+
+def test_a_clean_venv_is_clean_with_and_without_files(cli, locked, venv):
+    for extra in ((), ("--files",)):
+        result, report = verify(cli, locked, venv, *extra)
+        assert result.returncode == 0 and report["ok"] is True and report["findings"] == []
+        assert report["schema"] == 1
+    table = cli("verify", str(locked), "--target", "cpu", "--python", str(venv / "bin" / "python"))
+    assert table.returncode == 0 and "ok (5 locked packages match)" in table.stdout
+
+
+def test_upgraded_package(cli, locked, venv, index):
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "beta==1.0")
+    result, report = verify(cli, locked, venv, "--files")
+    assert result.returncode == 1
+    assert report["findings"] == [{"kind": "version", "name": "beta", "expected": "1.1", "actual": "1.0"}]
+
+
+def test_uninstalled_package(cli, locked, venv):
+    pip(venv, "uninstall", "-y", "epsilon")
+    result, report = verify(cli, locked, venv, "--files")
+    assert result.returncode == 1 and kinds(report) == [("missing", "epsilon")]
+
+
+def test_extra_package_and_allow_extra(cli, locked, venv, index):
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "omega")
+    result, report = verify(cli, locked, venv, "--files")
+    assert result.returncode == 1 and kinds(report) == [("unexpected", "omega")]
+    allowed, report = verify(cli, locked, venv, "--allow-extra", "Omega")
+    assert allowed.returncode == 0 and report["ok"]
+
+
+def test_seeded_packaging_tools_are_not_drift(cli, locked, tmp_path, index):
+    seeded = tmp_path / "seeded"
+    subprocess.run([sys.executable, "-m", "venv", str(seeded)], check=True)  # seeds pip (and setuptools < 3.12)
+    pip(seeded, "install", "--require-hashes", "--no-deps", "-r", str(locked / "locks" / "cpu.txt"))
+    result, report = verify(cli, locked, seeded)
+    assert result.returncode == 0, report
+
+
+def test_edited_and_deleted_files_are_modified_only_with_files(cli, locked, venv):
+    (venv / SITE / "gamma" / "data.txt").write_text("tampered\n")
+    (venv / SITE / "delta" / "__init__.py").unlink()
+    plain, report = verify(cli, locked, venv)
+    assert plain.returncode == 0  # without --files, RECORD is not read
+    result, report = verify(cli, locked, venv, "--files")
+    assert result.returncode == 1 and kinds(report) == [("modified", "delta"), ("modified", "gamma")]
+    by_name = {f["name"]: f for f in report["findings"]}
+    assert by_name["gamma"]["actual"] == "1 modified" and by_name["gamma"]["paths"][0].endswith("gamma/data.txt")
+    assert by_name["delta"]["actual"] == "1 deleted"
+
+
+def test_a_second_copy_shadowing_the_first(cli, locked, venv, tmp_path):
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    for name in ("alpha", "alpha-2.0.dist-info"):
+        shutil.copytree(venv / SITE / name, shadow / name)
+    env = hermetic_env(PYTHONPATH=f"{shadow}{os.pathsep}{REPO}")
+    result, report = verify(cli, locked, venv, "--files", env=env)
+    assert result.returncode == 1
+    assert kinds(report) == [("duplicate", "alpha")]
+    assert "shadowed" in report["findings"][0]["detail"] and str(shadow) in report["findings"][0]["detail"]
+
+
+def test_two_metadata_directories_in_one_place(cli, locked, venv):
+    shutil.copytree(venv / SITE / "beta-1.1.dist-info", venv / SITE / "beta-1.0.dist-info")
+    meta = venv / SITE / "beta-1.0.dist-info" / "METADATA"
+    meta.write_text(meta.read_text().replace("Version: 1.1", "Version: 1.0"))
+    result, report = verify(cli, locked, venv)
+    # Which of the two importlib.metadata reports is arbitrary; envbuild reads them in name order, so
+    # the 1.0 copy is the one it sees: both the broken install and the version it shows are findings.
+    assert result.returncode == 1 and kinds(report) == [("duplicate", "beta"), ("version", "beta")]
+
+
+def test_interpreter_version_is_checked(cli, locked, venv, tmp_path):
+    lock = tmp_path / "other.txt"
+    text = (locked / "locks" / "cpu.txt").read_text()
+    lock.write_text(text.replace(f"# python: {sys.version_info.major}.{sys.version_info.minor}", "# python: 3.7"))
+    result = cli("verify", "--lock", str(lock), "--python", str(venv / "bin" / "python"), "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and kinds(report) == [("python", "python")]
+    assert report["findings"][0]["expected"] == "3.7"
+
+
+def test_junit_has_one_testcase_per_package_and_environment_check(cli, locked, venv, index, tmp_path):
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "beta==1.0")
+    report = tmp_path / "out" / "verify.xml"
+    result = cli("verify", str(locked), "--target", "cpu", "--python", str(venv / "bin" / "python"),
+                 "--junit", str(report))
+    assert result.returncode == 1 and "version  beta  1.1       1.0" in result.stdout
+    suite = ET.parse(report).getroot().find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(cases) == set(PINS) | {"python", "platform", "gpu", "unexpected packages"}
+    assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "1"
+    failure = cases["beta"].find("failure")
+    assert failure.get("type") == "version" and "expected 1.1, actual 1.0" in failure.get("message")
+    assert cases["alpha"].find("failure") is None
+
+
+def test_snapshot_and_diff_between_two_environments(cli, locked, venv, tmp_path, index):
+    train = tmp_path / "train.json"
+    assert cli("snapshot", "--python", str(venv / "bin" / "python"), "--output", str(train)).returncode == 0
+    data = json.loads(train.read_text())
+    assert {d["name"]: d["version"] for d in data["distributions"]} == PINS and data["taken"]["at"]
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "beta==1.0", "omega")
+    pip(venv, "uninstall", "-y", "epsilon")
+    prod = tmp_path / "prod.json"
+    assert cli("snapshot", "--python", str(venv / "bin" / "python"), "-o", str(prod)).returncode == 0
+    result = cli("diff", str(train), str(prod), "--json")
+    assert result.returncode == 1
+    assert kinds(json.loads(result.stdout)) == [("missing", "epsilon"), ("unexpected", "omega"), ("version", "beta")]
+    same = cli("diff", str(locked / "locks" / "cpu.txt"), str(train))
+    assert same.returncode == 0, same.stdout
+    missing = cli("diff", str(train), str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def oldest_python() -> str:
+    """The oldest interpreter >= 3.8 on this machine (pyenv's and Debian's), else this one."""
+    found = {}
+    for exe in glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")) + glob.glob("/usr/bin/python3.*"):
+        done = subprocess.run([exe, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            version = tuple(int(x) for x in done.stdout.split())
+            if version >= (3, 8):
+                found.setdefault(version, exe)
+    return found[min(found)] if found else sys.executable
+
+
+def test_probe_runs_under_the_oldest_python_available(cli, locked):
+    oldest = oldest_python()
+    version = subprocess.run([oldest, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    result = cli("snapshot", "--python", oldest)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["interpreter"]["version"] == version
+    report = cli("verify", str(locked), "--target", "cpu", "--python", oldest, "--json")
+    assert report.returncode == 1 and ("missing", "alpha") in kinds(json.loads(report.stdout))
+
+
+def test_an_unrunnable_interpreter_is_exit_5(cli, locked, tmp_path):
+    result = cli("verify", str(locked), "--target", "cpu", "--python", str(tmp_path / "no-python"))
+    assert result.returncode == 5 and "UNREACHABLE" in result.stdout
+    assert_no_traceback(result)
+
+
+def test_nothing_to_verify_against_is_a_usage_error(cli, tmp_path):
+    result = cli("verify", "--python", sys.executable, cwd=tmp_path)
+    assert result.returncode == 2 and "nothing to verify against" in result.stderr
