@@ -106,3 +106,36 @@ def base_image(engine) -> str:
 
         make_base(tag=BASE_REF)
     return BASE_REF
+
+
+BUILD_SECRET = "s3cr3t-b4ild"
+
+
+@pytest.fixture(scope="session")
+def built_image_env(tmp_path_factory):
+    return hermetic_env(ENVBUILD_CACHE=str(tmp_path_factory.mktemp("wheel-cache")))
+
+
+@pytest.fixture(scope="session")
+def built_image(tmp_path_factory, index, base_image, built_image_env):
+    """An image built by envbuild from the local index, once per session: (image directory, build JSON).
+    Its index URL carries a credential, which must never reach the image."""
+    import json
+
+    image = tmp_path_factory.mktemp("build") / "img"
+    image.mkdir()
+    (image / "envbuild.yaml").write_text(f"""\
+name: envbuild-test/fixture
+python: "3.11"
+exclude-newer: 2026-05-01
+index: {index.url.replace("http://", f"http://robot:{BUILD_SECRET}@")}
+base: {base_image}
+requirements: requirements.in
+targets:
+  cpu: {{}}
+""")
+    (image / "requirements.in").write_text("alpha\nepsilon\n")
+    assert run_cli("lock", str(image), env=built_image_env).returncode == 0
+    result = run_cli("build", str(image), "--target", "cpu", "--json", env=built_image_env)
+    assert result.returncode == 0, result.stderr
+    return image, json.loads(result.stdout)

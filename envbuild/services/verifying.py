@@ -39,8 +39,8 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
                             hint=f"targets: {', '.join(t.name for t in spec.targets)}")
         path = lock_path(spec_dir(directory or Path(".")), spec.target(name).name)
         return LockChoice(lock=_read_lock(path), label=str(path))
-    if places and all(p.kind == "image" for p in places):
-        return LockChoice(lock=None, label=None)  # each image is verified against the lock it carries
+    if places and all(p.kind in ("image", "container") for p in places):
+        return LockChoice(lock=None, label=None)  # each is verified against the lock its image carries
     raise UserError("nothing to verify against", hint="pass an image directory and --target, or --lock FILE "
                     "(an image built by envbuild carries its own lock: --image REF alone is enough)")
 
@@ -56,11 +56,11 @@ def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
         if lock is None:
             embedded = (snapshot.get("envbuild") or {}).get("lock")
             if not embedded:
-                outcomes.append(Outcome(label=place.label, error="carries no /etc/envbuild/lock.txt (not built by "
-                                        "envbuild?): pass --lock or an image directory and --target"))
+                raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
+                                hint="pass --lock FILE, or an image directory and --target")
                 continue
             lock = parse_lock(embedded, f"{place.name}:/etc/envbuild/lock.txt")
-            notes.append("verified against the lock embedded in the image")
+            notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
         findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
         notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
         outcomes.append(Outcome(label=place.label, findings=tuple(findings), packages=tuple(p.name for p in lock.pins),

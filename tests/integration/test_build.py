@@ -11,42 +11,20 @@ import tarfile
 
 import pytest
 
-from tests.conftest import assert_no_traceback, hermetic_env
+from tests.conftest import BUILD_SECRET, assert_no_traceback
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-SECRET = "s3cr3t-b4ild"
-
-
-def spec(index_url: str, base: str) -> str:
-    return f"""\
-name: envbuild-test/fixture
-python: "3.11"
-exclude-newer: 2026-05-01
-index: {index_url.replace("http://", f"http://robot:{SECRET}@")}
-base: {base}
-requirements: requirements.in
-targets:
-  cpu: {{}}
-"""
+SECRET = BUILD_SECRET
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return hermetic_env(ENVBUILD_CACHE=str(tmp_path_factory.mktemp("cache")))
+def env(built_image_env):
+    return built_image_env
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, index, base_image, env, engine):
-    from tests.conftest import run_cli
-
-    image = tmp_path_factory.mktemp("build") / "img"
-    image.mkdir()
-    (image / "envbuild.yaml").write_text(spec(index.url, base_image))
-    (image / "requirements.in").write_text("alpha\nepsilon\n")
-    assert run_cli("lock", str(image), env=env).returncode == 0
-    result = run_cli("build", str(image), "--target", "cpu", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    return image, json.loads(result.stdout)
+def built(built_image):
+    return built_image
 
 
 def docker(*args: str) -> str:
