@@ -139,3 +139,38 @@ targets:
     result = run_cli("build", str(image), "--target", "cpu", "--json", env=built_image_env)
     assert result.returncode == 0, result.stderr
     return image, json.loads(result.stdout)
+
+
+# ---------------------------------------------------------------- venvs installed from a lock (verify tests)
+
+
+@pytest.fixture(scope="session")
+def locked(tmp_path_factory, index):
+    from tests.conftest import run_cli
+
+    image = tmp_path_factory.mktemp("verify") / "img"
+    image.mkdir()
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (image / "envbuild.yaml").write_text(f'name: fixture\npython: "{python}"\nexclude-newer: 2026-05-01\n'
+                                         f"index: {index.url}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n")
+    (image / "requirements.in").write_text("alpha\nepsilon\n")
+    assert run_cli("lock", str(image)).returncode == 0
+    return image
+
+
+def pip(venv: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), *args],
+                          env=hermetic_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def venv(tmp_path, locked, index):
+    path = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    pip(path, "install", "--require-hashes", "--no-deps", "-r", str(locked / "locks" / "cpu.txt"))
+    return path
+
+
+def kinds(report) -> list[tuple[str, str]]:
+    return sorted((f["kind"], f["name"]) for f in report["findings"])

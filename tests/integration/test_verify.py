@@ -9,42 +9,12 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-import pytest
 
-from tests.conftest import REPO, assert_no_traceback, hermetic_env
+from tests.conftest import REPO, assert_no_traceback, hermetic_env, kinds, pip
 
 SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 PINS = {"alpha": "2.0", "beta": "1.1", "gamma": "1.0", "delta": "1.0", "epsilon": "1.0"}
-
-
-@pytest.fixture(scope="module")
-def locked(tmp_path_factory, index):
-    from tests.conftest import run_cli
-
-    image = tmp_path_factory.mktemp("verify") / "img"
-    image.mkdir()
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    (image / "envbuild.yaml").write_text(f'name: fixture\npython: "{python}"\nexclude-newer: 2026-05-01\n'
-                                         f"index: {index.url}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n")
-    (image / "requirements.in").write_text("alpha\nepsilon\n")
-    assert run_cli("lock", str(image)).returncode == 0
-    return image
-
-
-def pip(venv: Path, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), *args],
-                          env=hermetic_env(), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.fixture
-def venv(tmp_path, locked, index):
-    path = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    pip(path, "install", "--require-hashes", "--no-deps", "-r", str(locked / "locks" / "cpu.txt"))
-    return path
 
 
 def verify(cli, locked, venv, *extra, env=None):
@@ -52,10 +22,6 @@ def verify(cli, locked, venv, *extra, env=None):
                  *extra, env=env)
     assert_no_traceback(result)
     return result, json.loads(result.stdout)
-
-
-def kinds(report) -> list[tuple[str, str]]:
-    return sorted((f["kind"], f["name"]) for f in report["findings"])
 
 
 def test_a_clean_venv_is_clean_with_and_without_files(cli, locked, venv):

@@ -35,7 +35,7 @@ def _record_hash(data: bytes) -> str:
 
 def build_wheel(spec: WheelSpec, dest: Path) -> Path:
     dist_info = f"{spec.module}-{spec.version}.dist-info"
-    metadata = [f"Metadata-Version: 2.1", f"Name: {spec.name}", f"Version: {spec.version}"]
+    metadata = ["Metadata-Version: 2.1", f"Name: {spec.name}", f"Version: {spec.version}"]
     if spec.requires_python:
         metadata.append(f"Requires-Python: {spec.requires_python}")
     metadata += [f"Requires-Dist: {r}" for r in spec.requires]
