@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from envbuild.adapters.targets import Place
+if TYPE_CHECKING:
+    from envbuild.adapters.targets import Place
 
 PYTHON = typer.Option([], "--python", help="An interpreter or venv's python (repeatable).")
 CONTAINER = typer.Option([], "--container", help="A running container, via docker exec (repeatable).")
@@ -18,7 +20,9 @@ FILES = typer.Option(False, "--files", help="Check every installed file against 
 
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
-           ssh_config: Path | None) -> list[Place]:
+           ssh_config: Path | None) -> list["Place"]:
+    from envbuild.adapters.targets import Place
+
     found = [Place(kind="python", name=p) for p in python]
     found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
     found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]

@@ -12,17 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
+from envbuild.core.lines import canonical_name, logical_lines
 from envbuild.core.redact import strip_credentials
-from envbuild.core.requirements import logical_lines
-from envbuild.core.spec import DEFAULT_INDEX
 from envbuild.errors import UserError
+
+DEFAULT_INDEX = "https://pypi.org/simple"
 
 LOCK_VERSION = 1
 _HEADER_KEY = "envbuild-lock"
 _HASH_RE = re.compile(r"--hash[= ](?P<algo>[a-z0-9]+):(?P<hex>[0-9a-fA-F]+)")
+# 'name==version', 'name[extra]==version ; marker': every line of a lock (ours, uv's, pip-compile's).
+_PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
+                     r"===?\s*(?P<version>[^\s;,]+)\s*(?:;\s*(?P<marker>.+?))?\s*$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +60,7 @@ class LockFile:
     extra_index_urls: tuple[str, ...] = field(default=())
 
     def pin(self, name: str) -> Pin | None:
-        key = canonicalize_name(name)
+        key = canonical_name(name)
         return next((p for p in self.pins if p.name == key), None)
 
 
@@ -185,15 +186,10 @@ def parse_pins(text: str, source: str) -> PinSet:
 def _parse_pin(line: str, origin: str) -> Pin:
     hashes = tuple(sorted(f"{m['algo']}:{m['hex'].lower()}" for m in _HASH_RE.finditer(line)))
     requirement = _HASH_RE.sub("", line).strip()
-    try:
-        req = Requirement(requirement)
-    except InvalidRequirement as exc:
-        raise UserError(f"{origin}: cannot read {requirement!r}: {exc}") from None
-    specs = list(req.specifier)
-    if len(specs) != 1 or specs[0].operator not in ("==", "==="):
+    match = _PIN_RE.match(requirement)
+    if not match:
         raise UserError(f"{origin}: {requirement!r} is not pinned with '=='")
     if not hashes:
-        raise UserError(f"{origin}: {req.name}=={specs[0].version} has no --hash", hint="re-create the lock")
-    return Pin(name=canonicalize_name(req.name), version=specs[0].version, hashes=hashes,
-               marker=str(req.marker) if req.marker else None)
-
+        raise UserError(f"{origin}: {match['name']}=={match['version']} has no --hash", hint="re-create the lock")
+    return Pin(name=canonical_name(match["name"]), version=match["version"], hashes=hashes,
+               marker=match["marker"] or None)

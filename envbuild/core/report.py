@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +74,8 @@ def to_table(outcomes: Sequence[Outcome]) -> str:
 
 def to_junit(outcomes: Sequence[Outcome]) -> str:
     """One testsuite per environment; one testcase per locked package and per environment check."""
+    import xml.etree.ElementTree as ET
+
     suites = ET.Element("testsuites", name="envbuild verify")
     for o in outcomes:
         suite = ET.SubElement(suites, "testsuite", name=f"envbuild verify {o.label}")
@@ -114,7 +115,9 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def _failure(case: ET.Element, findings: list[Finding]) -> None:
+def _failure(case: Any, findings: list[Finding]) -> None:
+    import xml.etree.ElementTree as ET
+
     first = findings[0]
     message = "; ".join(f"{f.kind} {f.name}: expected {f.expected or '-'}, actual {f.actual or '-'}" for f in findings)
     node = ET.SubElement(case, "failure", message=message, type=first.kind)

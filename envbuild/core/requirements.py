@@ -16,7 +16,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+from envbuild.core.lines import logical_lines
+
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _URL_PREFIXES = ("http://", "https://", "ftp://")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
@@ -89,29 +90,6 @@ class ParsedFile:
     extra_index_urls: tuple[str, ...] = ()
     prerelease: bool = False
     problems: tuple[Problem, ...] = ()
-
-
-def logical_lines(text: str) -> list[tuple[int, str]]:
-    """(first line number, content) of each logical line: comments stripped, continuations joined."""
-    out: list[tuple[int, str]] = []
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line = _COMMENT_RE.sub("", raw).rstrip()
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending.append(line[:-1])
-            continue
-        pending.append(line)
-        joined = " ".join(p.strip() for p in pending if p.strip())
-        pending = []
-        if joined:
-            out.append((start, joined))
-    joined = " ".join(p.strip() for p in pending if p.strip())
-    if joined:
-        out.append((start, joined))
-    return out
 
 
 def parse_requirements_text(text: str, source: str) -> ParsedFile:

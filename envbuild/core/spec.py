@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
+from envbuild.core.lockfile import DEFAULT_INDEX
 from envbuild.errors import SpecError
 
 SPEC_FILE = "envbuild.yaml"
 SPEC_VERSION = 1
-DEFAULT_INDEX = "https://pypi.org/simple"
 PLATFORMS = ("linux/amd64", "linux/arm64")
 
 # An image repository, optionally behind a registry host ('registry.example.com:5000/team/model').

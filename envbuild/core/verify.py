@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from envbuild.core.lines import canonical_name
 from envbuild.core.lockfile import LockFile
 
 SEEDED = frozenset({"pip", "setuptools", "wheel"})
@@ -58,7 +58,7 @@ def verify(lock: LockFile, snapshot: Mapping[str, Any], *, allow_extra: Iterable
     findings = environment_findings(lock.header.python, lock.header.platform, snapshot)
     installed = active(snapshot)
     locked = {p.name: p for p in lock.pins}
-    allowed = {canonicalize_name(n) for n in allow_extra} | (SEEDED - set(locked))
+    allowed = {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked))
     for name, pin in sorted(locked.items()):
         dist = installed.get(name)
         if dist is None:
@@ -168,7 +168,7 @@ def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
 
 def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:
     """Differences between two environments: `expected` is side A, `actual` side B."""
-    skip = {canonicalize_name(n) for n in ignore}
+    skip = {canonical_name(n) for n in ignore}
     findings = []
     if a.python and b.python and not _python_matches(a.python, b.python):
         findings.append(Finding(kind="python", name="python", expected=a.python, actual=b.python))

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Benchmark `envbuild verify` (prints, never asserts).
+
+    python bench/verify.py [--runs N] [--keep DIR]
+
+Builds a venv of ~150 distributions from PyPI (bench/ml-requirements.in plus mlflow, which shares
+files with mlflow-skinny, and jupyterlab), locked by envbuild and installed with uv, then times:
+  envbuild verify (whole process)  vs  pip freeze, uv pip freeze, pip check
+  envbuild verify --files          vs  xargs -P2 sha256sum over the same files (throughput)
+and checks that --files reports nothing modified where several distributions list the same path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+PY = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def run(argv: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, capture_output=True, text=True, **kw)
+
+
+def timed(argv: list[str], runs: int, **kw) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run(argv, **kw)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", help="reuse (or create) the bench venv here")
+    args = parser.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="envbuild-bench-verify-"))
+    image, venv = work / "img", work / "venv"
+    if not (venv / "bin" / "python").exists():
+        image.mkdir(parents=True, exist_ok=True)
+        reqs = (HERE / "ml-requirements.in").read_text() + "mlflow\njupyterlab\n"
+        (image / "requirements.in").write_text(reqs)
+        (image / "envbuild.yaml").write_text(f'name: bench\npython: "{PY}"\nexclude-newer: 2026-11-01\n'
+                                             "requirements: requirements.in\ntargets:\n  cpu: {}\n")
+        done = run([str(BIN / "envbuild"), "lock", str(image)])
+        if done.returncode:
+            sys.exit(done.stderr)
+        run([sys.executable, "-m", "venv", str(venv)], check=True)
+        done = run([str(BIN / "uv"), "pip", "install", "--python", str(venv / "bin" / "python"), "--require-hashes",
+                    "-r", str(image / "locks" / "cpu.txt")], env=dict(os.environ, UV_NO_CONFIG="1"))
+        if done.returncode:
+            sys.exit(done.stderr)
+    python = str(venv / "bin" / "python")
+    lock = str(image / "locks" / "cpu.txt")
+    dists = len(json.loads(run([str(BIN / "envbuild"), "snapshot", "--python", python]).stdout)["distributions"])
+
+    verify = timed([str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python], args.runs)
+    peers = {
+        "pip freeze": timed([python, "-m", "pip", "freeze"], args.runs),
+        "uv pip freeze": timed([str(BIN / "uv"), "pip", "freeze", "--python", python], args.runs),
+        "pip check": timed([python, "-m", "pip", "check"], args.runs),
+    }
+    result = run([str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python, "--files", "--json"])
+    report = json.loads(result.stdout)
+    files_time = timed([str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python, "--files"],
+                       max(3, args.runs // 2))
+    site = next((venv / "lib").glob("python*/site-packages"))
+    listing = work / "files.txt"
+    paths = [str(p) for p in site.rglob("*") if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts]
+    listing.write_text("\0".join(paths))
+    size = sum(os.path.getsize(p) for p in paths)
+    sha = timed(["sh", "-c", f"xargs -0 -P2 -n 200 sha256sum < {listing} > /dev/null"], max(3, args.runs // 2))
+    shared = [f for f in report["findings"] if f["kind"] == "modified" and f["name"].startswith("mlflow")]
+
+    print(f"venv: {dists} distributions, {len(paths)} files, {size / 1e6:.0f} MB (Python {PY}, {os.cpu_count()} cores)")
+    print(f"envbuild verify (whole process, median of {args.runs}): {verify:.3f} s   (target <= 0.25 s)")
+    for name, seconds in peers.items():
+        print(f"  {name:14} {seconds:.3f} s   envbuild/peer {verify / seconds:.2f}x")
+    print(f"envbuild verify --files: {files_time:.2f} s = {size / files_time / 1e6:.0f} MB/s   "
+          f"xargs -P2 sha256sum: {sha:.2f} s = {size / sha / 1e6:.0f} MB/s   throughput ratio {sha / files_time:.2f}x "
+          "(target >= 1.5x)")
+    print(f"--files findings: {len(report['findings'])} (mlflow/mlflow-skinny shared paths reported modified: "
+          f"{len(shared)}, expected 0); exit {result.returncode}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Logical lines of pip-format text (requirements files, lock files). Pure, and cheap to import."""
+
+from __future__ import annotations
+
+import re
+
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_NAME_RE = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalisation, without importing packaging."""
+    return _NAME_RE.sub("-", name).lower()
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, content) of each logical line: comments stripped, continuations joined."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = _COMMENT_RE.sub("", raw).rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        joined = " ".join(p.strip() for p in pending if p.strip())
+        pending = []
+        if joined:
+            out.append((start, joined))
+    joined = " ".join(p.strip() for p in pending if p.strip())
+    if joined:
+        out.append((start, joined))
+    return out
