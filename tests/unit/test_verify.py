@@ -1,0 +1,71 @@
+from envbuild.core.lockfile import LockFile, LockHeader, Pin
+from envbuild.core.report import Outcome, exit_code, to_json, to_junit, to_table
+from envbuild.core.verify import Finding, diff_views, verify, view_of_lock, view_of_snapshot
+
+LOCK = LockFile(header=LockHeader(target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
+                                  inputs_digest="sha256:0"),
+                pins=(Pin(name="numpy", version="2.1.0", hashes=("sha256:1",)),
+                      Pin(name="torch", version="2.4.1+cpu", hashes=("sha256:2",))))
+
+
+def snapshot(**interp):
+    base = {"version": "3.11.7", "implementation": "cpython", "machine": "x86_64", "system": "linux",
+            "libc": "glibc", "libc_version": "2.36"}
+    base.update(interp)
+    return {"interpreter": base, "distributions": [
+        {"name": "numpy", "version": "2.1", "location": "/v/site"},
+        {"name": "torch", "version": "2.4.1+cpu", "location": "/v/site"},
+        {"name": "pip", "version": "24.0", "location": "/v/site"}]}
+
+
+def kinds(findings):
+    return [(f.kind, f.name) for f in findings]
+
+
+def test_a_matching_environment_has_no_findings_and_versions_compare_as_versions():
+    assert verify(LOCK, snapshot()) == []  # 2.1 == 2.1.0; pip is a venv seed, not drift
+
+
+def test_platform_findings_for_arch_musl_and_old_glibc():
+    assert kinds(verify(LOCK, snapshot(machine="aarch64"))) == [("platform", "architecture")]
+    assert kinds(verify(LOCK, snapshot(libc="musl", libc_version=""))) == [("platform", "libc")]
+    old = verify(LOCK, snapshot(libc_version="2.17"))
+    assert kinds(old) == [("platform", "libc")] and old[0].actual == "glibc 2.17"
+    assert kinds(verify(LOCK, snapshot(version="3.12.1"))) == [("python", "python")]
+    assert kinds(verify(LOCK, snapshot(implementation="pypy"))) == [("python", "implementation")]
+
+
+def test_pip_is_drift_when_the_lock_pins_it():
+    lock = LockFile(header=LOCK.header, pins=LOCK.pins + (Pin(name="pip", version="25.0", hashes=("sha256:3",)),))
+    assert [(f.kind, f.name, f.expected, f.actual) for f in verify(lock, snapshot())] == [("version", "pip", "25.0", "24.0")]
+
+
+def test_diff_views_in_both_directions():
+    train = view_of_lock(LOCK, "train.txt")
+    prod = view_of_snapshot({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                             "distributions": [{"name": "numpy", "version": "2.2.0", "location": "/s"},
+                                               {"name": "rich", "version": "13.0", "location": "/s"}]}, "prod.json")
+    found = diff_views(train, prod)
+    assert [(f.kind, f.name, f.expected, f.actual) for f in found] == [
+        ("version", "numpy", "2.1.0", "2.2.0"), ("unexpected", "rich", None, "13.0"), ("missing", "torch", "2.4.1+cpu", None)]
+
+
+def test_exit_code_precedence_and_envelope():
+    clean = Outcome(label="a", packages=("numpy",))
+    drift = Outcome(label="b", findings=(Finding(kind="missing", name="numpy", expected="2.1.0"),), packages=("numpy",))
+    down = Outcome(label="c", error="cannot connect")
+    assert exit_code([clean]) == 0 and exit_code([clean, drift]) == 1 and exit_code([drift, down]) == 5
+    envelope = to_json([clean, drift], lock="locks/cpu.txt")
+    assert envelope["schema"] == 1 and envelope["ok"] is False and envelope["exit_code"] == 1
+    assert envelope["findings"] == [{"kind": "missing", "name": "numpy", "expected": "2.1.0", "actual": None,
+                                     "target": "b"}]
+    table = to_table([clean, drift, down])
+    assert "a: ok (1 locked packages match)" in table and "c: UNREACHABLE: cannot connect" in table
+
+
+def test_junit_marks_an_unreachable_environment_as_an_error():
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(to_junit([Outcome(label="ssh h", error="cannot connect")]))
+    suite = root.find("testsuite")
+    assert suite.get("errors") == "1" and suite.find("testcase/error").get("type") == "unreachable"
