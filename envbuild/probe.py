@@ -11,15 +11,13 @@ ENVBUILD_PROBE_ROOT (default "/") is where /proc, /sys and /etc/envbuild are rea
 plant a fake NVIDIA driver.
 """
 
-import base64
-import csv
-import hashlib
 import json
 import os
 import platform
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
+
+# base64, csv, hashlib and threads are imported only for --files: the plain inventory stays fast.
 
 PROBE_VERSION = 1
 _NAME_RE = re.compile(r"[-_.]+")
@@ -127,7 +125,7 @@ def _distribution(location, name, problems):
     is_dist_info = name.endswith(".dist-info")
     meta_path = os.path.join(path, "METADATA" if is_dist_info else "PKG-INFO") if os.path.isdir(path) else path
     try:
-        headers = _headers(_read(meta_path, 65536))
+        headers = _headers(_read(meta_path, 16384))
     except OSError as exc:
         problems.append({"path": path, "problem": "cannot read metadata: %s" % (exc.strerror or exc)})
         stem = name.rsplit(".", 1)[0]
@@ -158,6 +156,8 @@ def _distribution(location, name, problems):
 
 
 def _record_rows(dist, problems):
+    import csv
+
     path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
     try:
         text = _read(path)
@@ -171,15 +171,25 @@ def _record_rows(dist, problems):
     return rows
 
 
-def _hash(path):
-    digest = hashlib.sha256()
+_WHOLE = 8 << 20  # files up to this size are read in one call (sized by fstat, no spare buffer)
+
+
+def _hash(path, buffer):
+    import base64
+    import hashlib
+
     try:
-        with open(path, "rb") as handle:
-            while True:
-                block = handle.read(1 << 20)
-                if not block:
-                    break
-                digest.update(block)
+        with open(path, "rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size <= _WHOLE:
+                digest = hashlib.sha256(handle.read())
+            else:
+                digest = hashlib.sha256()
+                view = memoryview(buffer)
+                while True:
+                    count = handle.readinto(buffer)
+                    if not count:
+                        break
+                    digest.update(view[:count])
     except FileNotFoundError:
         return "missing"
     except OSError:
@@ -187,10 +197,17 @@ def _hash(path):
     return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
 
 
+def _hash_batch(paths):
+    buffer = bytearray(1 << 20)
+    return [_hash(path, buffer) for path in paths]
+
+
 def check_files(dists, problems, workers=None):
     """RECORD verdicts per active distribution. A path that several distributions list (mlflow and
     mlflow-skinny) is modified only when it matches none of their hashes; each file is hashed once,
     in threads (hashlib releases the GIL, so this uses every core)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     active = [d for d in dists if "shadowed_by" not in d and "duplicate_of" not in d and d.get("has_record")]
     rows = {d["name"]: _record_rows(d, problems) for d in active}
     expected = {}
@@ -198,8 +215,9 @@ def check_files(dists, problems, workers=None):
         for path, digest in entries:
             expected.setdefault(path, set()).add(digest)
     paths = sorted(expected)
-    with ThreadPoolExecutor(max_workers=workers or min(32, (os.cpu_count() or 2) * 2)) as pool:
-        actual = dict(zip(paths, pool.map(_hash, paths)))
+    batches = [paths[i:i + 256] for i in range(0, len(paths), 256)]  # one task per batch, not per file
+    with ThreadPoolExecutor(max_workers=workers or min(32, os.cpu_count() or 2)) as pool:
+        actual = dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
     for dist in active:
         verdict = {"checked": len(rows[dist["name"]]), "modified": [], "missing": [], "unreadable": []}
         for path, _ in rows[dist["name"]]:
