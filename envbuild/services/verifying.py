@@ -63,6 +63,10 @@ def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
             notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
         findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
         notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
+        for dist in snapshot.get("distributions", []):
+            unreadable = (dist.get("files") or {}).get("unreadable") or []
+            if unreadable:
+                notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
         outcomes.append(Outcome(label=place.label, findings=tuple(findings), packages=tuple(p.name for p in lock.pins),
                                 notes=tuple(notes)))
     return outcomes

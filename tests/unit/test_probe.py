@@ -1,0 +1,63 @@
+"""The probe survives broken environments and says what it could not read."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def test_broken_metadata_egg_info_and_bad_record_are_reported_not_fatal(tmp_path):
+    site = tmp_path / "site"
+    (site / "nometa-1.0.dist-info").mkdir(parents=True)                       # no METADATA at all
+    (site / "noname-1.0.dist-info").mkdir()
+    (site / "noname-1.0.dist-info" / "METADATA").write_text("Version: 1.0\n")  # no Name
+    (site / "legacy-2.0-py3.11.egg-info").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 2.0\n")
+    good = site / "good-1.0.dist-info"
+    good.mkdir()
+    (good / "METADATA").write_text("Metadata-Version: 2.1\nName: Good_Pkg\nVersion: 1.0\n\nlong description\n")
+    (site / "good").mkdir()
+    (site / "good" / "__init__.py").write_bytes(b"x = 1\n")
+    (good / "RECORD").write_text(
+        "garbage line without commas\n"
+        f"good/__init__.py,{record_hash(b'x = 1' + bytes([10]))},6\n"
+        f"good,{record_hash(b'')},0\n"                                          # a directory: unreadable
+        "good-1.0.dist-info/RECORD,,\n")
+    done = subprocess.run([sys.executable, "-", "--files"], input=(REPO / "envbuild" / "probe.py").read_text(),
+                          capture_output=True, text=True, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    ours = {d["name"]: d for d in data["distributions"] if d["location"] == str(site)}
+    assert set(ours) == {"nometa", "legacy", "good-pkg"}
+    assert ours["legacy"]["format"] == "egg-info" and ours["legacy"]["version"] == "2.0"
+    assert ours["good-pkg"]["files"] == {"checked": 2, "modified": [], "missing": [], "unreadable": [str(site / "good")]}
+    problems = {p["path"].rsplit("/", 1)[-1]: p["problem"] for p in data["problems"]}
+    assert problems["nometa-1.0.dist-info"].startswith("cannot read metadata")
+    assert problems["noname-1.0.dist-info"] == "metadata has no Name"
+
+
+def test_gpu_stack_is_read_from_an_injectable_root(tmp_path):
+    from envbuild import probe
+
+    (tmp_path / "proc/driver/nvidia/gpus/0000:01:00.0").mkdir(parents=True)
+    (tmp_path / "proc/driver/nvidia/version").write_text(
+        "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\n")
+    (tmp_path / "proc/driver/nvidia/gpus/0000:01:00.0/information").write_text("Model: \t\t NVIDIA H100 80GB HBM3\n")
+    torch_dir = tmp_path / "site" / "torch"
+    torch_dir.mkdir(parents=True)
+    (torch_dir / "version.py").write_text("__version__ = '2.9.1+cu128'\ncuda: Optional[str] = '12.8'\n")
+    dists = [{"name": "nvidia-cuda-runtime-cu12", "version": "12.8.90", "location": "x"},
+             {"name": "nvidia-cudnn-cu12", "version": "9.10.2.21", "location": "x"},
+             {"name": "torch", "version": "2.9.1", "location": str(tmp_path / "site")}]
+    assert probe.gpu(str(tmp_path), dists) == {
+        "driver": "550.54.14", "gpus": [{"bus": "0000:01:00.0", "model": "NVIDIA H100 80GB HBM3"}],
+        "cuda_runtime": "12.8.90", "cudnn": "9.10.2.21", "torch_cuda": "12.8"}
+    assert probe.gpu(str(tmp_path / "nothing"), []) == {}
