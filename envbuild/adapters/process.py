@@ -80,15 +80,27 @@ def run(
             proc.stdin.close()
         except BrokenPipeError:
             pass
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    # Popen.wait(timeout=...) polls with sleeps of up to 50 ms; a timer that kills the process lets
+    # wait() block in waitpid instead, so a fast tool is not made slower by its own timeout.
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
         proc.kill()
+
+    timer = threading.Timer(timeout, kill) if timeout else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
         proc.wait()
-        raise ToolUnavailable(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s") from None
     finally:
+        if timer is not None:
+            timer.cancel()
         for reader in readers:
             reader.join(timeout=5)
+    if expired.is_set():
+        raise ToolUnavailable(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s")
     return Completed(argv=argv, returncode=proc.returncode, stdout="".join(out_chunks), stderr="".join(err_lines))
 
 

@@ -84,3 +84,17 @@ def test_markers_are_settled_for_the_target():
     amd = settle_markers(pins, "3.11", "linux/amd64")
     assert [(p.name, p.marker) for p in amd] == [("a", None), ("d", 'python_full_version >= "3.11.2"'), ("e", None)]
     assert [p.name for p in settle_markers(pins, "3.11", "linux/arm64")] == ["a", "c", "d", "e"]
+
+
+def test_process_timeout_kills_and_reports(tmp_path):
+    import time
+
+    from envbuild.adapters.process import run
+    from envbuild.errors import ToolUnavailable
+
+    start = time.monotonic()
+    with pytest.raises(ToolUnavailable, match="did not finish within 1 s"):
+        run(["sleep", "30"], timeout=1)
+    assert time.monotonic() - start < 5
+    done = run(["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=10)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "out\n", "err\n")
