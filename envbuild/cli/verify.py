@@ -23,6 +23,7 @@ def verify(
     ssh_config: Path = opt.SSH_CONFIG,
     files: bool = opt.FILES,
     allow_extra: list[str] = typer.Option([], "--allow-extra", help="A package that is not drift (repeatable)."),
+    gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
 ) -> None:
@@ -33,7 +34,7 @@ def verify(
 
     where = opt.places(python, container, image, ssh, interpreter, ssh_config)
     choice = verifying.choose_lock(directory, target, lock, where)
-    outcomes = verifying.verify(choice, where, files=files, allow_extra=allow_extra)
+    outcomes = verifying.verify(choice, where, files=files, allow_extra=allow_extra, require_gpu=gpu)
     if junit is not None:
         atomic_write(junit, to_junit(outcomes))
     if as_json:

@@ -75,6 +75,8 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         if require_fresh:
             raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
         progress(f"warning: {message}")
+    if target.cuda:
+        _check_cuda(spec, target, lock, progress)
     base = spec.base_for(target)
     if not base:
         raise UserError(f"{spec.file}: targets.{target.name}.base: no base image for this target",
@@ -97,6 +99,19 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
     return Prepared(spec=spec, target=target, root=root, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
                     embedded=embedded, base_id=info.id if info else None,
                     base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest, epoch=epoch)
+
+
+def _check_cuda(spec: Spec, target: Target, lock: LockFile, progress: Progress) -> None:
+    from envbuild.adapters.knowledge import cuda_data
+    from envbuild.core.cuda import check_target, locked_cuda
+
+    error, warning = check_target(target.cuda or "", locked_cuda(lock.pins, cuda_data()))
+    if error:
+        raise UserError(f"{spec.file}: targets.{target.name}.cuda: {error}",
+                        hint="use a base with that CUDA (and set 'cuda:' to it), or lock a torch build for "
+                        f"CUDA {target.cuda} (e.g. PyTorch's cu{(target.cuda or '').replace('.', '')} index)")
+    if warning:
+        progress(f"warning: {warning}")
 
 
 def resolve_base(ref: str, engine: Engine | None, progress: Progress,

@@ -122,6 +122,13 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
         index_url=inputs.index_url,
         extra_index_urls=inputs.extra_index_urls,
     )
+    if target.cuda:
+        from envbuild.adapters.knowledge import cuda_data
+        from envbuild.core.cuda import check_target, locked_cuda
+
+        for problem in check_target(target.cuda, locked_cuda(pins, cuda_data())):
+            if problem:
+                progress(f"[{target.name}] warning: {problem}")
     text = render_lock(new)
     written = text != previous_text
     if written:

@@ -46,7 +46,10 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
 
 
 def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
-           allow_extra: Sequence[str] = ()) -> list[Outcome]:
+           allow_extra: Sequence[str] = (), require_gpu: bool = False) -> list[Outcome]:
+    from envbuild.adapters.knowledge import cuda_data
+    from envbuild.core.cuda import gpu_findings, locked_cuda
+
     outcomes = []
     for place, snapshot in zip(places, take_snapshots(places, files=files)):
         if isinstance(snapshot, ToolUnavailable):
@@ -62,6 +65,10 @@ def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
             lock = parse_lock(embedded, f"{place.name}:/etc/envbuild/lock.txt")
             notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
         findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
+        more, gpu_notes = gpu_findings(locked_cuda(lock.pins, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
+                                       require_gpu=require_gpu)
+        findings.extend(more)
+        notes.extend(gpu_notes)
         notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
         for dist in snapshot.get("distributions", []):
             unreadable = (dist.get("files") or {}).get("unreadable") or []

@@ -76,4 +76,7 @@ FIXTURE_PACKAGES = (
     WheelSpec("epsilon", "2.0", upload_time="2026-06-15T00:00:00Z"),
     WheelSpec("omega", "1.0", requires=("beta<1.0",), upload_time="2026-01-15T00:00:00Z"),
     WheelSpec("modern", "1.0", requires_python=">=3.13", upload_time="2026-01-15T00:00:00Z"),
+    # Stand-ins for the CUDA stack (names and versions are what matter to envbuild's checks).
+    WheelSpec("nvidia-cuda-runtime-cu12", "12.8.90", upload_time="2026-01-15T00:00:00Z"),
+    WheelSpec("torch", "2.4.1+cu121", upload_time="2026-01-15T00:00:00Z"),
 )
