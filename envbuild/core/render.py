@@ -77,6 +77,15 @@ def image_metadata(r: RenderInput) -> dict[str, Any]:
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text)}
 
 
+def system_packages(r: RenderInput) -> tuple[str, ...]:
+    """apt packages installed on top of the base. NVIDIA's CUDA images carry no Python, so for them
+    the default is python3 and python3-venv; other bases are expected to have Python already."""
+    if r.target.system_packages is not None:
+        return r.target.system_packages
+    base = (r.spec.base_for(r.target) or "").split("@")[0]
+    return ("python3", "python3-venv") if base.startswith(("nvidia/cuda", "nvcr.io/nvidia/cuda")) else ()
+
+
 def context(r: RenderInput) -> dict[str, Any]:
     if not r.spec.base_for(r.target):
         raise UserError(f"{r.spec.file}: targets.{r.target.name}.base: no base image for this target",
@@ -85,6 +94,8 @@ def context(r: RenderInput) -> dict[str, Any]:
     return {
         "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir, "target": r.target.name, "lock_file": r.lock_file,
         "lock_sha256": lock_sha256(r.lock_text), "base_ref": r.base_ref, "python": "python3", "venv": VENV,
+        "system_packages": list(system_packages(r)),
+        "stage_base": "system" if system_packages(r) else r.base_ref,
         "user": USER, "uid": UID, "home": HOME, "source_date_epoch": source_date_epoch(r.spec),
         "labels": labels(r), "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in labels(r).items()],

@@ -56,6 +56,7 @@ class Target:
     requirements: tuple[InputRef, ...] = ()
     index: Index = field(default_factory=Index)
     cuda: str | None = None
+    system_packages: tuple[str, ...] | None = None  # apt packages on top of the base (None: the default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +172,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
              "source", "templates"}
-_TARGET_KEYS = {"base", "requirements", "index", "cuda"}
+_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages"}
 
 
 def _target(r: _Reader, name: str, data: Any) -> Target:
@@ -193,7 +194,16 @@ def _target(r: _Reader, name: str, data: Any) -> Target:
         requirements=_inputs(r, f"{path}.requirements", data.get("requirements")),
         index=_index(r, f"{path}.index", data.get("index")),
         cuda=cuda,
+        system_packages=_packages(r, f"{path}.system-packages", data["system-packages"])
+        if "system-packages" in data else None,
     )
+
+
+def _packages(r: _Reader, path: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9][a-z0-9+.:=~-]*", v)
+                                              for v in value):
+        raise SpecError(r.file, path, "expected a list of Debian/Ubuntu package names, e.g. [python3, python3-venv]")
+    return tuple(value)
 
 
 def _python(r: _Reader, value: Any) -> str:

@@ -24,6 +24,8 @@ targets:
   cuda:
     base: {CUDA_BASE}
     cuda: "12.4"
+  cuda-pip:
+    cuda: "12.4"
 """
 
 
@@ -35,7 +37,7 @@ def locked(make_image, index, cli):
     return image
 
 
-@pytest.mark.parametrize("target", ["cpu", "cuda"])
+@pytest.mark.parametrize("target", ["cpu", "cuda", "cuda-pip"])
 def test_render_matches_golden(locked, index, cli, target):
     result = cli("render", str(locked), "--target", target)
     assert result.returncode == 0, result.stderr
@@ -50,7 +52,11 @@ def test_render_matches_golden(locked, index, cli, target):
 
 def test_cuda_dockerfile_sets_what_the_nvidia_runtime_needs(locked, cli):
     text = cli("render", str(locked), "--target", "cuda").stdout
-    assert f"FROM {CUDA_BASE} AS builder" in text
+    # NVIDIA's CUDA images have no Python: a system stage adds it, and both stages build on it.
+    assert f"FROM {CUDA_BASE} AS system" in text and "install -y --no-install-recommends python3 python3-venv" in text
+    assert "FROM system AS builder" in text and "\nFROM system\nCOPY --from=builder /staging/ /" in text
+    pip_way = cli("render", str(locked), "--target", "cuda-pip").stdout
+    assert "AS system" not in pip_way and f"FROM {BASE} AS builder" in pip_way
     assert "NVIDIA_VISIBLE_DEVICES=all" in text and "NVIDIA_DRIVER_CAPABILITIES=compute,utility" in text
     assert 'NVIDIA_REQUIRE_CUDA="cuda>=12.4"' in text and 'dev.envbuild.cuda="12.4"' in text
 
