@@ -50,6 +50,7 @@ class LockHeader:
     exclude_newer: str | None = None
     command: str = ""
     version: int = LOCK_VERSION
+    cuda_runtime: str | None = None  # "12.8 (nvidia-cuda-runtime-cu12 12.8.90)": which CUDA build was locked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,8 @@ def render_lock(lock: LockFile) -> str:
     ]
     if h.exclude_newer:
         lines.append(f"# exclude-newer: {h.exclude_newer}")
+    if h.cuda_runtime:
+        lines.append(f"# cuda-runtime: {h.cuda_runtime}")
     lines.append(f"# inputs-digest: {h.inputs_digest}")
     lines.extend(f"#   {name}: {digest}" for name, digest in h.inputs)
     lines.append("")
@@ -128,6 +131,7 @@ def parse_lock(text: str, source: str) -> LockFile:
         inputs=tuple(sorted(inputs)),
         exclude_newer=fields.get("exclude-newer"),
         command=fields.get("command", ""),
+        cuda_runtime=fields.get("cuda-runtime"),
     )
     return LockFile(header=header, pins=body.pins, index_url=body.index_url, extra_index_urls=body.extra_index_urls)
 

@@ -150,7 +150,7 @@ class View:
     packages: Mapping[str, str]
     python: str | None = None
     platform: str | None = None
-    gpu: Mapping[str, Any] = field(default_factory=dict)
+    gpu: Mapping[str, Any] | None = None  # None: unknown (a lock); {}: known to have no GPU stack
 
 
 def view_of_lock(lock: LockFile, label: str) -> View:
@@ -184,11 +184,11 @@ def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Find
             findings.append(Finding(kind="unexpected", name=name, actual=right, detail=f"only in {b.label}"))
         elif not same_version(left, right):
             findings.append(Finding(kind="version", name=name, expected=left, actual=right))
-    for key in sorted(set(a.gpu) | set(b.gpu)):
-        if key == "gpus":
-            continue
-        if a.gpu.get(key) != b.gpu.get(key) and a.gpu and b.gpu:
-            findings.append(Finding(kind="gpu", name=key, expected=_text(a.gpu.get(key)), actual=_text(b.gpu.get(key))))
+    if a.gpu is not None and b.gpu is not None:  # driver, CUDA runtime, cuDNN, NCCL, torch's CUDA build, GPUs
+        for key in sorted(set(a.gpu) | set(b.gpu)):
+            left, right = _gpu_text(key, a.gpu.get(key)), _gpu_text(key, b.gpu.get(key))
+            if left != right:
+                findings.append(Finding(kind="gpu", name=key, expected=left, actual=right))
     return findings
 
 
@@ -198,5 +198,9 @@ def _python_matches(a: str, b: str) -> bool:
     return a.split(".")[:2] == b.split(".")[:2]
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _gpu_text(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if key == "gpus":
+        return ", ".join(sorted(g.get("model", "?") for g in value)) or None
+    return str(value)

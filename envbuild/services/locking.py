@@ -107,6 +107,14 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
         pins = settle_markers(parse_pins(compiled, f"{backend.name} output").pins, spec.python, spec.platform)
     except UserError as exc:
         raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+    from envbuild.adapters.knowledge import cuda_data
+    from envbuild.core.cuda import check_target, locked_cuda
+
+    cuda = locked_cuda(pins, cuda_data())
+    if target.cuda:
+        for problem in check_target(target.cuda, cuda):
+            if problem:
+                progress(f"[{target.name}] warning: {problem}")
     new = LockFile(
         header=LockHeader(
             target=target.name,
@@ -117,18 +125,12 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
             inputs=tuple(sorted(inputs.components.items())),
             exclude_newer=spec.exclude_newer,
             command=regenerate_command(root, target.name, backend.name),
+            cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None,
         ),
         pins=pins,
         index_url=inputs.index_url,
         extra_index_urls=inputs.extra_index_urls,
     )
-    if target.cuda:
-        from envbuild.adapters.knowledge import cuda_data
-        from envbuild.core.cuda import check_target, locked_cuda
-
-        for problem in check_target(target.cuda, locked_cuda(pins, cuda_data())):
-            if problem:
-                progress(f"[{target.name}] warning: {problem}")
     text = render_lock(new)
     written = text != previous_text
     if written:

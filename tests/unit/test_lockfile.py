@@ -7,7 +7,8 @@ from envbuild.errors import UserError
 
 HEADER = LockHeader(target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
                     inputs_digest="sha256:" + "a" * 64, inputs=(("requirements.in", "sha256:" + "b" * 64),),
-                    exclude_newer="2026-11-01T00:00:00Z", command="envbuild lock images/demo --target cpu")
+                    exclude_newer="2026-11-01T00:00:00Z", command="envbuild lock images/demo --target cpu",
+                    cuda_runtime="12.1 (torch 2.4.1+cu121)")
 PINS = (Pin(name="numpy", version="2.1.0", hashes=("sha256:" + "2" * 64, "sha256:" + "1" * 64)),
         Pin(name="torch", version="2.4.1+cpu", hashes=("sha256:" + "3" * 64,), marker='sys_platform == "linux"'))
 
@@ -23,6 +24,7 @@ def test_render_is_sorted_pip_format_and_round_trips():
     assert 'torch==2.4.1+cpu ; sys_platform == "linux" \\\n' in text
     assert "--extra-index-url https://download.pytorch.org/whl/cpu\n" in text
     assert "--index-url" not in text  # PyPI is pip's default: not written
+    assert "# cuda-runtime: 12.1 (torch 2.4.1+cu121)\n" in text
     parsed = parse_lock(text, "cpu.txt")
     assert parsed.header == HEADER
     assert parsed.pins == tuple(sorted((Pin(name=p.name, version=p.version, hashes=tuple(sorted(p.hashes)),

@@ -69,3 +69,20 @@ def test_junit_marks_an_unreachable_environment_as_an_error():
     root = ET.fromstring(to_junit([Outcome(label="ssh h", error="cannot connect")]))
     suite = root.find("testsuite")
     assert suite.get("errors") == "1" and suite.find("testcase/error").get("type") == "unreachable"
+
+
+def test_diff_compares_gpu_stacks_of_two_snapshots_but_not_of_a_lock():
+    def snap(gpu):
+        return {"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                "distributions": [], "gpu": gpu}
+
+    train = view_of_snapshot(snap({"driver": "550.54.14", "cuda_runtime": "12.4.127", "cudnn": "9.1.0.70",
+                                   "torch_cuda": "12.4", "gpus": [{"model": "NVIDIA A100-SXM4-80GB"}]}), "train")
+    prod = view_of_snapshot(snap({"driver": "535.104.05", "cuda_runtime": "12.4.127", "cudnn": "8.9.2.26",
+                                  "torch_cuda": "12.4", "gpus": [{"model": "NVIDIA L4"}]}), "prod")
+    found = [(f.kind, f.name, f.expected, f.actual) for f in diff_views(train, prod)]
+    assert found == [("gpu", "cudnn", "9.1.0.70", "8.9.2.26"), ("gpu", "driver", "550.54.14", "535.104.05"),
+                     ("gpu", "gpus", "NVIDIA A100-SXM4-80GB", "NVIDIA L4")]
+    no_gpu = view_of_snapshot(snap({}), "ci")
+    assert ("gpu", "driver", "550.54.14", None) in [(f.kind, f.name, f.expected, f.actual) for f in diff_views(train, no_gpu)]
+    assert [f for f in diff_views(view_of_lock(LOCK, "lock"), no_gpu) if f.kind == "gpu"] == []
