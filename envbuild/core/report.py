@@ -58,7 +58,8 @@ def to_table(outcomes: Sequence[Outcome]) -> str:
             lines.append(f"{o.label}: UNREACHABLE: {o.error}")
             continue
         if not o.findings:
-            lines.append(f"{o.label}: ok ({len(o.packages)} locked packages match)")
+            count = len(o.packages)
+            lines.append(f"{o.label}: ok ({count} locked package{'s match' if count != 1 else ' matches'})")
         else:
             lines.append(f"{o.label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}")
             rows = [(f.kind, f.name, f.expected or "-", f.actual or "-", f.detail) for f in o.findings]

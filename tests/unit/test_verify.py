@@ -60,7 +60,7 @@ def test_exit_code_precedence_and_envelope():
     assert envelope["findings"] == [{"kind": "missing", "name": "numpy", "expected": "2.1.0", "actual": None,
                                      "target": "b"}]
     table = to_table([clean, drift, down])
-    assert "a: ok (1 locked packages match)" in table and "c: UNREACHABLE: cannot connect" in table
+    assert "a: ok (1 locked package matches)" in table and "c: UNREACHABLE: cannot connect" in table
 
 
 def test_junit_marks_an_unreachable_environment_as_an_error():
