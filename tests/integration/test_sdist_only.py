@@ -26,7 +26,7 @@ targets:
   cpu: {{}}
 """, {"requirements.in": "antlr4-python3-runtime==4.9.3\n"})  # published as an sdist only
     assert cli("lock", str(image), env=env).returncode == 0
-    built = cli("build", str(image), "--target", "cpu", "--json", env=env)
+    built = cli("build", str(image), "--target", "cpu", "--json", "--no-cache", env=env)
     assert built.returncode == 0, built.stderr
     assert "has no wheel for linux/amd64: building one from its sdist" in built.stderr
     ref = json.loads(built.stdout)["image"]
