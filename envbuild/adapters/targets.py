@@ -7,7 +7,7 @@ Nothing is installed anywhere: the probe's source goes to the remote Python on s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +66,10 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = 600) ->
     return snapshot
 
 
-def take_snapshots(places: Sequence[Place], *, files: bool) -> list[dict[str, Any] | ToolUnavailable]:
-    """In parallel; a place that cannot be reached yields its error instead of a snapshot."""
+def start_snapshots(places: Sequence[Place], *, files: bool) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+    """Start probing every place now, in parallel, and return a function that waits for the results
+    (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
+    the caller read and parse the lock while the probes run."""
 
     def one(place: Place) -> dict[str, Any] | ToolUnavailable:
         try:
@@ -75,10 +77,10 @@ def take_snapshots(places: Sequence[Place], *, files: bool) -> list[dict[str, An
         except ToolUnavailable as exc:
             return exc
 
-    if len(places) == 1:
-        return [one(places[0])]
-    with ThreadPoolExecutor(max_workers=min(16, len(places))) as pool:
-        return list(pool.map(one, places))
+    pool = ThreadPoolExecutor(max_workers=min(16, len(places)))
+    futures = [pool.submit(one, place) for place in places]
+    pool.shutdown(wait=False)
+    return lambda: [future.result() for future in futures]
 
 
 def _why(place: Place, code: int, stderr: str) -> str:

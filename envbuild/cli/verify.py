@@ -28,13 +28,14 @@ def verify(
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
 ) -> None:
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
-    from envbuild.adapters.files import atomic_write
-    from envbuild.core.report import exit_code, to_json, to_junit, to_table
     from envbuild.services import verifying
 
     where = opt.places(python, container, image, ssh, interpreter, ssh_config)
-    choice = verifying.choose_lock(directory, target, lock, where)
-    outcomes = verifying.verify(choice, where, files=files, allow_extra=allow_extra, require_gpu=gpu)
+    choice, outcomes = verifying.verify(directory, target, lock, where, files=files, allow_extra=allow_extra,
+                                        require_gpu=gpu)
+    from envbuild.adapters.files import atomic_write
+    from envbuild.core.report import exit_code, to_json, to_junit, to_table
+
     if junit is not None:
         atomic_write(junit, to_junit(outcomes))
     if as_json:

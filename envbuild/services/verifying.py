@@ -9,18 +9,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from envbuild.adapters.targets import Place, take_snapshot, take_snapshots
-from envbuild.core.lockfile import LockFile, parse_lock
-from envbuild.core.report import Outcome
-from envbuild.core.verify import Finding, View, diff_views, verify as verify_lock, view_of_lock, view_of_snapshot
+from typing import TYPE_CHECKING
+
+from envbuild.adapters.targets import Place, start_snapshots, take_snapshot
 from envbuild.errors import ToolUnavailable, UserError
+
+if TYPE_CHECKING:  # imported when needed: verify starts its probes before it reads the lock
+    from envbuild.core.lockfile import LockFile
+    from envbuild.core.report import Outcome
+    from envbuild.core.verify import Finding, View
 
 
 @dataclass(frozen=True, kw_only=True)
 class LockChoice:
     """Where the lock comes from: a file, an image directory's target, or (None) each image's own."""
 
-    lock: LockFile | None
+    lock: "LockFile | None"
     label: str | None
 
 
@@ -45,13 +49,19 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
                     "(an image built by envbuild carries its own lock: --image REF alone is enough)")
 
 
-def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
-           allow_extra: Sequence[str] = (), require_gpu: bool = False) -> list[Outcome]:
+def verify(directory: Path | None, target: str | None, lock_file: Path | None, places: Sequence[Place], *,
+           files: bool = False, allow_extra: Sequence[str] = (),
+           require_gpu: bool = False) -> tuple[LockChoice, list["Outcome"]]:
+    wait = start_snapshots(places, files=files)  # the probes run while the lock is read and parsed
+    choice = choose_lock(directory, target, lock_file, places)
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import gpu_findings, locked_cuda
+    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.report import Outcome
+    from envbuild.core.verify import verify as verify_lock
 
     outcomes = []
-    for place, snapshot in zip(places, take_snapshots(places, files=files)):
+    for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
@@ -76,7 +86,7 @@ def verify(choice: LockChoice, places: Sequence[Place], *, files: bool = False,
                 notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
         outcomes.append(Outcome(label=place.label, findings=tuple(findings), packages=tuple(p.name for p in lock.pins),
                                 notes=tuple(notes)))
-    return outcomes
+    return choice, outcomes
 
 
 def snapshot(place: Place, *, files: bool = False) -> dict[str, Any]:
@@ -85,8 +95,11 @@ def snapshot(place: Place, *, files: bool = False) -> dict[str, Any]:
     return data
 
 
-def view(argument: str, *, interpreter: str = "python3") -> View:
+def view(argument: str, *, interpreter: str = "python3") -> "View":
     """A lock file, a snapshot JSON file, or (when no such file exists) an image reference."""
+    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.verify import view_of_lock, view_of_snapshot
+
     path = Path(argument)
     if path.is_file():
         text = path.read_text(encoding="utf-8")
@@ -102,11 +115,15 @@ def view(argument: str, *, interpreter: str = "python3") -> View:
     return view_of_snapshot(data, argument)
 
 
-def diff(a: str, b: str) -> list[Finding]:
+def diff(a: str, b: str) -> list["Finding"]:
+    from envbuild.core.verify import diff_views
+
     return diff_views(view(a), view(b))
 
 
-def _read_lock(path: Path) -> LockFile:
+def _read_lock(path: Path) -> "LockFile":
+    from envbuild.core.lockfile import parse_lock
+
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
     return parse_lock(path.read_text(encoding="utf-8"), str(path))
