@@ -86,19 +86,26 @@ def system_packages(r: RenderInput) -> tuple[str, ...]:
     return ("python3", "python3-venv") if base.startswith(("nvidia/cuda", "nvcr.io/nvidia/cuda")) else ()
 
 
-def context(r: RenderInput) -> dict[str, Any]:
-    if not r.spec.base_for(r.target):
-        raise UserError(f"{r.spec.file}: targets.{r.target.name}.base: no base image for this target",
+def required_base(spec: Spec, target: Target) -> str:
+    base = spec.base_for(target)
+    if not base:
+        raise UserError(f"{spec.file}: targets.{target.name}.base: no base image for this target",
                         hint="set 'base' at the top level or in the target (e.g. 'python:3.11-slim@sha256:...'), "
                         "or make one with 'envbuild base'")
+    return base
+
+
+def context(r: RenderInput) -> dict[str, Any]:
+    required_base(r.spec, r.target)
+    packages = system_packages(r)
+    label_map = labels(r)
     return {
-        "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir, "target": r.target.name, "lock_file": r.lock_file,
-        "lock_sha256": lock_sha256(r.lock_text), "base_ref": r.base_ref, "python": "python3", "venv": VENV,
-        "system_packages": list(system_packages(r)),
-        "stage_base": "system" if system_packages(r) else r.base_ref,
-        "user": USER, "uid": UID, "home": HOME, "source_date_epoch": source_date_epoch(r.spec),
-        "labels": labels(r), "cuda": r.target.cuda or "",
-        "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in labels(r).items()],
+        "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir,
+        "target": r.target.name, "lock_file": r.lock_file, "lock_sha256": lock_sha256(r.lock_text),
+        "base_ref": r.base_ref, "python": "python3", "venv": VENV, "system_packages": list(packages),
+        "stage_base": "system" if packages else r.base_ref, "user": USER, "uid": UID, "home": HOME,
+        "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
+        "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
     }
 
 

@@ -20,7 +20,7 @@ from envbuild.adapters.templates import load_templates
 from envbuild.core.digest import digest_of
 from envbuild.core.lockfile import LockFile, parse_lock
 from envbuild.core.redact import redact_text
-from envbuild.core.render import RenderInput, image_metadata, render_dockerfile, source_date_epoch
+from envbuild.core.render import RenderInput, image_metadata, render_dockerfile, required_base, source_date_epoch
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 from envbuild.services.locking import lock_path, repo_relative
@@ -77,10 +77,7 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         progress(f"warning: {message}")
     if target.cuda:
         _check_cuda(spec, target, lock, progress)
-    base = spec.base_for(target)
-    if not base:
-        raise UserError(f"{spec.file}: targets.{target.name}.base: no base image for this target",
-                        hint="set 'base' (e.g. 'python:3.11-slim@sha256:...'), or make one with 'envbuild base'")
+    base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
     render_input = RenderInput(
         spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{target.name}.txt",
