@@ -49,9 +49,11 @@ check-locks: venv
 	$(ENVBUILD) lock . --check
 	$(ENVBUILD) lock images/demo --check
 
+## make bench: every benchmark, each against its peer tools (prints, never asserts).
 bench: venv
 	$(PY) bench/lock.py
 	$(PY) bench/build.py
+	$(PY) bench/verify.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -72,12 +72,12 @@ class Engine:
     def pull(self, ref: str, log: Log) -> ImageInfo:
         from docker.errors import APIError
 
-        repository, _, tag = ref.partition("@")[0].rpartition(":") if "@" not in ref else (ref, "", "")
         try:
             if "@" in ref:
                 self.api.pull(ref)
             else:
-                self.api.pull(repository or ref, tag=tag or "latest")
+                repository, tag = split_ref(ref)
+                self.api.pull(repository, tag=tag)
         except APIError as exc:
             raise ToolUnavailable(f"cannot pull {ref}: {_short(exc)}") from None
         info = self.inspect(ref)

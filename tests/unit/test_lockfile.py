@@ -100,3 +100,15 @@ def test_process_timeout_kills_and_reports(tmp_path):
     assert time.monotonic() - start < 5
     done = run(["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=10)
     assert (done.returncode, done.stdout, done.stderr) == (3, "out\n", "err\n")
+
+
+@pytest.mark.parametrize("ref, expected", [
+    ("team/model:cpu-ab12", ("team/model", "cpu-ab12")),
+    ("127.0.0.1:5000/team/model:cpu", ("127.0.0.1:5000/team/model", "cpu")),
+    ("127.0.0.1:5000/team/model", ("127.0.0.1:5000/team/model", "latest")),
+    ("debian", ("debian", "latest")),
+])
+def test_split_ref_handles_registry_ports(ref, expected):
+    from envbuild.adapters.docker import split_ref
+
+    assert split_ref(ref) == expected
