@@ -104,20 +104,24 @@ class Wheelhouse:
                 continue
             folder = self.cache / "sha256" / hexdigest[:2] / hexdigest
             for path in folder.glob("*") if folder.is_dir() else ():
+                if path.name.startswith("."):
+                    continue  # an interrupted copy
                 if path.name.endswith(".whl") and _fits(path.name, tags):
                     self._verify(path, hexdigest, pin)
                     return Wheel(name=pin.name, version=pin.version, path=path, sha256=hexdigest)
                 if not path.name.endswith(".whl"):  # an sdist: is there a wheel built from it?
                     built = self._built_from(hexdigest, tags)
                     if built:
-                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=sha256_file(built),
+                        recorded = built.with_name(built.name + ".sha256").read_text().strip()
+                        self._verify(built, recorded, pin)  # built here once; must not change after
+                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=recorded,
                                      built_from_sdist=True)
         return None
 
     def _built_from(self, sdist_sha: str, tags: set[Tag]) -> Path | None:
         folder = self.cache / "built" / sdist_sha
         for path in sorted(folder.glob("*.whl")) if folder.is_dir() else ():
-            if _fits(path.name, tags):
+            if _fits(path.name, tags) and path.with_name(path.name + ".sha256").is_file():
                 return path
         return None
 
@@ -217,8 +221,9 @@ class Wheelhouse:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / wheel.name
             shutil.copyfile(wheel, target)
-            return Wheel(name=pin.name, version=pin.version, path=target, sha256=sha256_file(target),
-                         built_from_sdist=True)
+            digest = sha256_file(target)
+            target.with_name(target.name + ".sha256").write_text(digest + "\n")
+            return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest, built_from_sdist=True)
 
 
 def install_requirements(wheels: Sequence[Wheel]) -> str:

@@ -35,5 +35,10 @@ targets:
                          capture_output=True, text=True)
     assert out.stdout.strip() == "4.9.3", out.stderr
     assert list((tmp_path / "cache" / "wheels" / "built").rglob("antlr4_python3_runtime-4.9.3-py3-none-any.whl"))
+    # A second --no-cache build reuses the wheel built from the sdist (checked against its recorded
+    # sha256) and, the wheel being the same bytes, gives the same image ID.
+    again = cli("build", str(image), "--target", "cpu", "--json", "--no-cache", env=env)
+    assert again.returncode == 0 and "building one from its sdist" not in again.stderr, again.stderr
+    assert json.loads(again.stdout)["id"] == json.loads(built.stdout)["id"]
     verify = cli("verify", "--image", ref, "--files")
     assert verify.returncode == 0, verify.stdout
