@@ -16,7 +16,6 @@ from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load
 from envbuild.core.digest import changed_components
 from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
 from envbuild.core.spec import Spec, Target
-from envbuild.core.target_env import settle_markers
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
 if TYPE_CHECKING:  # the resolvers and the lock diff are imported only when locking: 'lock --check' stays fast
@@ -79,6 +78,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
                  progress: Progress, environ: Mapping[str, str]) -> LockOutcome:
     from envbuild.adapters.resolvers import ResolveRequest
     from envbuild.core.lockdiff import diff_pins
+    from envbuild.core.target_env import settle_markers
 
     started = time.monotonic()
     path = lock_path(root, target.name)
