@@ -67,11 +67,17 @@ def lock(
     spec = load_spec(directory)
     root = spec_dir(directory)
     backend = get_resolver(resolver, environ)
-    outcomes = []
-    for target in select_targets(spec, targets):
-        inputs = load_target_inputs(spec, root, target)
-        outcomes.append(_lock_target(spec, root, target, inputs, backend, upgrade, progress, environ))
-    return outcomes
+    # Every target's inputs are read and checked before any resolver runs, so a bad line in one
+    # target's file fails the whole command at once; then the resolvers run in parallel.
+    work = [(target, load_target_inputs(spec, root, target)) for target in select_targets(spec, targets)]
+    if len(work) == 1:
+        return [_lock_target(spec, root, work[0][0], work[0][1], backend, upgrade, progress, environ)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, len(work))) as pool:
+        futures = [pool.submit(_lock_target, spec, root, target, inputs, backend, upgrade, progress, environ)
+                   for target, inputs in work]
+        return [future.result() for future in futures]
 
 
 def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, backend: "Resolver", upgrade: bool,

@@ -238,3 +238,16 @@ def test_a_missing_spec_and_an_unknown_target(tmp_path, image, cli):
 def test_debug_shows_the_traceback(tmp_path, cli):
     result = cli("--debug", "lock", str(tmp_path))
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_targets_lock_in_parallel_but_a_bad_input_in_one_stops_all(make_image, index, cli):
+    text = spec(index.url, extra="  gpu:\n    requirements: [gpu.in]\n")
+    image = make_image(text, {"requirements.in": "alpha\n", "gpu.in": "delta\n"})
+    result = cli("lock", str(image))
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in (image / "locks").iterdir()} == {"cpu.txt", "gpu.txt"}
+    gpu = (image / "locks" / "gpu.txt").read_text()
+    assert "#   gpu.in: sha256:" in gpu and "gpu.in" not in (image / "locks" / "cpu.txt").read_text()
+    bad = make_image(text, {"requirements.in": "alpha\n", "gpu.in": "git+https://github.com/x/y.git\n"}, name="bad")
+    failed = cli("lock", str(bad))
+    assert failed.returncode == 2 and "gpu.in:1" in failed.stderr and not (bad / "locks").exists()
