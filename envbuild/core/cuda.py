@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.lockfile import Pin
-from envbuild.core.verify import Finding
+from envbuild.core.verify import Finding, version_tuple
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(?:-cu(\d+))?$")
 _TORCH_LOCAL = re.compile(r"\+cu(\d+)(\d)$")
@@ -24,10 +24,6 @@ _TORCH_LOCAL = re.compile(r"\+cu(\d+)(\d)$")
 class LockedCuda:
     version: str  # "12.8"
     source: str  # what says so: "nvidia-cuda-runtime-cu12 12.8.90", "torch 2.4.1+cu121"
-
-
-def _vt(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text))
 
 
 def major_minor(version: str) -> str:
@@ -58,7 +54,7 @@ def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | Non
     if locked is None:
         return None, (f"target declares CUDA {target_cuda} but its lock has no CUDA runtime "
                       "(no nvidia-cuda-runtime wheel, no CUDA torch): it will run on the CPU")
-    if _vt(locked.version) > _vt(major_minor(target_cuda)):
+    if version_tuple(locked.version) > version_tuple(major_minor(target_cuda)):
         return (f"{locked.source} needs CUDA {locked.version}, newer than the target's CUDA {target_cuda}",
                 None)
     if major_minor(locked.version) != major_minor(target_cuda):
@@ -82,10 +78,10 @@ def compute_capability(model: str, data: Mapping[str, Any]) -> str | None:
 
 def supported_cc(cuda: str, data: Mapping[str, Any]) -> tuple[str, str] | None:
     """(lowest, highest) compute capability of the newest table row at or below this CUDA version."""
-    rows = [(k, v) for k, v in data["cuda_compute_capability"].items() if _vt(k) <= _vt(major_minor(cuda))]
+    rows = [(k, v) for k, v in data["cuda_compute_capability"].items() if version_tuple(k) <= version_tuple(major_minor(cuda))]
     if not rows:
         return None
-    _, (low, high) = max(rows, key=lambda kv: _vt(kv[0]))
+    _, (low, high) = max(rows, key=lambda kv: version_tuple(kv[0]))
     return low, high
 
 
@@ -109,10 +105,10 @@ def gpu_findings(locked: LockedCuda | None, gpu: Mapping[str, Any], data: Mappin
             notes.append(f"no NVIDIA driver here: GPU checks skipped (normal on a CI runner; --gpu requires one); "
                          f"the lock needs CUDA {locked.version}, driver >= {family or toolkit}")
         return findings, notes
-    if family and _vt(driver) < _vt(family):
+    if family and version_tuple(driver) < version_tuple(family):
         findings.append(Finding(kind="gpu", name="driver", expected=f">= {family}", actual=driver,
                                 detail=f"too old for CUDA {locked.version} ({locked.source})"))
-    elif toolkit and _vt(driver) < _vt(toolkit):
+    elif toolkit and version_tuple(driver) < version_tuple(toolkit):
         notes.append(f"driver {driver} runs CUDA {locked.version} through minor version compatibility "
                      f"(CUDA {locked.version} ships with {toolkit}): PTX newer than the driver cannot be JIT-compiled")
     elif not family and not toolkit:
@@ -124,11 +120,11 @@ def gpu_findings(locked: LockedCuda | None, gpu: Mapping[str, Any], data: Mappin
             notes.append(f"GPU {card.get('model') or card.get('bus')}: compute capability unknown to envbuild")
             continue
         low, high = bounds
-        if _vt(cc) < _vt(low):
+        if version_tuple(cc) < version_tuple(low):
             findings.append(Finding(kind="gpu", name="compute-capability", expected=f">= {low}",
                                     actual=f"{cc} ({card.get('model')})",
                                     detail=f"CUDA {locked.version} has no code for this GPU"))
-        elif _vt(cc) > _vt(high):
+        elif version_tuple(cc) > version_tuple(high):
             notes.append(f"GPU {card.get('model')} (compute capability {cc}) is newer than CUDA {locked.version} "
                          "knows: it runs only through PTX JIT, if the build ships PTX")
     return findings, notes

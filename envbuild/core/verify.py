@@ -6,6 +6,7 @@ the lock pins them, and whatever the user allows with --allow-extra.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,18 +119,15 @@ def environment_findings(python: str, platform: str, snapshot: Mapping[str, Any]
     if libc == "musl":
         findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
                                 actual="musl", detail="the lock pins manylinux (glibc) wheels"))
-    elif libc == "glibc" and version and _glibc(version) < LOCK_GLIBC:
+    elif libc == "glibc" and version and version_tuple(version)[:2] < LOCK_GLIBC:
         findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
                                 actual=f"glibc {version}", detail="too old for the locked manylinux_2_28 wheels"))
     return findings
 
 
-def _glibc(text: str) -> tuple[int, int]:
-    try:
-        major, minor = text.split(".")[:2]
-        return int(major), int(minor)
-    except ValueError:
-        return (0, 0)
+def version_tuple(text: str) -> tuple[int, ...]:
+    """'2.36' → (2, 36), '550.54.14' → (550, 54, 14): for driver and libc versions, not PEP 440 ones."""
+    return tuple(int(part) for part in re.findall(r"\d+", text))
 
 
 def _short_paths(paths: tuple[str, ...], dist: Mapping[str, Any]) -> str:
