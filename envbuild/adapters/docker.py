@@ -31,7 +31,6 @@ class ImageInfo:
     labels: Mapping[str, str]
     size: int
     diff_ids: tuple[str, ...]
-    architecture: str
     raw: Mapping[str, Any]
 
 
@@ -66,8 +65,7 @@ class Engine:
             return None
         return ImageInfo(id=raw["Id"], repo_digests=tuple(raw.get("RepoDigests") or ()),
                          labels=(raw.get("Config") or {}).get("Labels") or {}, size=int(raw.get("Size") or 0),
-                         diff_ids=tuple((raw.get("RootFS") or {}).get("Layers") or ()),
-                         architecture=raw.get("Architecture", ""), raw=raw)
+                         diff_ids=tuple((raw.get("RootFS") or {}).get("Layers") or ()), raw=raw)
 
     def pull(self, ref: str, log: Log) -> ImageInfo:
         from docker.errors import APIError
@@ -170,7 +168,7 @@ class Engine:
             raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")
         return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref)
 
-    # ------------------------------------------------------------ push / run
+    # ------------------------------------------------------------ push
 
     def push(self, ref: str, log: Log) -> str:
         from docker.errors import APIError
@@ -190,16 +188,6 @@ class Engine:
         if digest is None:
             raise ToolUnavailable(f"the registry did not return a digest for {ref}")
         return digest
-
-    def run(self, image: str, command: list[str], *, network: bool = False, user: str | None = None) -> tuple[int, str]:
-        from docker.errors import ContainerError
-
-        try:
-            out = self.client.containers.run(image, command, remove=True, network_disabled=not network,
-                                             user=user, stdout=True, stderr=True)
-            return 0, out.decode("utf-8", "replace")
-        except ContainerError as exc:
-            return exc.exit_status, (exc.stderr or b"").decode("utf-8", "replace")
 
 
 def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:

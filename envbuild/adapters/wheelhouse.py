@@ -38,7 +38,6 @@ class Wheel:
     version: str
     path: Path
     sha256: str
-    built_from_sdist: bool = False
 
 
 def default_cache() -> Path:
@@ -114,8 +113,7 @@ class Wheelhouse:
                     if built:
                         recorded = built.with_name(built.name + ".sha256").read_text().strip()
                         self._verify(built, recorded, pin)  # built here once; must not change after
-                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=recorded,
-                                     built_from_sdist=True)
+                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=recorded)
         return None
 
     def _built_from(self, sdist_sha: str, tags: set[Tag]) -> Path | None:
@@ -223,7 +221,7 @@ class Wheelhouse:
             shutil.copyfile(wheel, target)
             digest = sha256_file(target)
             target.with_name(target.name + ".sha256").write_text(digest + "\n")
-            return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest, built_from_sdist=True)
+            return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest)
 
 
 def install_requirements(wheels: Sequence[Wheel]) -> str:

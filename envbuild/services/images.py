@@ -32,12 +32,10 @@ Progress = Callable[[str], None]
 class Prepared:
     spec: Spec
     target: Target
-    root: Path
     lock: LockFile
     lock_text: str
     dockerfile: str
     embedded: dict[str, str]  # files under /etc/envbuild in the image
-    base_id: str | None
     base_layers: int
     tag_digest: str
     epoch: int
@@ -93,9 +91,9 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
     epoch = source_date_epoch(spec)
     tag_digest = digest_of({"dockerfile": dockerfile, "embedded": embedded, "base": info.id if info else base_ref,
                             "buildargs": {"SOURCE_DATE_EPOCH": str(epoch)}})[len("sha256:"):]
-    return Prepared(spec=spec, target=target, root=root, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
-                    embedded=embedded, base_id=info.id if info else None,
-                    base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest, epoch=epoch)
+    return Prepared(spec=spec, target=target, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
+                    embedded=embedded, base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest,
+                    epoch=epoch)
 
 
 def _check_cuda(spec: Spec, target: Target, lock: LockFile, progress: Progress) -> None:

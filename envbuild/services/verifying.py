@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.targets import Place, start_snapshots, take_snapshot
 from envbuild.errors import ToolUnavailable, UserError
@@ -71,7 +69,6 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             if not embedded:
                 raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
                                 hint="pass --lock FILE, or an image directory and --target")
-                continue
             lock = parse_lock(embedded, f"{place.name}:/etc/envbuild/lock.txt")
             notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
         findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
