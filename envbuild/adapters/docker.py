@@ -9,6 +9,7 @@ skips a layer whose chain ID it already holds. That takes milliseconds whatever 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -138,18 +139,15 @@ class Engine:
         if info is None:  # pragma: no cover
             raise BuildError(f"image {image_id} vanished before normalisation")
         config_bytes = normalized_config(info.raw, created=created, history=history)
-        import hashlib
-
-        new_id = "sha256:" + hashlib.sha256(config_bytes).hexdigest()
+        config_hex = hashlib.sha256(config_bytes).hexdigest()  # an image ID is the digest of its config
+        new_id = f"sha256:{config_hex}"
         if self.inspect(new_id) is None:
-            self.load_thin(config_bytes, info.diff_ids, ref)
+            self.load_thin(config_bytes, config_hex, info.diff_ids, ref)
         self.tag(new_id, ref)
         return new_id
 
-    def load_thin(self, config_bytes: bytes, diff_ids: tuple[str, ...], ref: str) -> None:
-        import hashlib
-
-        name = hashlib.sha256(config_bytes).hexdigest() + ".json"
+    def load_thin(self, config_bytes: bytes, config_hex: str, diff_ids: tuple[str, ...], ref: str) -> None:
+        name = f"{config_hex}.json"
         manifest = [{"Config": name, "RepoTags": [ref], "Layers": [f"{d.split(':')[1]}/layer.tar" for d in diff_ids]}]
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -161,8 +159,8 @@ class Engine:
 
     def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
         """docker import a root filesystem tarball, then normalise its config like a build."""
-        result = self.api.import_image_from_file(tar_path, repository=split_ref(ref)[0], tag=split_ref(ref)[1],
-                                                  changes=changes)
+        repository, tag = split_ref(ref)
+        result = self.api.import_image_from_file(tar_path, repository=repository, tag=tag, changes=changes)
         match = re.search(r"sha256:[0-9a-f]{64}", json.dumps(result))
         if not match:
             raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")

@@ -40,15 +40,19 @@ def source_date_epoch(spec: Spec) -> int:
     return int(datetime.strptime(spec.exclude_newer, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
+def iso_timestamp(epoch: int) -> str:
+    """The image's 'created' (config and label): RFC 3339 UTC, second precision."""
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def lock_sha256(lock_text: str) -> str:
     return hashlib.sha256(lock_text.encode("utf-8")).hexdigest()
 
 
 def labels(r: RenderInput) -> dict[str, str]:
-    epoch = source_date_epoch(r.spec)
     out = {
         "org.opencontainers.image.title": r.spec.name,
-        "org.opencontainers.image.created": datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "org.opencontainers.image.created": iso_timestamp(source_date_epoch(r.spec)),
         "org.opencontainers.image.base.name": r.spec.base_for(r.target) or "",
     }
     if r.base_digest:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.adapters.docker import Engine
+from envbuild.adapters.docker import Engine, split_ref
 from envbuild.adapters.process import run
 from envbuild.errors import BuildError, ToolUnavailable
 
@@ -69,5 +69,4 @@ def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str
 
 
 def _content_ref(ref: str, suite: str, diff_id: str) -> str:
-    repository = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
-    return f"{repository}:{suite}-{diff_id.split(':')[1][:12]}"
+    return f"{split_ref(ref)[0]}:{suite}-{diff_id.split(':')[1][:12]}"

@@ -9,18 +9,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from envbuild.adapters import git
-from envbuild.adapters.docker import Engine, ImageInfo
+from envbuild.adapters.docker import Engine, ImageInfo, split_ref
 from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import display_path, load_spec, load_target_inputs, spec_dir
 from envbuild.adapters.templates import load_templates
 from envbuild.core.digest import digest_of
 from envbuild.core.lockfile import LockFile, parse_lock
 from envbuild.core.redact import redact_text
-from envbuild.core.render import RenderInput, image_metadata, render_dockerfile, required_base, source_date_epoch
+from envbuild.core.render import (RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base,
+                                  source_date_epoch)
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 from envbuild.services.locking import lock_path, repo_relative
@@ -130,7 +130,7 @@ def resolve_base(ref: str, engine: Engine | None, progress: Progress,
                                   f"{ref.split('@')[0]}'") from None
     if pinned:
         return ref, ref.split("@", 1)[1], info
-    repo = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    repo = split_ref(ref)[0]
     for repo_digest in info.repo_digests:
         if repo_digest.split("@", 1)[0] == repo:
             progress(f"warning: base {ref} is a floating tag; pinned it to {repo_digest} "
@@ -183,7 +183,7 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
         raw_id = engine.build(str(context), nocache=no_cache,
                               buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)}, log=progress)
     t0 = time.monotonic()
-    image_id = engine.normalize(raw_id, created=_iso(prepared.epoch), history=_history(prepared), ref=ref)
+    image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=_history(prepared), ref=ref)
     if raw_id != image_id:
         engine.remove(raw_id)
     progress(f"normalised the image config in {time.monotonic() - t0:.2f} s")
@@ -203,10 +203,6 @@ def _history(prepared: Prepared) -> list[str]:
     base = [f"base image {prepared.spec.base_for(prepared.target)} layer {i + 1}" for i in range(prepared.base_layers)]
     return base + [f"envbuild {prepared.target.name}: /opt/venv from {prepared.lock.header.target} lock, "
                    "/etc/envbuild, user app"]
-
-
-def _iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
