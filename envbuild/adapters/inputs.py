@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envbuild.core.conda_env import CondaEnv, parse_environment
 from envbuild.core.digest import combine, digest_of
 from envbuild.core.redact import strip_credentials
 from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text, requirements_from_pyproject
@@ -28,6 +29,8 @@ class TargetInputs:
     extra_index_urls: tuple[str, ...]
     prerelease: bool
     components: dict[str, str] = field(default_factory=dict)  # input name → digest
+    conda: CondaEnv | None = None  # the target's environment.yml, when it has one
+    conda_file: Path | None = None
 
     @property
     def digest(self) -> str:
@@ -51,6 +54,11 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
     walker = _Walker(root=directory)
     for ref in spec.inputs_for(target):
         walker.add_input(ref, spec.file)
+    conda, conda_file = None, None
+    if spec.conda_for(target):
+        conda_file, conda = _load_conda(spec, directory, target)
+        walker.problems.extend(conda.problems)
+        walker.components[walker._name(conda_file)] = digest_of(conda.digest_view())
     if walker.problems:
         raise _problems_error(walker.problems)
     settings = {
@@ -62,6 +70,8 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         "cuda": target.cuda,
         "inputs": [f"{ref.path}[{','.join(ref.extras)}]" if ref.extras else ref.path for ref in spec.inputs_for(target)],
     }
+    if conda is not None:  # only then: pip targets' digests stay what they were
+        settings["conda"] = spec.conda_for(target)
     components = {f"{SPEC_FILE} (target {target.name})": digest_of(settings), **walker.components}
     index_url = target.index.url or spec.index.url or walker.index_url or spec.index_url(target)
     extra = tuple(dict.fromkeys(spec.extra_index_urls(target) + tuple(walker.extra_index_urls)))
@@ -72,7 +82,19 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         extra_index_urls=extra,
         prerelease=walker.prerelease,
         components=components,
+        conda=conda,
+        conda_file=conda_file,
     )
+
+
+def _load_conda(spec: Spec, directory: Path, target: Target) -> tuple[Path, CondaEnv]:
+    rel = spec.conda_for(target) or ""
+    path = (directory / rel).resolve()
+    key = f"targets.{target.name}.conda" if target.conda else "conda"
+    if not path.is_file():
+        raise SpecError(spec.file, key, f"file not found: {rel}",
+                        hint=f"paths are relative to the directory of {Path(spec.file).name}")
+    return path, parse_environment(_read(path, rel), display_path(path))
 
 
 def display_path(path: Path) -> str:

@@ -52,6 +52,7 @@ class ResolveRequest:
     prerelease: bool = False
     upgrade: bool = False
     timeout: float = 1800.0
+    pylock: bool = False  # uv only: PEP 751 pylock.toml (one URL and hash per file) instead of hashed pins
 
 
 class Resolver(Protocol):
@@ -98,7 +99,7 @@ class UvResolver:
         if uv is None:
             raise ToolUnavailable("uv is not installed", hint="pip install uv, or use --resolver pip-tools")
         argv = [uv, "pip", "compile", str(request.requirements_file), "--output-file", str(request.output_file),
-                "--generate-hashes", "--no-header", "--no-annotate", "--python-version", request.python,
+                *(["--format", "pylock.toml"] if request.pylock else ["--generate-hashes"]), "--no-header", "--no-annotate", "--python-version", request.python,
                 "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads",
                 "--index-url", request.index_url]
         for url in request.extra_index_urls:

@@ -15,8 +15,12 @@ def lock(
     resolver: str = typer.Option("uv", "--resolver", help="uv (any Python/platform) or pip-tools (host only)."),
     upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Re-resolve everything instead of keeping pins."),
     check: bool = typer.Option(False, "--check", help="Offline: exit 1 if a lock is missing or stale."),
+    conda_solver: str = typer.Option("auto", "--conda-solver",
+                                     help="conda targets: auto (conda-lock if a conda binary is on PATH, "
+                                     "else py-rattler), rattler or conda-lock."),
 ) -> None:
-    """Resolve the inputs of each target into a hash-pinned lock file: DIR/locks/<target>.txt."""
+    """Resolve the inputs of each target into a hash-pinned lock file: DIR/locks/<target>.txt
+    (conda targets: DIR/locks/<target>.conda-lock.yml)."""
     from envbuild.adapters.inputs import display_path
     from envbuild.services import locking
 
@@ -34,7 +38,8 @@ def lock(
             raise typer.Exit(1)
         return
 
-    for result in locking.lock(directory, targets=target, resolver=resolver, upgrade=upgrade, progress=progress):
+    for result in locking.lock(directory, targets=target, resolver=resolver, upgrade=upgrade, progress=progress,
+                               conda_solver=conda_solver):
         state = "wrote" if result.written else "unchanged"
         out(f"{result.target}: {result.packages} packages, {state} {display_path(result.path)} "
             f"({result.seconds:.1f} s)")

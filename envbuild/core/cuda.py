@@ -49,6 +49,19 @@ def locked_cuda(pins: Iterable[Pin], data: Mapping[str, Any]) -> LockedCuda | No
     return None
 
 
+_CONDA_RUNTIME = ("cuda-version", "cuda-cudart", "cudatoolkit")
+
+
+def conda_cuda_runtime(packages: Iterable[tuple[str, str]]) -> LockedCuda | None:
+    """The CUDA runtime of a conda environment: cuda-version (conda-forge's pin), cuda-cudart, or the
+    older cudatoolkit package."""
+    found = dict(packages)
+    for name in _CONDA_RUNTIME:
+        if name in found:
+            return LockedCuda(version=major_minor(found[name]), source=f"{name} {found[name]} (conda)")
+    return None
+
+
 def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | None, str | None]:
     """(error, warning) for a CUDA target: the base declares `target_cuda`, the lock carries `locked`."""
     if locked is None:

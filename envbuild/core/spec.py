@@ -57,6 +57,7 @@ class Target:
     index: Index = field(default_factory=Index)
     cuda: str | None = None
     system_packages: tuple[str, ...] | None = None  # apt packages on top of the base (None: the default)
+    conda: str | None = None  # an environment.yml, relative to the spec (None: the spec's)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +74,7 @@ class Spec:
     version: int = SPEC_VERSION
     source: str | None = None  # where the image definition lives (org.opencontainers.image.source)
     templates: str | None = None  # a directory of template overrides, relative to the spec
+    conda: str | None = None  # an environment.yml: the target's lock is then a conda-lock.yml
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -92,6 +94,9 @@ class Spec:
 
     def base_for(self, target: Target) -> str | None:
         return target.base or self.base
+
+    def conda_for(self, target: Target) -> str | None:
+        return target.conda or self.conda
 
 
 # ---------------------------------------------------------------- parsing
@@ -118,6 +123,14 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def parse_spec(text: str, file: str = SPEC_FILE) -> Spec:
     """Parse the text of an envbuild.yaml."""
+    data = load_yaml(text, file)
+    if data is None:
+        raise SpecError(file, "", "the file is empty", hint="see images/demo/envbuild.yaml for an example")
+    return spec_from_dict(data, file)
+
+
+def load_yaml(text: str, file: str) -> Any:
+    """YAML → data, refusing duplicate keys; a syntax error names its line and column."""
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -125,9 +138,7 @@ def parse_spec(text: str, file: str = SPEC_FILE) -> Spec:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError(file, "", f"invalid YAML: {where}{problem}") from None
-    if data is None:
-        raise SpecError(file, "", "the file is empty", hint="see images/demo/envbuild.yaml for an example")
-    return spec_from_dict(data, file)
+    return data
 
 
 def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
@@ -158,21 +169,22 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         version=version,
         source=_source(r, data.get("source")),
         templates=r.string("templates", data["templates"], what="a directory") if "templates" in data else None,
+        conda=_conda(r, "conda", data.get("conda")),
     )
     for target in targets:
-        if not spec.inputs_for(target):
+        if not spec.inputs_for(target) and not spec.conda_for(target):
             raise SpecError(
                 file,
                 f"targets.{target.name}.requirements",
                 "no requirements for this target",
-                hint="add 'requirements: [requirements.in]' at the top level or to the target",
+                hint="add 'requirements: [requirements.in]' or 'conda: environment.yml' at the top level or to the target",
             )
     return spec
 
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
-             "source", "templates"}
-_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages"}
+             "source", "templates", "conda"}
+_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda"}
 
 
 def _target(r: _Reader, name: str, data: Any) -> Target:
@@ -196,7 +208,17 @@ def _target(r: _Reader, name: str, data: Any) -> Target:
         cuda=cuda,
         system_packages=_packages(r, f"{path}.system-packages", data["system-packages"])
         if "system-packages" in data else None,
+        conda=_conda(r, f"{path}.conda", data.get("conda")),
     )
+
+
+def _conda(r: _Reader, path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = r.string(path, value, what="the path of a conda environment file (environment.yml)").strip()
+    if not text.endswith((".yml", ".yaml")):
+        raise SpecError(r.file, path, f"expected a conda environment file ending in .yml or .yaml, got {text!r}")
+    return text
 
 
 def _packages(r: _Reader, path: str, value: Any) -> tuple[str, ...]:

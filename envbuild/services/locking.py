@@ -60,6 +60,7 @@ def lock(
     upgrade: bool = False,
     progress: Progress = lambda _line: None,
     environ: Mapping[str, str] | None = None,
+    conda_solver: str = "auto",
 ) -> list[LockOutcome]:
     from envbuild.adapters.resolvers import get_resolver
 
@@ -70,14 +71,31 @@ def lock(
     # Every target's inputs are read and checked before any resolver runs, so a bad line in one
     # target's file fails the whole command at once; then the resolvers run in parallel.
     work = [(target, load_target_inputs(spec, root, target)) for target in select_targets(spec, targets)]
+
+    def one(target: Target, inputs: TargetInputs) -> LockOutcome:
+        if inputs.conda is not None:
+            return _lock_conda(spec, root, target, inputs, conda_solver, progress, environ)
+        return _lock_target(spec, root, target, inputs, backend, upgrade, progress, environ)
+
     if len(work) == 1:
-        return [_lock_target(spec, root, work[0][0], work[0][1], backend, upgrade, progress, environ)]
+        return [one(*work[0])]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(4, len(work))) as pool:
-        futures = [pool.submit(_lock_target, spec, root, target, inputs, backend, upgrade, progress, environ)
-                   for target, inputs in work]
+        futures = [pool.submit(one, target, inputs) for target, inputs in work]
         return [future.result() for future in futures]
+
+
+def _lock_conda(spec: Spec, root: Path, target: Target, inputs: TargetInputs, solver: str, progress: Progress,
+                environ: Mapping[str, str]) -> LockOutcome:
+    from envbuild.core.lockdiff import diff_pins
+    from envbuild.services.conda_locking import as_pins, lock_conda_target
+
+    started = time.monotonic()
+    path, new, previous, written = lock_conda_target(spec, root, target, inputs, solver=solver, progress=progress,
+                                                     environ=environ)
+    return LockOutcome(target=target.name, path=path, changes=tuple(diff_pins(as_pins(previous), as_pins(new))),
+                       packages=len(new.packages), written=written, seconds=time.monotonic() - started)
 
 
 def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, backend: "Resolver", upgrade: bool,
@@ -153,17 +171,34 @@ def check_locks(directory: Path, *, targets: Sequence[str] = ()) -> list[CheckOu
     outcomes = []
     for target in select_targets(spec, targets):
         inputs = load_target_inputs(spec, root, target)
-        path = lock_path(root, target.name)
+        path = target_lock_path(root, target.name, conda=inputs.conda is not None)
         if not path.is_file():
             outcomes.append(CheckOutcome(target=target.name, path=path, fresh=False, reasons=("no lock file",)))
             continue
-        lock = parse_lock(path.read_text(encoding="utf-8"), display_path(path))
-        if lock.header.inputs_digest == inputs.digest:
+        recorded_digest, recorded = _recorded_inputs(path, conda=inputs.conda is not None)
+        if recorded_digest == inputs.digest:
             outcomes.append(CheckOutcome(target=target.name, path=path, fresh=True, reasons=()))
             continue
-        reasons = changed_components(dict(lock.header.inputs), inputs.components) or ["inputs digest differs"]
+        reasons = changed_components(recorded, inputs.components) or ["inputs digest differs"]
         outcomes.append(CheckOutcome(target=target.name, path=path, fresh=False, reasons=tuple(reasons)))
     return outcomes
+
+
+def target_lock_path(directory: Path, target: str, *, conda: bool) -> Path:
+    from envbuild.core.condalock import LOCK_SUFFIX
+
+    return directory / "locks" / f"{target}{LOCK_SUFFIX}" if conda else lock_path(directory, target)
+
+
+def _recorded_inputs(path: Path, *, conda: bool) -> tuple[str, dict[str, str]]:
+    text = path.read_text(encoding="utf-8")
+    if conda:
+        from envbuild.core.condalock import parse_conda_lock
+
+        lock = parse_conda_lock(text, display_path(path))
+        return lock.inputs_digest, dict(lock.inputs)
+    header = parse_lock(text, display_path(path)).header
+    return header.inputs_digest, dict(header.inputs)
 
 
 def expand_env(url: str, environ: Mapping[str, str]) -> str:

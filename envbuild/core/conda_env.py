@@ -1,0 +1,114 @@
+"""environment.yml → CondaEnv. Pure: text in, model out.
+
+What envbuild reads: ``channels`` (names, ``defaults``, ``nodefaults``, http(s):// and file:// URLs,
+paths relative to the file), ``dependencies`` (conda match specs, and one ``pip:`` list in
+requirements syntax). ``name`` and ``prefix`` name a place on someone's disk and are ignored;
+``variables`` are refused, because an image gets its environment from the spec, not from conda.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from envbuild.core.redact import strip_credentials
+from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text
+from envbuild.errors import SpecError
+
+# conda's "defaults" on Linux (conda ≥ 4.7); "nodefaults" removes it.
+DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+CHANNEL_ALIAS = "https://conda.anaconda.org"
+SUBDIRS = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
+_SPEC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:::[A-Za-z0-9_.\-]+)?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CondaEnv:
+    channels: tuple[str, ...]  # as the lock records them: names or URLs (credentials stripped)
+    specs: tuple[str, ...]  # conda match specs, as written
+    pip: tuple[RequirementLine, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def digest_view(self) -> dict[str, Any]:
+        """What a lock depends on: comments, order of keys and 'name:' do not make it stale."""
+        return {"channels": list(self.channels), "dependencies": list(self.specs), "pip": [r.text for r in self.pip]}
+
+
+def parse_environment(text: str, file: str) -> CondaEnv:
+    from envbuild.core.spec import load_yaml  # one YAML loader (duplicate keys refused)
+
+    data = load_yaml(text, file)
+    if not isinstance(data, dict):
+        raise SpecError(file, "", "expected a mapping with 'channels' and 'dependencies'")
+    unknown = sorted(set(data) - {"name", "prefix", "channels", "dependencies", "variables"})
+    if unknown:
+        raise SpecError(file, unknown[0], "unknown key", hint="environment files have channels and dependencies")
+    if data.get("variables"):
+        raise SpecError(file, "variables", "envbuild does not set environment variables from an environment file",
+                        hint="set them in the image (ENV in a template override) or at run time")
+    channels = _channels(file, data.get("channels"))
+    deps = data.get("dependencies")
+    if not isinstance(deps, list) or not deps:
+        raise SpecError(file, "dependencies", "expected a non-empty list of packages")
+    specs: list[str] = []
+    pip: list[RequirementLine] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(deps):
+        where = f"dependencies[{i}]"
+        if isinstance(item, dict):
+            if set(item) != {"pip"} or not isinstance(item["pip"], list):
+                raise SpecError(file, where, "expected a package spec or 'pip: [requirements]'")
+            parsed = parse_requirements_text("\n".join(str(x) for x in item["pip"]), f"{file} (pip)")
+            pip.extend(parsed.requirements)
+            problems.extend(parsed.problems)
+            if parsed.includes or parsed.index_url or parsed.extra_index_urls:
+                problems.append(Problem(origin=f"{file} (pip)", text="-r/-c/--index-url", kind="option"))
+            continue
+        if isinstance(item, (int, float)) or not isinstance(item, str) or not _SPEC_RE.match(item.strip()):
+            raise SpecError(file, where, f"expected a conda package spec like 'numpy>=1.26' or 'python=3.11', "
+                                         f"got {item!r}")
+        specs.append(" ".join(item.split()))
+    if not channels:
+        raise SpecError(file, "channels", "no channels to solve from",
+                        hint="name one, e.g. 'channels: [conda-forge]', or a file:// channel")
+    return CondaEnv(channels=tuple(channels), specs=tuple(specs), pip=tuple(pip), problems=tuple(problems))
+
+
+def _channels(file: str, value: Any) -> list[str]:
+    if value is None:
+        value = ["defaults"]  # what conda does when an environment file names no channel
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise SpecError(file, "channels", "expected a list of channel names or URLs")
+    names = [c.strip().rstrip("/") for c in value]
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if name == "nodefaults":
+            continue
+        if name == "defaults":
+            if "nodefaults" not in names:
+                out.extend(DEFAULTS)
+            continue
+        if "://" in name:
+            if not name.startswith(("http://", "https://", "file://")):
+                raise SpecError(file, f"channels[{i}]", f"unsupported channel URL {name!r}")
+            out.append(strip_credentials(name))
+        elif name.startswith((".", "/")):
+            out.append(posixpath.normpath(name))  # a local channel, relative to the environment file
+        elif _NAME_RE.match(name):
+            out.append(name)
+        else:
+            raise SpecError(file, f"channels[{i}]", f"expected a channel name or URL, got {name!r}")
+    return list(dict.fromkeys(out))
+
+
+def channel_url(channel: str, base_dir: str) -> str:
+    """A channel as the solver fetches it: names go through conda's channel alias, local paths are
+    taken relative to ``base_dir`` (the environment file's directory, absolute)."""
+    if "://" in channel:
+        return channel
+    if channel.startswith((".", "/")):
+        return "file://" + posixpath.normpath(posixpath.join(base_dir, channel))
+    return f"{CHANNEL_ALIAS}/{channel}"

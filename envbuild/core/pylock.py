@@ -1,0 +1,99 @@
+"""uv's PEP 751 pylock.toml → one file per package for one target. Pure.
+
+A conda-lock pip entry names one file (URL and sha256), not every wheel of a version: the best
+wheel for the target's tags, or the sdist when no wheel fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from envbuild.errors import UserError
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipFile:
+    name: str
+    version: str
+    url: str
+    sha256: str
+
+
+def conda_constraints(packages: Iterable[tuple[str, str]]) -> list[str]:
+    """Python packages conda installs, as pip constraints at conda's versions (conda versions that are
+    not PEP 440 versions cannot be held and are skipped)."""
+    lines = []
+    for name, version in packages:
+        if name == "python":
+            continue
+        try:
+            lines.append(f"{canonicalize_name(name)}=={Version(version)}")
+        except InvalidVersion:
+            continue
+    return sorted(lines)
+
+
+def choose_files(text: str, tags: set[Tag], provided: set[str], marker_env: dict[str, str] | None = None) -> list[PipFile]:
+    """``provided``: names conda installs; those are left to conda."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    doc = tomllib.loads(text)
+    conda_names = {canonicalize_name(n) for n in provided}
+    files = []
+    for package in doc.get("packages", []):
+        name = canonicalize_name(package["name"])
+        if name in conda_names or not _applies(package.get("marker"), marker_env):
+            continue
+        best = _best_wheel(package.get("wheels", []), tags)
+        chosen = best or package.get("sdist")
+        if not chosen:
+            raise UserError(f"no file of {name} {package.get('version')} installs on this target",
+                            hint="pin a version that has a wheel for the target's Python and platform")
+        files.append(PipFile(name=name, version=str(package["version"]), url=chosen["url"],
+                             sha256=chosen["hashes"]["sha256"]))
+    return sorted(files, key=lambda f: f.name)
+
+
+def _applies(marker: str | None, env: dict[str, str] | None) -> bool:
+    if not marker or env is None:
+        return True
+    try:
+        return Marker(marker).evaluate(env)
+    except InvalidMarker:
+        return True
+
+
+def _best_wheel(wheels: list[dict], tags: set[Tag]) -> dict | None:
+    """Most specific first: a CPython-specific build over abi3 over pure Python, newest manylinux first."""
+    best, best_rank = None, None
+    for wheel in wheels:
+        filename = wheel["url"].rsplit("/", 1)[-1]
+        try:
+            wheel_tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            continue
+        fitting = [t for t in wheel_tags if t in tags]
+        if not fitting:
+            continue
+        rank = max(_rank(t) for t in fitting)
+        if best_rank is None or rank > best_rank:
+            best, best_rank = wheel, rank
+    return best
+
+
+def _rank(tag: Tag) -> tuple[int, int, int]:
+    abi = 2 if tag.abi.startswith("cp") else 1 if tag.abi == "abi3" else 0
+    platform = 0 if tag.platform == "any" else 1
+    glibc = 0
+    if tag.platform.startswith("manylinux_2_"):
+        glibc = int(tag.platform.split("_")[2])
+    return (platform, abi, glibc)
