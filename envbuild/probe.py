@@ -223,22 +223,74 @@ def check_files(dists, problems, workers=None):
     for entries in rows.values():
         for path, digest in entries:
             expected.setdefault(path, set()).add(digest)
-    paths = sorted(expected)
+    actual = _hash_all(sorted(expected), workers)
+    for dist in active:
+        dist["files"] = _verdict(rows[dist["name"]], expected, actual)
+
+
+def _hash_all(paths, workers=None):
     batches = [paths[i:i + 512] for i in range(0, len(paths), 512)]  # one task per batch, not per file
     if len(paths) < 2000:  # not worth starting workers
-        actual = dict(zip(paths, _hash_batch(paths)))
-    else:
-        with _pool(workers or min(32, os.cpu_count() or 2)) as pool:
-            actual = dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
-    for dist in active:
-        verdict = {"checked": len(rows[dist["name"]]), "modified": [], "missing": [], "unreadable": []}
-        for path, _ in rows[dist["name"]]:
-            got = actual[path]
-            if got in ("missing", "unreadable"):
-                verdict[got].append(path)
-            elif got not in expected[path]:
-                verdict["modified"].append(path)
-        dist["files"] = verdict
+        return dict(zip(paths, _hash_batch(paths)))
+    with _pool(workers or min(32, os.cpu_count() or 2)) as pool:
+        return dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
+
+
+def _verdict(rows, expected, actual):
+    verdict = {"checked": len(rows), "modified": [], "missing": [], "unreadable": []}
+    for path, _ in rows:
+        got = actual[path]
+        if got in ("missing", "unreadable"):
+            verdict[got].append(path)
+        elif got not in expected[path]:
+            verdict["modified"].append(path)
+    return verdict
+
+
+def conda_prefix(explicit, image):
+    """The conda environment to inventory: the one asked for, the one envbuild built into this image,
+    or the one this interpreter belongs to."""
+    for candidate in (explicit, (image or {}).get("conda_prefix"), sys.prefix):
+        if candidate and os.path.isdir(os.path.join(candidate, "conda-meta")):
+            return candidate
+    return explicit  # asked for, but not a conda environment: reported as such
+
+
+def conda_packages(prefix, problems, files=False, workers=None):
+    """conda-meta/*.json: name, version, build, hashes of the archive, channel; with files, each
+    file's sha256 as installed (sha256_in_prefix where conda rewrote the prefix into it)."""
+    import base64
+
+    meta = os.path.join(prefix, "conda-meta")
+    packages, rows, expected = [], {}, {}
+    for entry in _listdir(meta):
+        if not entry.endswith(".json"):
+            continue
+        try:
+            record = json.loads(_read(os.path.join(meta, entry)))
+        except (OSError, ValueError) as exc:
+            problems.append({"path": os.path.join(meta, entry), "problem": "cannot read: %s" % exc})
+            continue
+        package = {key: record.get(key) for key in ("name", "version", "build", "sha256", "md5", "channel", "url")}
+        package["meta"] = entry
+        packages.append(package)
+        if not files:
+            continue
+        mine = []
+        for path in (record.get("paths_data") or {}).get("paths", []):
+            digest = path.get("sha256_in_prefix") or path.get("sha256")
+            if path.get("path_type", "hardlink") != "hardlink" or not digest:
+                continue  # links and directories carry no content hash
+            full = os.path.normpath(os.path.join(prefix, path["_path"]))
+            b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
+            mine.append((full, b64))
+            expected.setdefault(full, set()).add(b64)
+        rows[entry] = mine
+    if files:
+        actual = _hash_all(sorted(expected), workers)
+        for package in packages:
+            package["files"] = _verdict(rows.get(package["meta"], []), expected, actual)
+    return packages
 
 
 def gpu(root, dists):
@@ -287,7 +339,7 @@ def gpu(root, dists):
 def embedded(root):
     """What envbuild put in an image: its lock and metadata under /etc/envbuild."""
     out = {}
-    for name, key in (("lock.txt", "lock"), ("image.json", "image")):
+    for name, key in (("lock.txt", "lock"), ("lock.conda-lock.yml", "conda_lock"), ("image.json", "image")):
         try:
             text = _read(os.path.join(root, "etc/envbuild", name))
         except OSError:
@@ -299,12 +351,13 @@ def embedded(root):
     return out
 
 
-def collect(files=False, root=None):
+def collect(files=False, root=None, conda=None):
     root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
     problems = []
     dists = distributions(problems)
     if files:
         check_files(dists, problems)
+    found = embedded(root)
     snapshot = {
         "schema": 1,
         "probe": PROBE_VERSION,
@@ -315,15 +368,19 @@ def collect(files=False, root=None):
         "files_checked": bool(files),
         "problems": problems,
     }
-    found = embedded(root)
     if found:
         snapshot["envbuild"] = found
+    prefix = conda_prefix(conda, found.get("image"))
+    if prefix:
+        snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files)
+                             if os.path.isdir(os.path.join(prefix, "conda-meta")) else None}
     return snapshot
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    json.dump(collect(files="--files" in argv), sys.stdout, sort_keys=True)
+    conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
+    json.dump(collect(files="--files" in argv, conda=conda), sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
     sys.stdout.flush()
 

@@ -25,6 +25,7 @@ class Place:
     name: str = ""
     interpreter: str = "python3"  # for container, image, ssh
     ssh_config: str | None = None
+    conda_prefix: str | None = None  # a conda environment to inventory (default: found by the probe)
 
     @property
     def label(self) -> str:
@@ -37,6 +38,8 @@ def probe_source() -> str:
 
 def argv_for(place: Place, files: bool) -> list[str]:
     args = ["-", "--files"] if files else ["-"]
+    if place.conda_prefix:
+        args.append(f"--conda-prefix={place.conda_prefix}")
     if place.kind == "python":
         return [place.name, *args]
     if place.kind == "container":
@@ -54,7 +57,7 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = 600) ->
     if place.kind == "local":
         from envbuild import probe
 
-        return probe.collect(files=files)
+        return probe.collect(files=files, conda=place.conda_prefix)
     done = run(argv_for(place, files), stdin=probe_source(), timeout=timeout)
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: {_why(place, done.returncode, done.stderr)}")

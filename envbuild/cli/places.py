@@ -16,11 +16,13 @@ IMAGE = typer.Option([], "--image", help="An image, via docker run --network non
 SSH = typer.Option([], "--ssh", help="A host, via ssh HOST python3 - (repeatable; checked in parallel).")
 INTERPRETER = typer.Option("python3", "--interpreter", help="The Python to run in containers, images, hosts.")
 SSH_CONFIG = typer.Option(None, "--ssh-config", help="An ssh config file (ssh -F).")
+CONDA_PREFIX = typer.Option(None, "--conda-prefix",
+                            help="The conda environment to inventory (default: the image's, or the interpreter's).")
 FILES = typer.Option(False, "--files", help="Check every installed file against its RECORD sha256.")
 
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
-           ssh_config: Path | None) -> list["Place"]:
+           ssh_config: Path | None, conda_prefix: str | None = None) -> list["Place"]:
     from envbuild.adapters.targets import Place
 
     found = [Place(kind="python", name=p) for p in python]
@@ -28,4 +30,9 @@ def places(python: list[str], container: list[str], image: list[str], ssh: list[
     found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
     found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
               for h in ssh]
-    return found or [Place(kind="local")]
+    found = found or [Place(kind="local")]
+    if conda_prefix:
+        from dataclasses import replace
+
+        found = [replace(place, conda_prefix=conda_prefix) for place in found]
+    return found

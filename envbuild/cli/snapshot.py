@@ -18,6 +18,7 @@ def snapshot(
     ssh: list[str] = opt.SSH,
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
+    conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
 ) -> None:
@@ -26,7 +27,7 @@ def snapshot(
     from envbuild.errors import UserError
     from envbuild.services import verifying
 
-    where = opt.places(python, container, image, ssh, interpreter, ssh_config)
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
     text = json.dumps(verifying.snapshot(where[0], files=files), indent=2, sort_keys=True) + "\n"

@@ -21,6 +21,7 @@ def verify(
     ssh: list[str] = opt.SSH,
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
+    conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
     allow_extra: list[str] = typer.Option([], "--allow-extra", help="A package that is not drift (repeatable)."),
     gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
@@ -30,7 +31,7 @@ def verify(
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
     from envbuild.services import verifying
 
-    where = opt.places(python, container, image, ssh, interpreter, ssh_config)
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     choice, outcomes = verifying.verify(directory, target, lock, where, files=files, allow_extra=allow_extra,
                                         require_gpu=gpu)
     from envbuild.adapters.files import atomic_write

@@ -8,7 +8,7 @@ from typing import Any
 
 from envbuild.core.verify import Finding
 
-PACKAGE_KINDS = ("missing", "version", "modified", "duplicate")
+PACKAGE_KINDS = ("missing", "version", "build", "modified", "duplicate")
 ENVIRONMENT_CHECKS = (("python", ("python",)), ("platform", ("platform",)), ("gpu", ("gpu",)),
                       ("unexpected packages", ("unexpected",)))
 

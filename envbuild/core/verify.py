@@ -57,16 +57,23 @@ def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 def verify(lock: LockFile, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     findings = environment_findings(lock.header.python, lock.header.platform, snapshot)
+    locked = {p.name: p.version for p in lock.pins}
+    findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)))
+    findings.extend(duplicate_findings(snapshot))
+    return findings
+
+
+def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], allowed: set[str]) -> list[Finding]:
+    """Python distributions against locked versions (canonical name → version)."""
+    findings = []
     installed = active(snapshot)
-    locked = {p.name: p for p in lock.pins}
-    allowed = {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked))
-    for name, pin in sorted(locked.items()):
+    for name, version in sorted(locked.items()):
         dist = installed.get(name)
         if dist is None:
-            findings.append(Finding(kind="missing", name=name, expected=pin.version))
+            findings.append(Finding(kind="missing", name=name, expected=version))
             continue
-        if not same_version(dist["version"], pin.version):
-            findings.append(Finding(kind="version", name=name, expected=pin.version, actual=dist["version"]))
+        if not same_version(dist["version"], version):
+            findings.append(Finding(kind="version", name=name, expected=version, actual=dist["version"]))
         files = dist.get("files")
         if files and (files.get("modified") or files.get("missing")):
             changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
@@ -81,7 +88,6 @@ def verify(lock: LockFile, snapshot: Mapping[str, Any], *, allow_extra: Iterable
         if name not in locked and name not in allowed:
             findings.append(Finding(kind="unexpected", name=name, actual=dist["version"],
                                     detail=f"in {dist['location']}"))
-    findings.extend(duplicate_findings(snapshot))
     return findings
 
 
@@ -101,14 +107,15 @@ def duplicate_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
     return out
 
 
-def environment_findings(python: str, platform: str, snapshot: Mapping[str, Any]) -> list[Finding]:
+def environment_findings(python: str | None, platform: str, snapshot: Mapping[str, Any]) -> list[Finding]:
+    """``python`` None: the environment has no Python of its own to check (a conda environment without one)."""
     interp = snapshot.get("interpreter", {})
     findings = []
     have = ".".join(str(interp.get("version", "")).split(".")[:2])
-    want = ".".join(python.split(".")[:2])
-    if have != want or (python.count(".") == 2 and interp.get("version") != python):
+    want = ".".join((python or "").split(".")[:2])
+    if python and (have != want or (python.count(".") == 2 and interp.get("version") != python)):
         findings.append(Finding(kind="python", name="python", expected=python, actual=interp.get("version")))
-    if interp.get("implementation", "cpython") != "cpython":
+    if python and interp.get("implementation", "cpython") != "cpython":
         findings.append(Finding(kind="python", name="implementation", expected="cpython",
                                 actual=interp.get("implementation")))
     machine = str(interp.get("machine", "")).lower()
