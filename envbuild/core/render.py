@@ -16,6 +16,7 @@ from envbuild.core.spec import Spec, Target
 from envbuild.errors import UserError
 
 VENV = "/opt/venv"
+CONDA_PREFIX = "/opt/conda"
 USER, UID, HOME = "app", 10001, "/home/app"
 LABEL_PREFIX = "dev.envbuild"
 
@@ -31,6 +32,8 @@ class RenderInput:
     base_digest: str | None = None  # the base image's digest or ID when known
     revision: str | None = None
     inputs_digest: str = ""
+    conda: bool = False  # the lock is a conda lock: the environment is a conda prefix, not a venv
+    conda_pip: bool = False  # ... with a pip part
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -71,13 +74,16 @@ def labels(r: RenderInput) -> dict[str, str]:
     })
     if r.target.cuda:
         out[f"{LABEL_PREFIX}.cuda"] = r.target.cuda
+    if r.conda:
+        out[f"{LABEL_PREFIX}.conda-prefix"] = CONDA_PREFIX
     return out
 
 
 def image_metadata(r: RenderInput) -> dict[str, Any]:
     """/etc/envbuild/image.json: what a later verify needs, with nothing but the image."""
+    where = {"conda_prefix": CONDA_PREFIX} if r.conda else {"venv": VENV}
     return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
-            "platform": r.spec.platform, "cuda": r.target.cuda, "venv": VENV,
+            "platform": r.spec.platform, "cuda": r.target.cuda, **where,
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text)}
 
 
@@ -110,11 +116,14 @@ def context(r: RenderInput) -> dict[str, Any]:
         "stage_base": "system" if packages else r.base_ref, "user": USER, "uid": UID, "home": HOME,
         "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
+        "prefix": CONDA_PREFIX, "conda_pip": r.conda_pip,
     }
 
 
-def template_name(target: Target) -> str:
-    return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
+def template_name(r: RenderInput) -> str:
+    if r.conda:
+        return "conda.Dockerfile.j2"
+    return "cuda.Dockerfile.j2" if r.target.cuda else "cpu.Dockerfile.j2"
 
 
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
@@ -122,7 +131,7 @@ def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
                              keep_trailing_newline=True, autoescape=False, trim_blocks=True)
     env.filters["dirname"] = posixpath.dirname
     try:
-        text = env.get_template(template_name(r.target)).render(context(r))
+        text = env.get_template(template_name(r)).render(context(r))
     except jinja2.TemplateError as exc:
         where = f"{exc.name}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise UserError(f"template error: {where}{exc}", hint="check your template overrides") from None

@@ -7,7 +7,6 @@ picked, with every Python package conda already provides held at conda's version
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 

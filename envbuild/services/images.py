@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -13,17 +12,18 @@ from pathlib import Path
 
 from envbuild.adapters import git
 from envbuild.adapters.docker import Engine, ImageInfo, split_ref
-from envbuild.adapters.files import atomic_write
+from envbuild.adapters.files import atomic_write, link_or_copy
 from envbuild.adapters.inputs import display_path, load_spec, load_target_inputs, spec_dir
 from envbuild.adapters.templates import load_templates
 from envbuild.core.digest import digest_of
+from envbuild.core.condalock import CondaLock, parse_conda_lock
 from envbuild.core.lockfile import LockFile, parse_lock
 from envbuild.core.redact import redact_text
 from envbuild.core.render import (RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base,
                                   source_date_epoch)
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
-from envbuild.services.locking import lock_path, repo_relative
+from envbuild.services.locking import repo_relative, target_lock_path
 
 Progress = Callable[[str], None]
 
@@ -32,7 +32,7 @@ Progress = Callable[[str], None]
 class Prepared:
     spec: Spec
     target: Target
-    lock: LockFile
+    lock: LockFile | CondaLock
     lock_text: str
     dockerfile: str
     embedded: dict[str, str]  # files under /etc/envbuild in the image
@@ -62,29 +62,31 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
     root = spec_dir(directory)
     target = spec.target(target_name)
     inputs = load_target_inputs(spec, root, target)
-    path = lock_path(root, target.name)
+    conda = inputs.conda is not None
+    path = target_lock_path(root, target.name, conda=conda)
     if not path.is_file():
         raise CheckFailed(f"no lock file for target {target.name} ({display_path(path)})",
                           hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
     lock_text = path.read_text(encoding="utf-8")
-    lock = parse_lock(lock_text, display_path(path))
-    if lock.header.inputs_digest != inputs.digest:
+    lock: LockFile | CondaLock = (parse_conda_lock if conda else parse_lock)(lock_text, display_path(path))
+    if _inputs_digest(lock) != inputs.digest:
         message = f"{display_path(path)} is stale: its inputs changed since it was written"
         if require_fresh:
             raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
         progress(f"warning: {message}")
-    if target.cuda:
+    if target.cuda and isinstance(lock, LockFile):
         _check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
     render_input = RenderInput(
-        spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{target.name}.txt",
+        spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
-        revision=git.revision(root), inputs_digest=inputs.digest)
+        revision=git.revision(root), inputs_digest=inputs.digest,
+        conda=conda, conda_pip=bool(conda and lock.pip))
     override = templates or (root / spec.templates if spec.templates else None)
     dockerfile = render_dockerfile(load_templates(override), render_input)
     embedded = {
-        "lock.txt": lock_text,
+        "lock.conda-lock.yml" if conda else "lock.txt": lock_text,
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
@@ -94,6 +96,10 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
     return Prepared(spec=spec, target=target, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
                     embedded=embedded, base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest,
                     epoch=epoch)
+
+
+def _inputs_digest(lock: LockFile | CondaLock) -> str:
+    return lock.inputs_digest if isinstance(lock, CondaLock) else lock.header.inputs_digest
 
 
 def _check_cuda(spec: Spec, target: Target, lock: LockFile, progress: Progress) -> None:
@@ -165,21 +171,27 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress)
 
     lock = prepared.lock
-    wheels = Wheelhouse().fetch(
-        lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
-        index_url=expand_env(lock.index_url, os.environ),
-        extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=progress)
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)
         (context / "wheels").mkdir()
-        for wheel in wheels:
-            _link_or_copy(wheel.path, context / "wheels" / wheel.path.name)
         (context / "envbuild").mkdir()
-        files = dict(prepared.embedded, **{"install.txt": install_requirements(wheels)})
-        for name, text in files.items():
+        if isinstance(lock, CondaLock):
+            from envbuild.services.conda_images import conda_context
+
+            wheels, files = conda_context(prepared.spec, prepared.target, lock, context, progress)
+        else:
+            wheels = Wheelhouse().fetch(
+                lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
+                index_url=expand_env(lock.index_url, os.environ),
+                extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=progress)
+            files = {"install.txt": install_requirements(wheels)}
+        for wheel in wheels:
+            link_or_copy(wheel.path, context / "wheels" / wheel.path.name)
+        for name, text in dict(prepared.embedded, **files).items():
             (context / "envbuild" / name).write_text(text, encoding="utf-8")
         (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
-        progress(f"building {ref} from {len(wheels)} wheels")
+        progress(f"building {ref} from {len(wheels)} wheels" + (f" and {len(lock.conda)} conda packages"
+                                                                 if isinstance(lock, CondaLock) else ""))
         raw_id = engine.build(str(context), nocache=no_cache,
                               buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)}, log=progress)
     t0 = time.monotonic()
@@ -201,15 +213,10 @@ def _outcome(engine: Engine, prepared: Prepared, info: ImageInfo, *, built: bool
 
 def _history(prepared: Prepared) -> list[str]:
     base = [f"base image {prepared.spec.base_for(prepared.target)} layer {i + 1}" for i in range(prepared.base_layers)]
-    return base + [f"envbuild {prepared.target.name}: /opt/venv from {prepared.lock.header.target} lock, "
-                   "/etc/envbuild, user app"]
+    name = prepared.target.name
+    where = f"/opt/conda from {name} conda lock" if isinstance(prepared.lock, CondaLock) else f"/opt/venv from {name} lock"
+    return base + [f"envbuild {name}: {where}, /etc/envbuild, user app"]
 
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _try_engine(progress: Progress) -> Engine | None:

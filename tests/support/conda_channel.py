@@ -80,7 +80,8 @@ def build_package(pkg: CondaPkg) -> bytes:
 
 def _info(name: str, size: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode, info.uname, info.gname = size, 1767225600, 0o644, "root", "root"
+    info.size, info.mtime, info.uname, info.gname = size, 1767225600, "root", "root"
+    info.mode = 0o755 if name.startswith("bin/") else 0o644
     return info
 
 

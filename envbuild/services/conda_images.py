@@ -1,0 +1,61 @@
+"""The build context of a conda image: conda archives, the installer and the pip part's wheels.
+
+Everything is fetched and hash-checked on the host (conda archives by sha256 and md5 into
+``$ENVBUILD_CACHE/conda``, wheels into the wheelhouse); the builder stage installs offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from envbuild.adapters.files import link_or_copy
+from envbuild.adapters.wheelhouse import Wheel, Wheelhouse, install_requirements
+from envbuild.core.condalock import CondaLock
+from envbuild.core.lockfile import DEFAULT_INDEX, Pin, parse_pins
+from envbuild.core.spec import Spec, Target
+
+Progress = Callable[[str], None]
+INSTALLER_PINS = Path(__file__).resolve().parent.parent / "data" / "conda-installer.txt"
+INSTALLER_SCRIPT = Path(__file__).resolve().parent.parent / "conda_installer.py"
+
+
+def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
+                  progress: Progress) -> tuple[list[Wheel], dict[str, str]]:
+    """Fill context/conda; return the wheels to put in context/wheels and the files for context/envbuild."""
+    from envbuild.adapters.conda import fetch_packages
+    from envbuild.services.locking import expand_env
+
+    archives = fetch_packages(lock.conda, None, progress)
+    folder = context / "conda"
+    folder.mkdir()
+    plan = []
+    for package, archive in zip(lock.conda, archives):
+        link_or_copy(archive, folder / archive.name)
+        plan.append({"file": f"/tmp/conda/{archive.name}", "sha256": package.sha256, "md5": package.md5,
+                     "url": package.url, "channel": _channel_of(package.url)})
+    (folder / "plan.json").write_text(json.dumps({"packages": plan}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    shutil.copyfile(INSTALLER_SCRIPT, folder / "install.py")
+
+    installer_pins = parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/conda-installer.txt").pins
+    house = Wheelhouse()
+    index = spec.index_url(target)
+    # py-rattler from the spec's index (a PyPI mirror has it), else from PyPI: it is pinned by hash.
+    installer = house.fetch(installer_pins, python=spec.python, platform=spec.platform,
+                            index_url=expand_env(index, os.environ),
+                            extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
+    pip_pins = [Pin(name=p.key, version=p.version, hashes=(f"sha256:{p.sha256}",)) for p in lock.pip]
+    pip_wheels = house.fetch(pip_pins, python=lock.python or spec.python, platform=spec.platform,
+                             index_url=expand_env(index, os.environ),
+                             extra_index_urls=[expand_env(u, os.environ) for u in spec.extra_index_urls(target)],
+                             log=progress) if pip_pins else []
+    files = {"installer.txt": install_requirements(installer), "install.txt": install_requirements(pip_wheels)}
+    return [*installer, *pip_wheels], files
+
+
+def _channel_of(url: str) -> str:
+    """https://conda.anaconda.org/conda-forge/linux-64/x.conda → https://conda.anaconda.org/conda-forge"""
+    return url.rsplit("/", 2)[0]
