@@ -122,11 +122,12 @@ def _module(name: str) -> bool:
 def default_cache() -> Path:
     from envbuild.adapters.wheelhouse import default_cache as wheel_cache
 
-    return wheel_cache().parent / "conda"
+    return wheel_cache().parent / "archives"
 
 
 def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Log) -> list[Path]:
-    """Each conda package into a content-addressed cache, sha256 and md5 checked; their paths, in order."""
+    """Each package (a conda archive, or a wheel of the pip part) by its URL into a content-addressed
+    cache, sha256 (and md5 where the lock has it) checked; their paths, in order."""
     cache = cache or default_cache()
     paths = []
     fetched = 0
@@ -143,7 +144,8 @@ def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Lo
         else:
             _check(path, package)  # a cache entry that no longer hashes to its name stops the build
         paths.append(path)
-    log(f"conda packages: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
+    kind = "conda packages" if all(p.manager == "conda" for p in packages) else "pip wheels"
+    log(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
     return paths
 
 

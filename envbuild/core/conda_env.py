@@ -30,11 +30,17 @@ class CondaEnv:
     channels: tuple[str, ...]  # as the lock records them: names or URLs (credentials stripped)
     specs: tuple[str, ...]  # conda match specs, as written
     pip: tuple[RequirementLine, ...] = ()
+    pip_index_url: str | None = None  # --index-url / --extra-index-url lines of the pip section
+    pip_extra_index_urls: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
 
     def digest_view(self) -> dict[str, Any]:
         """What a lock depends on: comments, order of keys and 'name:' do not make it stale."""
-        return {"channels": list(self.channels), "dependencies": list(self.specs), "pip": [r.text for r in self.pip]}
+        view: dict[str, Any] = {"channels": list(self.channels), "dependencies": list(self.specs),
+                                "pip": [r.text for r in self.pip]}
+        if self.pip_index_url or self.pip_extra_index_urls:
+            view["pip-index"] = [strip_credentials(u) for u in (self.pip_index_url or "", *self.pip_extra_index_urls)]
+        return view
 
 
 def parse_environment(text: str, file: str) -> CondaEnv:
@@ -56,6 +62,7 @@ def parse_environment(text: str, file: str) -> CondaEnv:
     specs: list[str] = []
     pip: list[RequirementLine] = []
     problems: list[Problem] = []
+    index_url, extra_index_urls = None, []
     for i, item in enumerate(deps):
         where = f"dependencies[{i}]"
         if isinstance(item, dict):
@@ -64,8 +71,10 @@ def parse_environment(text: str, file: str) -> CondaEnv:
             parsed = parse_requirements_text("\n".join(str(x) for x in item["pip"]), f"{file} (pip)")
             pip.extend(parsed.requirements)
             problems.extend(parsed.problems)
-            if parsed.includes or parsed.index_url or parsed.extra_index_urls:
-                problems.append(Problem(origin=f"{file} (pip)", text="-r/-c/--index-url", kind="option"))
+            problems.extend(Problem(origin=i.origin, text=f"-{i.kind[0]} {i.path}", kind="option")
+                            for i in parsed.includes)
+            index_url = parsed.index_url or index_url
+            extra_index_urls.extend(parsed.extra_index_urls)
             continue
         if isinstance(item, (int, float)) or not isinstance(item, str) or not _SPEC_RE.match(item.strip()):
             raise SpecError(file, where, f"expected a conda package spec like 'numpy>=1.26' or 'python=3.11', "
@@ -74,7 +83,8 @@ def parse_environment(text: str, file: str) -> CondaEnv:
     if not channels:
         raise SpecError(file, "channels", "no channels to solve from",
                         hint="name one, e.g. 'channels: [conda-forge]', or a file:// channel")
-    return CondaEnv(channels=tuple(channels), specs=tuple(specs), pip=tuple(pip), problems=tuple(problems))
+    return CondaEnv(channels=tuple(channels), specs=tuple(specs), pip=tuple(pip), pip_index_url=index_url,
+                    pip_extra_index_urls=tuple(extra_index_urls), problems=tuple(problems))
 
 
 def _channels(file: str, value: Any) -> list[str]:

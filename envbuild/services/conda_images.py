@@ -47,13 +47,27 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
     installer = house.fetch(installer_pins, python=spec.python, platform=spec.platform,
                             index_url=expand_env(index, os.environ),
                             extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
-    pip_pins = [Pin(name=p.key, version=p.version, hashes=(f"sha256:{p.sha256}",)) for p in lock.pip]
-    pip_wheels = house.fetch(pip_pins, python=lock.python or spec.python, platform=spec.platform,
-                             index_url=expand_env(index, os.environ),
-                             extra_index_urls=[expand_env(u, os.environ) for u in spec.extra_index_urls(target)],
-                             log=progress) if pip_pins else []
+    pip_wheels = _pip_part(spec, target, lock, house, progress)
     files = {"installer.txt": install_requirements(installer), "install.txt": install_requirements(pip_wheels)}
     return [*installer, *pip_wheels], files
+
+
+def _pip_part(spec: Spec, target: Target, lock: CondaLock, house: Wheelhouse, progress: Progress) -> list[Wheel]:
+    """Wheels by the URL and sha256 the lock names; an sdist is built into a wheel by the wheelhouse."""
+    from envbuild.adapters.conda import fetch_packages
+    from envbuild.services.locking import expand_env
+
+    wheels = [p for p in lock.pip if p.file_name.endswith(".whl")]
+    paths = fetch_packages(wheels, None, progress) if wheels else []
+    found = [Wheel(name=p.key, version=p.version, path=path, sha256=p.sha256) for p, path in zip(wheels, paths)]
+    sdists = [Pin(name=p.key, version=p.version, hashes=(f"sha256:{p.sha256}",)) for p in lock.pip
+              if not p.file_name.endswith(".whl")]
+    if sdists:
+        found += house.fetch(sdists, python=lock.python or spec.python, platform=spec.platform,
+                             index_url=expand_env(spec.index_url(target), os.environ),
+                             extra_index_urls=[expand_env(u, os.environ) for u in spec.extra_index_urls(target)],
+                             log=progress)
+    return found
 
 
 def _channel_of(url: str) -> str:

@@ -106,6 +106,8 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, requirements: list, conda: list[
     from envbuild.core.target_env import marker_environment
     from envbuild.services.locking import expand_env
 
+    env = inputs.conda
+    assert env is not None
     held = conda_constraints([(p.name, p.version) for p in conda if _is_python_package(p)])
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-pip-") as tmp:
         work = Path(tmp)
@@ -117,8 +119,9 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, requirements: list, conda: list[
         (work / "requirements.in").write_text("\n".join(lines) + "\n", encoding="utf-8")
         request = ResolveRequest(
             requirements_file=work / "requirements.in", output_file=work / "pylock.toml", python=python,
-            platform=spec.platform, index_url=expand_env(inputs.index_url, environ),
-            extra_index_urls=tuple(expand_env(u, environ) for u in inputs.extra_index_urls),
+            platform=spec.platform, index_url=expand_env(env.pip_index_url or inputs.index_url, environ),
+            extra_index_urls=tuple(expand_env(u, environ) for u in (*inputs.extra_index_urls,
+                                                                    *env.pip_extra_index_urls)),
             exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, pylock=True)
         progress(f"[{target}] resolving {len(requirements)} pip requirements with uv for conda's Python {python}")
         text = UvResolver(environ).compile(request, lambda line: progress(f"[{target}]   {line}"))

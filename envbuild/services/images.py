@@ -74,7 +74,7 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         if require_fresh:
             raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
         progress(f"warning: {message}")
-    if target.cuda and isinstance(lock, LockFile):
+    if target.cuda:
         _check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
@@ -102,11 +102,13 @@ def _inputs_digest(lock: LockFile | CondaLock) -> str:
     return lock.inputs_digest if isinstance(lock, CondaLock) else lock.header.inputs_digest
 
 
-def _check_cuda(spec: Spec, target: Target, lock: LockFile, progress: Progress) -> None:
+def _check_cuda(spec: Spec, target: Target, lock: LockFile | CondaLock, progress: Progress) -> None:
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import check_target, locked_cuda
+    from envbuild.core.cuda import check_target, conda_cuda_runtime, locked_cuda
 
-    error, warning = check_target(target.cuda or "", locked_cuda(lock.pins, cuda_data()))
+    runtime = (conda_cuda_runtime([(p.name, p.version) for p in lock.conda]) if isinstance(lock, CondaLock)
+               else locked_cuda(lock.pins, cuda_data()))
+    error, warning = check_target(target.cuda or "", runtime)
     if error:
         raise UserError(f"{spec.file}: targets.{target.name}.cuda: {error}",
                         hint="use a base with that CUDA (and set 'cuda:' to it), or lock a torch build for "
