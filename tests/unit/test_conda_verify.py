@@ -1,0 +1,84 @@
+from envbuild.core.conda_verify import verify_conda, view_of_conda_lock, view_of_conda_snapshot
+from envbuild.core.condalock import CondaLock, CondaPackage
+from envbuild.core.verify import diff_views
+
+
+def conda(name, version, build, sha="0" * 64):
+    return CondaPackage(name=name, version=version, manager="conda", build=build, sha256=sha, md5="1" * 32,
+                        url=f"file:///ch/linux-64/{name}-{version}-{build}.tar.bz2")
+
+
+LOCK = CondaLock(target="cpu", platform="linux-64", channels=("file:///ch",), sources=(), python="3.11",
+                 packages=(conda("python", "3.11.2", "h0"), conda("libtiny", "1.1", "h1_1"), conda("tinytool", "2.0", "h0_0"),
+                           CondaPackage(name="requests", version="2.34.2", manager="pip", sha256="2" * 64,
+                                        url="https://f/requests-2.34.2-py3-none-any.whl")))
+
+
+def snapshot(records=None, dists=None, version="3.11.2"):
+    records = records if records is not None else [
+        {"name": "python", "version": "3.11.2", "build": "h0", "sha256": "0" * 64, "meta": "python-3.11.2-h0.json"},
+        {"name": "libtiny", "version": "1.1", "build": "h1_1", "sha256": "0" * 64, "meta": "libtiny-1.1-h1_1.json"},
+        {"name": "tinytool", "version": "2.0", "build": "h0_0", "sha256": "0" * 64, "meta": "tinytool-2.0-h0_0.json"}]
+    dists = dists if dists is not None else [{"name": "requests", "version": "2.34.2", "location": "/opt/conda/lib"},
+                                             {"name": "pip", "version": "24", "location": "/opt/conda/lib"}]
+    return {"interpreter": {"version": version, "implementation": "cpython", "machine": "x86_64", "system": "linux",
+                            "libc": "glibc", "libc_version": "2.36"},
+            "distributions": dists, "conda": {"prefix": "/opt/conda", "packages": records}}
+
+
+def found(findings):
+    return [(f.kind, f.name, f.expected, f.actual) for f in findings]
+
+
+def test_a_matching_prefix_is_clean():
+    assert verify_conda(LOCK, snapshot()) == []
+
+
+def test_missing_unexpected_version_build_and_archive_drift():
+    snap = snapshot(records=[
+        {"name": "python", "version": "3.11.2", "build": "h0", "sha256": "0" * 64, "meta": "p.json"},
+        {"name": "libtiny", "version": "1.1", "build": "h0_0", "sha256": "0" * 64, "meta": "l.json"},
+        {"name": "extra", "version": "1", "build": "x", "meta": "e.json"}])
+    assert found(verify_conda(LOCK, snap)) == [
+        ("build", "libtiny", "1.1 h1_1", "1.1 h0_0"),
+        ("missing", "tinytool", "2.0 h0_0", None),
+        ("unexpected", "extra", None, "1 x")]
+    snap = snapshot()
+    snap["conda"]["packages"][2].update(version="2.1", sha256="9" * 64)
+    snap["conda"]["packages"][1]["sha256"] = "8" * 64  # same version and build, another archive
+    assert found(verify_conda(LOCK, snap)) == [("build", "libtiny", "0" * 64, "8" * 64),
+                                               ("version", "tinytool", "2.0 h0_0", "2.1 h0_0")]
+
+
+def test_modified_files_are_reported_relative_to_the_prefix():
+    snap = snapshot()
+    snap["conda"]["packages"][1]["files"] = {"checked": 1, "modified": ["/opt/conda/lib/libtiny.txt"], "missing": []}
+    [finding] = verify_conda(LOCK, snap)
+    assert (finding.kind, finding.name, finding.actual, finding.detail) == ("modified", "libtiny", "1 modified",
+                                                                            "lib/libtiny.txt")
+
+
+def test_pip_part_and_conda_owned_python_packages():
+    dists = [{"name": "requests", "version": "2.0", "location": "/l"},
+             {"name": "numpy", "version": "2.1", "location": "/l", "installer": "conda"},  # conda's: not drift
+             {"name": "tinytool", "version": "2.0", "location": "/l"},  # named like a conda package
+             {"name": "rich", "version": "13", "location": "/l"}]
+    assert found(verify_conda(LOCK, snapshot(dists=dists))) == [("version", "requests", "2.34.2", "2.0"),
+                                                                 ("unexpected", "rich", None, "13")]
+    assert found(verify_conda(LOCK, snapshot(version="3.12.1")))[0] == ("python", "python", "3.11", "3.12.1")
+
+
+def test_no_conda_environment_is_one_clear_finding():
+    snap = snapshot()
+    snap["conda"] = {"prefix": "/nowhere", "packages": None}
+    [finding] = [f for f in verify_conda(LOCK, snap) if f.name == "conda environment"]
+    assert finding.actual == "no conda-meta in /nowhere" and "--conda-prefix" in finding.detail
+    del snap["conda"]
+    assert "no conda environment found" in found(verify_conda(LOCK, snap))[0][3]
+
+
+def test_diff_of_lock_and_snapshot_views():
+    snap = snapshot()
+    snap["conda"]["packages"][1]["build"] = "h0_0"
+    diff = diff_views(view_of_conda_lock(LOCK, "lock"), view_of_conda_snapshot(snap, "prod"))
+    assert found(diff) == [("version", "libtiny (conda)", "1.1 h1_1", "1.1 h0_0")]
