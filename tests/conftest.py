@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -174,3 +175,58 @@ def venv(tmp_path, locked, index):
 
 def kinds(report) -> list[tuple[str, str]]:
     return sorted((f["kind"], f["name"]) for f in report["findings"])
+
+
+# ---------------------------------------------------------------- conda
+
+
+@pytest.fixture(scope="session")
+def channel(tmp_path_factory) -> Path:
+    """A local conda channel (tests/support/conda_channel.py), as a file:// channel."""
+    from tests.support.conda_channel import FIXTURE_CHANNEL, write_channel
+
+    return write_channel(tmp_path_factory.mktemp("conda") / "channel", FIXTURE_CHANNEL)
+
+
+CONDA_SPEC = """\
+name: test/conda
+python: "3.11"
+exclude-newer: 2026-06-01
+base: envbuild/base:bookworm
+conda: environment.yml
+index: {index}
+targets:
+  cpu: {{}}
+"""
+
+
+@pytest.fixture
+def conda_image(make_image, channel, index):
+    """conda_image(["tinytool"], pip=["alpha"], spec=...) → an image directory on the fixture channel."""
+
+    def make(deps: list[str], *, pip: list[str] = (), spec: str = CONDA_SPEC, name: str = "img") -> Path:
+        lines = ["channels:", f"  - file://{channel}", "dependencies:", *(f"  - {d}" for d in deps)]
+        if pip:
+            lines += ["  - pip:", *(f"    - {p}" for p in pip)]
+        return make_image(spec.format(index=index.url), {"environment.yml": "\n".join(lines) + "\n"}, name=name)
+
+    return make
+
+
+def install_conda_lock(lock_file: Path, prefix: Path) -> None:
+    """Install a conda lock into a prefix on this host the way an image's builder stage does."""
+    from urllib.parse import unquote, urlsplit
+
+    from envbuild.core.condalock import parse_conda_lock
+
+    lock = parse_conda_lock(lock_file.read_text(), str(lock_file))
+    plan = {"packages": [{"file": unquote(urlsplit(p.url).path), "sha256": p.sha256, "md5": p.md5, "url": p.url,
+                          "channel": p.url.rsplit("/", 2)[0]} for p in lock.conda]}
+    plan_file = prefix.parent / f"{prefix.name}-plan.json"
+    plan_file.write_text(json.dumps(plan))
+    done = subprocess.run([sys.executable, str(REPO / "envbuild" / "conda_installer.py"), str(plan_file), str(prefix),
+                           str(prefix.parent / "conda-cache")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wheels = [p.url for p in lock.pip]
+    if wheels:
+        pip(prefix, "install", "--no-deps", *wheels)

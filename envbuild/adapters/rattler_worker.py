@@ -26,8 +26,10 @@ def solve(request: dict) -> dict:
     exclude_newer = None
     if request.get("exclude_newer"):
         exclude_newer = datetime.datetime.fromisoformat(request["exclude_newer"].replace("Z", "+00:00"))
+    # conda's lenient spec syntax, as environment files use it ('libtiny=1.1=h0_0', 'python=3.11')
+    specs = [rattler.MatchSpec(text, strict=False) for text in request["specs"]]
     records = asyncio.run(rattler.solve(
-        request["channels"], request["specs"], platforms=[request["platform"], "noarch"],
+        request["channels"], specs, platforms=[request["platform"], "noarch"],
         virtual_packages=virtual, exclude_newer=exclude_newer, timeout=datetime.timedelta(seconds=request["timeout"]),
         # a channel without upload times (a hand-made or mirrored one) is still usable with exclude-newer
         timestamp_policy="allow-missing" if exclude_newer else "require-timestamp",
