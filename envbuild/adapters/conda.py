@@ -71,8 +71,8 @@ def solve_rattler(request: SolveRequest, environ: Mapping[str, str]) -> list[dic
     first = message.splitlines()[0] if message else "no message"
     kind = answer.get("error")
     if kind == "unreachable":
-        raise ToolUnavailable(f"a conda channel cannot be reached: {first}", details=message,
-                              hint="channels here: " + ", ".join(redact_url(c) for c in request.channels))
+        raise ToolUnavailable(_unreachable(message, request.channels),
+                              hint="check the channel URLs and the network (no conda channel answers from here?)")
     if kind == "invalid":
         raise UserError(f"invalid conda package spec or channel: {first}")
     if kind == "unsolvable":
@@ -81,6 +81,17 @@ def solve_rattler(request: SolveRequest, environ: Mapping[str, str]) -> list[dic
             hint = "a package needs a CUDA driver (__cuda): set 'cuda: \"12.4\"' on the target"
         raise ResolutionError("the conda environment cannot be solved", details=message, hint=hint)
     raise ResolutionError(f"py-rattler failed: {first}", details=message)
+
+
+def _unreachable(message: str, channels: Sequence[str]) -> str:
+    """'conda channel https://conda.anaconda.org/nvidia cannot be reached (failed to lookup address ...)'."""
+    import re
+
+    url = re.search(r"url \((\S+?)\)", message)
+    channel = next((c for c in channels if url and url.group(1).startswith(c.rstrip("/") + "/")), None)
+    causes = [line.split(":", 1)[1].strip() for line in message.splitlines() if line.strip().startswith("Caused by:")]
+    why = causes[-1] if causes else message.splitlines()[0]
+    return f"conda channel {redact_url(channel or (url.group(1) if url else '?'))} cannot be reached ({why})"
 
 
 def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ: Mapping[str, str],
