@@ -101,12 +101,14 @@ def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ
 
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-lock-") as tmp:
         work = Path(tmp)
-        virtual = {"subdirs": {request.platform: {"packages": {n: f"{v}={b}" for n, v, b in request.virtual}}}}
-        (work / "virtual.yml").write_text(json.dumps(virtual), encoding="utf-8")
-        argv = [*(_conda_lock_argv()), "lock", "--file", str(env_file), "--platform", request.platform,
-                "--conda", binary, "--lockfile", str(work / "conda-lock.yml"), "--kind", "lock",
-                "--virtual-package-spec", str(work / "virtual.yml"), "--no-mamba" if "conda" == Path(binary).name
-                else "--mamba"]
+        packages = {n: v if b == "0" else f"{v} {b}" for n, v, b in request.virtual}  # conda-lock's "version build"
+        (work / "virtual.yml").write_text(json.dumps({"subdirs": {request.platform: {"packages": packages}}}),
+                                          encoding="utf-8")
+        flavour = {"micromamba": ["--micromamba"], "mamba": ["--mamba"]}.get(Path(binary).name,
+                                                                              ["--no-mamba", "--no-micromamba"])
+        argv = [*_conda_lock_argv(), "lock", "--file", str(env_file), "--platform", request.platform,
+                "--conda", binary, *flavour, "--lockfile", str(work / "conda-lock.yml"), "--kind", "lock",
+                "--virtual-package-spec", str(work / "virtual.yml"), "--strip-auth"]
         log(f"solving with conda-lock and {Path(binary).name}")
         done = run(argv, env=dict(environ), timeout=request.timeout, on_stderr_line=lambda line: None)
         if done.returncode != 0:

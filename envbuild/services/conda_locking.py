@@ -53,6 +53,11 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     if chosen == "rattler":
         packages = [_from_record(r) for r in solve_rattler(request, environ)]
     else:
+        if inputs.requirements:
+            raise UserError("with the conda-lock solver, pip requirements belong in the environment file's pip: "
+                            "section", hint="move them there, or use --conda-solver rattler")
+        if spec.exclude_newer:
+            progress(f"[{target.name}] warning: conda-lock has no exclude-newer; the solve is as of today")
         packages = solve_conda_lock(env_file, request, binary or "", environ, progress)
     conda = [p for p in packages if p.manager == "conda"]
     python = next((".".join(p.version.split(".")[:2]) for p in conda if p.name == "python"), None)

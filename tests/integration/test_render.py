@@ -91,3 +91,23 @@ def test_missing_base_and_undefined_template_variables_are_clear_errors(locked, 
     bad = cli("render", str(locked), "--target", "cpu", "--templates", str(overrides))
     assert bad.returncode == 2 and "'no_such_variable' is undefined" in bad.stderr
     assert_no_traceback(bad)
+
+
+def test_conda_render_matches_golden(conda_image, cli):
+    """A conda target: py-rattler installs the prefix in the builder, pip adds the pip part, the
+    runtime stage gets /opt/conda and no installer. The CUDA target adds what the NVIDIA runtime reads."""
+    from tests.conftest import CONDA_SPEC
+
+    spec = CONDA_SPEC.replace("base: envbuild/base:bookworm", f"base: {BASE}") + '  cuda:\n    cuda: "12.4"\n'
+    image = conda_image(["python=3.11", "tinytool", "cudastub"], pip=["alpha<2"], spec=spec)
+    assert cli("lock", str(image), "--target", "cuda").returncode == 0
+    result = cli("render", str(image), "--target", "cuda")
+    assert result.returncode == 0, result.stderr
+    text = re.sub(r"[0-9a-f]{64}", lambda m: m[0] if m[0] == "ab" * 32 else "{DIGEST}", result.stdout)
+    golden = GOLDEN / "Dockerfile.conda-cuda"
+    if os.environ.get("ENVBUILD_UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
+    runtime = text.split("\nFROM ")[-1]
+    assert "installer" not in runtime and "COPY --from=builder /staging/ /" in runtime
+    assert "CONDA_PREFIX=/opt/conda" in runtime and 'NVIDIA_REQUIRE_CUDA="cuda>=12.4"' in runtime

@@ -1,0 +1,31 @@
+import os
+import stat
+
+import pytest
+
+from envbuild.adapters.conda import choose_solver
+from envbuild.errors import ToolUnavailable, UserError
+
+
+def fake_binary(folder, name):
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 1\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_a_conda_binary_on_path_means_conda_lock_and_none_means_py_rattler(tmp_path):
+    empty = {"PATH": str(tmp_path / "nothing")}
+    assert choose_solver("auto", empty) == ("rattler", None)
+    micromamba = fake_binary(tmp_path, "micromamba")
+    fake_binary(tmp_path, "conda")
+    with_binary = {"PATH": f"{tmp_path}{os.pathsep}/usr/bin"}
+    assert choose_solver("auto", with_binary) == ("conda-lock", micromamba)  # micromamba is looked for first
+    assert choose_solver("rattler", with_binary) == ("rattler", None)
+
+
+def test_forcing_conda_lock_without_a_binary_and_unknown_solvers_are_errors(tmp_path):
+    with pytest.raises(ToolUnavailable, match="needs a micromamba, mamba or conda executable"):
+        choose_solver("conda-lock", {"PATH": str(tmp_path)})
+    with pytest.raises(UserError, match="unknown conda solver"):
+        choose_solver("pixi", {"PATH": str(tmp_path)})
