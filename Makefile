@@ -54,6 +54,7 @@ bench: venv
 	$(PY) bench/lock.py
 	$(PY) bench/build.py
 	$(PY) bench/verify.py
+	$(PY) bench/conda.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

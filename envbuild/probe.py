@@ -167,7 +167,8 @@ def _record_rows(dist, problems):
     rows = []
     for row in csv.reader(text.splitlines()):
         if len(row) >= 2 and row[1].startswith("sha256="):
-            rows.append((os.path.normpath(os.path.join(dist["location"], row[0])), row[1][len("sha256="):]))
+            rows.append((os.path.normpath(os.path.join(dist["location"], row[0])), row[1][len("sha256="):],
+                         row[2] if len(row) > 2 else ""))  # path, digest, size
     return rows
 
 
@@ -221,16 +222,23 @@ def check_files(dists, problems, workers=None):
     rows = {d["name"]: _record_rows(d, problems) for d in active}
     expected = {}
     for entries in rows.values():
-        for path, digest in entries:
+        for path, digest, _size in entries:
             expected.setdefault(path, set()).add(digest)
-    actual = _hash_all(sorted(expected), workers)
+    actual = _hash_all(sorted(expected), workers, _total(rows))
     for dist in active:
         dist["files"] = _verdict(rows[dist["name"]], expected, actual)
 
 
-def _hash_all(paths, workers=None):
+def _total(rows):
+    """Bytes to hash, from the sizes RECORD and paths.json give (an empty size counts 0)."""
+    return sum(int(size) for entries in rows.values() for _, _, size in entries if str(size).isdigit())
+
+
+def _hash_all(paths, workers=None, size=0):
+    """Each path's sha256 (urlsafe base64). Workers only when there is enough to share: starting a
+    pool costs ~0.2 s, which 2,000 small files or 32 MB of hashing pay back."""
     batches = [paths[i:i + 512] for i in range(0, len(paths), 512)]  # one task per batch, not per file
-    if len(paths) < 2000:  # not worth starting workers
+    if len(paths) < 2000 and size < (32 << 20) or len(paths) < 16:
         return dict(zip(paths, _hash_batch(paths)))
     with _pool(workers or min(32, os.cpu_count() or 2)) as pool:
         return dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
@@ -238,7 +246,7 @@ def _hash_all(paths, workers=None):
 
 def _verdict(rows, expected, actual):
     verdict = {"checked": len(rows), "modified": [], "missing": [], "unreadable": []}
-    for path, _ in rows:
+    for path, *_ in rows:
         got = actual[path]
         if got in ("missing", "unreadable"):
             verdict[got].append(path)
@@ -283,11 +291,11 @@ def conda_packages(prefix, problems, files=False, workers=None):
                 continue  # links and directories carry no content hash
             full = os.path.normpath(os.path.join(prefix, path["_path"]))
             b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
-            mine.append((full, b64))
+            mine.append((full, b64, path.get("size_in_bytes") or 0))
             expected.setdefault(full, set()).add(b64)
         rows[entry] = mine
     if files:
-        actual = _hash_all(sorted(expected), workers)
+        actual = _hash_all(sorted(expected), workers, _total(rows))
         for package in packages:
             package["files"] = _verdict(rows.get(package["meta"], []), expected, actual)
     return packages

@@ -69,7 +69,9 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     if requirements and chosen == "rattler":
         pip = _lock_pip(spec, inputs, requirements, conda, python or spec.python, progress, environ, target.name)
     lock = CondaLock(
-        target=target.name, platform=subdir, channels=env.channels, sources=(_rel(env_file, path.parent),),
+        target=target.name, platform=subdir,
+        channels=tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels),  # ${VAR}s kept
+        sources=(_rel(env_file, path.parent),),
         packages=tuple(conda + pip), python=python or None, solver=chosen, exclude_newer=spec.exclude_newer,
         inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
         command=regenerate_command(root, target.name, "uv"),
