@@ -77,3 +77,16 @@ def test_spec_conda_key_replaces_requirements_and_must_be_an_environment_file():
     with pytest.raises(SpecError, match="no requirements") as info:
         parse_spec("name: a/b\npython: '3.11'\ntargets: {cpu: {}}")
     assert "conda: environment.yml" in info.value.hint
+
+
+def test_the_conda_example_image_reads():
+    from envbuild.adapters.inputs import load_spec, load_target_inputs
+    from tests.conftest import REPO
+
+    directory = REPO / "images" / "conda"
+    spec = load_spec(directory)
+    for target in spec.targets:
+        inputs = load_target_inputs(spec, directory, target)
+        assert inputs.conda is not None and inputs.conda.channels == ("conda-forge",)
+        assert [r.name for r in inputs.conda.pip] == ["requests"]
+    assert spec.target("cuda").cuda == "12.4"
