@@ -138,7 +138,8 @@ def default_cache() -> Path:
     return wheel_cache().parent / "archives"
 
 
-def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Log) -> list[Path]:
+def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Log,
+                   expand: Callable[[str], str] = lambda url: url) -> list[Path]:
     """Each package (a conda archive, or a wheel of the pip part) by its URL into a content-addressed
     cache, sha256 (and md5 where the lock has it) checked; their paths, in order."""
     cache = cache or default_cache()
@@ -150,7 +151,7 @@ def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Lo
         if not path.is_file():
             folder.mkdir(parents=True, exist_ok=True)
             partial = folder / f".{package.file_name}.part"
-            _download(package.url, partial)
+            _download(expand(package.url), partial, package.url)  # ${VAR}s come from the environment
             _check(partial, package)
             partial.replace(path)
             fetched += 1
@@ -162,7 +163,8 @@ def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Lo
     return paths
 
 
-def _download(url: str, dest: Path) -> None:
+def _download(url: str, dest: Path, shown: str) -> None:
+    """shown: the URL for messages (as the lock has it: ${VAR}s, not their values)."""
     parts = urlsplit(url)
     try:
         if parts.scheme == "file":
@@ -172,7 +174,8 @@ def _download(url: str, dest: Path) -> None:
             shutil.copyfileobj(response, out, 1 << 20)
     except (OSError, ValueError) as exc:
         dest.unlink(missing_ok=True)
-        raise ToolUnavailable(f"cannot fetch {redact_url(url)}: {getattr(exc, 'reason', None) or exc}") from None
+        reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
+        raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
 
 
 def _check(path: Path, package: CondaPackage) -> None:

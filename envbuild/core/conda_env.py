@@ -27,7 +27,7 @@ _SPEC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:::[A-Za-z0-9_.\-]+)?")
 
 @dataclass(frozen=True, kw_only=True)
 class CondaEnv:
-    channels: tuple[str, ...]  # as the lock records them: names or URLs (credentials stripped)
+    channels: tuple[str, ...]  # as written: names or URLs (literal credentials too: the solve needs them)
     specs: tuple[str, ...]  # conda match specs, as written
     pip: tuple[RequirementLine, ...] = ()
     pip_index_url: str | None = None  # --index-url / --extra-index-url lines of the pip section
@@ -36,7 +36,8 @@ class CondaEnv:
 
     def digest_view(self) -> dict[str, Any]:
         """What a lock depends on: comments, order of keys and 'name:' do not make it stale."""
-        view: dict[str, Any] = {"channels": list(self.channels), "dependencies": list(self.specs),
+        view: dict[str, Any] = {"channels": [strip_credentials(c) for c in self.channels],
+                                "dependencies": list(self.specs),
                                 "pip": [r.text for r in self.pip]}
         if self.pip_index_url or self.pip_extra_index_urls:
             view["pip-index"] = [strip_credentials(u) for u in (self.pip_index_url or "", *self.pip_extra_index_urls)]
@@ -104,7 +105,7 @@ def _channels(file: str, value: Any) -> list[str]:
         if "://" in name:
             if not name.startswith(("http://", "https://", "file://")):
                 raise SpecError(file, f"channels[{i}]", f"unsupported channel URL {name!r}")
-            out.append(strip_credentials(name))
+            out.append(name)
         elif name.startswith((".", "/")):
             out.append(posixpath.normpath(name))  # a local channel, relative to the environment file
         elif _NAME_RE.match(name):

@@ -29,7 +29,7 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
     from envbuild.adapters.conda import fetch_packages
     from envbuild.services.locking import expand_env
 
-    archives = fetch_packages(lock.conda, None, progress)
+    archives = fetch_packages(lock.conda, None, progress, lambda url: expand_env(url, os.environ))
     folder = context / "conda"
     folder.mkdir()
     plan = []
@@ -58,7 +58,7 @@ def _pip_part(spec: Spec, target: Target, lock: CondaLock, house: Wheelhouse, pr
     from envbuild.services.locking import expand_env
 
     wheels = [p for p in lock.pip if p.file_name.endswith(".whl")]
-    paths = fetch_packages(wheels, None, progress) if wheels else []
+    paths = fetch_packages(wheels, None, progress, lambda url: expand_env(url, os.environ)) if wheels else []
     found = [Wheel(name=p.key, version=p.version, path=path, sha256=p.sha256) for p, path in zip(wheels, paths)]
     sdists = [Pin(name=p.key, version=p.version, hashes=(f"sha256:{p.sha256}",)) for p in lock.pip
               if not p.file_name.endswith(".whl")]

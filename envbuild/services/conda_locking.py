@@ -15,6 +15,7 @@ from envbuild.adapters.inputs import TargetInputs, display_path
 from envbuild.core.conda_env import SUBDIRS, channel_url
 from envbuild.core.condalock import CondaLock, CondaPackage, parse_conda_lock, render_conda_lock
 from envbuild.core.lockfile import Pin
+from envbuild.core.redact import strip_credentials
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
@@ -43,15 +44,16 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     subdir = SUBDIRS[spec.platform]
     path = target_lock_path(root, target.name, conda=True)
     previous = _previous(path, progress, target.name)
+    written = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)
     request = SolveRequest(
-        channels=tuple(expand_env(channel_url(c, env_file.parent.as_posix()), environ) for c in env.channels),
+        channels=tuple(expand_env(c, environ) for c in written),
         specs=env.specs, platform=subdir, virtual=virtual_packages(subdir, target.cuda),
         exclude_newer=spec.exclude_newer)
     chosen, binary = choose_solver(solver, environ)
     progress(f"[{target.name}] solving {len(env.specs)} conda specs with {chosen} for {subdir}"
              + (f" (CUDA {target.cuda})" if target.cuda else ""))
     if chosen == "rattler":
-        packages = [_from_record(r) for r in solve_rattler(request, environ)]
+        packages = [_from_record(r, list(zip(request.channels, written))) for r in solve_rattler(request, environ)]
     else:
         if inputs.requirements:
             raise UserError("with the conda-lock solver, pip requirements belong in the environment file's pip: "
@@ -70,7 +72,7 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
         pip = _lock_pip(spec, inputs, requirements, conda, python or spec.python, progress, environ, target.name)
     lock = CondaLock(
         target=target.name, platform=subdir,
-        channels=tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels),  # ${VAR}s kept
+        channels=tuple(strip_credentials(c) for c in written),  # ${VAR}s kept, literal credentials not
         sources=(_rel(env_file, path.parent),),
         packages=tuple(conda + pip), python=python or None, solver=chosen, exclude_newer=spec.exclude_newer,
         inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
@@ -92,12 +94,19 @@ def as_pins(lock: CondaLock | None) -> list[Pin]:
             for p in lock.packages]
 
 
-def _from_record(record: dict) -> CondaPackage:
+def _from_record(record: dict, channels: list[tuple[str, str]]) -> CondaPackage:
+    """channels: (URL as solved, URL as written): a package URL keeps the ${VAR}s of its channel's
+    URL, never their values, and never literal credentials."""
+    url = record["url"]
+    for solved, as_written in channels:
+        if url.startswith(solved.rstrip("/") + "/"):
+            url = as_written.rstrip("/") + url[len(solved.rstrip("/")):]
+            break
     depends = []
     for dep in record.get("depends") or []:
         name, _, constraint = dep.partition(" ")
         depends.append((name, constraint.strip() or "*"))
-    return CondaPackage(name=record["name"], version=str(record["version"]), manager="conda", url=record["url"],
+    return CondaPackage(name=record["name"], version=str(record["version"]), manager="conda", url=strip_credentials(url),
                         sha256=record.get("sha256") or "", md5=record.get("md5"), build=record.get("build"),
                         dependencies=tuple(depends))
 
@@ -138,7 +147,8 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, requirements: list, conda: list[
                              marker_environment(python, spec.platform))
     except UserError as exc:
         raise ResolutionError(exc.message, hint=exc.hint) from None
-    return [CondaPackage(name=f.name, version=f.version, manager="pip", url=f.url, sha256=f.sha256) for f in files]
+    return [CondaPackage(name=f.name, version=f.version, manager="pip", url=strip_credentials(f.url), sha256=f.sha256)
+            for f in files]
 
 
 def _is_python_package(p: CondaPackage) -> bool:

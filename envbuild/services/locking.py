@@ -74,6 +74,9 @@ def lock(
 
     def one(target: Target, inputs: TargetInputs) -> LockOutcome:
         if inputs.conda is not None:
+            if resolver != "uv":
+                progress(f"[{target.name}] note: the pip part of a conda target is resolved with uv "
+                         f"(it needs one URL per file), not {resolver}")
             return _lock_conda(spec, root, target, inputs, conda_solver, progress, environ)
         return _lock_target(spec, root, target, inputs, backend, upgrade, progress, environ)
 
@@ -207,7 +210,7 @@ def expand_env(url: str, environ: Mapping[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in environ:
-            raise UserError(f"an index URL refers to ${{{name}}}, which is not set",
+            raise UserError(f"an index or channel URL refers to ${{{name}}}, which is not set",
                             hint=f"export {name}=... before running envbuild")
         return environ[name]
 

@@ -172,3 +172,20 @@ def test_real_world_environment_files_fail_with_a_specific_message(cli, make_ima
     for word in words:
         assert word in result.stderr
     assert not (image / "locks").exists()
+
+
+def test_channel_credentials_stay_out_of_the_lock(cli, conda_image, channel):
+    """A ${VAR} in a channel URL is kept as written (conda-lock's used_env_vars), its value never
+    written; a literal user:password is stripped."""
+    from tests.conftest import hermetic_env
+
+    image = conda_image(["tinytool"])
+    env_file = image / "environment.yml"
+    parent, name = channel.parent, channel.name
+    env_file.write_text(env_file.read_text().replace(f"file://{channel}", f"file://${{CHANNEL_ROOT}}/{name}"))
+    result = cli("lock", str(image), env=hermetic_env(CHANNEL_ROOT=str(parent)))
+    assert result.returncode == 0, result.stderr
+    text = (image / "locks" / "cpu.conda-lock.yml").read_text()
+    assert str(parent) not in text and "url: file://${CHANNEL_ROOT}/" in text and "- CHANNEL_ROOT" in text
+    missing = cli("lock", str(image))
+    assert missing.returncode == 2 and "CHANNEL_ROOT" in missing.stderr
