@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from envbuild.core.condalock import CondaPackage
 from envbuild.core.lockfile import Pin
 from envbuild.core.verify import Finding, version_tuple
 
@@ -50,15 +51,26 @@ def locked_cuda(pins: Iterable[Pin], data: Mapping[str, Any]) -> LockedCuda | No
 
 
 _CONDA_RUNTIME = ("cuda-version", "cuda-cudart", "cudatoolkit")
+_VIRTUAL_CUDA = re.compile(r">=?\s*(\d+(?:\.\d+)?)")
 
 
-def conda_cuda_runtime(packages: Iterable[tuple[str, str]]) -> LockedCuda | None:
-    """The CUDA runtime of a conda environment: cuda-version (conda-forge's pin), cuda-cudart, or the
-    older cudatoolkit package."""
-    found = dict(packages)
+def conda_cuda_runtime(packages: Iterable[CondaPackage]) -> LockedCuda | None:
+    """The CUDA runtime of a conda environment: cuda-version (conda-forge's pin), cuda-cudart, the
+    older cudatoolkit package, or else the highest driver a package asks for with __cuda >= X.Y."""
+    packages = [p for p in packages if p.manager == "conda"]
+    found = {p.name: p.version for p in packages}
     for name in _CONDA_RUNTIME:
         if name in found:
             return LockedCuda(version=major_minor(found[name]), source=f"{name} {found[name]} (conda)")
+    needs = []
+    for p in packages:
+        for dep, constraint in p.dependencies:
+            match = _VIRTUAL_CUDA.search(constraint) if dep == "__cuda" else None
+            if match:
+                needs.append((version_tuple(match[1]), major_minor(match[1]), p))
+    if needs:
+        _, version, p = max(needs, key=lambda n: n[0])
+        return LockedCuda(version=version, source=f"{p.name} {p.version} needs __cuda >={version} (conda)")
     return None
 
 

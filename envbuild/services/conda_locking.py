@@ -161,7 +161,7 @@ def _with_cuda(lock: CondaLock) -> CondaLock:
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import conda_cuda_runtime, locked_cuda
 
-    cuda = conda_cuda_runtime([(p.name, p.version) for p in lock.conda]) or locked_cuda(
+    cuda = conda_cuda_runtime(lock.conda) or locked_cuda(
         [Pin(name=p.key, version=p.version, hashes=()) for p in lock.pip], cuda_data())
     return replace(lock, cuda_runtime=f"{cuda.version} ({cuda.source})") if cuda else lock
 

@@ -106,7 +106,7 @@ def _check_cuda(spec: Spec, target: Target, lock: LockFile | CondaLock, progress
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import check_target, conda_cuda_runtime, locked_cuda
 
-    runtime = (conda_cuda_runtime([(p.name, p.version) for p in lock.conda]) if isinstance(lock, CondaLock)
+    runtime = (conda_cuda_runtime(lock.conda) if isinstance(lock, CondaLock)
                else locked_cuda(lock.pins, cuda_data()))
     error, warning = check_target(target.cuda or "", runtime)
     if error:

@@ -81,7 +81,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
                                 hint="pass --lock FILE, or an image directory and --target")
         if isinstance(lock, CondaLock):
             findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
-            runtime = conda_cuda_runtime([(p.name, p.version) for p in lock.conda])
+            runtime = conda_cuda_runtime(lock.conda)
             names = tuple(p.key for p in lock.packages)
         else:
             findings = verify_lock(lock, snapshot, allow_extra=allow_extra)

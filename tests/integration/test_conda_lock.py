@@ -189,3 +189,20 @@ def test_channel_credentials_stay_out_of_the_lock(cli, conda_image, channel):
     assert str(parent) not in text and "url: file://${CHANNEL_ROOT}/" in text and "- CHANNEL_ROOT" in text
     missing = cli("lock", str(image))
     assert missing.returncode == 2 and "CHANNEL_ROOT" in missing.stderr
+
+
+def test_a_driver_too_old_for_a_conda_cuda_package_is_a_gpu_finding(cli, conda_image, tmp_path):
+    from tests.conftest import CONDA_SPEC, hermetic_env
+    from tests.integration.test_cuda import fake_root
+
+    image = conda_image(["python=3.11", "cudastub"], spec=CONDA_SPEC + '  gpu:\n    cuda: "12.4"\n')
+    assert lock(cli, image, "--target", "gpu").returncode == 0
+    lock_file = image / "locks" / "gpu.conda-lock.yml"
+    assert "cuda-runtime: 12.1 (cudastub 12.1 needs __cuda >=12.1 (conda))" in lock_file.read_text()
+    prefix = tmp_path / "env"
+    install_conda_lock(lock_file, prefix)
+    result = cli("verify", "--lock", str(lock_file), "--python", str(prefix / "bin" / "python"), "--json",
+                 env=hermetic_env(ENVBUILD_PROBE_ROOT=str(fake_root(tmp_path, "470.256.02"))))
+    findings = json.loads(result.stdout)["findings"]
+    assert result.returncode == 1
+    assert [(f["kind"], f["name"], f["actual"]) for f in findings] == [("gpu", "driver", "470.256.02")]

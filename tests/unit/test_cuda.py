@@ -60,3 +60,19 @@ def test_compute_capability():
     cuda = locked_cuda([pin("nvidia-cuda-runtime-cu12", "12.8.90")], DATA)
     findings, _ = gpu_findings(cuda, {"driver": "575.51.03", "gpus": [{"model": "Tesla K80"}]}, DATA, require_gpu=False)
     assert [(f.name, f.expected, f.actual) for f in findings] == [("compute-capability", ">= 5.0", "3.7 (Tesla K80)")]
+
+
+def test_conda_cuda_runtime_from_cuda_version_or_the_highest___cuda_dependency():
+    from envbuild.core.condalock import CondaPackage
+    from envbuild.core.cuda import conda_cuda_runtime
+
+    def pkg(name, version, deps=()):
+        return CondaPackage(name=name, version=version, manager="conda", url=f"file:///c/{name}.conda", sha256="0",
+                            md5="1", build="0", dependencies=deps)
+
+    stub = pkg("cudastub", "12.1", (("__cuda", ">=12.1"),))
+    torch = pkg("pytorch", "2.5.1", (("__cuda", ">=11.8"), ("python", ">=3.11,<3.12.0a0")))
+    assert conda_cuda_runtime([stub, torch]).version == "12.1"
+    assert conda_cuda_runtime([stub, torch]).source == "cudastub 12.1 needs __cuda >=12.1 (conda)"
+    assert conda_cuda_runtime([torch, pkg("cuda-version", "12.4")]).source == "cuda-version 12.4 (conda)"
+    assert conda_cuda_runtime([pkg("numpy", "2.1.0")]) is None
