@@ -12,6 +12,14 @@ from conda_lock.lockfile import parse_conda_lock_file
 from tests.conftest import SHARED, assert_no_traceback, install_conda_lock
 
 
+RATTLER_READ = """
+import os, sys, rattler
+env = rattler.LockFile.from_path(sys.argv[1]).default_environment()
+print(" ".join(p.name for p in env.packages(env.platforms()[0])))
+sys.stdout.flush(); os._exit(0)
+"""
+
+
 def lock(cli, image, *args):
     result = cli("lock", str(image), *args)
     assert_no_traceback(result)
@@ -36,6 +44,10 @@ def test_lock_is_conda_lock_v1_deterministic_and_checkable(cli, conda_image):
         ("beta", "pip", "1.1", "beta-1.1-py3-none-any.whl")}
     text = (image / "locks" / "cpu.conda-lock.yml").read_text()
     assert "md5: " in text and "sha256: " in text and "custom_metadata" in text
+    # rattler's lock-file reader (pixi's) reads it too: in a child process, like everything py-rattler
+    read = subprocess.run([sys.executable, "-c", RATTLER_READ, str(image / "locks" / "cpu.conda-lock.yml")],
+                          capture_output=True, text=True, timeout=60)
+    assert sorted(read.stdout.split()) == ["alpha", "beta", "libtiny", "python", "tinydata", "tinytool"], read.stderr
     again = lock(cli, image)
     assert again.returncode == 0 and "unchanged" in again.stdout
     assert (image / "locks" / "cpu.conda-lock.yml").read_text() == text
