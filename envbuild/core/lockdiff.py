@@ -23,7 +23,7 @@ class Change:
         if self.kind == "removed":
             return f"removed    {self.name} {self.old}"
         if self.kind == "rehashed":
-            return f"rehashed   {self.name} {self.new} (same version, different files: a rebuilt or re-uploaded wheel)"
+            return f"rehashed   {self.name} {self.new} (same version, different files: a rebuilt or re-uploaded package)"
         return f"{self.kind:<10} {self.name} {self.old} -> {self.new}"
 
 
