@@ -9,7 +9,7 @@ import sys
 import pytest
 from conda_lock.lockfile import parse_conda_lock_file
 
-from tests.conftest import SHARED, assert_no_traceback, install_conda_lock
+from tests.conftest import REPO, assert_no_traceback, install_conda_lock
 
 
 RATTLER_READ = """
@@ -172,9 +172,9 @@ def test_exit_codes_are_reliable_over_many_runs(channel):
     ("facebookresearch__dinov2__conda-extras.yaml", 2, ["VCS requirement", "submitit"]),
 ])
 def test_real_world_environment_files_fail_with_a_specific_message(cli, make_image, name, code, words):
-    """No conda channel is reachable from these machines: each file gets the one reason it cannot be
+    """The files are tests/data/realworld/conda/ (sources.tsv). No conda channel is reachable here: each file gets the one reason it cannot be
     locked here (a VCS or editable pip line is refused before any channel is asked)."""
-    text = (SHARED / "realworld" / "conda" / name).read_text()
+    text = (REPO / "tests" / "data" / "realworld" / "conda" / name).read_text()
     python = "3.8" if "3.8" in text else "3.9"
     image = make_image(f'name: rw/conda\npython: "{python}"\nconda: {name}\ntargets:\n  cuda:\n    cuda: "11.8"\n',
                        {name: text})
