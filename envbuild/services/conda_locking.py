@@ -44,16 +44,16 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     subdir = SUBDIRS[spec.platform]
     path = target_lock_path(root, target.name, conda=True)
     previous = _previous(path, progress, target.name)
-    written = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)
+    channels = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)  # ${VAR}s unexpanded
     request = SolveRequest(
-        channels=tuple(expand_env(c, environ) for c in written),
+        channels=tuple(expand_env(c, environ) for c in channels),
         specs=env.specs, platform=subdir, virtual=virtual_packages(subdir, target.cuda),
         exclude_newer=spec.exclude_newer)
     chosen, binary = choose_solver(solver, environ)
     progress(f"[{target.name}] solving {len(env.specs)} conda specs with {chosen} for {subdir}"
              + (f" (CUDA {target.cuda})" if target.cuda else ""))
     if chosen == "rattler":
-        packages = [_from_record(r, list(zip(request.channels, written))) for r in solve_rattler(request, environ)]
+        packages = [_from_record(r, list(zip(request.channels, channels))) for r in solve_rattler(request, environ)]
     else:
         if inputs.requirements:
             raise UserError("with the conda-lock solver, pip requirements belong in the environment file's pip: "
@@ -72,7 +72,7 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
         pip = _lock_pip(spec, inputs, requirements, conda, python or spec.python, progress, environ, target.name)
     lock = CondaLock(
         target=target.name, platform=subdir,
-        channels=tuple(strip_credentials(c) for c in written),  # ${VAR}s kept, literal credentials not
+        channels=tuple(strip_credentials(c) for c in channels),  # ${VAR}s kept, literal credentials not
         sources=(_rel(env_file, path.parent),),
         packages=tuple(conda + pip), python=python or None, solver=chosen, exclude_newer=spec.exclude_newer,
         inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
