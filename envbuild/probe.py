@@ -289,8 +289,12 @@ def conda_packages(prefix, problems, files=False, workers=None):
             digest = path.get("sha256_in_prefix") or path.get("sha256")
             if path.get("path_type", "hardlink") != "hardlink" or not digest:
                 continue  # links and directories carry no content hash
-            full = os.path.normpath(os.path.join(prefix, path["_path"]))
-            b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
+            full = os.path.normpath(os.path.join(prefix, path.get("_path", "")))
+            try:
+                b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
+            except (TypeError, ValueError):
+                problems.append({"path": os.path.join(meta, entry), "problem": "bad sha256 for %s" % full})
+                continue
             mine.append((full, b64, path.get("size_in_bytes") or 0))
             expected.setdefault(full, set()).add(b64)
         rows[entry] = mine

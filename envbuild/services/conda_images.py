@@ -1,7 +1,8 @@
 """The build context of a conda image: conda archives, the installer and the pip part's wheels.
 
-Everything is fetched and hash-checked on the host (conda archives by sha256 and md5 into
-``$ENVBUILD_CACHE/conda``, wheels into the wheelhouse); the builder stage installs offline.
+Everything is fetched by the lock's URLs and hash-checked on the host (conda archives by sha256 and
+md5, the pip part's wheels by sha256) into ``$ENVBUILD_CACHE/archives``; the builder stage installs
+offline.
 """
 
 from __future__ import annotations

@@ -61,3 +61,29 @@ def test_gpu_stack_is_read_from_an_injectable_root(tmp_path):
         "driver": "550.54.14", "gpus": [{"bus": "0000:01:00.0", "model": "NVIDIA H100 80GB HBM3"}],
         "cuda_runtime": "12.8.90", "cudnn": "9.10.2.21", "torch_cuda": "12.8"}
     assert probe.gpu(str(tmp_path / "nothing"), []) == {}
+
+
+def test_conda_meta_records_are_read_and_a_broken_one_is_a_problem_not_a_crash(tmp_path):
+    import json
+
+    from envbuild import probe
+
+    meta = tmp_path / "conda-meta"
+    meta.mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.txt").write_text("a\n")
+    good = {"name": "a", "version": "1", "build": "h0", "sha256": "0" * 64, "paths_data": {"paths": [
+        {"_path": "lib/a.txt", "path_type": "hardlink",
+         "sha256": "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7"},  # sha256 of "a\n"
+        {"_path": "lib/b.txt", "path_type": "hardlink", "sha256": "not-hex"},
+        {"_path": "bin/a", "path_type": "softlink", "sha256": "00"}]}}
+    (meta / "a-1-h0.json").write_text(json.dumps(good))
+    (meta / "broken-1-0.json").write_text("{")
+    problems = []
+    [package] = probe.conda_packages(str(tmp_path), problems, files=True)
+    assert (package["name"], package["version"], package["build"]) == ("a", "1", "h0")
+    assert package["files"] == {"checked": 1, "modified": [], "missing": [], "unreadable": []}
+    assert sorted(p["problem"].split(":")[0].split(" for")[0] for p in problems) == ["bad sha256", "cannot read"]
+    (tmp_path / "lib" / "a.txt").write_text("b\n")
+    [package] = probe.conda_packages(str(tmp_path), [], files=True)
+    assert package["files"]["modified"] == [str(tmp_path / "lib" / "a.txt")]
