@@ -16,7 +16,9 @@ def test_wheel_contains_templates_and_installed_package_loads_them(tmp_path):
     wheel = next(tmp_path.glob("envbuild-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {n.split("/")[-1] for n in names if n.startswith("envbuild/templates/")}
-    assert shipped == {p.name for p in (REPO / "templates").glob("*.j2")} and "cuda.Dockerfile.j2" in shipped
+    assert shipped == {p.name for p in (REPO / "templates").glob("*.j2")} and "conda.Dockerfile.j2" in shipped
+    # what a conda build copies into its context, and the data the checks read
+    assert {"envbuild/conda_installer.py", "envbuild/data/conda-installer.txt", "envbuild/data/cuda.json"} <= set(names)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
