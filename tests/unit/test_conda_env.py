@@ -17,7 +17,9 @@ dependencies:
     - --extra-index-url https://pypi.nvidia.com
     - requests<3
 """, "environment.yml")
-    assert env.channels == ("pytorch", "https://conda.example.com/ml", "channel")
+    # kept as written for the solve (a private channel needs its login); never in what a lock records
+    assert env.channels == ("pytorch", "https://user:secret@conda.example.com/ml", "channel")
+    assert env.digest_view()["channels"] == ["pytorch", "https://conda.example.com/ml", "channel"]
     assert env.specs == ("python=3.11", "pytorch::pytorch >=2.4", "pip")
     assert [r.text for r in env.pip] == ["requests<3"]
     assert env.pip_extra_index_urls == ("https://pypi.nvidia.com",)
@@ -90,3 +92,16 @@ def test_the_conda_example_image_reads():
         assert inputs.conda is not None and inputs.conda.channels == ("conda-forge",)
         assert [r.name for r in inputs.conda.pip] == ["requests"]
     assert spec.target("cuda").cuda == "12.4"
+
+
+def test_package_urls_keep_channel_variables_and_lose_literal_credentials():
+    from envbuild.services.conda_locking import _from_record
+
+    record = {"name": "a", "version": "1", "build": "h0", "sha256": "0", "md5": "1", "depends": ["b >=2", "c"]}
+    channels = [("https://robot:t0ken@conda.example.com/ml", "https://${USER}:${TOKEN}@conda.example.com/ml"),
+                ("https://user:secret@other.example.com/ch", "https://user:secret@other.example.com/ch")]
+    first = _from_record(dict(record, url="https://robot:t0ken@conda.example.com/ml/linux-64/a-1-h0.conda"), channels)
+    assert first.url == "https://${USER}:${TOKEN}@conda.example.com/ml/linux-64/a-1-h0.conda"
+    assert first.dependencies == (("b", ">=2"), ("c", "*"))
+    second = _from_record(dict(record, url="https://user:secret@other.example.com/ch/noarch/a-1-h0.conda"), channels)
+    assert second.url == "https://other.example.com/ch/noarch/a-1-h0.conda"
