@@ -13,8 +13,8 @@ from typing import Any
 
 from envbuild.core.condalock import CondaLock
 from envbuild.core.lines import canonical_name
-from envbuild.core.verify import (SEEDED, Finding, View, duplicate_findings, environment_findings, package_findings,
-                                  view_of_snapshot)
+from envbuild.core.verify import (SEEDED, Finding, View, duplicate_findings, environment_findings, files_finding,
+                                  package_findings, view_of_snapshot)
 
 PLATFORMS = {"linux-64": "linux/amd64", "linux-aarch64": "linux/arm64"}
 
@@ -60,15 +60,9 @@ def conda_findings(lock: CondaLock, conda: Mapping[str, Any], allow: set[str]) -
         elif package.sha256 and got.get("sha256") and got["sha256"] != package.sha256:
             findings.append(Finding(kind="build", name=package.name, expected=package.sha256, actual=got["sha256"],
                                     detail="same version and build, another archive (sha256 differs)"))
-        files = got.get("files") or {}
-        changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
+        changed = files_finding(package.name, got.get("files"), str(conda.get("prefix", "")), "files as in conda-meta")
         if changed:
-            parts = [f"{len(files[k])} {word}" for k, word in (("modified", "modified"), ("missing", "deleted"))
-                     if files.get(k)]
-            shown = ", ".join(_relative(p, conda.get("prefix", "")) for p in changed[:3])
-            findings.append(Finding(kind="modified", name=package.name, expected="files as in conda-meta",
-                                    actual=", ".join(parts), detail=shown + (" and more" if len(changed) > 3 else ""),
-                                    paths=changed))
+            findings.append(changed)
     locked = {p.name for p in lock.conda}
     for name, record in sorted(installed.items()):
         if name not in locked and name not in allow:
@@ -104,7 +98,3 @@ def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
     packages.update({f"{r['name']} (conda)": f"{r.get('version')} {r.get('build')}" for r in records})
     return View(label=label, packages=packages, python=base.python, platform=base.platform, gpu=base.gpu)
 
-
-def _relative(path: str, prefix: str) -> str:
-    prefix = prefix.rstrip("/") + "/"
-    return path[len(prefix):] if path.startswith(prefix) else path

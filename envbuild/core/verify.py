@@ -74,16 +74,9 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
             continue
         if not same_version(dist["version"], version):
             findings.append(Finding(kind="version", name=name, expected=version, actual=dist["version"]))
-        files = dist.get("files")
-        if files and (files.get("modified") or files.get("missing")):
-            changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
-            parts = []
-            if files.get("modified"):
-                parts.append(f"{len(files['modified'])} modified")
-            if files.get("missing"):
-                parts.append(f"{len(files['missing'])} deleted")
-            findings.append(Finding(kind="modified", name=name, expected="files as in RECORD",
-                                    actual=", ".join(parts), detail=_short_paths(changed, dist), paths=changed))
+        changed = files_finding(name, dist.get("files"), str(dist.get("location", "")), "files as in RECORD")
+        if changed:
+            findings.append(changed)
     for name, dist in sorted(installed.items()):
         if name not in locked and name not in allowed:
             findings.append(Finding(kind="unexpected", name=name, actual=dist["version"],
@@ -137,11 +130,20 @@ def version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text))
 
 
-def _short_paths(paths: tuple[str, ...], dist: Mapping[str, Any]) -> str:
-    location = str(dist.get("location", "")).rstrip("/") + "/"
-    shown = [p[len(location):] if p.startswith(location) else p for p in paths[:3]]
-    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-    return ", ".join(shown) + more
+def files_finding(name: str, files: Mapping[str, Any] | None, location: str, expected: str) -> Finding | None:
+    """The probe's file verdict (modified and deleted paths) as one `modified` finding, paths shown
+    relative to where the package lives (a site-packages directory, a conda prefix)."""
+    files = files or {}
+    changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
+    if not changed:
+        return None
+    parts = [f"{len(files[key])} {word}" for key, word in (("modified", "modified"), ("missing", "deleted"))
+             if files.get(key)]
+    location = location.rstrip("/") + "/"
+    shown = [p[len(location):] if p.startswith(location) else p for p in changed[:3]]
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return Finding(kind="modified", name=name, expected=expected, actual=", ".join(parts),
+                   detail=", ".join(shown) + more, paths=changed)
 
 
 # ---------------------------------------------------------------- any two environments
