@@ -10,12 +10,15 @@ and pixi read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from envbuild.core.lines import canonical_name
 from envbuild.errors import UserError
+
+if TYPE_CHECKING:
+    from envbuild.core.lockfile import LockFile
 
 LOCK_SUFFIX = ".conda-lock.yml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 200-package lock parses in ms, not 100s of ms
@@ -177,6 +180,15 @@ def _python_of(packages: list[CondaPackage]) -> str | None:
         if p.manager == "conda" and p.name == "python":
             return ".".join(p.version.split(".")[:2])
     return None
+
+
+def parse_any_lock(text: str, source: str, *, conda: bool | None = None) -> "LockFile | CondaLock":
+    """A pip lock or a conda lock; ``conda`` None: told apart by the file's name and content."""
+    from envbuild.core.lockfile import parse_lock
+
+    if conda is None:
+        conda = looks_like_conda_lock(source.rsplit("/", 1)[-1], text)
+    return parse_conda_lock(text, source) if conda else parse_lock(text, source)
 
 
 def looks_like_conda_lock(name: str, text: str) -> bool:

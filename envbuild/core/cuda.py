@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.condalock import CondaPackage
-from envbuild.core.lockfile import Pin
+from envbuild.core.condalock import CondaLock, CondaPackage
+from envbuild.core.lockfile import LockFile, Pin
 from envbuild.core.verify import Finding, version_tuple
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(?:-cu(\d+))?$")
@@ -72,6 +72,14 @@ def conda_cuda_runtime(packages: Iterable[CondaPackage]) -> LockedCuda | None:
         _, version, p = max(needs, key=lambda n: n[0])
         return LockedCuda(version=version, source=f"{p.name} {p.version} needs __cuda >={version} (conda)")
     return None
+
+
+def lock_cuda(lock: LockFile | CondaLock, data: Mapping[str, Any]) -> LockedCuda | None:
+    """The CUDA runtime any lock carries: a conda lock's from its conda packages, else from its pip part."""
+    if isinstance(lock, CondaLock):
+        pip = [Pin(name=p.key, version=p.version, hashes=()) for p in lock.pip]
+        return conda_cuda_runtime(lock.conda) or locked_cuda(pip, data)
+    return locked_cuda(lock.pins, data)
 
 
 def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | None, str | None]:

@@ -60,6 +60,14 @@ class LockFile:
     index_url: str = DEFAULT_INDEX
     extra_index_urls: tuple[str, ...] = field(default=())
 
+    @property
+    def inputs_digest(self) -> str:  # as CondaLock has it: code that checks freshness takes either
+        return self.header.inputs_digest
+
+    @property
+    def inputs(self) -> tuple[tuple[str, str], ...]:
+        return self.header.inputs
+
     def pin(self, name: str) -> Pin | None:
         key = canonical_name(name)
         return next((p for p in self.pins if p.name == key), None)

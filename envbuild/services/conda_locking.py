@@ -159,10 +159,9 @@ def _with_cuda(lock: CondaLock) -> CondaLock:
     from dataclasses import replace
 
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import conda_cuda_runtime, locked_cuda
+    from envbuild.core.cuda import lock_cuda
 
-    cuda = conda_cuda_runtime(lock.conda) or locked_cuda(
-        [Pin(name=p.key, version=p.version, hashes=()) for p in lock.pip], cuda_data())
+    cuda = lock_cuda(lock, cuda_data())
     return replace(lock, cuda_runtime=f"{cuda.version} ({cuda.source})") if cuda else lock
 
 

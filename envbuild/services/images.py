@@ -16,8 +16,8 @@ from envbuild.adapters.files import atomic_write, link_or_copy
 from envbuild.adapters.inputs import display_path, load_spec, load_target_inputs, spec_dir
 from envbuild.adapters.templates import load_templates
 from envbuild.core.digest import digest_of
-from envbuild.core.condalock import CondaLock, parse_conda_lock
-from envbuild.core.lockfile import LockFile, parse_lock
+from envbuild.core.condalock import CondaLock, parse_any_lock
+from envbuild.core.lockfile import LockFile
 from envbuild.core.redact import redact_text
 from envbuild.core.render import (RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base,
                                   source_date_epoch)
@@ -68,8 +68,8 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         raise CheckFailed(f"no lock file for target {target.name} ({display_path(path)})",
                           hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
     lock_text = path.read_text(encoding="utf-8")
-    lock: LockFile | CondaLock = (parse_conda_lock if conda else parse_lock)(lock_text, display_path(path))
-    if _inputs_digest(lock) != inputs.digest:
+    lock = parse_any_lock(lock_text, display_path(path), conda=conda)
+    if lock.inputs_digest != inputs.digest:
         message = f"{display_path(path)} is stale: its inputs changed since it was written"
         if require_fresh:
             raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
@@ -98,17 +98,11 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
                     epoch=epoch)
 
 
-def _inputs_digest(lock: LockFile | CondaLock) -> str:
-    return lock.inputs_digest if isinstance(lock, CondaLock) else lock.header.inputs_digest
-
-
 def _check_cuda(spec: Spec, target: Target, lock: LockFile | CondaLock, progress: Progress) -> None:
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import check_target, conda_cuda_runtime, locked_cuda
+    from envbuild.core.cuda import check_target, lock_cuda
 
-    runtime = (conda_cuda_runtime(lock.conda) if isinstance(lock, CondaLock)
-               else locked_cuda(lock.pins, cuda_data()))
-    error, warning = check_target(target.cuda or "", runtime)
+    error, warning = check_target(target.cuda or "", lock_cuda(lock, cuda_data()))
     if error:
         raise UserError(f"{spec.file}: targets.{target.name}.cuda: {error}",
                         hint="use a base with that CUDA (and set 'cuda:' to it), or lock a torch build for "

@@ -194,14 +194,10 @@ def target_lock_path(directory: Path, target: str, *, conda: bool) -> Path:
 
 
 def _recorded_inputs(path: Path, *, conda: bool) -> tuple[str, dict[str, str]]:
-    text = path.read_text(encoding="utf-8")
-    if conda:
-        from envbuild.core.condalock import parse_conda_lock
+    from envbuild.core.condalock import parse_any_lock
 
-        lock = parse_conda_lock(text, display_path(path))
-        return lock.inputs_digest, dict(lock.inputs)
-    header = parse_lock(text, display_path(path)).header
-    return header.inputs_digest, dict(header.inputs)
+    lock = parse_any_lock(path.read_text(encoding="utf-8"), display_path(path), conda=conda)
+    return lock.inputs_digest, dict(lock.inputs)
 
 
 def expand_env(url: str, environ: Mapping[str, str]) -> str:

@@ -56,9 +56,8 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     choice = choose_lock(directory, target, lock_file, places)
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.conda_verify import verify_conda
-    from envbuild.core.condalock import CondaLock, parse_conda_lock
-    from envbuild.core.cuda import conda_cuda_runtime, gpu_findings, locked_cuda
-    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.condalock import CondaLock, parse_any_lock
+    from envbuild.core.cuda import gpu_findings, lock_cuda
     from envbuild.core.report import Outcome
     from envbuild.core.verify import verify as verify_lock
 
@@ -71,23 +70,23 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         if lock is None:
             carried = snapshot.get("envbuild") or {}
             if carried.get("conda_lock"):
-                lock = parse_conda_lock(carried["conda_lock"], f"{place.name}:/etc/envbuild/lock.conda-lock.yml")
+                lock = parse_any_lock(carried["conda_lock"], f"{place.name}:/etc/envbuild/lock.conda-lock.yml",
+                                      conda=True)
                 notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.conda-lock.yml)")
             elif carried.get("lock"):
-                lock = parse_lock(carried["lock"], f"{place.name}:/etc/envbuild/lock.txt")
+                lock = parse_any_lock(carried["lock"], f"{place.name}:/etc/envbuild/lock.txt", conda=False)
                 notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
             else:
                 raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
                                 hint="pass --lock FILE, or an image directory and --target")
         if isinstance(lock, CondaLock):
             findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
-            runtime = conda_cuda_runtime(lock.conda)
             names = tuple(p.key for p in lock.packages)
         else:
             findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
-            runtime = locked_cuda(lock.pins, cuda_data())
             names = tuple(p.name for p in lock.pins)
-        more, gpu_notes = gpu_findings(runtime, snapshot.get("gpu") or {}, cuda_data(), require_gpu=require_gpu)
+        more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
+                                       require_gpu=require_gpu)
         findings.extend(more)
         notes.extend(gpu_notes)
         notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
@@ -108,8 +107,7 @@ def snapshot(place: Place, *, files: bool = False) -> dict[str, Any]:
 def view(argument: str, *, interpreter: str = "python3") -> "View":
     """A lock file, a snapshot JSON file, or (when no such file exists) an image reference."""
     from envbuild.core.conda_verify import view_of_conda_lock, view_of_conda_snapshot
-    from envbuild.core.condalock import looks_like_conda_lock, parse_conda_lock
-    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.condalock import CondaLock, parse_any_lock
     from envbuild.core.verify import view_of_lock
 
     path = Path(argument)
@@ -120,9 +118,8 @@ def view(argument: str, *, interpreter: str = "python3") -> "View":
                 return view_of_conda_snapshot(json.loads(text), argument)
             except ValueError as exc:
                 raise UserError(f"{argument}: not valid JSON: {exc}") from None
-        if looks_like_conda_lock(path.name, text):
-            return view_of_conda_lock(parse_conda_lock(text, argument), argument)
-        return view_of_lock(parse_lock(text, argument), argument)
+        lock = parse_any_lock(text, argument)
+        return view_of_conda_lock(lock, argument) if isinstance(lock, CondaLock) else view_of_lock(lock, argument)
     if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
         raise UserError(f"{argument}: no such file")
     data = take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
@@ -136,12 +133,8 @@ def diff(a: str, b: str) -> list["Finding"]:
 
 
 def _read_lock(path: Path) -> "LockFile | CondaLock":
-    from envbuild.core.condalock import looks_like_conda_lock, parse_conda_lock
-    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.condalock import parse_any_lock
 
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
-    text = path.read_text(encoding="utf-8")
-    if looks_like_conda_lock(path.name, text):
-        return parse_conda_lock(text, str(path))
-    return parse_lock(text, str(path))
+    return parse_any_lock(path.read_text(encoding="utf-8"), str(path))
