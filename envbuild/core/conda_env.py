@@ -77,7 +77,7 @@ def parse_environment(text: str, file: str) -> CondaEnv:
             index_url = parsed.index_url or index_url
             extra_index_urls.extend(parsed.extra_index_urls)
             continue
-        if isinstance(item, (int, float)) or not isinstance(item, str) or not _SPEC_RE.match(item.strip()):
+        if not isinstance(item, str) or not _SPEC_RE.match(item.strip()):
             raise SpecError(file, where, f"expected a conda package spec like 'numpy>=1.26' or 'python=3.11', "
                                          f"got {item!r}")
         specs.append(" ".join(item.split()))

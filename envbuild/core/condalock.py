@@ -9,6 +9,7 @@ and pixi read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,8 +115,6 @@ def _package_doc(p: CondaPackage, platform: str) -> dict[str, Any]:
 
 
 def _env_vars(url: str) -> list[str]:
-    import re
-
     return sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", url)))
 
 

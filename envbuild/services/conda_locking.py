@@ -12,7 +12,7 @@ from pathlib import Path
 
 from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import TargetInputs, display_path
-from envbuild.core.conda_env import SUBDIRS, channel_url
+from envbuild.core.conda_env import SUBDIRS, CondaEnv, channel_url
 from envbuild.core.condalock import CondaLock, CondaPackage, parse_conda_lock, render_conda_lock
 from envbuild.core.lockfile import Pin
 from envbuild.core.redact import strip_credentials
@@ -43,7 +43,8 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     env, env_file = inputs.conda, inputs.conda_file
     subdir = SUBDIRS[spec.platform]
     path = target_lock_path(root, target.name, conda=True)
-    previous = _previous(path, progress, target.name)
+    previous_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    previous = _previous(previous_text, display_path(path), progress, target.name)
     channels = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)  # ${VAR}s unexpanded
     request = SolveRequest(
         channels=tuple(expand_env(c, environ) for c in channels),
@@ -69,7 +70,7 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     pip = [p for p in packages if p.manager == "pip"]
     requirements = [*env.pip, *inputs.requirements]
     if requirements and chosen == "rattler":
-        pip = _lock_pip(spec, inputs, requirements, conda, python or spec.python, progress, environ, target.name)
+        pip = _lock_pip(spec, inputs, env, requirements, conda, python or spec.python, progress, environ, target.name)
     lock = CondaLock(
         target=target.name, platform=subdir,
         channels=tuple(strip_credentials(c) for c in channels),  # ${VAR}s kept, literal credentials not
@@ -80,7 +81,7 @@ def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInpu
     )
     lock = _with_cuda(lock)
     text = render_conda_lock(lock)
-    written = not path.is_file() or path.read_text(encoding="utf-8") != text
+    written = text != previous_text
     if written:
         atomic_write(path, text)
     return path, lock, previous, written
@@ -111,8 +112,8 @@ def _from_record(record: dict, channels: list[tuple[str, str]]) -> CondaPackage:
                         dependencies=tuple(depends))
 
 
-def _lock_pip(spec: Spec, inputs: TargetInputs, requirements: list, conda: list[CondaPackage], python: str,
-              progress: Progress, environ: Mapping[str, str], target: str) -> list[CondaPackage]:
+def _lock_pip(spec: Spec, inputs: TargetInputs, env: CondaEnv, requirements: list, conda: list[CondaPackage],
+              python: str, progress: Progress, environ: Mapping[str, str], target: str) -> list[CondaPackage]:
     """The pip part: uv resolves it (pylock.toml output: one URL and hash per file) for conda's Python."""
     import tempfile
 
@@ -122,8 +123,6 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, requirements: list, conda: list[
     from envbuild.core.target_env import marker_environment
     from envbuild.services.locking import expand_env
 
-    env = inputs.conda
-    assert env is not None
     held = conda_constraints([(p.name, p.version) for p in conda if _is_python_package(p)])
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-pip-") as tmp:
         work = Path(tmp)
@@ -171,11 +170,11 @@ def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
-def _previous(path: Path, progress: Progress, target: str) -> CondaLock | None:
-    if not path.is_file():
+def _previous(text: str | None, source: str, progress: Progress, target: str) -> CondaLock | None:
+    if text is None:
         return None
     try:
-        return parse_conda_lock(path.read_text(encoding="utf-8"), display_path(path))
+        return parse_conda_lock(text, source)
     except EnvbuildError as exc:
         progress(f"[{target}] ignoring the previous lock: {exc.message}")
         return None
