@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -218,12 +217,11 @@ def install_conda_lock(lock_file: Path, prefix: Path) -> None:
     from urllib.parse import unquote, urlsplit
 
     from envbuild.core.condalock import parse_conda_lock
+    from envbuild.services.conda_images import install_plan
 
     lock = parse_conda_lock(lock_file.read_text(), str(lock_file))
-    plan = {"packages": [{"file": unquote(urlsplit(p.url).path), "sha256": p.sha256, "md5": p.md5, "url": p.url,
-                          "channel": p.url.rsplit("/", 2)[0]} for p in lock.conda]}
     plan_file = prefix.parent / f"{prefix.name}-plan.json"
-    plan_file.write_text(json.dumps(plan))
+    plan_file.write_text(install_plan(lock.conda, [unquote(urlsplit(p.url).path) for p in lock.conda]))
     done = subprocess.run([sys.executable, str(REPO / "envbuild" / "conda_installer.py"), str(plan_file), str(prefix),
                            str(prefix.parent / "conda-cache")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from envbuild.adapters.files import link_or_copy
 from envbuild.adapters.wheelhouse import Wheel, Wheelhouse, install_requirements
-from envbuild.core.condalock import CondaLock
+from envbuild.core.condalock import CondaLock, CondaPackage
 from envbuild.core.lockfile import DEFAULT_INDEX, Pin, parse_pins
 from envbuild.core.spec import Spec, Target
 
@@ -33,12 +33,10 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
     archives = fetch_packages(lock.conda, None, progress, lambda url: expand_env(url, os.environ))
     folder = context / "conda"
     folder.mkdir()
-    plan = []
-    for package, archive in zip(lock.conda, archives):
+    for archive in archives:
         link_or_copy(archive, folder / archive.name)
-        plan.append({"file": f"/tmp/conda/{archive.name}", "sha256": package.sha256, "md5": package.md5,
-                     "url": package.url, "channel": _channel_of(package.url)})
-    (folder / "plan.json").write_text(json.dumps({"packages": plan}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    plan = install_plan(lock.conda, [f"/tmp/conda/{archive.name}" for archive in archives])
+    (folder / "plan.json").write_text(plan, encoding="utf-8")
     shutil.copyfile(INSTALLER_SCRIPT, folder / "install.py")
 
     installer_pins = parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/conda-installer.txt").pins
@@ -69,6 +67,14 @@ def _pip_part(spec: Spec, target: Target, lock: CondaLock, house: Wheelhouse, pr
                              extra_index_urls=[expand_env(u, os.environ) for u in spec.extra_index_urls(target)],
                              log=progress)
     return found
+
+
+def install_plan(packages: Sequence[CondaPackage], files: Sequence[str]) -> str:
+    """What conda_installer.py reads: each archive's path where it runs, its hashes, and the URL and
+    channel its conda-meta record names."""
+    plan = [{"file": file, "sha256": p.sha256, "md5": p.md5, "url": p.url, "channel": _channel_of(p.url)}
+            for p, file in zip(packages, files)]
+    return json.dumps({"packages": plan}, indent=1, sort_keys=True) + "\n"
 
 
 def _channel_of(url: str) -> str:
