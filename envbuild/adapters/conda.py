@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from envbuild.adapters.process import find_executable, run
+from envbuild.adapters.wheelhouse import default_cache as wheel_cache
+from envbuild.adapters.wheelhouse import entry_folder
 from envbuild.core.condalock import CondaPackage
 from envbuild.core.redact import redact_text, redact_url
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
@@ -133,8 +135,6 @@ def _module(name: str) -> bool:
 
 
 def default_cache() -> Path:
-    from envbuild.adapters.wheelhouse import default_cache as wheel_cache
-
     return wheel_cache().parent / "archives"
 
 
@@ -146,7 +146,7 @@ def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Lo
     paths = []
     fetched = 0
     for package in packages:
-        folder = cache / "sha256" / package.sha256[:2] / package.sha256
+        folder = entry_folder(cache, package.sha256)
         path = folder / package.file_name
         if not path.is_file():
             folder.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,11 @@ def supported_tags(python: str, platform: str) -> set[Tag]:
     return tags
 
 
+def entry_folder(cache: Path, hexdigest: str) -> Path:
+    """Where a file with this sha256 lives in a content-addressed cache (wheels, conda archives)."""
+    return cache / "sha256" / hexdigest[:2] / hexdigest
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -101,7 +106,7 @@ class Wheelhouse:
             algo, _, hexdigest = entry.partition(":")
             if algo != "sha256":
                 continue
-            folder = self.cache / "sha256" / hexdigest[:2] / hexdigest
+            folder = entry_folder(self.cache, hexdigest)
             for path in folder.glob("*") if folder.is_dir() else ():
                 if path.name.startswith("."):
                     continue  # an interrupted copy
@@ -132,7 +137,7 @@ class Wheelhouse:
                 hint=f"remove {path.parent} and build again; if it recurs, check who writes to {self.cache}")
 
     def _store(self, path: Path, hexdigest: str) -> Path:
-        folder = self.cache / "sha256" / hexdigest[:2] / hexdigest
+        folder = entry_folder(self.cache, hexdigest)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / path.name
         if not target.exists():
