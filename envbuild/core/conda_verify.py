@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from envbuild.core.conda_env import SUBDIRS
 from envbuild.core.condalock import CondaLock
 from envbuild.core.lines import canonical_name
 from envbuild.core.verify import (SEEDED, Finding, View, duplicate_findings, environment_findings, files_finding,
                                   package_findings, view_of_snapshot)
 
-PLATFORMS = {"linux-64": "linux/amd64", "linux-aarch64": "linux/arm64"}
+PLATFORMS = {subdir: platform for platform, subdir in SUBDIRS.items()}  # linux-64 → linux/amd64
 
 
 def verify_conda(lock: CondaLock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
