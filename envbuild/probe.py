@@ -9,6 +9,13 @@ under "problems"; it never crashes on a broken environment.
 
 ENVBUILD_PROBE_ROOT (default "/") is where /proc, /sys and /etc/envbuild are read from, so tests can
 plant a fake NVIDIA driver.
+
+It runs none of the inspected environment's code: envbuild starts it with `-I -S` (no site, no
+PYTHONPATH, no user site, no current directory), and it computes the search path the way site.py
+would - the interpreter's stdlib, then the venv's, the user's and the system's site directories,
+then the directories their .pth files name - reading each .pth file as data: its path lines are
+followed, its `import` lines are reported, never executed. What it reports, envbuild checks against
+the lock on its own side; the probe's verdicts are hints.
 """
 
 import json
@@ -19,7 +26,7 @@ import sys
 
 # base64, csv, hashlib and the worker pools are imported only for --files: the plain inventory stays fast.
 
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 _NAME_RE = re.compile(r"[-_.]+")
 
 
@@ -45,6 +52,25 @@ def _headers(text):
     return found
 
 
+def venv_prefix():
+    """The venv this interpreter belongs to, found as site.py finds it (pyvenv.cfg beside the
+    executable or one level up), and whether it sees the system site-packages. Under -S, Pythons
+    before 3.11 never set sys.prefix to the venv themselves."""
+    exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+    for candidate in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
+        if os.path.isfile(candidate):
+            system_site = "true"
+            try:
+                for line in _read(candidate, 65536).splitlines():
+                    key, sep, value = line.partition("=")
+                    if sep and key.strip().lower() == "include-system-site-packages":
+                        system_site = value.strip().lower()
+            except OSError:
+                pass
+            return os.path.dirname(exe_dir), system_site == "true"
+    return None, True
+
+
 def interpreter():
     libc_name, libc_version = platform.libc_ver()
     machine = platform.machine()
@@ -53,9 +79,9 @@ def interpreter():
         "version": platform.python_version(),
         "implementation": sys.implementation.name,
         "executable": sys.executable,
-        "prefix": sys.prefix,
+        "prefix": venv_prefix()[0] or sys.prefix,
         "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-        "in_venv": getattr(sys, "base_prefix", sys.prefix) != sys.prefix,
+        "in_venv": venv_prefix()[0] is not None,
         "machine": machine,
         "system": platform.system().lower(),
         "libc": "musl" if musl else (libc_name or "unknown"),
@@ -92,11 +118,143 @@ def _listdir(path):
         return []
 
 
-def distributions(problems):
-    """Every *.dist-info / *.egg-info on sys.path, first-found wins (later copies are shadowed)."""
+# ---------------------------------------------------------------- the search path, without running site
+
+
+def _stdlib_path():
+    """The interpreter's own entries of sys.path (stdlib zip, stdlib, lib-dynload): under -I -S that
+    is all of sys.path; imported in-process, the site and PYTHONPATH entries are left out."""
+    bases = {os.path.abspath(p) for p in (sys.base_prefix, sys.base_exec_prefix)}
+    out = []
+    for entry in sys.path:
+        if not entry:
+            continue
+        full = os.path.abspath(entry)
+        if "site-packages" in full or "dist-packages" in full:
+            continue
+        if any(full == b or full.startswith(b.rstrip("/") + "/") for b in bases) and full not in out:
+            out.append(full)
+    return out
+
+
+def site_dirs():
+    """The site directories site.py would add, in its order: the venv's, the user's, the system's."""
+    import site
+
+    venv, system_site = venv_prefix()
+    dirs = []
+    if venv:  # as site.venv() does; spelled out, since Debian's getsitepackages asks sys.prefix whether
+        # this is a venv, and under -S sys.prefix is not always the venv's yet
+        version = "python%d.%d" % sys.version_info[:2]
+        libdirs = list(dict.fromkeys([getattr(sys, "platlibdir", "lib"), "lib"]))
+        dirs += [os.path.join(venv, libdir, version, "site-packages") for libdir in libdirs]
+        dirs += site.getsitepackages([venv])
+    if system_site and hasattr(os, "geteuid") and os.geteuid() == os.getuid():
+        try:
+            dirs.append(site.getusersitepackages())
+        except Exception:  # noqa: BLE001 - a broken HOME must not stop the inventory
+            pass
+    if system_site:
+        dirs += site.getsitepackages(list(dict.fromkeys([sys.base_prefix, sys.base_exec_prefix]))
+                                     if venv else None)
+    out = []
+    for d in dirs:
+        full = os.path.abspath(d)
+        if full not in out and os.path.isdir(full):
+            out.append(full)
+    return out
+
+
+_PTH_LIMIT = 1 << 20
+
+
+def search_path(problems):
+    """(path, site directories, .pth reports): sys.path as site.py would build it. Each site
+    directory's *.pth files, in name order: a path line adds that directory if it exists; an
+    `import` line is what site.py would exec - reported, never run."""
+    path = _stdlib_path()
+    sites = site_dirs()
+    pth = []
+    for site_dir in sites:
+        if site_dir not in path:
+            path.append(site_dir)
+        for name in _listdir(site_dir):
+            if not name.endswith(".pth"):
+                continue
+            full = os.path.join(site_dir, name)
+            try:
+                text = _read(full, _PTH_LIMIT)
+            except OSError as exc:
+                problems.append({"path": full, "problem": "cannot read: %s" % (exc.strerror or exc)})
+                continue
+            report = {"path": full, "exec": [], "added": []}
+            for line in text.splitlines():
+                if line.startswith("#") or not line.strip():
+                    continue
+                if line.startswith(("import ", "import\t")):
+                    report["exec"].append(line[:300])
+                    continue
+                added = os.path.abspath(os.path.join(site_dir, line.rstrip()))
+                if added not in path and os.path.isdir(added):
+                    path.append(added)
+                    report["added"].append(added)
+            pth.append(report)
+    return path, sites, pth
+
+
+def _module_entry(location, name):
+    """A top-level importable name from a directory entry, and what it is; (None, None) otherwise."""
+    full = os.path.join(location, name)
+    if os.path.isdir(full):
+        if not name.isidentifier():
+            return None, None
+        return name, "package" if os.path.isfile(os.path.join(full, "__init__.py")) else "namespace"
+    stem = name.split(".", 1)[0]
+    if stem.isidentifier() and name.endswith((".py", ".pyc", ".so")):  # _x.cpython-311-x86_64-linux-gnu.so too
+        return stem, "module"
+    return None, None
+
+
+def stdlib_names():
+    names = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
+    if not getattr(sys, "stdlib_module_names", None):  # Python < 3.10: list the stdlib itself
+        for entry in _stdlib_path():
+            for name in _listdir(entry):
+                module, _kind = _module_entry(entry, name)
+                if module:
+                    names.add(module)
+    names.discard("__pycache__")
+    return names
+
+
+def shadowing(path):
+    """Top-level names that more than one non-stdlib entry of the path provides (the first one wins),
+    or that a site directory provides although the standard library has them."""
+    stdlib = set(_stdlib_path())
+    std_names = stdlib_names()
+    where = {}
+    for location in path:
+        if location in stdlib:
+            continue
+        for name in _listdir(location):
+            module, kind = _module_entry(location, name)
+            if module and module != "__pycache__":
+                where.setdefault(module, []).append({"location": location, "entry": name, "kind": kind})
+    out = []
+    for module in sorted(where):
+        found = where[module]
+        regular = [f for f in found if f["kind"] != "namespace"]
+        if module in std_names or (regular and len({f["location"] for f in found}) > 1
+                                   and found[0]["kind"] != "namespace"):
+            out.append({"name": module, "stdlib": module in std_names, "found": found})
+    return out
+
+
+def distributions(problems, path=None):
+    """Every *.dist-info / *.egg-info on the path, first-found wins (later copies are shadowed)."""
     found = []
     seen = {}
-    for entry in sys.path:
+    for entry in (sys.path if path is None else path):
         location = os.path.abspath(entry or os.getcwd())
         if not os.path.isdir(location):
             continue
@@ -152,7 +310,32 @@ def _distribution(location, name, problems):
         except (OSError, ValueError):
             pass
         dist["has_record"] = os.path.isfile(os.path.join(path, "RECORD"))
+        try:  # which variant of the wheel was installed: envbuild fetches that very file to compare
+            dist["wheel_tags"] = [line.split(":", 1)[1].strip() for line in _read(os.path.join(path, "WHEEL"), 8192)
+                                  .splitlines() if line.startswith("Tag:")]
+        except OSError:
+            pass
     return dist
+
+
+def pth_owners(pth, dists):
+    """Which distribution's installed RECORD lists each .pth file (None: none does). A hint: the
+    RECORD is the environment's own claim; envbuild checks against the locked wheels with --files."""
+    import csv
+
+    for report in pth:
+        site_dir, name = os.path.split(report["path"])
+        report["owner"] = None
+        for dist in dists:
+            if dist["location"] != site_dir or not dist.get("has_record"):
+                continue
+            try:
+                text = _read(os.path.join(site_dir, dist["metadata_dir"], "RECORD"))
+            except OSError:
+                continue
+            if any(row and os.path.normpath(row[0]) == name for row in csv.reader(text.splitlines())):
+                report["owner"] = dist["name"]
+                break
 
 
 def _record_rows(dist, problems):
@@ -214,7 +397,7 @@ def _pool(workers):
         return ThreadPoolExecutor(max_workers=workers)
 
 
-def check_files(dists, problems, workers=None):
+def check_files(dists, problems, workers=None, known=None):
     """RECORD verdicts per active distribution. A path that several distributions list (mlflow and
     mlflow-skinny) is modified only when it matches none of their hashes; each file is hashed once,
     on every core."""
@@ -224,9 +407,14 @@ def check_files(dists, problems, workers=None):
     for entries in rows.values():
         for path, digest, _size in entries:
             expected.setdefault(path, set()).add(digest)
-    actual = _hash_all(sorted(expected), workers, _total(rows))
+    known = known or {}
+    actual = _hash_all(sorted(p for p in expected if p not in known), workers, _total(rows))
+    actual.update((p, known[p]) for p in expected if p in known)
     for dist in active:
         dist["files"] = _verdict(rows[dist["name"]], expected, actual)
+        inside = dist["location"].rstrip("/") + "/"
+        dist["top_level"] = sorted({p[len(inside):].split("/", 1)[0] for p, _d, _s in rows[dist["name"]]
+                                    if p.startswith(inside)})
 
 
 def _total(rows):
@@ -244,6 +432,100 @@ def _hash_all(paths, workers=None, size=0):
         return dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
 
 
+_MANIFEST_LIMIT = 2000000  # files per site directory: a hostile tree must not make the answer unbounded
+
+
+def site_manifest(sites, problems, workers=None):
+    """Every file under each site directory, relative to it, with its sha256 (urlsafe base64): what
+    envbuild compares with the locked wheels' own RECORD. A symbolic link is reported as 'link:'
+    and its target (never followed), anything else that is not a regular file as 'special'."""
+    listed = {}
+    for site_dir in sites:
+        entries = {}
+        for top, dirs, names in os.walk(site_dir):
+            for name in sorted(dirs):
+                full = os.path.join(top, name)
+                if os.path.islink(full):
+                    entries[os.path.relpath(full, site_dir)] = "link:" + os.readlink(full)
+            for name in names:
+                full = os.path.join(top, name)
+                entries[os.path.relpath(full, site_dir)] = full
+                if len(entries) > _MANIFEST_LIMIT:
+                    problems.append({"path": site_dir, "problem": "more than %d files: not all listed" % _MANIFEST_LIMIT})
+                    break
+            else:
+                continue
+            break
+        listed[site_dir] = entries
+    import stat
+
+    to_hash = []
+    for entries in listed.values():
+        for rel, full in entries.items():
+            if full.startswith("link:"):
+                continue
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                entries[rel] = "unreadable"
+                continue
+            if stat.S_ISLNK(mode):
+                entries[rel] = "link:" + os.readlink(full)
+            elif not stat.S_ISREG(mode):
+                entries[rel] = "special"
+            else:
+                to_hash.append(full)
+    hashes = _hash_all(sorted(to_hash), workers)
+    for entries in listed.values():
+        for rel, full in entries.items():
+            if full in hashes:
+                entries[rel] = hashes[full]
+    return listed, hashes
+
+
+def stale_pycs(sites):
+    """Compiled files in __pycache__ for this interpreter whose header does not match their source:
+    a hash-based pyc with another source hash, a timestamp pyc with another mtime or size, or a pyc
+    for another magic number. (A pyc with a matching header but other code is found only against a
+    build-time manifest: see envbuild's image checks.)"""
+    import importlib.util
+
+    tag = sys.implementation.cache_tag
+    stale = []
+    for site_dir in sites:
+        for top, _dirs, names in os.walk(site_dir):
+            if os.path.basename(top) != "__pycache__":
+                continue
+            for name in names:
+                at = name.find("." + tag + ".")
+                if at <= 0 or not name.endswith(".pyc"):
+                    continue  # another interpreter's pyc: this one never reads it
+                source = os.path.join(os.path.dirname(top), name[:at] + ".py")
+                pyc = os.path.join(top, name)
+                if not os.path.isfile(source):
+                    continue  # never imported without its source
+                if not _pyc_matches(pyc, source, importlib.util):
+                    stale.append(pyc)
+    return sorted(stale)
+
+
+def _pyc_matches(pyc, source, util):
+    try:
+        with open(pyc, "rb") as handle:
+            header = handle.read(16)
+        if len(header) < 16 or header[:4] != util.MAGIC_NUMBER:
+            return False
+        flags = int.from_bytes(header[4:8], "little")
+        if flags & 1:  # hash-based (PEP 552): the source's SipHash
+            with open(source, "rb") as handle:
+                return header[8:16] == util.source_hash(handle.read())
+        st = os.stat(source)
+        return (int.from_bytes(header[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF
+                and int.from_bytes(header[12:16], "little") == st.st_size & 0xFFFFFFFF)
+    except OSError:
+        return False
+
+
 def _verdict(rows, expected, actual):
     verdict = {"checked": len(rows), "modified": [], "missing": [], "unreadable": []}
     for path, *_ in rows:
@@ -258,7 +540,7 @@ def _verdict(rows, expected, actual):
 def conda_prefix(explicit, image):
     """The conda environment to inventory: the one asked for, the one envbuild built into this image,
     or the one this interpreter belongs to."""
-    for candidate in (explicit, (image or {}).get("conda_prefix"), sys.prefix):
+    for candidate in (explicit, (image or {}).get("conda_prefix"), venv_prefix()[0], sys.prefix):
         if candidate and os.path.isdir(os.path.join(candidate, "conda-meta")):
             return candidate
     return explicit  # asked for, but not a conda environment: reported as such
@@ -366,20 +648,31 @@ def embedded(root):
 def collect(files=False, root=None, conda=None):
     root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
     problems = []
-    dists = distributions(problems)
+    path, sites, pth = search_path(problems)
+    dists = distributions(problems, path)
+    pth_owners(pth, dists)
+    manifest = None
     if files:
-        check_files(dists, problems)
+        manifest, hashed = site_manifest(sites, problems)
+        check_files(dists, problems, known=hashed)
     found = embedded(root)
     snapshot = {
         "schema": 1,
         "probe": PROBE_VERSION,
         "interpreter": interpreter(),
         "os": os_release(root),
+        "path": path,
+        "site_dirs": sites,
+        "pth": pth,
+        "shadowing": shadowing(path),
         "distributions": dists,
         "gpu": gpu(root, dists),
         "files_checked": bool(files),
         "problems": problems,
     }
+    if files:
+        snapshot["site_files"] = manifest
+        snapshot["stale_pyc"] = stale_pycs(sites)
     if found:
         snapshot["envbuild"] = found
     prefix = conda_prefix(conda, found.get("image"))
@@ -389,8 +682,21 @@ def collect(files=False, root=None, conda=None):
     return snapshot
 
 
+def _deadline(argv):
+    """--deadline=SECONDS: end this process then, whatever it is doing (SIGALRM's default action).
+    envbuild's side stops waiting too, but killing `docker exec` or `ssh` there leaves this process
+    running here."""
+    import signal
+
+    value = next((a.split("=", 1)[1] for a in argv if a.startswith("--deadline=")), None)
+    if value and value.isdigit() and hasattr(signal, "alarm"):
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(int(value))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    _deadline(argv)
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
     json.dump(collect(files="--files" in argv, conda=conda), sys.stdout, sort_keys=True)
     sys.stdout.write("\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,12 @@ from tests.support.wheels import FIXTURE_PACKAGES
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,10 +47,15 @@ class Result:
     stderr: str
 
 
+# One wheel cache for the whole test run, never the user's (~/.cache/envbuild): content-addressed, so
+# sharing it between tests is safe, and verify --files fetches the locked wheels into it.
+TEST_CACHE = tempfile.mkdtemp(prefix="envbuild-test-cache-")
+
+
 def hermetic_env(**extra: str) -> dict[str, str]:
-    """The environment for subprocesses in tests: no pip.conf of this machine, no colour."""
+    """The environment for subprocesses in tests: no pip.conf of this machine, no colour, a test cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_FIND_LINKS", "PIP_EXTRA_INDEX", "PIP_INDEX"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", PYTHONPATH=str(REPO))
+    env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", PYTHONPATH=str(REPO), ENVBUILD_CACHE=TEST_CACHE)
     env.update(extra)
     return env
 

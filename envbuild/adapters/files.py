@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Reading input files safely, and atomic writes: a reader sees the old file or the new one, never
+half of either."""
 
 from __future__ import annotations
 
@@ -6,6 +7,26 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+
+def read_text(path: Path, name: str, *, limit: int = 256 << 20) -> str:
+    """A text input (lock, snapshot, requirements, spec): UTF-8, no NUL bytes. A binary file is
+    refused as such, and its content never appears in the message."""
+    from envbuild.errors import UserError
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UserError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UserError(f"{name}: larger than {limit >> 20} MiB; not an input envbuild reads")
+    if b"\x00" in data:
+        raise UserError(f"{name}: not a text file (it holds NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{name}: not a text file (not UTF-8)") from None
 
 
 def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envbuild.adapters.files import read_text
 from envbuild.core.conda_env import CondaEnv, parse_environment
 from envbuild.core.digest import combine, digest_of
 from envbuild.core.redact import strip_credentials
@@ -176,14 +177,7 @@ class _Walker:
 
 
 def _read(path: Path, name: str) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {name}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"{name}: not UTF-8 text") from None
+    return read_text(path, name)
 
 
 def _problems_error(problems: list[Problem]) -> UserError:

@@ -1,12 +1,18 @@
 """Where the probe runs: this interpreter, another one, a container, an image, a host over ssh.
 
 Nothing is installed anywhere: the probe's source goes to the remote Python on stdin
-(`python3 - [--files]`) and one JSON object comes back on stdout.
+(`python3 -I -S - [--files]`: isolated, no site, so none of the environment's own code runs) and
+one JSON object comes back on stdout. That answer is hostile until checked: it must parse and have
+the snapshot's shape (core/snapshot.py), else that place alone is an error. Each place is bounded
+in time: the probe arms an alarm for itself (killing `docker exec` or `ssh` on this side does not
+stop the process over there) and this side stops waiting a few seconds later.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +23,8 @@ from envbuild.adapters.process import run
 from envbuild.errors import ToolUnavailable, UserError
 
 KINDS = ("local", "python", "container", "image", "ssh")
+DEFAULT_TIMEOUT = 120.0  # seconds per place
+_GRACE = 5.0  # this side waits this much longer than the probe's own alarm
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,10 +44,12 @@ def probe_source() -> str:
     return (Path(__file__).resolve().parent.parent / "probe.py").read_text(encoding="utf-8")
 
 
-def argv_for(place: Place, files: bool) -> list[str]:
-    args = ["-", "--files"] if files else ["-"]
+def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+    args = ["-I", "-S", "-", f"--deadline={max(1, int(timeout))}"] + (["--files"] if files else [])
     if place.conda_prefix:
         args.append(f"--conda-prefix={place.conda_prefix}")
+    if place.kind == "local":
+        return [sys.executable, *args]
     if place.kind == "python":
         return [place.name, *args]
     if place.kind == "container":
@@ -47,36 +57,55 @@ def argv_for(place: Place, files: bool) -> list[str]:
     if place.kind == "image":
         return ["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", place.interpreter, place.name, *args]
     if place.kind == "ssh":
+        if place.name.startswith("-"):  # ssh would read it as an option (-oProxyCommand=...)
+            raise UserError(f"ssh host {place.name!r} starts with '-'", hint="give a host name, user@host or an alias")
         config = ["-F", place.ssh_config] if place.ssh_config else []
-        return ["ssh", *config, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", place.name,
-                place.interpreter, *args]
+        # The remote side is a shell: every word is quoted, so a path with spaces is a path and
+        # '; touch X' is part of one, never a command.
+        remote = " ".join(shlex.quote(word) for word in (place.interpreter, *args))
+        return ["ssh", *config, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", place.name, remote]
     raise UserError(f"unknown place kind {place.kind!r}")
 
 
-def take_snapshot(place: Place, *, files: bool = False, timeout: float = 600) -> dict[str, Any]:
-    if place.kind == "local":
-        from envbuild import probe
+def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
-        return probe.collect(files=files, conda=place.conda_prefix)
-    done = run(argv_for(place, files), stdin=probe_source(), timeout=timeout)
+    try:
+        done = run(argv_for(place, files, timeout), stdin=probe_source(), timeout=timeout + _GRACE)
+    except ToolUnavailable as exc:
+        if "did not finish" not in exc.message:
+            raise ToolUnavailable(f"{place.label}: {exc.message}") from None
+        raise ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
+                              hint="raise --timeout, or check the host's load and the interpreter") from None
+    if done.returncode in (-14, 128 + 14):  # SIGALRM: the probe's own deadline (directly, or via a shell)
+        raise ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
+                              hint="raise --timeout, or check the host's load and the interpreter")
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: {_why(place, done.returncode, done.stderr)}")
     try:
-        snapshot = json.loads(done.stdout)
-    except ValueError:
-        raise ToolUnavailable(f"{place.label}: the probe printed no JSON",
+        snapshot = validate_snapshot(json.loads(done.stdout))
+    except ValueError as exc:  # JSONDecodeError and InvalidSnapshot alike
+        what = "a malformed snapshot" if isinstance(exc, InvalidSnapshot) else "no JSON"
+        raise ToolUnavailable(f"{place.label}: the probe answered with {what} ({exc})",
                               details=(done.stderr or done.stdout).strip()[-500:]) from None
+    except RecursionError:
+        raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
     return snapshot
 
 
-def start_snapshots(places: Sequence[Place], *, files: bool) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+def _interpreter(place: Place) -> str:
+    return {"local": sys.executable, "python": place.name}.get(place.kind, place.interpreter)
+
+
+def start_snapshots(places: Sequence[Place], *, files: bool,
+                    timeout: float = DEFAULT_TIMEOUT) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
     """Start probing every place now, in parallel, and return a function that waits for the results
     (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
     the caller read and parse the lock while the probes run."""
 
     def one(place: Place) -> dict[str, Any] | ToolUnavailable:
         try:
-            return take_snapshot(place, files=files)
+            return take_snapshot(place, files=files, timeout=timeout)
         except ToolUnavailable as exc:
             return exc
 

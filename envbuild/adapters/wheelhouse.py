@@ -54,10 +54,10 @@ def target_platforms(platform: str) -> list[str]:
     return tags + [f"linux_{arch}"]
 
 
-def supported_tags(python: str, platform: str) -> set[Tag]:
+def supported_tags(python: str, platform: str, platforms: Sequence[str] | None = None) -> set[Tag]:
     major, minor = python.split(".")[:2]
     interp = f"cp{major}{minor}"
-    platforms = target_platforms(platform) + ["any"]
+    platforms = list(platforms or target_platforms(platform)) + ["any"]
     tags = {Tag(interp, abi, plat) for abi in (interp, "abi3", "none") for plat in platforms}
     for m in range(int(minor), 1, -1):  # abi3 wheels built for older CPythons
         tags |= {Tag(f"cp{major}{m}", "abi3", plat) for plat in platforms}
@@ -84,8 +84,12 @@ class Wheelhouse:
         self.environ = os.environ if environ is None else environ
 
     def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
-              extra_index_urls: Sequence[str], log: Log) -> list[Wheel]:
-        tags = supported_tags(python, platform)
+              extra_index_urls: Sequence[str], log: Log, platforms: Sequence[str] | None = None) -> list[Wheel]:
+        """``platforms``: exact platform tags instead of the target's (verify asks for the very
+        variant an environment installed, e.g. a manylinux_2_34 wheel where the lock's target takes
+        manylinux_2_28)."""
+        plats = list(platforms or target_platforms(platform))
+        tags = supported_tags(python, platform, plats)
         found: dict[str, Wheel] = {}
         for pin in pins:
             wheel = self._cached(pin, tags)
@@ -94,7 +98,7 @@ class Wheelhouse:
         missing = [p for p in pins if p.name not in found]
         if missing:
             log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
-            found.update(self._download(missing, python, platform, index_url, extra_index_urls, tags, log))
+            found.update(self._download(missing, python, platform, plats, index_url, extra_index_urls, tags, log))
         else:
             log(f"all {len(pins)} wheels already in the cache ({self.cache})")
         return [found[p.name] for p in pins]
@@ -148,7 +152,7 @@ class Wheelhouse:
 
     # ------------------------------------------------------------ download
 
-    def _download(self, pins: Sequence[Pin], python: str, platform: str, index_url: str,
+    def _download(self, pins: Sequence[Pin], python: str, platform: str, platforms: Sequence[str], index_url: str,
                   extra_index_urls: Sequence[str], tags: set[Tag], log: Log) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
@@ -157,7 +161,7 @@ class Wheelhouse:
             argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:",
                     "--dest", str(work / "dl"), "-r", str(work / "req.txt"), "--python-version", python,
                     "--implementation", "cp", "--index-url", index_url, "--progress-bar", "off"]
-            for plat in target_platforms(platform):
+            for plat in platforms:
                 argv += ["--platform", plat]
             for url in extra_index_urls:
                 argv += ["--extra-index-url", url]
@@ -167,7 +171,8 @@ class Wheelhouse:
                 raise _download_error(done.stderr, by_name)
             if no_wheel:  # pip stops at the first one: fetch the others, then build the sdist-only ones
                 rest = [p for p in pins if p.name not in no_wheel]
-                result = self._download(rest, python, platform, index_url, extra_index_urls, tags, log) if rest else {}
+                result = (self._download(rest, python, platform, platforms, index_url, extra_index_urls, tags, log)
+                          if rest else {})
                 for name in sorted(no_wheel):
                     result[name] = self._build_sdist(by_name[name], python, platform, index_url, extra_index_urls,
                                                      tags, log)
@@ -227,6 +232,20 @@ class Wheelhouse:
             digest = sha256_file(target)
             target.with_name(target.name + ".sha256").write_text(digest + "\n")
             return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest)
+
+
+def wheel_record_text(path: Path) -> str:
+    """The RECORD inside a wheel (``<name>.dist-info/RECORD``), as text."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/RECORD")]
+            if len(names) != 1:
+                raise BuildError(f"{path.name}: expected one .dist-info/RECORD, found {len(names)}")
+            return archive.read(names[0]).decode("utf-8")
+    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as exc:
+        raise BuildError(f"{path.name}: cannot read its RECORD ({exc})") from None
 
 
 def install_requirements(wheels: Sequence[Wheel]) -> str:

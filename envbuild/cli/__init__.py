@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
             raise
-        print(f"envbuild: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from envbuild.core.redact import redact_text
+        from envbuild.core.text import printable
+
+        print(f"envbuild: internal error: {type(exc).__name__}: {printable(redact_text(str(exc)))}", file=sys.stderr)
         print("hint: run again with --debug for the traceback, and report it", file=sys.stderr)
         sys.exit(70)

@@ -15,6 +15,7 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
+    from envbuild.cli.output import out_text
     from envbuild.core.report import Outcome, to_json, to_table
     from envbuild.services import verifying
 
@@ -23,6 +24,6 @@ def diff(
     if as_json:
         out(json.dumps(to_json([outcome], lock=None), sort_keys=True))
     else:
-        print(to_table([outcome]).replace("locked packages match", "differences"), end="")
+        out_text(to_table([outcome], ok_summary=lambda _count: "no differences"))
     if findings:
         raise typer.Exit(1)

@@ -18,7 +18,8 @@ INTERPRETER = typer.Option("python3", "--interpreter", help="The Python to run i
 SSH_CONFIG = typer.Option(None, "--ssh-config", help="An ssh config file (ssh -F).")
 CONDA_PREFIX = typer.Option(None, "--conda-prefix",
                             help="The conda environment to inventory (default: the image's, or the interpreter's).")
-FILES = typer.Option(False, "--files", help="Check every installed file against its RECORD sha256.")
+FILES = typer.Option(False, "--files", help="Check every installed file against the locked wheels' RECORD.")
+TIMEOUT = typer.Option(120.0, "--timeout", min=1, help="Seconds each environment may take to answer.")
 
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
@@ -28,6 +29,12 @@ def places(python: list[str], container: list[str], image: list[str], ssh: list[
     found = [Place(kind="python", name=p) for p in python]
     found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
     found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
+    for host in ssh:
+        if host.startswith("-") or not host.strip():
+            from envbuild.errors import UserError
+
+            raise UserError(f"--ssh {host!r}: not a host name (ssh would read it as an option)",
+                            hint="give a host name, user@host or an alias from your ssh config")
     found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
               for h in ssh]
     found = found or [Place(kind="local")]

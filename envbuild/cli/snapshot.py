@@ -20,6 +20,7 @@ def snapshot(
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
+    timeout: float = opt.TIMEOUT,
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
 ) -> None:
     """Record an environment as JSON, to archive next to a trained model and diff later."""
@@ -30,7 +31,7 @@ def snapshot(
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
-    text = json.dumps(verifying.snapshot(where[0], files=files), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout), indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from envbuild.cli import places as opt
-from envbuild.cli.output import out
+from envbuild.cli.output import out, out_text, progress
 
 
 def verify(
@@ -23,6 +23,7 @@ def verify(
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
+    timeout: float = opt.TIMEOUT,
     allow_extra: list[str] = typer.Option([], "--allow-extra", help="A package that is not drift (repeatable)."),
     gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -33,7 +34,7 @@ def verify(
 
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     choice, outcomes = verifying.verify(directory, target, lock, where, files=files, allow_extra=allow_extra,
-                                        require_gpu=gpu)
+                                        require_gpu=gpu, timeout=timeout, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.core.report import exit_code, to_json, to_junit, to_table
 
@@ -42,7 +43,7 @@ def verify(
     if as_json:
         out(json.dumps(to_json(outcomes, lock=choice.label), sort_keys=True))
     else:
-        print(to_table(outcomes), end="")
+        out_text(to_table(outcomes))
     code = exit_code(outcomes)
     if code:
         raise typer.Exit(code)

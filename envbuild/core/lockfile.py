@@ -22,8 +22,10 @@ LOCK_VERSION = 1
 _HEADER_KEY = "envbuild-lock"
 _HASH_RE = re.compile(r"--hash[= ](?P<algo>[a-z0-9]+):(?P<hex>[0-9a-fA-F]+)")
 # 'name==version', 'name[extra]==version ; marker': every line of a lock (ours, uv's, pip-compile's).
-_PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
-                     r"===?\s*(?P<version>[^\s;,]+)\s*(?:;\s*(?P<marker>.+?))?\s*$")
+# No two \s* side by side and no lazy .+? before \s*$: either retries every split of a run of spaces
+# (quadratic; a 64 KB line took 7 s).
+_PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\]\s*)?"
+                     r"===?\s*(?P<version>[^\s;,]+)(?:\s*;\s*(?P<marker>\S(?:.*\S)?))?\s*$")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from envbuild.core.text import printable
 from envbuild.core.verify import Finding
 
 PACKAGE_KINDS = ("missing", "version", "build", "modified", "duplicate")
@@ -51,25 +52,31 @@ def to_json(outcomes: Sequence[Outcome], *, lock: str | None) -> dict[str, Any]:
     }
 
 
-def to_table(outcomes: Sequence[Outcome]) -> str:
+def packages_matched(count: int) -> str:
+    return f"{count} locked package{'s match' if count != 1 else ' matches'}"
+
+
+def to_table(outcomes: Sequence[Outcome], *, ok_summary: Callable[[int], str] = packages_matched) -> str:
+    """Every field passes `printable`: names, paths and versions come from the inspected place."""
     lines: list[str] = []
     for o in outcomes:
+        label = printable(o.label)
         if o.error:
-            lines.append(f"{o.label}: UNREACHABLE: {o.error}")
+            lines.append(f"{label}: UNREACHABLE: {printable(o.error)}")
             continue
         if not o.findings:
-            count = len(o.packages)
-            lines.append(f"{o.label}: ok ({count} locked package{'s match' if count != 1 else ' matches'})")
+            lines.append(f"{label}: ok ({ok_summary(len(o.packages))})")
         else:
-            lines.append(f"{o.label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}")
-            rows = [(f.kind, f.name, f.expected or "-", f.actual or "-", f.detail) for f in o.findings]
+            lines.append(f"{label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}")
+            rows = [tuple(printable(c) for c in (f.kind, f.name, f.expected or "-", f.actual or "-", f.detail))
+                    for f in o.findings]
             widths = [max(len(r[i]) for r in rows + [("kind", "name", "expected", "actual", "")]) for i in range(4)]
             header = ("kind", "name", "expected", "actual")
             lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
             for row in rows:
                 text = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths))
                 lines.append(("  " + text + ("  " + row[4] if row[4] else "")).rstrip())
-        lines.extend(f"  note: {n}" for n in o.notes)
+        lines.extend(f"  note: {printable(n)}" for n in o.notes)
     return "\n".join(lines) + "\n"
 
 
@@ -79,6 +86,7 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
 
     suites = ET.Element("testsuites", name="envbuild verify")
     for o in outcomes:
+        o = _printable_outcome(o)  # XML 1.0 has no control characters: unescaped, the file would not parse
         suite = ET.SubElement(suites, "testsuite", name=f"envbuild verify {o.label}")
         cases = failures = errors = 0
         if o.error:
@@ -114,6 +122,18 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
         suite.set("errors", str(errors))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _printable_outcome(o: Outcome) -> Outcome:
+    from dataclasses import replace
+
+    def clean(f: Finding) -> Finding:
+        return replace(f, kind=printable(f.kind), name=printable(f.name), detail=printable(f.detail),
+                       expected=printable(f.expected) if f.expected is not None else None,
+                       actual=printable(f.actual) if f.actual is not None else None)
+
+    return replace(o, label=printable(o.label), error=printable(o.error) if o.error is not None else None,
+                   findings=tuple(clean(f) for f in o.findings), packages=tuple(printable(p) for p in o.packages))
 
 
 def _failure(case: Any, findings: list[Finding]) -> None:

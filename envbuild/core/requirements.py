@@ -24,6 +24,8 @@ _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 # Options that change how pip installs, not what the lock pins: accepted and ignored.
 _IGNORED_FLAGS = {"--prefer-binary", "--require-hashes", "--no-deps", "--trusted-host", "--use-feature",
                   "--only-binary", "--no-binary", "--progress-bar"}
+# (?<!\s): a match starts only at the first space of a run, so long runs of spaces stay linear.
+_OPTION_AFTER_REQUIREMENT = re.compile(r"(?<!\s)\s+--?[a-z]")
 _FLAGS_WITH_VALUE = {"--trusted-host", "--use-feature", "--only-binary", "--no-binary", "--progress-bar"}
 
 HINTS = {
@@ -103,8 +105,8 @@ def parse_requirements_text(text: str, source: str) -> ParsedFile:
     for number, line in logical_lines(text):
         origin = f"{source}:{number}"
         if line.startswith("-"):
-            try:
-                tokens = shlex.split(line)
+            try:  # shlex only where quoting can matter: it is slow on long lines
+                tokens = shlex.split(line) if any(q in line for q in "'\"\\") else line.split()
             except ValueError:
                 tokens = line.split()
             option, value = _split_option(tokens)
@@ -199,7 +201,7 @@ def _split_option(tokens: list[str]) -> tuple[str, str | None]:
 
 def _strip_per_requirement_options(line: str) -> str:
     """Drop '--hash=...' and other per-requirement options that pip allows after a requirement."""
-    return re.split(r"\s+--?[a-z]", " " + line, maxsplit=1)[0].strip() if " -" in line else line
+    return _OPTION_AFTER_REQUIREMENT.split(" " + line, maxsplit=1)[0].strip() if " -" in line else line
 
 
 # ---------------------------------------------------------------- pyproject.toml

@@ -102,8 +102,18 @@ class Spec:
 # ---------------------------------------------------------------- parsing
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+
+
+class _UniqueKeyLoader(_SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one) and reads dates as
+    strings: PyYAML's own date constructor raises a bare ValueError for 2026-13-45, with no key path,
+    while the spec's readers give one."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

@@ -3,20 +3,86 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envbuild.adapters.targets import Place, start_snapshots, take_snapshot
-from envbuild.errors import ToolUnavailable, UserError
+from envbuild.adapters.targets import DEFAULT_TIMEOUT, Place, start_snapshots, take_snapshot
+from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:  # imported when needed: verify starts its probes before it reads the lock
     from envbuild.core.condalock import CondaLock
-    from envbuild.core.lockfile import LockFile
+    from envbuild.core.lockfile import LockFile, Pin
     from envbuild.core.report import Outcome
     from envbuild.core.verify import Finding, View
+
+# The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
+# the lock's Python and platform. The default is envbuild's wheel cache; tests pass their own.
+# ``platforms`` (exact platform tags) asks for another variant than the target's own.
+WheelSource = Callable[["LockFile", Sequence["Pin"], Callable[[str], None], "Sequence[str] | None"], Mapping[str, str]]
+
+
+def _cache_wheels() -> WheelSource:
+    def fetch(lock: "LockFile", pins: Sequence["Pin"], log: Callable[[str], None],
+              platforms: Sequence[str] | None = None) -> Mapping[str, str]:
+        import os
+
+        from envbuild.adapters.wheelhouse import Wheelhouse, wheel_record_text
+        from envbuild.services.locking import expand_env
+
+        found = Wheelhouse().fetch(pins, python=lock.header.python, platform=lock.header.platform,
+                                   index_url=expand_env(lock.index_url, os.environ),
+                                   extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=log,
+                                   platforms=platforms)
+        return {wheel.name: wheel_record_text(wheel.path) for wheel in found}
+
+    return fetch
+
+
+def _other_variants(pins: Sequence["Pin"], installed: Mapping[str, Mapping[str, Any]],
+                    records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list["Pin"]]:
+    """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the platform tags that
+    the installed WHEEL file records."""
+    manifest = snapshot.get("site_files") or {}
+    groups: dict[tuple[str, ...], list["Pin"]] = {}
+    for pin in pins:
+        dist, record = installed[pin.name], records.get(pin.name)
+        present = manifest.get(str(dist["location"])) or {}
+        wheel_file = f"{dist.get('metadata_dir')}/WHEEL"
+        if record is None or wheel_file not in present or present[wheel_file] == record.files.get(wheel_file):
+            continue
+        platforms = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in dist.get("wheel_tags") or ()} - {"any"}))
+        if platforms:
+            groups.setdefault(platforms, []).append(pin)
+    return groups
+
+
+def _against_wheels(lock: "LockFile", snapshot: dict[str, Any], wheels: WheelSource,
+                    log: Callable[[str], None]) -> tuple[dict[str, Any], list["Finding"]]:
+    """The snapshot with each locked distribution's file verdict taken against its wheel's own
+    RECORD, and the unowned files. Only pins installed at their locked version are fetched: the
+    others are findings already."""
+    from envbuild.core.ownership import check_site_files, wheel_record
+    from envbuild.core.verify import active, same_version
+
+    installed = active(snapshot)
+    pins = [p for p in lock.pins if p.name in installed and same_version(installed[p.name]["version"], p.version)]
+    records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
+    # A lock lists every file of a version; an environment on a newer glibc may have installed a more
+    # specific one (manylinux_2_34 where the target takes manylinux_2_28). Its WHEEL file names that
+    # variant: fetch it too, by the platform tags it records.
+    for platforms, group in _other_variants(pins, installed, records, snapshot).items():
+        try:
+            variants = wheels(lock, group, log, platforms)
+        except (ToolUnavailable, BuildError):
+            continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
+        records.update((name, wheel_record(name, text)) for name, text in variants.items())
+    verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in lock.pins})
+    dists = [dict(d, files=verdicts[d["name"]]) if d["name"] in verdicts and d is installed.get(d["name"]) else d
+             for d in snapshot.get("distributions", [])]
+    return dict(snapshot, distributions=dists), unowned
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,14 +116,18 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
 
 
 def verify(directory: Path | None, target: str | None, lock_file: Path | None, places: Sequence[Place], *,
-           files: bool = False, allow_extra: Sequence[str] = (),
-           require_gpu: bool = False) -> tuple[LockChoice, list["Outcome"]]:
-    wait = start_snapshots(places, files=files)  # the probes run while the lock is read and parsed
+           files: bool = False, allow_extra: Sequence[str] = (), require_gpu: bool = False,
+           timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
+           log: Callable[[str], None] = lambda _line: None) -> tuple[LockChoice, list["Outcome"]]:
+    """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
+    (default: envbuild's wheel cache, downloading what it lacks)."""
+    wait = start_snapshots(places, files=files, timeout=timeout)  # the probes run while the lock is read
     choice = choose_lock(directory, target, lock_file, places)
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.conda_verify import verify_conda
     from envbuild.core.condalock import CondaLock, parse_any_lock
     from envbuild.core.cuda import gpu_findings, lock_cuda
+    from envbuild.core.ownership import pth_findings, shadowed_findings
     from envbuild.core.report import Outcome
     from envbuild.core.verify import verify as verify_lock
 
@@ -83,8 +153,18 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
             names = tuple(p.key for p in lock.packages)
         else:
-            findings = verify_lock(lock, snapshot, allow_extra=allow_extra)
+            extra: list[Finding] = []
+            if files:
+                try:
+                    snapshot, extra = _against_wheels(lock, snapshot, wheels or _cache_wheels(), log)
+                except (ToolUnavailable, BuildError) as exc:
+                    outcomes.append(Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}"))
+                    continue
+            else:
+                extra = pth_findings(snapshot)
+            findings = verify_lock(lock, snapshot, allow_extra=allow_extra) + extra
             names = tuple(p.name for p in lock.pins)
+        findings.extend(shadowed_findings(snapshot))
         more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
                                        require_gpu=require_gpu)
         findings.extend(more)
@@ -98,8 +178,8 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     return choice, outcomes
 
 
-def snapshot(place: Place, *, files: bool = False) -> dict[str, Any]:
-    data = take_snapshot(place, files=files)
+def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    data = take_snapshot(place, files=files, timeout=timeout)
     data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     return data
 
@@ -110,14 +190,22 @@ def view(argument: str, *, interpreter: str = "python3") -> "View":
     from envbuild.core.condalock import CondaLock, parse_any_lock
     from envbuild.core.verify import view_of_lock
 
+    from envbuild.adapters.files import read_text
+    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+
     path = Path(argument)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, argument)
         if text.lstrip().startswith("{"):
             try:
-                return view_of_conda_snapshot(json.loads(text), argument)
-            except ValueError as exc:
+                data = json.loads(text)
+            except (ValueError, RecursionError) as exc:
                 raise UserError(f"{argument}: not valid JSON: {exc}") from None
+            try:
+                return view_of_conda_snapshot(validate_snapshot(data), argument)
+            except InvalidSnapshot as exc:
+                raise UserError(f"{argument}: not an envbuild snapshot: {exc}",
+                                hint="make one with 'envbuild snapshot -o FILE'") from None
         lock = parse_any_lock(text, argument)
         return view_of_conda_lock(lock, argument) if isinstance(lock, CondaLock) else view_of_lock(lock, argument)
     if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
@@ -135,6 +223,8 @@ def diff(a: str, b: str) -> list["Finding"]:
 def _read_lock(path: Path) -> "LockFile | CondaLock":
     from envbuild.core.condalock import parse_any_lock
 
+    from envbuild.adapters.files import read_text
+
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
-    return parse_any_lock(path.read_text(encoding="utf-8"), str(path))
+    return parse_any_lock(read_text(path, str(path)), str(path))

@@ -74,16 +74,26 @@ def test_edited_and_deleted_files_are_modified_only_with_files(cli, locked, venv
     assert by_name["delta"]["actual"] == "1 deleted"
 
 
-def test_a_second_copy_shadowing_the_first(cli, locked, venv, tmp_path):
+def test_a_second_copy_on_the_path_is_a_duplicate_and_its_module_shadowed(cli, locked, venv, tmp_path):
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     for name in ("alpha", "alpha-2.0.dist-info"):
         shutil.copytree(venv / SITE / name, shadow / name)
-    env = hermetic_env(PYTHONPATH=f"{shadow}{os.pathsep}{REPO}")
-    result, report = verify(cli, locked, venv, "--files", env=env)
+    (venv / SITE / "zz-shadow.pth").write_text(f"{shadow}\n")  # a path line: appended after site-packages
+    result, report = verify(cli, locked, venv)
     assert result.returncode == 1
-    assert kinds(report) == [("duplicate", "alpha")]
-    assert "shadowed" in report["findings"][0]["detail"] and str(shadow) in report["findings"][0]["detail"]
+    assert kinds(report) == [("duplicate", "alpha"), ("shadowed", "alpha"), ("unowned", "zz-shadow.pth")]
+    by_kind = {f["kind"]: f for f in report["findings"]}
+    assert "shadowed" in by_kind["duplicate"]["detail"] and str(shadow) in by_kind["duplicate"]["detail"]
+    assert by_kind["shadowed"]["actual"] == str(venv / SITE / "alpha") and "zz-shadow.pth" in by_kind["shadowed"]["detail"]
+
+
+def test_pythonpath_of_the_caller_is_not_the_environment(cli, locked, venv, tmp_path):
+    """The probe runs isolated: what envbuild's caller has in PYTHONPATH says nothing about the venv."""
+    shadow = tmp_path / "shadow"
+    shutil.copytree(venv / SITE / "alpha", shadow / "alpha")
+    result, report = verify(cli, locked, venv, "--files", env=hermetic_env(PYTHONPATH=f"{shadow}{os.pathsep}{REPO}"))
+    assert result.returncode == 0, report
 
 
 def test_two_metadata_directories_in_one_place(cli, locked, venv):

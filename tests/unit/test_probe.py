@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -15,8 +16,24 @@ def record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
+def bare_venv(path):
+    """A venv with nothing in it: (its python, its site-packages)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return python, Path(site)
+
+
+def run_probe(python, *args):
+    done = subprocess.run([str(python), "-I", "-S", "-", *args], input=(REPO / "envbuild" / "probe.py").read_text(),
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def test_broken_metadata_egg_info_and_bad_record_are_reported_not_fatal(tmp_path):
-    site = tmp_path / "site"
+    python, site = bare_venv(tmp_path / "venv")
     (site / "nometa-1.0.dist-info").mkdir(parents=True)                       # no METADATA at all
     (site / "noname-1.0.dist-info").mkdir()
     (site / "noname-1.0.dist-info" / "METADATA").write_text("Version: 1.0\n")  # no Name
@@ -31,10 +48,7 @@ def test_broken_metadata_egg_info_and_bad_record_are_reported_not_fatal(tmp_path
         f"good/__init__.py,{record_hash(b'x = 1' + bytes([10]))},6\n"
         f"good,{record_hash(b'')},0\n"                                          # a directory: unreadable
         "good-1.0.dist-info/RECORD,,\n")
-    done = subprocess.run([sys.executable, "-", "--files"], input=(REPO / "envbuild" / "probe.py").read_text(),
-                          capture_output=True, text=True, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    data = run_probe(python, "--files")
     ours = {d["name"]: d for d in data["distributions"] if d["location"] == str(site)}
     assert set(ours) == {"nometa", "legacy", "good-pkg"}
     assert ours["legacy"]["format"] == "egg-info" and ours["legacy"]["version"] == "2.0"

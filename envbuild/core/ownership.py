@@ -1,0 +1,212 @@
+"""Which files in an environment's site directories belong to which locked package. Pure.
+
+The expected side of `verify --files` comes from the lock, never from the environment under test:
+each locked wheel is pinned by sha256, so its own RECORD says what every file it installs must hash
+to. The installed RECORD is the environment's claim and only a hint (an attacker edits a file and
+its RECORD line together). From the probe's manifest of the site directories (every file, hashed
+where it lies) this module derives:
+
+- each locked distribution's verdict: files modified or missing against its wheel's RECORD;
+- `unowned`: files that no locked wheel installs and no installer writes (an added module, a
+  stray `.pth` - called out when it runs code at start-up - a planted `.so`);
+- `shadowed`: a module that hides, or is hidden by, another of the same name earlier on the path,
+  or that a site directory provides although the standard library has it.
+"""
+
+from __future__ import annotations
+
+import csv
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from envbuild.core.verify import Finding, active
+
+# Written by the installer, not shipped in the wheel (PEP 376, PEP 610, PEP 627).
+_INSTALLER_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+_SHOWN = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class WheelRecord:
+    """What a wheel installs into its site directory: site-relative path → urlsafe-b64 sha256."""
+
+    name: str  # canonical
+    files: Mapping[str, str]
+    dist_info: str  # "requests-2.34.2.dist-info"
+
+
+def wheel_record(name: str, record_text: str) -> WheelRecord:
+    """A wheel's RECORD → the files it puts into purelib/platlib. Files under ``*.data/scripts``,
+    ``headers`` and ``data`` land outside the site directory and are left to the installed RECORD."""
+    files: dict[str, str] = {}
+    dist_info = ""
+    for row in csv.reader(record_text.splitlines()):
+        if not row or not row[0]:
+            continue
+        path = row[0]
+        top, _, rest = path.partition("/")
+        if top.endswith(".dist-info") and not dist_info:
+            dist_info = top
+        if top.endswith(".data"):
+            scheme, _, inner = rest.partition("/")
+            if scheme not in ("purelib", "platlib") or not inner:
+                continue
+            path = inner
+        digest = row[1] if len(row) > 1 else ""
+        if digest.startswith("sha256="):
+            files[posixpath.normpath(path)] = digest[len("sha256="):]
+        elif posixpath.basename(path) == "RECORD":
+            continue  # RECORD lists itself without a hash
+    return WheelRecord(name=name, files=files, dist_info=dist_info)
+
+
+def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRecord],
+                     locked: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+    """(verdict per locked distribution that a wheel RECORD covers, unowned findings).
+
+    ``records``: canonical name → the RECORD of the locked wheel for the installed version.
+    A verdict has the probe's shape ({"checked", "modified", "missing", "unreadable"}, absolute
+    paths) and replaces the probe's own, which compared against the installed RECORD."""
+    manifest: Mapping[str, Mapping[str, str]] = snapshot.get("site_files") or {}
+    stale = set(snapshot.get("stale_pyc") or [])
+    verdicts: dict[str, dict[str, Any]] = {}
+    owned: dict[str, set[str]] = {site: set() for site in manifest}
+    claimed_tops: dict[str, set[str]] = {site: set() for site in manifest}
+    installed = active(snapshot)
+    for name, dist in installed.items():
+        site = str(dist["location"])
+        record = records.get(name)
+        if site not in manifest:
+            continue
+        if record is None or name not in locked:
+            continue
+        present = manifest[site]
+        verdict: dict[str, Any] = {"checked": 0, "modified": [], "missing": [], "unreadable": []}
+        for rel, digest in sorted(record.files.items()):
+            verdict["checked"] += 1
+            got = present.get(rel)
+            full = posixpath.join(site, rel)
+            if got is None:
+                verdict["missing"].append(full)
+            elif got == "unreadable":
+                verdict["unreadable"].append(full)
+            elif got != digest:
+                verdict["modified"].append(full)
+            owned[site].add(rel)
+            claimed_tops[site].add(rel.split("/", 1)[0])
+        meta = str(dist.get("metadata_dir") or record.dist_info)
+        owned[site].update(f"{meta}/{f}" for f in _INSTALLER_FILES)
+        owned[site].update(_pycs_of(record.files, present))
+        verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files))
+        verdicts[name] = _outside_site(dist.get("files"), site, verdict)
+    findings = []
+    for site, present in sorted(manifest.items()):
+        tops = _other_owners(installed, site, records, locked, claimed_tops[site])
+        strays = [rel for rel in sorted(present) if rel not in owned[site] and rel.split("/", 1)[0] not in tops]
+        findings.extend(unowned_findings(site, strays, snapshot.get("pth") or []))
+    return verdicts, findings
+
+
+def _other_owners(installed: Mapping[str, Mapping[str, Any]], site: str, records: Mapping[str, WheelRecord],
+                  locked: Mapping[str, str], claimed: set[str]) -> set[str]:
+    """Top-level entries of distributions that no locked wheel covers (allowed extras, unexpected
+    ones - already findings of their own - and seeded pip): owned as a whole by their metadata
+    directory's name and the top-level names they declare, but never a top-level entry that a
+    locked wheel installs (an added file inside `requests/` stays unowned)."""
+    tops: set[str] = set()
+    for name, dist in installed.items():
+        if str(dist["location"]) != site or (name in records and name in locked):
+            continue
+        tops.add(str(dist.get("metadata_dir", "")))
+        tops.update(str(t) for t in dist.get("top_level") or ())
+    return tops - claimed
+
+
+def _pycs_of(files: Iterable[str], present: Iterable[str]) -> set[str]:
+    """Compiled files of owned sources: __pycache__/<stem>.<tag>[.opt-N].pyc beside an owned .py."""
+    sources = {f for f in files if f.endswith(".py")}
+    out = set()
+    for rel in present:
+        if "/__pycache__/" in f"/{rel}" and rel.endswith(".pyc") and _source_rel(rel) in sources:
+            out.add(rel)
+    return out
+
+
+def _source_rel(pyc_rel: str) -> str:
+    folder, name = posixpath.split(pyc_rel)
+    return posixpath.join(posixpath.dirname(folder), name.split(".", 1)[0] + ".py")
+
+
+def _source_of(pyc_path: str, site: str) -> str:
+    prefix = site.rstrip("/") + "/"
+    return _source_rel(pyc_path[len(prefix):]) if pyc_path.startswith(prefix) else ""
+
+
+def _outside_site(probe_verdict: Mapping[str, Any] | None, site: str, verdict: dict[str, Any]) -> dict[str, Any]:
+    """Keep the probe's verdicts for files outside the site directory (scripts in bin/, data files):
+    the wheel's RECORD does not say what an installer rewrote there (shebangs), so the installed
+    RECORD is all there is."""
+    prefix = site.rstrip("/") + "/"
+    for key in ("modified", "missing", "unreadable"):
+        outside = [p for p in (probe_verdict or {}).get(key, []) if not p.startswith(prefix)]
+        verdict[key] = verdict[key] + outside
+    return verdict
+
+
+def unowned_findings(site: str, strays: list[str], pth: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    """One finding per top-level entry of the site directory that holds unowned files."""
+    runs = {posixpath.basename(p["path"]): p.get("exec") or [] for p in pth
+            if posixpath.dirname(p["path"]) == site.rstrip("/")}
+    by_top: dict[str, list[str]] = {}
+    for rel in strays:
+        by_top.setdefault(rel.split("/", 1)[0], []).append(rel)
+    findings = []
+    for top, paths in sorted(by_top.items()):
+        code = runs.get(top) if top.endswith(".pth") else None
+        detail = f"in {site}"
+        if code:
+            detail = f"runs code at start-up: {code[0][:80]}" + (f" (+{len(code) - 1} more lines)" if len(code) > 1
+                                                                   else "") + f"; in {site}"
+        shown = ", ".join(paths[:_SHOWN]) + (f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else "")
+        findings.append(Finding(kind="unowned", name=top, expected="in no locked package",
+                                actual=f"{len(paths)} file{'s' if len(paths) != 1 else ''}: {shown}",
+                                detail=detail, paths=tuple(posixpath.join(site, p) for p in paths)))
+    return findings
+
+
+def pth_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+    """Without --files there is no manifest: a .pth file that no installed RECORD lists is reported
+    from the probe's own reading (a hint: the installed RECORDs are the environment's claim)."""
+    findings = []
+    for pth in snapshot.get("pth") or []:
+        if pth.get("owner"):
+            continue
+        code = pth.get("exec") or []
+        detail = f"runs code at start-up: {code[0][:80]}" if code else "adds " + ", ".join(pth.get("added") or []) or ""
+        findings.append(Finding(kind="unowned", name=posixpath.basename(pth["path"]), expected="in no locked package",
+                                actual="1 file", detail=detail.strip(), paths=(pth["path"],)))
+    return findings
+
+
+def shadowed_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+    """The probe's list of names found more than once on the path (or in the standard library)."""
+    added_by = {d: posixpath.basename(p["path"]) for p in snapshot.get("pth") or [] for d in p.get("added") or []}
+    findings = []
+    for entry in snapshot.get("shadowing") or []:
+        found = entry.get("found") or []
+        if not found:
+            continue
+        places = [posixpath.join(f["location"], f["entry"]) for f in found]
+        shown = [p + (f" (on the path through {added_by[f['location']]})" if f["location"] in added_by else "")
+                 for p, f in zip(places, found)]
+        if entry.get("stdlib"):
+            findings.append(Finding(kind="shadowed", name=entry["name"], expected="the standard library's",
+                                    actual=places[0], detail=f"{shown[0]}: a site directory provides a module "
+                                    "the standard library has", paths=tuple(places)))
+            continue
+        findings.append(Finding(kind="shadowed", name=entry["name"], expected=places[1] if len(places) > 1 else None,
+                                actual=places[0], detail=f"{shown[0]} comes first on the path and hides "
+                                f"{', '.join(shown[1:])}", paths=tuple(places)))
+    return findings

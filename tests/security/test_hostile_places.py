@@ -1,0 +1,116 @@
+"""What comes back from a place is hostile: malformed answers, terminal escapes, hangs, host
+strings that ssh would read as options. Fake interpreters stand in for a compromised host."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import assert_no_traceback, hermetic_env
+
+pytestmark = pytest.mark.security
+
+INTERPRETER = {"version": "3.11.7", "implementation": "cpython", "machine": "x86_64", "system": "linux",
+               "libc": "glibc", "libc_version": "2.36"}
+
+
+def fake_python(path, answer: str):
+    """An 'interpreter' that ignores the probe and prints what an attacker chose."""
+    path.write_text("#!/bin/sh\ncat >/dev/null\ncat <<'EOF'\n" + answer + "\nEOF\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("answer, why", [
+    ('{"schema": 1, "interpreter": [], "distributions": []}', "interpreter: expected a mapping, got a list"),
+    ('{"schema": 1, "interpreter": {}, "distributions": [{"name": "x", "version": 1, "location": "/"}]}',
+     "distributions[0].version: expected a string, got a number"),
+    ('{"schema": 1, "interpreter": {}}', "distributions: missing"),
+    ("[" * 100000, "JSON"),
+    ("not json at all", "no JSON"),
+])
+def test_a_malformed_answer_is_an_error_for_that_place_only(cli, locked, venv, tmp_path, answer, why):
+    bad = fake_python(tmp_path / "bad-python", answer)
+    result = cli("verify", str(locked), "--python", str(venv / "bin" / "python"), "--python", str(bad), "--json")
+    assert_no_traceback(result)
+    assert result.returncode == 5
+    report = json.loads(result.stdout)
+    by_place = {t["target"]: t for t in report["targets"]}
+    assert by_place[f"python {venv / 'bin' / 'python'}"]["ok"] is True
+    assert why in by_place[f"python {bad}"]["error"]
+
+
+def test_escape_sequences_from_a_place_never_reach_the_terminal_and_junit_parses(cli, locked, tmp_path):
+    evil = "evil\x1b[2J\x1b]0;owned\x07\rok\x00"
+    snapshot = {"schema": 1, "interpreter": INTERPRETER,
+                "distributions": [{"name": evil, "version": "1\x1b[0m", "location": "/x\u202e"}]}
+    bad = fake_python(tmp_path / "bad-python", json.dumps(snapshot))
+    junit = tmp_path / "verify.xml"
+    result = cli("verify", str(locked), "--python", str(bad), "--junit", str(junit))
+    assert result.returncode == 1
+    for stream in (result.stdout, result.stderr):
+        assert not any(c in stream for c in "\x1b\r\x00\x07\u202e"), repr(stream)
+    assert "evil\\x1b[2J" in result.stdout
+    ET.parse(junit)  # parses: no raw control characters in the XML
+    assert "evil\\x1b" in junit.read_text()
+
+
+def test_a_hung_place_times_out_and_its_process_is_gone(cli, locked, venv, tmp_path):
+    """The probe reads /proc/driver/nvidia/version under ENVBUILD_PROBE_ROOT: a FIFO there blocks it."""
+    root = tmp_path / "root"
+    (root / "proc/driver/nvidia").mkdir(parents=True)
+    os.mkfifo(root / "proc/driver/nvidia/version")
+    python = venv / "bin" / "python"
+    started = time.monotonic()
+    result = cli("verify", str(locked), "--python", str(python), "--timeout", "2",
+                 env=hermetic_env(ENVBUILD_PROBE_ROOT=str(root)))
+    elapsed = time.monotonic() - started
+    assert_no_traceback(result)
+    assert result.returncode == 5 and elapsed < 15, (elapsed, result.stdout)
+    assert f"no answer from {python} within 2 s" in result.stdout
+    left = subprocess.run(["pgrep", "-f", str(python)], capture_output=True, text=True).stdout.split()
+    assert left == [], left
+
+
+@pytest.mark.parametrize("host", ["-oProxyCommand=touch /tmp/pwned", "-F/dev/null"])
+def test_an_ssh_host_that_looks_like_an_option_is_refused(cli, locked, host, tmp_path):
+    result = cli("verify", str(locked), "--ssh", host)
+    assert result.returncode == 2 and "not a host name" in result.stderr
+    assert_no_traceback(result)
+
+
+def test_remote_words_are_quoted_for_the_remote_shell_and_the_host_follows_dashdash():
+    from envbuild.adapters.targets import Place, argv_for
+
+    place = Place(kind="ssh", name="prod-1", interpreter="/opt/my env/bin/python; touch /tmp/X",
+                  conda_prefix="/opt/conda $(id)")
+    argv = argv_for(place, files=True, timeout=30)
+    assert argv[argv.index("--") + 1] == "prod-1" and len(argv) == argv.index("--") + 3
+    import shlex
+
+    assert shlex.split(argv[-1]) == ["/opt/my env/bin/python; touch /tmp/X", "-I", "-S", "-", "--deadline=30",
+                                     "--files", "--conda-prefix=/opt/conda $(id)"]
+    with pytest.raises(Exception, match="starts with '-'"):
+        argv_for(Place(kind="ssh", name="-oProxyCommand=x"), files=False)
+
+
+def test_a_random_bytes_snapshot_or_lock_is_bad_input(cli, tmp_path):
+    junk = tmp_path / "junk.json"
+    junk.write_bytes(os.urandom(4096))
+    lock = tmp_path / "junk.txt"
+    lock.write_bytes(b"\x00" + os.urandom(4096))
+    shaped = tmp_path / "shaped.json"
+    shaped.write_text('{"schema": 1, "interpreter": {}, "distributions": 5}')
+    for args in (("diff", str(junk), str(junk)), ("verify", "--lock", str(lock), "--python", sys.executable),
+                 ("diff", str(shaped), str(shaped))):
+        result = cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert_no_traceback(result)
+        assert "internal error" not in result.stderr
+    assert "not a text file" in cli("verify", "--lock", str(lock)).stderr
