@@ -51,8 +51,31 @@ def spec_dir(directory: Path) -> Path:
     return directory.parent if directory.is_file() else directory
 
 
+def repository_root(directory: Path) -> Path:
+    """The git work tree holding the image directory, or the image directory itself outside git:
+    the boundary no input may cross."""
+    start = directory.resolve()
+    for parent in [start, *start.parents]:
+        if (parent / ".git").exists():
+            return parent
+    return start
+
+
+def confined(path: Path, boundary: Path, where: str, spec_file: str | None = None) -> Path:
+    """``path`` with its links resolved, if it lies inside ``boundary``; else exit 2 naming where
+    it was named (a spec key or an include's file:line). Checked before anything reads the file."""
+    resolved = path.resolve()
+    if resolved == boundary or boundary in resolved.parents:
+        return resolved
+    problem = f"{path} lies outside the repository ({boundary})"
+    hint = "inputs must be files of the repository that holds envbuild.yaml (copy it in, or link the other way)"
+    if spec_file is not None:
+        raise SpecError(spec_file, where, problem, hint=hint)
+    raise UserError(f"{where}: {problem}", hint=hint)
+
+
 def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInputs:
-    walker = _Walker(root=directory)
+    walker = _Walker(root=directory, boundary=repository_root(directory))
     for ref in spec.inputs_for(target):
         walker.add_input(ref, spec.file)
     conda, conda_file = None, None
@@ -90,8 +113,8 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
 
 def _load_conda(spec: Spec, directory: Path, target: Target) -> tuple[Path, CondaEnv]:
     rel = spec.conda_for(target) or ""
-    path = (directory / rel).resolve()
     key = f"targets.{target.name}.conda" if target.conda else "conda"
+    path = confined(directory / rel, repository_root(directory), key, spec.file)
     if not path.is_file():
         raise SpecError(spec.file, key, f"file not found: {rel}",
                         hint=f"paths are relative to the directory of {Path(spec.file).name}")
@@ -109,6 +132,7 @@ def display_path(path: Path) -> str:
 @dataclass
 class _Walker:
     root: Path
+    boundary: Path
     requirements: list[RequirementLine] = field(default_factory=list)
     constraints: list[RequirementLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -118,7 +142,7 @@ class _Walker:
     prerelease: bool = False
 
     def add_input(self, ref: InputRef, spec_file: str) -> None:
-        path = (self.root / ref.path).resolve()
+        path = confined(self.root / ref.path, self.boundary, ref.key, spec_file)
         if not path.is_file():
             raise SpecError(spec_file, ref.key, f"file not found: {ref.path}",
                             hint=f"paths are relative to the directory of {Path(spec_file).name}")
@@ -169,7 +193,7 @@ class _Walker:
             "pre": parsed.prerelease,
         })
         for include in parsed.includes:
-            target = (path.parent / include.path).resolve()
+            target = confined(path.parent / include.path, self.boundary, include.origin)
             if not target.is_file():
                 raise UserError(f"{include.origin}: included file not found: {include.path}",
                                 hint=f"paths in -r/-c lines are relative to {name}")

@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from envbuild.core.spec import Spec, Target
+from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
 
 VENV = "/opt/venv"
@@ -109,6 +111,9 @@ def context(r: RenderInput) -> dict[str, Any]:
     required_base(r.spec, r.target)
     packages = system_packages(r)
     label_map = labels(r)
+    for what, value in [("the image directory", r.image_dir), ("the lock file name", r.lock_file),
+                        ("the base image", r.base_ref), *((f"label {k}", v) for k, v in label_map.items())]:
+        refuse_controls(value, what)
     return {
         "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir,
         "target": r.target.name, "lock_file": r.lock_file, "lock_sha256": lock_sha256(r.lock_text),
@@ -127,8 +132,11 @@ def template_name(r: RenderInput) -> str:
 
 
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
-    env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False, trim_blocks=True)
+    # Sandboxed: an override template is the spec author's text, and must not reach Python objects
+    # (''.__class__.__mro__ → subprocess) or the host. It still writes the image's RUN lines: rendering
+    # an untrusted directory's templates and building them runs its author's commands in the builder.
+    env = ImmutableSandboxedEnvironment(loader=jinja2.DictLoader(dict(templates)), undefined=jinja2.StrictUndefined,
+                                        keep_trailing_newline=True, autoescape=False, trim_blocks=True)
     env.filters["dirname"] = posixpath.dirname
     try:
         text = env.get_template(template_name(r)).render(context(r))

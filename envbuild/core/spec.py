@@ -286,6 +286,8 @@ def _source(r: _Reader, value: Any) -> str | None:
     if value is None:
         return None
     text = r.string("source", value, what="a URL")
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise SpecError(r.file, "source", f"expected a URL without spaces or control characters, got {text!r}")
     if "@" in text.split("//", 1)[-1].split("/", 1)[0]:
         raise SpecError(r.file, "source", "must not contain credentials (it becomes an image label)")
     return text

@@ -29,3 +29,15 @@ def printable(text: str) -> str:
 def printable_lines(text: str) -> str:
     """Lines of output: the same, but newlines kept as line breaks."""
     return _UNSAFE_KEEP_NEWLINES.sub(_escape, text)
+
+
+def refuse_controls(value: str, what: str) -> str:
+    """``value`` if it has no control or format character; else exit 2. For what goes into a file
+    line by line (a lock header, a Dockerfile, a label): a newline there would add a line."""
+    if _UNSAFE.search(value):
+        from envbuild.errors import UserError
+
+        raise UserError(f"{what} holds a control character: {printable(value)!r}",
+                        hint="rename it: newlines, carriage returns and other control characters could add "
+                        "lines to the lock or the Dockerfile")
+    return value

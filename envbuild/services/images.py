@@ -13,7 +13,7 @@ from pathlib import Path
 from envbuild.adapters import git
 from envbuild.adapters.docker import Engine, ImageInfo, split_ref
 from envbuild.adapters.files import atomic_write, link_or_copy
-from envbuild.adapters.inputs import display_path, load_spec, load_target_inputs, spec_dir
+from envbuild.adapters.inputs import confined, display_path, load_spec, load_target_inputs, repository_root, spec_dir
 from envbuild.adapters.templates import load_templates
 from envbuild.core.digest import digest_of
 from envbuild.core.condalock import CondaLock, parse_any_lock
@@ -83,8 +83,12 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
         revision=git.revision(root), inputs_digest=inputs.digest,
         conda=conda, conda_pip=bool(conda and lock.pip))
-    override = templates or (root / spec.templates if spec.templates else None)
-    dockerfile = render_dockerfile(load_templates(override), render_input)
+    # A spec's own 'templates:' is confined to its repository like every input; --templates is the
+    # user's own choice on the command line.
+    override = templates or (confined(root / spec.templates, repository_root(root), "templates", spec.file)
+                             if spec.templates else None)
+    dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else repository_root(root)),
+                                   render_input)
     embedded = {
         "lock.conda-lock.yml" if conda else "lock.txt": lock_text,
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
