@@ -174,7 +174,7 @@ def _previous(text: str | None, source: str, progress: Progress, target: str) ->
     if text is None:
         return None
     try:
-        return parse_conda_lock(text, source)
+        return parse_conda_lock(text, source, check_body=False)
     except EnvbuildError as exc:
         progress(f"[{target}] ignoring the previous lock: {exc.message}")
         return None

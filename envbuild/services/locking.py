@@ -241,7 +241,7 @@ def _parse_previous(text: str | None, name: str, progress: Progress, target: str
     if text is None:
         return None
     try:
-        return parse_lock(text, name)
+        return parse_lock(text, name, check_body=False)  # its pins are preferences, its hashes are not used
     except EnvbuildError as exc:
         progress(f"[{target}] ignoring the previous lock: {exc.message}")
         return None

@@ -45,13 +45,13 @@ def test_a_lock_written_by_conda_lock_itself_reads_build_from_the_file_name():
     text = """version: 1
 metadata: {content_hash: {linux-64: x}, channels: [{url: conda-forge, used_env_vars: []}], platforms: [linux-64, osx-arm64], sources: [environment.yml]}
 package:
-- {name: zlib, version: 1.3.1, manager: conda, platform: linux-64, dependencies: {}, url: https://conda.anaconda.org/conda-forge/linux-64/zlib-1.3.1-hb9d3cd8_2.conda, hash: {md5: '0', sha256: '1'}, category: main, optional: false}
-- {name: zlib, version: 1.3.1, manager: conda, platform: osx-arm64, dependencies: {}, url: https://conda.anaconda.org/conda-forge/osx-arm64/zlib-1.3.1-h8359307_2.conda, hash: {md5: '2', sha256: '3'}, category: main, optional: false}
+- {name: zlib, version: 1.3.1, manager: conda, platform: linux-64, dependencies: {}, url: https://conda.anaconda.org/conda-forge/linux-64/zlib-1.3.1-hb9d3cd8_2.conda, hash: {md5: '0', sha256: '1111111111111111111111111111111111111111111111111111111111111111'}, category: main, optional: false}
+- {name: zlib, version: 1.3.1, manager: conda, platform: osx-arm64, dependencies: {}, url: https://conda.anaconda.org/conda-forge/osx-arm64/zlib-1.3.1-h8359307_2.conda, hash: {md5: '2', sha256: '3333333333333333333333333333333333333333333333333333333333333333'}, category: main, optional: false}
 """
     with pytest.raises(UserError, match="locks 2 platforms"):
         parse_conda_lock(text, "conda-lock.yml")
     lock = parse_conda_lock(text, "conda-lock.yml", platform="linux-64")
-    assert [(p.name, p.build, p.sha256) for p in lock.packages] == [("zlib", "hb9d3cd8_2", "1")]
+    assert [(p.name, p.build, p.sha256) for p in lock.packages] == [("zlib", "hb9d3cd8_2", "1" * 64)]
     assert lock.solver == "conda-lock" and lock.inputs_digest == ""
 
 

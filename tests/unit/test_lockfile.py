@@ -49,7 +49,8 @@ def test_redaction_of_free_text():
 @pytest.mark.parametrize("text, message", [
     ("numpy==1.0 --hash=sha256:00\n", "not an envbuild lock file"),
     ("# envbuild-lock: 9\nnumpy==1.0\n", "lock format version 9 is not supported"),
-    ("# envbuild-lock: 1\n# target: cpu\n", "header is missing python, platform, inputs-digest"),
+    ("# envbuild-lock: 2\n# target: cpu\n", "header is missing python, platform, inputs-digest, body-sha256"),
+    ("# envbuild-lock: 1\n# target: cpu\n", "lock format 1 records no digest of its body"),
 ])
 def test_parse_lock_dispatches_on_version_and_refuses_what_it_cannot_read(text, message):
     with pytest.raises(UserError, match=message):
