@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from envbuild.adapters.files import store
 from envbuild.adapters.process import find_executable, run
 from envbuild.adapters.wheelhouse import default_cache as wheel_cache
 from envbuild.adapters.wheelhouse import entry_folder
@@ -149,11 +150,11 @@ def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Lo
         folder = entry_folder(cache, package.sha256)
         path = folder / package.file_name
         if not path.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = folder / f".{package.file_name}.part"
-            _download(expand(package.url), partial, package.url)  # ${VAR}s come from the environment
-            _check(partial, package)
-            partial.replace(path)
+            def fetch(partial: Path, package: CondaPackage = package) -> None:
+                _download(expand(package.url), partial, package.url)  # ${VAR}s come from the environment
+                _check(partial, package)
+
+            store(folder, package.file_name, fetch)
             fetched += 1
         else:
             _check(path, package)  # a cache entry that no longer hashes to its name stops the build

@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+STALE_SECONDS = 24 * 3600  # a temporary file this old in a cache belongs to a writer that was killed
 
 
 def read_text(path: Path, name: str, *, limit: int = 256 << 20) -> str:
@@ -50,3 +54,32 @@ def link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
+    """``folder/name`` written by ``write(temporary path)`` and renamed into place. Each writer has a
+    temporary file of its own (mkstemp, dot-named: readers skip those), so writers of one cache entry
+    that CI jobs share never collide, a reader never sees a half-written file, and a killed writer
+    leaves only a dot file that nothing trusts (and that the next store here removes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / name
+
+
+def remove_stale(folder: Path, *, age: float = STALE_SECONDS) -> None:
+    now = time.time()
+    for entry in folder.glob(".*.tmp"):
+        try:
+            if now - entry.stat().st_mtime > age:
+                entry.unlink()
+        except OSError:
+            pass  # another process removed or replaced it

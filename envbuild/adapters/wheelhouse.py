@@ -23,6 +23,7 @@ from pathlib import Path
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from envbuild.adapters.files import store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import resolver_env
 from envbuild.core.lockfile import Pin
@@ -141,14 +142,10 @@ class Wheelhouse:
                 hint=f"remove {path.parent} and build again; if it recurs, check who writes to {self.cache}")
 
     def _store(self, path: Path, hexdigest: str) -> Path:
-        folder = entry_folder(self.cache, hexdigest)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / path.name
-        if not target.exists():
-            tmp = folder / f".{path.name}.tmp"
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-        return target
+        target = entry_folder(self.cache, hexdigest) / path.name
+        if target.exists():
+            return target
+        return store(target.parent, path.name, lambda tmp: shutil.copyfile(path, tmp))
 
     # ------------------------------------------------------------ download
 
@@ -226,11 +223,9 @@ class Wheelhouse:
                                  f"{wheel.name}, which is not pure Python",
                                  hint="build it for the target platform yourself and publish it to an index")
             folder = self.cache / "built" / sdist_sha
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / wheel.name
-            shutil.copyfile(wheel, target)
-            digest = sha256_file(target)
-            target.with_name(target.name + ".sha256").write_text(digest + "\n")
+            digest = sha256_file(wheel)
+            target = store(folder, wheel.name, lambda tmp: shutil.copyfile(wheel, tmp))
+            store(folder, wheel.name + ".sha256", lambda tmp: tmp.write_text(digest + "\n"))
             return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest)
 
 
