@@ -1,7 +1,8 @@
 """The one error tree. Each class carries the exit code of the command-line contract.
 
 0 ok · 1 a check found a difference · 2 bad input · 3 resolution failed · 4 build failed ·
-5 a tool, engine or remote host is unavailable · 70 internal error.
+5 a tool, engine or remote host is unavailable · 70 internal error · 74 a file could not be
+written or read by the OS (disk full, permission denied, read-only file system: sysexits' EX_IOERR).
 """
 
 from __future__ import annotations
@@ -56,3 +57,15 @@ class ToolUnavailable(EnvbuildError):
     """A tool, engine, index or remote host cannot be reached or is not installed."""
 
     exit_code = 5
+
+
+class FileError(EnvbuildError):
+    """The operating system refused a read or write: disk full, permissions, a read-only file system."""
+
+    exit_code = 74
+
+    @classmethod
+    def of(cls, exc: OSError, path: object = None, doing: str = "write") -> "FileError":
+        where = path if path is not None else exc.filename
+        return cls(f"cannot {doing} {where}: {exc.strerror or exc}",
+                   hint="free some space or fix the permissions, then run it again (nothing was left half-written)")

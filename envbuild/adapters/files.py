@@ -34,8 +34,14 @@ def read_text(path: Path, name: str, *, limit: int = 256 << 20) -> str:
 
 
 def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A full disk or a read-only directory is a FileError naming the path; no partial file stays."""
+    from envbuild.errors import FileError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FileError.of(exc, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -43,6 +49,9 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileError.of(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

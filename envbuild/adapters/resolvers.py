@@ -18,7 +18,7 @@ import os
 import platform as host_platform
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -76,6 +76,17 @@ def progress_until_error(progress: Progress) -> Progress:
     return forward
 
 
+def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str]) -> dict[str, str]:
+    """The index URLs for uv ("uv") or pip and pip-compile ("pip"), as environment variables, never as
+    arguments: an argv is readable by every local user (ps, /proc/PID/cmdline), a process's
+    environment only by its owner, and index URLs carry credentials (user:token@, /t/${TOKEN}/)."""
+    prefix = "UV" if tool == "uv" else "PIP"
+    env = {f"{prefix}_INDEX_URL": index_url}
+    if extra_index_urls:
+        env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(extra_index_urls)
+    return env
+
+
 def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES) or k in _KEPT_ENV}
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -100,10 +111,7 @@ class UvResolver:
             raise ToolUnavailable("uv is not installed", hint="pip install uv, or use --resolver pip-tools")
         argv = [uv, "pip", "compile", str(request.requirements_file), "--output-file", str(request.output_file),
                 *(["--format", "pylock.toml"] if request.pylock else ["--generate-hashes"]), "--no-header", "--no-annotate", "--python-version", request.python,
-                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads",
-                "--index-url", request.index_url]
-        for url in request.extra_index_urls:
-            argv += ["--extra-index-url", url]
+                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads"]
         if request.exclude_newer:
             argv += ["--exclude-newer", request.exclude_newer]
         if request.prerelease:
@@ -113,7 +121,8 @@ class UvResolver:
         return argv
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
-        done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
+        env = resolver_env(self.environ) | index_env("uv", request.index_url, request.extra_index_urls)
+        done = run(self.argv(request), env=env, timeout=request.timeout,
                    cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:
             raise condense_failure(done, "uv")
@@ -152,10 +161,7 @@ class PipToolsResolver:
         else:
             argv = [find_executable("pip-compile") or "pip-compile"]
         argv += [str(request.requirements_file), "--output-file", str(request.output_file), "--generate-hashes",
-                 "--no-header", "--no-annotate", "--strip-extras", "--allow-unsafe", "--no-emit-index-url", "--quiet",
-                 "--index-url", request.index_url]
-        for url in request.extra_index_urls:
-            argv += ["--extra-index-url", url]
+                 "--no-header", "--no-annotate", "--strip-extras", "--allow-unsafe", "--no-emit-index-url", "--quiet"]
         if request.exclude_newer:
             argv += ["--pip-args", f"--uploaded-prior-to {request.exclude_newer}"]
         if request.prerelease:
@@ -165,7 +171,8 @@ class PipToolsResolver:
         return argv
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
-        done = run(self.argv(request), env=resolver_env(self.environ), timeout=request.timeout,
+        env = resolver_env(self.environ) | index_env("pip", request.index_url, request.extra_index_urls)
+        done = run(self.argv(request), env=env, timeout=request.timeout,
                    cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:
             raise condense_failure(done, "pip-compile")

@@ -25,7 +25,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from envbuild.adapters.files import store
 from envbuild.adapters.process import run
-from envbuild.adapters.resolvers import resolver_env
+from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.core.lockfile import Pin
 from envbuild.errors import BuildError, ToolUnavailable
 
@@ -149,6 +149,9 @@ class Wheelhouse:
 
     # ------------------------------------------------------------ download
 
+    def _env(self, index_url: str, extra_index_urls: Sequence[str]) -> dict[str, str]:
+        return resolver_env(self.environ) | index_env("pip", index_url, extra_index_urls)
+
     def _download(self, pins: Sequence[Pin], python: str, platform: str, platforms: Sequence[str], index_url: str,
                   extra_index_urls: Sequence[str], tags: set[Tag], log: Log) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
@@ -157,12 +160,10 @@ class Wheelhouse:
             (work / "req.txt").write_text("".join(_requirement_line(p) for p in pins), encoding="utf-8")
             argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:",
                     "--dest", str(work / "dl"), "-r", str(work / "req.txt"), "--python-version", python,
-                    "--implementation", "cp", "--index-url", index_url, "--progress-bar", "off"]
+                    "--implementation", "cp", "--progress-bar", "off"]
             for plat in platforms:
                 argv += ["--platform", plat]
-            for url in extra_index_urls:
-                argv += ["--extra-index-url", url]
-            done = run(argv, env=resolver_env(self.environ), timeout=3600)
+            done = run(argv, env=self._env(index_url, extra_index_urls), timeout=3600)
             no_wheel = _no_wheel_for(done.stderr)
             if done.returncode != 0 and not no_wheel:
                 raise _download_error(done.stderr, by_name)
@@ -198,11 +199,8 @@ class Wheelhouse:
             work = Path(tmp)
             (work / "req.txt").write_text(_requirement_line(pin), encoding="utf-8")
             argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--no-binary=:all:",
-                    "--dest", str(work / "sdist"), "-r", str(work / "req.txt"), "--index-url", index_url,
-                    "--progress-bar", "off"]
-            for url in extra_index_urls:
-                argv += ["--extra-index-url", url]
-            done = run(argv, env=resolver_env(self.environ), timeout=1800)
+                    "--dest", str(work / "sdist"), "-r", str(work / "req.txt"), "--progress-bar", "off"]
+            done = run(argv, env=self._env(index_url, extra_index_urls), timeout=1800)
             if done.returncode != 0:
                 raise _download_error(done.stderr, {pin.name: pin})
             sdist = next((work / "sdist").iterdir())

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="envbuild", standalone_mode=True)
     except EnvbuildError as exc:
         if debug:
-            raise
+            _traceback()
         report_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
@@ -70,10 +70,26 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
-            raise
+            _traceback()
+        if isinstance(exc, OSError) and exc.filename:  # disk full, permissions: the path and the OS's words
+            from envbuild.errors import FileError
+
+            error = FileError.of(exc, doing="write or read")
+            report_error(error)
+            sys.exit(error.exit_code)
         from envbuild.core.redact import redact_text
         from envbuild.core.text import printable
 
         print(f"envbuild: internal error: {type(exc).__name__}: {printable(redact_text(str(exc)))}", file=sys.stderr)
         print("hint: run again with --debug for the traceback, and report it", file=sys.stderr)
         sys.exit(70)
+
+
+def _traceback() -> None:
+    """--debug: the traceback, redacted like every other line envbuild prints (a token expanded
+    into a URL appears in messages and local values)."""
+    import traceback
+
+    from envbuild.core.redact import redact_text
+
+    print(redact_text(traceback.format_exc()), file=sys.stderr, end="")

@@ -36,14 +36,20 @@ def verify(
     choice, outcomes = verifying.verify(directory, target, lock, where, files=files, allow_extra=allow_extra,
                                         require_gpu=gpu, timeout=timeout, log=progress)
     from envbuild.adapters.files import atomic_write
+    from envbuild.cli.output import report_error
     from envbuild.core.report import exit_code, to_json, to_junit, to_table
+    from envbuild.errors import FileError
 
-    if junit is not None:
-        atomic_write(junit, to_junit(outcomes))
     if as_json:
         out(json.dumps(to_json(outcomes, lock=choice.label), sort_keys=True))
     else:
         out_text(to_table(outcomes))
     code = exit_code(outcomes)
+    if junit is not None:
+        try:
+            atomic_write(junit, to_junit(outcomes))
+        except FileError as exc:  # the verdict above stands; a clean one still fails for want of its report
+            report_error(exc)
+            code = code or exc.exit_code
     if code:
         raise typer.Exit(code)

@@ -1,4 +1,8 @@
-"""Credentials never reach a lock file, a header, a label or a log line. Pure."""
+"""Credentials never reach a lock file, a header, a label or a log line.
+
+Pure but for one registry: the values that ${VAR} references in index and channel URLs expanded to
+(see services/locking.expand_env). A token can sit in a URL's path or query (/t/${TOKEN}/simple)
+where no URL syntax marks it; every redaction also replaces those values."""
 
 from __future__ import annotations
 
@@ -27,6 +31,20 @@ def redact_url(url: str) -> str:
     return redact_text(url)
 
 
+_SECRETS: set[str] = set()
+_SHORTEST_SECRET = 4  # shorter values ("1", "on") would blank out ordinary words
+
+
+def register_secret(value: str) -> None:
+    """A value that came from the environment into a URL: redacted wherever it appears."""
+    if len(value) >= _SHORTEST_SECRET:
+        _SECRETS.add(value)
+
+
 def redact_text(text: str) -> str:
-    """Replace the userinfo of every URL in a piece of text (resolver output, argv) with ***."""
-    return _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}***@", text)
+    """Replace the userinfo of every URL in a piece of text (resolver output, argv) with ***, and
+    every registered secret wherever it stands."""
+    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}***@", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

@@ -15,6 +15,7 @@ from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load_target_inputs, spec_dir
 from envbuild.core.digest import changed_components
 from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
+from envbuild.core.redact import register_secret
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
@@ -208,6 +209,7 @@ def expand_env(url: str, environ: Mapping[str, str]) -> str:
         if name not in environ:
             raise UserError(f"an index or channel URL refers to ${{{name}}}, which is not set",
                             hint=f"export {name}=... before running envbuild")
+        register_secret(environ[name])  # redacted from every message from now on, wherever it shows
         return environ[name]
 
     return _ENV_REF.sub(value, url)

@@ -61,3 +61,39 @@ def test_random_bytes_as_a_spec_or_a_requirements_file_are_bad_input(cli, make_i
     result = cli("lock", str(image))
     assert result.returncode == 2 and "not a text file" in result.stderr
     assert_no_traceback(result)
+
+
+def _limit_file_size():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))  # writes past 256 bytes fail with EFBIG, as on a full disk
+
+
+def run_limited(*args, cwd):
+    import subprocess
+    import sys
+
+    from tests.conftest import hermetic_env
+
+    return subprocess.run([sys.executable, "-m", "envbuild", *args], cwd=cwd, env=hermetic_env(), capture_output=True,
+                          text=True, preexec_fn=_limit_file_size)
+
+
+def test_a_full_disk_is_one_line_exit_74_and_no_partial_file(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_limited("snapshot", "-o", str(out / "snap.json"), cwd=tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {out / 'snap.json'}: File too large" in result.stderr
+    assert_no_traceback(result)
+    assert list(out.iterdir()) == []
+
+
+def test_verify_prints_its_verdict_when_only_the_junit_file_cannot_be_written(tmp_path, locked, venv):
+    import json
+
+    result = run_limited("verify", str(locked), "--python", str(venv / "bin" / "python"), "--json",
+                         "--junit", str(tmp_path / "report.xml"), cwd=tmp_path)
+    assert json.loads(result.stdout)["ok"] is True
+    assert result.returncode == 74 and "cannot write" in result.stderr and "report.xml" in result.stderr
+    assert not (tmp_path / "report.xml").exists()
