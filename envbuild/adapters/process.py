@@ -1,9 +1,16 @@
-"""The one subprocess wrapper: argv in, result out; stderr streamed line by line for progress."""
+"""The one subprocess wrapper: argv in, result out; stderr streamed line by line for progress.
+
+No orphans: each child starts in a process group of its own, is registered while it runs, and is
+killed with its whole group (pip's build backends, ssh's ProxyCommand) when its call is interrupted
+or times out, or when envbuild is told to stop (SIGTERM, SIGHUP, SIGINT: see `stop_on_signals`).
+Only a SIGKILL of envbuild itself cannot be answered; its children then run to their own end.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +28,51 @@ class Completed:
     returncode: int
     stdout: str
     stderr: str
+
+
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own group (start_new_session): grandchildren too
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+
+
+def kill_children() -> None:
+    """Every child still running, with its process group; no new one starts after this."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        _kill_group(proc)
+
+
+class Stopped(BaseException):
+    """envbuild was told to stop by a signal. A BaseException, so that no `except Exception` and no
+    command-line framework swallows it on the way out; ``signum`` gives the exit code 128 + N."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def stop_on_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP: children killed first, then Stopped unwinds the stack, so every
+    temporary directory is removed on the way out."""
+
+    def handler(signum: int, _frame: object) -> None:
+        kill_children()
+        raise Stopped(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, handler)
 
 
 def display_argv(argv: Sequence[str]) -> str:
@@ -42,20 +94,38 @@ def run(
     Raises ToolUnavailable when the executable is missing or the timeout passes.
     """
     argv = tuple(str(a) for a in argv)
+    with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise Stopped(signal.SIGTERM)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,  # a group of its own, killed as one; and no terminal's Ctrl-C half-way
+            )
+        except FileNotFoundError:
+            raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+        _LIVE.add(proc)
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except FileNotFoundError:
-        raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+        return _communicate(proc, argv, timeout=timeout, on_stderr_line=on_stderr_line, stdin=stdin)
+    except BaseException:
+        _kill_group(proc)  # interrupted (Ctrl-C, SIGTERM) or failed: nothing keeps running
+        proc.wait()
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+
+
+def _communicate(proc: subprocess.Popen, argv: tuple[str, ...], *, timeout: float | None,
+                 on_stderr_line: Callable[[str], None] | None, stdin: str | None) -> Completed:
     out_chunks: list[str] = []
     err_lines: list[str] = []
 
@@ -86,7 +156,7 @@ def run(
 
     def kill() -> None:
         expired.set()
-        proc.kill()
+        _kill_group(proc)
 
     timer = threading.Timer(timeout, kill) if timeout else None
     if timer is not None:

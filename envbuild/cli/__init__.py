@@ -56,8 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     from envbuild.cli.output import report_error
     from envbuild.errors import EnvbuildError
 
+    from envbuild.adapters.process import Stopped, kill_children, stop_on_signals
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    stop_on_signals()
     try:
         app(args=args, prog_name="envbuild", standalone_mode=True)
     except EnvbuildError as exc:
@@ -65,9 +68,10 @@ def main(argv: list[str] | None = None) -> None:
             _traceback()
         report_error(exc)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+    except (Stopped, KeyboardInterrupt) as exc:
+        kill_children()
+        print(f"envbuild: interrupted ({exc or 'SIGINT'}); nothing was left running", file=sys.stderr)
+        sys.exit(128 + getattr(exc, "signum", 2))
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
             _traceback()

@@ -1,0 +1,64 @@
+"""A stopped envbuild leaves no child process running and no temporary directory behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import hermetic_env
+
+pytestmark = pytest.mark.security
+
+
+@pytest.fixture
+def silent_index():
+    """An index that accepts connections and never answers: uv waits on it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
+    server.close()
+
+
+def descendants(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout.split()
+    pairs = list(zip(map(int, out[::2]), map(int, out[1::2])))
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in pairs if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
+def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_image, silent_index, tmp_path,
+                                                                          signum, code):
+    image = make_image(f'name: a/b\npython: "3.11"\nindex: {silent_index}\nrequirements: r.in\n'
+                       "targets:\n  cpu: {}\n  gpu: {}\n", {"r.in": "alpha\n"})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "envbuild", "lock", str(image)], env=hermetic_env(TMPDIR=str(scratch)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    children: list[int] = []
+    while time.monotonic() < deadline and len([c for c in descendants(proc.pid)]) < 2:
+        time.sleep(0.1)  # both targets' uv processes are running
+    children = descendants(proc.pid)
+    assert len(children) >= 2, "uv should be waiting on the silent index"
+    proc.send_signal(signum)
+    assert proc.wait(timeout=20) == code, proc.stderr.read()
+    assert "interrupted" in proc.stderr.read()
+    time.sleep(0.3)
+    alive = [pid for pid in children if os.path.exists(f"/proc/{pid}") and
+             "zombie" not in open(f"/proc/{pid}/status").read().lower()]
+    assert alive == []
+    assert list(scratch.iterdir()) == []
+    assert not (image / "locks").exists()
