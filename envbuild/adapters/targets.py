@@ -90,7 +90,32 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
                               details=(done.stderr or done.stdout).strip()[-500:]) from None
     except RecursionError:
         raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
+    snapshot.pop("engine", None)  # only this side says what the engine knows
+    if place.kind in ("container", "image"):
+        snapshot["engine"] = engine_record(place, timeout)
     return snapshot
+
+
+def engine_record(place: Place, timeout: float) -> dict[str, Any]:
+    """What the engine itself knows about a container or an image, out of reach of whoever is root
+    inside it: the image's labels (the lock's sha256 among them) and, for a container, every path
+    changed since it was created (`docker diff`)."""
+    what = "container" if place.kind == "container" else "image"
+    done = run(["docker", what, "inspect", "--format", "{{json .Config.Labels}}", place.name], timeout=timeout)
+    if done.returncode != 0:
+        raise ToolUnavailable(f"{place.label}: docker {what} inspect failed: {done.stderr.strip()[-300:]}")
+    try:
+        labels = json.loads(done.stdout or "null") or {}
+    except ValueError:
+        labels = {}
+    record: dict[str, Any] = {"labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}}
+    if place.kind == "container":
+        changed = run(["docker", "diff", place.name], timeout=timeout)
+        if changed.returncode != 0:
+            raise ToolUnavailable(f"{place.label}: docker diff failed: {changed.stderr.strip()[-300:]}")
+        record["changes"] = [[line[0], line[2:]] for line in changed.stdout.splitlines()
+                             if len(line) > 2 and line[0] in "ACD" and line[1] == " "]
+    return record
 
 
 def _interpreter(place: Place) -> str:

@@ -222,13 +222,16 @@ def _python_of(packages: list[CondaPackage]) -> str | None:
     return None
 
 
-def parse_any_lock(text: str, source: str, *, conda: bool | None = None) -> "LockFile | CondaLock":
+def parse_any_lock(text: str, source: str, *, conda: bool | None = None,
+                   check_body: bool = True) -> "LockFile | CondaLock":
     """A pip lock or a conda lock; ``conda`` None: told apart by the file's name and content."""
     from envbuild.core.lockfile import parse_lock
 
     if conda is None:
         conda = looks_like_conda_lock(source.rsplit("/", 1)[-1], text)
-    return parse_conda_lock(text, source) if conda else parse_lock(text, source)
+    if conda:
+        return parse_conda_lock(text, source, check_body=check_body)
+    return parse_lock(text, source, check_body=check_body)
 
 
 def looks_like_conda_lock(name: str, text: str) -> bool:

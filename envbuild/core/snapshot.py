@@ -73,6 +73,7 @@ SNAPSHOT = Record({
     "envbuild": Record({"lock": str, "conda_lock": str, "image": Record({"conda_prefix": Opt(str)})}),
     "conda": Record({"prefix": Opt(str), "packages": Opt([_CONDA_PACKAGE])}),
     "taken": Record({"from": str, "at": str}),
+    "engine": Record({"labels": MapOf(str), "changes": [[str]]}),
 }, frozenset({"schema", "interpreter", "distributions"}))
 
 

@@ -127,7 +127,9 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     from envbuild.core.conda_verify import verify_conda
     from envbuild.core.condalock import CondaLock, parse_any_lock
     from envbuild.core.cuda import gpu_findings, lock_cuda
+    from envbuild.core.image_checks import engine_findings, label_vouches
     from envbuild.core.ownership import pth_findings, shadowed_findings
+    from envbuild.core.verify import Finding
     from envbuild.core.report import Outcome
     from envbuild.core.verify import verify as verify_lock
 
@@ -136,19 +138,27 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         if isinstance(snapshot, ToolUnavailable):
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
-        lock, notes = choice.lock, []
+        lock, notes, embedded_text = choice.lock, [], None
         if lock is None:
             carried = snapshot.get("envbuild") or {}
-            if carried.get("conda_lock"):
-                lock = parse_any_lock(carried["conda_lock"], f"{place.name}:/etc/envbuild/lock.conda-lock.yml",
-                                      conda=True)
-                notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.conda-lock.yml)")
-            elif carried.get("lock"):
-                lock = parse_any_lock(carried["lock"], f"{place.name}:/etc/envbuild/lock.txt", conda=False)
-                notes.append("verified against the lock embedded in its image (/etc/envbuild/lock.txt)")
-            else:
+            conda = bool(carried.get("conda_lock"))
+            embedded_text = carried.get("conda_lock") or carried.get("lock")
+            name = "lock.conda-lock.yml" if conda else "lock.txt"
+            if not embedded_text:
                 raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
                                 hint="pass --lock FILE, or an image directory and --target")
+            try:
+                # The image's label vouches for the lock it was built with (one of lock format 1 too);
+                # without that, the lock must stand on its own body digest.
+                lock = parse_any_lock(embedded_text, f"{place.name}:/etc/envbuild/{name}", conda=conda,
+                                      check_body=not label_vouches(snapshot, embedded_text))
+            except UserError as exc:
+                outcomes.append(Outcome(label=place.label, findings=(
+                    Finding(kind="modified", name="/etc/envbuild lock", expected="the lock the image was built with",
+                            actual="not a lock envbuild wrote", detail=exc.message),
+                    *engine_findings(snapshot, embedded_text))))
+                continue
+            notes.append(f"verified against the lock embedded in its image (/etc/envbuild/{name})")
         if isinstance(lock, CondaLock):
             findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
             names = tuple(p.key for p in lock.packages)
@@ -165,6 +175,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             findings = verify_lock(lock, snapshot, allow_extra=allow_extra) + extra
             names = tuple(p.name for p in lock.pins)
         findings.extend(shadowed_findings(snapshot))
+        findings.extend(engine_findings(snapshot, embedded_text))
         more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
                                        require_gpu=require_gpu)
         findings.extend(more)

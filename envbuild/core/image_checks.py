@@ -1,0 +1,65 @@
+"""What the container engine knows, against what the environment shows. Pure.
+
+Whoever is root inside a container can edit its files, its RECORDs, its conda-meta and the lock
+envbuild embedded in it, all together. Two records lie outside the container's reach: the image's
+labels (written at build time: the embedded lock's sha256) and the engine's list of paths changed
+since the container was created (`docker diff`). A change under the environment's prefix or
+/etc/envbuild is drift whatever the files inside now claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from envbuild.core.render import CONDA_PREFIX, LABEL_PREFIX, VENV
+from envbuild.core.verify import Finding
+
+_WORDS = {"C": "changed", "A": "added", "D": "deleted"}
+_SHOWN = 3
+
+
+def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:
+    """The image's own label gives this lock's sha256: it is the lock the image was built with."""
+    labels = (snapshot.get("engine") or {}).get("labels") or {}
+    want = labels.get(f"{LABEL_PREFIX}.lock.sha256")
+    return bool(want) and hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest() == want
+
+
+def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> list[Finding]:
+    """Findings from the engine's own record (``snapshot["engine"]``, written by envbuild's side).
+    ``embedded_lock``: the text of the lock read from inside the place, when verify used it."""
+    record = snapshot.get("engine")
+    if not record:
+        return []
+    labels: Mapping[str, str] = record.get("labels") or {}
+    findings = []
+    want = labels.get(f"{LABEL_PREFIX}.lock.sha256")
+    if embedded_lock is not None and want and not label_vouches(snapshot, embedded_lock):
+        findings.append(Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {want[:12]}… (image label)",
+                                actual="another lock", detail="the lock inside is not the one the image was built "
+                                "with: its verdicts cannot be trusted"))
+    prefix = CONDA_PREFIX if labels.get(f"{LABEL_PREFIX}.conda-prefix") else VENV
+    findings.extend(changed_trees(record.get("changes") or [], (prefix, "/etc/envbuild")))
+    return findings
+
+
+def changed_trees(changes: Sequence[Sequence[str]], roots: Sequence[str]) -> list[Finding]:
+    """One `modified` finding per root with changes under it. A directory that docker reports as
+    changed only because something below it changed is not counted."""
+    paths = [(kind, path) for kind, path in changes]
+    parents = {path.rsplit("/", 1)[0] for _, path in paths}
+    real = [(kind, path) for kind, path in paths if not (kind == "C" and path in parents)]
+    findings = []
+    for root in roots:
+        under = sorted((path, kind) for kind, path in real if path == root or path.startswith(root.rstrip("/") + "/"))
+        if not under:
+            continue
+        counts = [f"{sum(1 for _, k in under if k == key)} {word}" for key, word in _WORDS.items()
+                  if any(k == key for _, k in under)]
+        shown = ", ".join(f"{_WORDS[k][0].upper()} {p}" for p, k in under[:_SHOWN])
+        more = f" and {len(under) - _SHOWN} more" if len(under) > _SHOWN else ""
+        findings.append(Finding(kind="modified", name=root, expected="as built (docker diff)", actual=", ".join(counts),
+                                detail=shown + more, paths=tuple(p for p, _ in under)))
+    return findings

@@ -1,0 +1,92 @@
+"""A container whose root user hides drift: the engine's own records (labels, docker diff) and an
+isolated probe see through it. Real engine, the image built once per session from the local index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+
+import pytest
+
+from tests.conftest import assert_no_traceback, kinds
+
+pytestmark = [pytest.mark.security, pytest.mark.docker, pytest.mark.slow]
+SITE = "/opt/venv/lib/python3.11/site-packages"
+
+HIDE = """
+import json
+_dump = json.dump
+def _clean(obj, *a, **k):
+    for dist in obj.get("distributions", []):
+        if isinstance(dist.get("files"), dict):
+            dist["files"].update(modified=[], missing=[])
+    return _dump(obj, *a, **k)
+json.dump = _clean
+"""
+
+REWRITE_RECORD_AND_LOCK = f"""
+import base64, hashlib, re
+site = "{SITE}"
+open(site + "/gamma/data.txt", "w").write("tampered\\n")
+digest = base64.urlsafe_b64encode(hashlib.sha256(b"tampered\\n").digest()).rstrip(b"=").decode()
+record = site + "/gamma-1.0.dist-info/RECORD"
+text = open(record).read()
+open(record, "w").write(re.sub(r"^gamma/data.txt,[^,]*,[0-9]*", "gamma/data.txt,sha256=%s,9" % digest, text, flags=re.M))
+open("/etc/envbuild/lock.txt", "a").write("# nothing to see here\\n")
+"""
+
+
+def docker(*args: str, stdin: str | None = None) -> str:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True, input=stdin).stdout.strip()
+
+
+@pytest.fixture
+def container(built_image):
+    _, result = built_image
+    name = f"envbuild-sec-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "--network", "none", result["image"], "sleep", "600")
+    yield name
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def as_root(container: str, *argv: str, stdin: str | None = None) -> None:
+    docker("exec", "-i", "-u", "0", container, *argv, stdin=stdin)
+
+
+def test_a_pth_hook_in_a_container_cannot_make_verify_say_ok(container, cli):
+    as_root(container, "tee", f"{SITE}/_h.py", stdin=HIDE)
+    as_root(container, "tee", f"{SITE}/zz-hide.pth", stdin="import _h\n")
+    as_root(container, "sh", "-c", f"echo tampered >> {SITE}/gamma/data.txt")
+    result = cli("verify", "--container", container, "--files", "--json")
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    found = kinds(json.loads(result.stdout))
+    assert ("modified", "gamma") in found and ("unowned", "zz-hide.pth") in found and ("unowned", "_h.py") in found
+    assert ("modified", "/opt/venv") in found  # the engine's own record agrees
+
+
+def test_a_file_its_record_and_the_embedded_lock_edited_together_are_still_drift(container, cli):
+    """The attacker rewrites gamma's RECORD line to match, and the lock inside: the locked wheel's
+    RECORD, the image's lock label and docker diff all disagree."""
+    as_root(container, "python3", "-", stdin=REWRITE_RECORD_AND_LOCK)
+    result = cli("verify", "--container", container, "--files", "--json")
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    found = kinds(json.loads(result.stdout))
+    assert ("modified", "/etc/envbuild lock") in found and ("modified", "/etc/envbuild") in found
+    assert ("modified", "/opt/venv") in found
+
+
+def test_an_image_committed_with_an_edited_lock_is_caught_by_its_label(container, cli):
+    as_root(container, "sed", "-i", "s/^epsilon==1.0/epsilon==2.0/", "/etc/envbuild/lock.txt")
+    ref = f"envbuild-test/relabelled:{container}"
+    docker("commit", container, ref)
+    try:
+        result = cli("verify", "--image", ref, "--json")
+        assert_no_traceback(result)
+        assert result.returncode == 1
+        report = json.loads(result.stdout)
+        assert ("modified", "/etc/envbuild lock") in kinds(report), report
+    finally:
+        subprocess.run(["docker", "rmi", ref], capture_output=True)
