@@ -88,6 +88,16 @@ def make_image(tmp_path):
     return make
 
 
+def resign_lock(text: str) -> str:
+    """A lock edited and its body-sha256 fixed as well: what someone who means it would write (to
+    test what envbuild checks beyond the digest)."""
+    import re
+
+    from envbuild.core.lockfile import body_sha256, lock_body
+
+    return re.sub(r"# body-sha256: [0-9a-f]{64}", f"# body-sha256: {body_sha256(lock_body(text))}", text)
+
+
 def assert_no_traceback(result: Result) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert "Traceback" not in result.stdout, result.stdout

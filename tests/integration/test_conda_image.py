@@ -87,7 +87,7 @@ def test_drift_planted_in_a_running_container(conda_built, built_image_env):
         report = json.loads(verify.stdout)
         assert verify.returncode == 1
         assert sorted((f["kind"], f["name"]) for f in report["findings"]) == [
-            ("missing", "beta"), ("missing", "tinydata"), ("modified", "tinytool")]
+            ("missing", "beta"), ("missing", "tinydata"), ("modified", "/opt/conda"), ("modified", "tinytool")]
     finally:
         docker("rm", "-f", name, check=False)
 

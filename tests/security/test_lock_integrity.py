@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 import pytest
 
-from tests.conftest import assert_no_traceback
+from tests.conftest import assert_no_traceback, resign_lock
 
 pytestmark = pytest.mark.security
 
@@ -28,13 +27,6 @@ def commands(image):
     lock = str(image / "locks" / "cpu.txt")
     return [("lock", str(image), "--check"), ("render", str(image), "--target", "cpu"),
             ("verify", "--lock", lock, "--python", sys.executable), ("verify", str(image), "--python", sys.executable)]
-
-
-def resign(text: str) -> str:
-    """What someone who edits the body and also fixes the digest would write."""
-    from envbuild.core.lockfile import body_sha256, lock_body
-
-    return re.sub(r"# body-sha256: [0-9a-f]{64}", f"# body-sha256: {body_sha256(lock_body(text))}", text)
 
 
 @pytest.mark.parametrize("edit", [
@@ -66,7 +58,7 @@ def test_a_line_pip_would_act_on_is_refused_even_with_a_matching_digest(cli, ima
     if line == "DUPLICATE":
         start = text.index("epsilon==1.0")
         line = text[start:].rstrip("\n")
-    path.write_text(resign(text + line + "\n"))
+    path.write_text(resign_lock(text + line + "\n"))
     result = cli("lock", str(image), "--check")
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert_no_traceback(result)
