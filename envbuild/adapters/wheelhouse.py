@@ -3,9 +3,14 @@
 Layout: <cache>/sha256/<hex[:2]>/<hex>/<filename> — a file is stored under its own hash, so a cache
 entry that no longer hashes to its name has been tampered with (or rotted) and stops the build.
 Missing files are downloaded with `pip download` for the target's Python and platform (pip checks
-the lock's hashes, and envbuild checks them again before anything enters the cache). A package with
-no wheel for the target but a pure-Python sdist is built into a wheel from its hash-checked sdist;
-built wheels are cached under the sdist's hash.
+the lock's hashes, and envbuild checks them again before anything enters the cache).
+
+A package with no wheel for the target but a pure-Python sdist has its wheel built at lock time,
+from the hash-checked sdist, with SOURCE_DATE_EPOCH set (the lock's exclude-newer), and that
+wheel's sha256 joins the pin's hashes in the lock (pip, installing the sdist, still accepts it).
+From then on it is one more locked file: cached under its own hash, checked like every other. No
+file of the cache vouches for another (a planted wheel and a planted ".sha256" beside it used to).
+When the cache lacks it, `build` builds it again and the result must have the locked hash.
 """
 
 from __future__ import annotations
@@ -80,9 +85,12 @@ def sha256_file(path: Path) -> str:
 
 
 class Wheelhouse:
-    def __init__(self, cache: Path | None = None, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, cache: Path | None = None, environ: Mapping[str, str] | None = None, *,
+                 epoch: int = 0) -> None:
+        """``epoch``: SOURCE_DATE_EPOCH for wheels built from sdists (the lock's exclude-newer)."""
         self.cache = cache or default_cache()
         self.environ = os.environ if environ is None else environ
+        self.epoch = str(epoch)
 
     def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
               extra_index_urls: Sequence[str], log: Log, platforms: Sequence[str] | None = None) -> list[Wheel]:
@@ -118,19 +126,6 @@ class Wheelhouse:
                 if path.name.endswith(".whl") and _fits(path.name, tags):
                     self._verify(path, hexdigest, pin)
                     return Wheel(name=pin.name, version=pin.version, path=path, sha256=hexdigest)
-                if not path.name.endswith(".whl"):  # an sdist: is there a wheel built from it?
-                    built = self._built_from(hexdigest, tags)
-                    if built:
-                        recorded = built.with_name(built.name + ".sha256").read_text().strip()
-                        self._verify(built, recorded, pin)  # built here once; must not change after
-                        return Wheel(name=pin.name, version=pin.version, path=built, sha256=recorded)
-        return None
-
-    def _built_from(self, sdist_sha: str, tags: set[Tag]) -> Path | None:
-        folder = self.cache / "built" / sdist_sha
-        for path in sorted(folder.glob("*.whl")) if folder.is_dir() else ():
-            if _fits(path.name, tags) and path.with_name(path.name + ".sha256").is_file():
-                return path
         return None
 
     def _verify(self, path: Path, expected: str, pin: Pin) -> None:
@@ -173,7 +168,7 @@ class Wheelhouse:
                           if rest else {})
                 for name in sorted(no_wheel):
                     result[name] = self._build_sdist(by_name[name], python, platform, index_url, extra_index_urls,
-                                                     tags, log)
+                                                     tags, log, locked=True)
                 return result
             result: dict[str, Wheel] = {}
             for path in sorted((work / "dl").iterdir()):
@@ -192,8 +187,25 @@ class Wheelhouse:
                 raise BuildError(f"no file was downloaded for {', '.join(absent)}")
             return result
 
+    def build_missing_wheels(self, pins: Sequence[Pin], files: Mapping[str, Sequence[tuple[str, str]]], *,
+                             python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
+                             log: Log) -> dict[str, str]:
+        """Lock time: name → sha256 of the wheel built from the sdist, for each pin whose locked
+        files (``files``: what the index lists, by name and sha256) hold no wheel for the target."""
+        tags = supported_tags(python, platform)
+        built = {}
+        for pin in pins:
+            locked = [name for name, digest in files.get(pin.name, ()) if f"sha256:{digest}" in pin.hashes]
+            if not locked or any(n.endswith(".whl") and _fits(n, tags) for n in locked):
+                continue
+            built[pin.name] = self._build_sdist(pin, python, platform, index_url, extra_index_urls, tags, log,
+                                                locked=False).sha256
+        return built
+
     def _build_sdist(self, pin: Pin, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
-                     tags: set[Tag], log: Log) -> Wheel:
+                     tags: set[Tag], log: Log, *, locked: bool) -> Wheel:
+        """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
+        (lock time) and goes into the lock."""
         log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
         with tempfile.TemporaryDirectory(prefix="envbuild-sdist-") as tmp:
             work = Path(tmp)
@@ -209,7 +221,8 @@ class Wheelhouse:
                 raise BuildError(f"{pin.name} {pin.version}: sdist {sdist.name} does not match the lock's hashes")
             self._store(sdist, sdist_sha)
             built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "out"),
-                         str(sdist)], env=resolver_env(self.environ), timeout=1800)
+                         str(sdist)], env=self._env(index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": self.epoch},
+                        timeout=1800)
             wheels = list((work / "out").glob("*.whl")) if (work / "out").is_dir() else []
             if built.returncode != 0 or not wheels:
                 raise BuildError(f"{pin.name} {pin.version} has no wheel for the target and its sdist did not build",
@@ -220,11 +233,13 @@ class Wheelhouse:
                 raise BuildError(f"{pin.name} {pin.version} has no wheel for {platform} and its sdist builds "
                                  f"{wheel.name}, which is not pure Python",
                                  hint="build it for the target platform yourself and publish it to an index")
-            folder = self.cache / "built" / sdist_sha
             digest = sha256_file(wheel)
-            target = store(folder, wheel.name, lambda tmp: shutil.copyfile(wheel, tmp))
-            store(folder, wheel.name + ".sha256", lambda tmp: tmp.write_text(digest + "\n"))
-            return Wheel(name=pin.name, version=pin.version, path=target, sha256=digest)
+            if locked and f"sha256:{digest}" not in pin.hashes:
+                raise BuildError(f"{pin.name} {pin.version}: the wheel built from its sdist has sha256 {digest[:16]}…, "
+                                 "which the lock does not list (its build is not reproducible, or the lock predates "
+                                 "envbuild locking built wheels)",
+                                 hint="re-lock: 'envbuild lock' builds the wheel and records its sha256")
+            return Wheel(name=pin.name, version=pin.version, path=self._store(wheel, digest), sha256=digest)
 
 
 def wheel_record_text(path: Path) -> str:

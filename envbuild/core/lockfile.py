@@ -184,6 +184,7 @@ def parse_lock(text: str, source: str, *, check_body: bool = True) -> LockFile:
         exclude_newer=fields.get("exclude-newer"),
         command=fields.get("command", ""),
         cuda_runtime=fields.get("cuda-runtime"),
+        version=int(raw_version),
     )
     return LockFile(header=header, pins=body.pins, index_url=body.index_url, extra_index_urls=body.extra_index_urls)
 

@@ -40,9 +40,14 @@ class RenderInput:
 
 def source_date_epoch(spec: Spec) -> int:
     """The reproducible timestamp: the lock's 'as of' date when the spec has one, else 0 (1970)."""
-    if not spec.exclude_newer:
+    return epoch_of(spec.exclude_newer)
+
+
+def epoch_of(exclude_newer: str | None) -> int:
+    """'2026-11-01T00:00:00Z' (a spec's or a lock header's exclude-newer) → seconds; None → 0."""
+    if not exclude_newer:
         return 0
-    return int(datetime.strptime(spec.exclude_newer, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.strptime(exclude_newer, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
 def iso_timestamp(epoch: int) -> str:

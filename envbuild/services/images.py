@@ -180,7 +180,7 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
 
             wheels, files = conda_context(prepared.spec, prepared.target, lock, context, progress)
         else:
-            wheels = Wheelhouse().fetch(
+            wheels = Wheelhouse(epoch=prepared.epoch).fetch(
                 lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
                 index_url=expand_env(lock.index_url, os.environ),
                 extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=progress)

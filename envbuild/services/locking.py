@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load_target_inputs, spec_dir
 from envbuild.core.digest import changed_components
-from envbuild.core.lockfile import LockFile, LockHeader, parse_lock, parse_pins, render_lock
+from envbuild.core.lockfile import LockFile, LockHeader, Pin, parse_lock, parse_pins, render_lock
 from envbuild.core.redact import register_secret
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
 if TYPE_CHECKING:  # the resolvers and the lock diff are imported only when locking: 'lock --check' stays fast
-    from envbuild.adapters.resolvers import Resolver
+    from envbuild.adapters.resolvers import ResolveRequest, Resolver
     from envbuild.core.lockdiff import Change
 
 Progress = Callable[[str], None]
@@ -135,6 +135,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
         pins = settle_markers(parse_pins(compiled, f"{backend.name} output").pins, spec.python, spec.platform)
     except UserError as exc:
         raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+    pins = _with_built_wheels(pins, previous, spec, request, environ, lambda line: progress(f"[{target.name}] {line}"))
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import check_target, locked_cuda
 
@@ -237,6 +238,36 @@ def _write_resolver_input(work: Path, inputs: TargetInputs) -> Path:
     path = work / "requirements.in"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _with_built_wheels(pins: Sequence[Pin], previous: LockFile | None, spec: Spec, request: "ResolveRequest",
+                       environ: Mapping[str, str], progress: Progress) -> tuple[Pin, ...]:
+    """Pins with no wheel for the target get the sha256 of the wheel built from their sdist (see
+    adapters/wheelhouse.py). A pin a format-2 previous lock has with the same version and files keeps
+    what that lock recorded, so an unchanged re-lock asks the index nothing more."""
+    from dataclasses import replace
+
+    from envbuild.adapters.index import project_files
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.render import source_date_epoch
+
+    before = {p.name: p for p in previous.pins} if previous and previous.header.version >= 2 else {}
+    out, ask = {}, []
+    for pin in pins:
+        old = before.get(pin.name)
+        if old is not None and old.version == pin.version and set(pin.hashes) <= set(old.hashes):
+            out[pin.name] = replace(pin, hashes=old.hashes)  # with the built wheel's hash, if it had one
+        else:
+            out[pin.name] = pin
+            ask.append(pin)
+    if ask:
+        files = project_files([p.name for p in ask], [request.index_url, *request.extra_index_urls])
+        built = Wheelhouse(environ=environ, epoch=source_date_epoch(spec)).build_missing_wheels(
+            ask, files, python=spec.python, platform=spec.platform, index_url=request.index_url,
+            extra_index_urls=request.extra_index_urls, log=progress)
+        for name, digest in built.items():
+            out[name] = replace(out[name], hashes=tuple(sorted({*out[name].hashes, f"sha256:{digest}"})))
+    return tuple(out[p.name] for p in pins)
 
 
 def _parse_previous(text: str | None, name: str, progress: Progress, target: str) -> LockFile | None:

@@ -32,7 +32,10 @@ def _cache_wheels() -> WheelSource:
         from envbuild.adapters.wheelhouse import Wheelhouse, wheel_record_text
         from envbuild.services.locking import expand_env
 
-        found = Wheelhouse().fetch(pins, python=lock.header.python, platform=lock.header.platform,
+        from envbuild.core.render import epoch_of
+
+        house = Wheelhouse(epoch=epoch_of(lock.header.exclude_newer))
+        found = house.fetch(pins, python=lock.header.python, platform=lock.header.platform,
                                    index_url=expand_env(lock.index_url, os.environ),
                                    extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=log,
                                    platforms=platforms)

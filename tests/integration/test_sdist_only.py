@@ -25,18 +25,21 @@ requirements: requirements.in
 targets:
   cpu: {{}}
 """, {"requirements.in": "antlr4-python3-runtime==4.9.3\n"})  # published as an sdist only
-    assert cli("lock", str(image), env=env).returncode == 0
+    locked = cli("lock", str(image), env=env)
+    assert locked.returncode == 0, locked.stderr
+    assert "has no wheel for linux/amd64: building one from its sdist" in locked.stderr  # at lock time
+    pin = (image / "locks" / "cpu.txt").read_text().split("antlr4-python3-runtime==4.9.3")[1]
+    assert pin.count("--hash=sha256:") == 2  # the sdist's and the wheel built from it
     built = cli("build", str(image), "--target", "cpu", "--json", "--no-cache", env=env)
     assert built.returncode == 0, built.stderr
-    assert "has no wheel for linux/amd64: building one from its sdist" in built.stderr
     ref = json.loads(built.stdout)["image"]
     out = subprocess.run(["docker", "run", "--rm", "--network", "none", ref, "python", "-c",
                           "import antlr4, importlib.metadata as m; print(m.version('antlr4-python3-runtime'))"],
                          capture_output=True, text=True)
     assert out.stdout.strip() == "4.9.3", out.stderr
-    assert list((tmp_path / "cache" / "wheels" / "built").rglob("antlr4_python3_runtime-4.9.3-py3-none-any.whl"))
-    # A second --no-cache build reuses the wheel built from the sdist (checked against its recorded
-    # sha256) and, the wheel being the same bytes, gives the same image ID.
+    assert list((tmp_path / "cache" / "wheels" / "sha256").rglob("antlr4_python3_runtime-4.9.3-py3-none-any.whl"))
+    # A second --no-cache build reuses the wheel built from the sdist (checked against the sha256
+    # the lock records) and, the wheel being the same bytes, gives the same image ID.
     again = cli("build", str(image), "--target", "cpu", "--json", "--no-cache", env=env)
     assert again.returncode == 0 and "building one from its sdist" not in again.stderr, again.stderr
     assert json.loads(again.stdout)["id"] == json.loads(built.stdout)["id"]

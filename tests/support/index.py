@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from tests.support.wheels import WheelSpec, build_wheel
+from tests.support.wheels import WheelSpec, build_sdist, build_wheel
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
@@ -29,7 +29,7 @@ class LocalIndex:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def add(self, spec: WheelSpec) -> None:
-        path = build_wheel(spec, self.directory)
+        path = (build_sdist if spec.sdist_only else build_wheel)(spec, self.directory)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         entry = {"filename": path.name, "sha256": digest, "upload-time": spec.upload_time,
                  "requires-python": spec.requires_python}

@@ -19,6 +19,7 @@ class WheelSpec:
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requires_python: str | None = None
     upload_time: str = "2026-01-01T00:00:00Z"
+    sdist_only: bool = False  # published as an sdist with an in-tree PEP 517 backend, no wheel
 
     @property
     def module(self) -> str:
@@ -79,4 +80,64 @@ FIXTURE_PACKAGES = (
     # Stand-ins for the CUDA stack (names and versions are what matter to envbuild's checks).
     WheelSpec("nvidia-cuda-runtime-cu12", "12.8.90", upload_time="2026-01-15T00:00:00Z"),
     WheelSpec("torch", "2.4.1+cu121", upload_time="2026-01-15T00:00:00Z"),
+    # Published as an sdist only: envbuild builds its wheel at lock time.
+    WheelSpec("sigma", "1.0", upload_time="2026-01-15T00:00:00Z", sdist_only=True),
 )
+
+
+# A PEP 517 backend in the sdist itself (backend-path), standard library only: pip builds it with no
+# index to fetch setuptools from, and the wheel it writes is the same bytes on every build.
+_BACKEND = """\
+import base64, hashlib, os, zipfile
+
+NAME, VERSION = {name!r}, {version!r}
+MODULE = NAME.replace("-", "_")
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    dist_info = "%s-%s.dist-info" % (MODULE, VERSION)
+    files = {{
+        MODULE + "/__init__.py": open(os.path.join(MODULE, "__init__.py")).read(),
+        dist_info + "/METADATA": "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION),
+        dist_info + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: tiny\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append("%s,sha256=%s,%d" % (path, digest, len(text.encode())))
+    files[dist_info + "/RECORD"] = "\\n".join(record + [dist_info + "/RECORD,,"]) + "\\n"
+    name = "%s-%s-py3-none-any.whl" % (MODULE, VERSION)
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, text in files.items():
+            info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, text)
+    return name
+"""
+
+
+def build_sdist(spec: WheelSpec, dest: Path) -> Path:
+    """name-version.tar.gz: PKG-INFO, pyproject.toml naming the in-tree backend, the module."""
+    import io
+    import tarfile
+
+    root = f"{spec.module}-{spec.version}"
+    files = {
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {spec.name}\nVersion: {spec.version}\n",
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "tiny_backend"\nbackend-path = ["."]\n',
+        "tiny_backend.py": _BACKEND.format(name=spec.name, version=spec.version),
+        f"{spec.module}/__init__.py": f'__version__ = "{spec.version}"\n',
+    }
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"{root}.tar.gz"
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{name}")
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return path
