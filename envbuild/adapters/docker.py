@@ -35,25 +35,65 @@ class ImageInfo:
     raw: Mapping[str, Any]
 
 
+DEFAULT_TIMEOUT = 60.0  # seconds for each Docker API call but the build itself (ENVBUILD_DOCKER_TIMEOUT)
+
+
+def api_timeout(environ: Mapping[str, str]) -> float:
+    value = environ.get("ENVBUILD_DOCKER_TIMEOUT", "")
+    try:
+        return float(value) if value else DEFAULT_TIMEOUT
+    except ValueError:
+        raise UserError(f"ENVBUILD_DOCKER_TIMEOUT={value!r}: expected a number of seconds") from None
+
+
+class _Bounded:
+    """docker-py's API object with every call's timeout turned into one clear error: an engine that
+    accepts the connection and never answers must not hang envbuild (exit 5 naming the call)."""
+
+    def __init__(self, target: Any, timeout: float) -> None:
+        self._target = target
+        self._timeout = timeout
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            import requests
+
+            try:
+                return attribute(*args, **kwargs)
+            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:  # not APIError
+                raise ToolUnavailable(f"the Docker engine did not answer {name} within {self._timeout:g} s "
+                                      f"({type(exc).__name__})",
+                                      hint="check the engine (docker info); ENVBUILD_DOCKER_TIMEOUT sets the limit") from None
+
+        return call
+
+
 class Engine:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.client = client
-        self.api = client.api
+        self.api = _Bounded(client.api, timeout)
+        self.images = _Bounded(client.images, timeout)
 
     @classmethod
-    def connect(cls) -> Engine:
+    def connect(cls, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+        """``timeout`` bounds every API call but the build's own stream, which runs as long as it must."""
         try:
             import docker
+            import requests
             from docker.errors import DockerException
         except ImportError:  # pragma: no cover - docker is a dependency
             raise ToolUnavailable("the docker Python package is not installed") from None
         try:
-            client = docker.from_env(version="auto", timeout=600)
+            client = docker.from_env(version="auto", timeout=timeout)
             client.ping()
-        except DockerException as exc:
-            raise ToolUnavailable(f"no Docker engine answers: {_short(exc)}",
+        except (DockerException, requests.exceptions.RequestException) as exc:
+            raise ToolUnavailable(f"no Docker engine answers within {timeout:g} s: {_short(exc)}",
                                   hint="start one (scripts/setup-docker.sh does it on Debian)") from None
-        return cls(client)
+        return cls(client, timeout)
 
     # ------------------------------------------------------------ images
 
@@ -106,7 +146,8 @@ class Engine:
         step, output, image_id = "", [], None
         try:
             stream = self.api.build(path=context_dir, dockerfile="Dockerfile", rm=True, forcerm=True, pull=False,
-                                    nocache=nocache, buildargs=dict(buildargs), decode=True)
+                                    nocache=nocache, buildargs=dict(buildargs), decode=True,
+                                    timeout=None)  # a step may run for an hour without a line of output
             for chunk in stream:
                 if "error" in chunk:
                     detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
@@ -155,7 +196,7 @@ class Engine:
                 entry = tarfile.TarInfo(member)
                 entry.size, entry.mtime, entry.mode = len(data), 0, 0o644
                 tar.addfile(entry, io.BytesIO(data))
-        self.client.images.load(buffer.getvalue())
+        self.images.load(buffer.getvalue())
 
     def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
         """docker import a root filesystem tarball, then normalise its config like a build."""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.adapters.docker import Engine, split_ref
+from envbuild.adapters.docker import Engine, api_timeout, split_ref
 from envbuild.adapters.process import run
 from envbuild.errors import BuildError, ToolUnavailable
 
@@ -32,7 +32,7 @@ def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str
     """Bootstrap a minimal Debian root (minbase + python3 + python3-venv + packages), import it,
     normalise its config (created = 1970, like every envbuild image) and tag it twice: the name
     asked for, and '<repository>:<suite>-<first 12 hex of its layer digest>' (by content)."""
-    engine = Engine.connect()
+    engine = Engine.connect(api_timeout(os.environ))
     ref = tag or f"envbuild/base:{suite}"
     existing = engine.inspect(ref)
     if existing is not None and not rebuild:

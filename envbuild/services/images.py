@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.adapters import git
-from envbuild.adapters.docker import Engine, ImageInfo, split_ref
+from envbuild.adapters.docker import Engine, ImageInfo, api_timeout, split_ref
 from envbuild.adapters.files import atomic_write, link_or_copy
 from envbuild.adapters.inputs import confined, display_path, load_spec, load_target_inputs, repository_root, spec_dir
 from envbuild.adapters.templates import load_templates
@@ -148,7 +148,9 @@ def resolve_base(ref: str, engine: Engine | None, progress: Progress,
 
 def render(directory: Path, target: str, *, output: Path | None, templates: Path | None,
            progress: Progress) -> str:
-    engine = _try_engine(progress)
+    spec = load_spec(directory)
+    pinned = "@sha256:" in (spec.base_for(spec.target(target)) or "")
+    engine = None if pinned else _try_engine(progress)  # a base pinned by digest needs no engine: never wait for one
     prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False,
                        pull=False)
     if output is not None:
@@ -162,7 +164,7 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
     from envbuild.services.locking import expand_env
 
     started = time.monotonic()
-    engine = Engine.connect()
+    engine = Engine.connect(api_timeout(os.environ))
     prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=True)
     ref = prepared.ref
     existing = engine.inspect(ref)
@@ -221,7 +223,7 @@ def _history(prepared: Prepared) -> list[str]:
 
 def _try_engine(progress: Progress) -> Engine | None:
     try:
-        return Engine.connect()
+        return Engine.connect(api_timeout(os.environ))
     except ToolUnavailable as exc:
         progress(f"note: {exc.message}; the base image is used as written")
         return None

@@ -114,3 +114,48 @@ def test_a_random_bytes_snapshot_or_lock_is_bad_input(cli, tmp_path):
         assert_no_traceback(result)
         assert "internal error" not in result.stderr
     assert "not a text file" in cli("verify", "--lock", str(lock)).stderr
+
+
+@pytest.fixture
+def silent_engine():
+    """A 'Docker engine' that accepts connections and never answers."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_an_engine_that_never_answers_is_exit_5_in_bounded_time_and_render_never_waits(make_image, index, cli,
+                                                                                       silent_engine):
+    base = "python:3.11-slim@sha256:" + "ab" * 32
+    image = make_image(f'name: a/b\npython: "{sys.version_info.major}.{sys.version_info.minor}"\nindex: {index.url}\n'
+                       f"base: {base}\nrequirements: r.in\ntargets:\n  cpu: {{}}\n", {"r.in": "alpha\n"})
+    assert cli("lock", str(image)).returncode == 0
+    env = hermetic_env(DOCKER_HOST=silent_engine, ENVBUILD_DOCKER_TIMEOUT="2")
+    started = time.monotonic()
+    rendered = cli("render", str(image), "--target", "cpu", env=env)
+    assert rendered.returncode == 0 and f"FROM {base}" in rendered.stdout
+    assert time.monotonic() - started < 5
+    started = time.monotonic()
+    built = cli("build", str(image), "--target", "cpu", env=env)
+    assert built.returncode == 5 and "no Docker engine answers within 2 s" in built.stderr, built.stderr
+    assert time.monotonic() - started < 15
+    assert_no_traceback(built)
+
+
+def test_an_api_call_that_times_out_after_connecting_is_a_clear_exit_5():
+    import requests
+
+    from envbuild.adapters.docker import _Bounded
+    from envbuild.errors import ToolUnavailable
+
+    class SlowAPI:
+        def inspect_image(self, ref):
+            raise requests.exceptions.ReadTimeout("read timed out")
+
+    with pytest.raises(ToolUnavailable, match="did not answer inspect_image within 60 s") as caught:
+        _Bounded(SlowAPI(), 60).inspect_image("x")
+    assert caught.value.exit_code == 5
