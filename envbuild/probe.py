@@ -435,10 +435,13 @@ def _hash_all(paths, workers=None, size=0):
 _MANIFEST_LIMIT = 2000000  # files per site directory: a hostile tree must not make the answer unbounded
 
 
-def site_manifest(sites, problems, workers=None):
-    """Every file under each site directory, relative to it, with its sha256 (urlsafe base64): what
-    envbuild compares with the locked wheels' own RECORD. A symbolic link is reported as 'link:'
-    and its target (never followed), anything else that is not a regular file as 'special'."""
+def file_manifest(sites, problems, workers=None, known=None):
+    """Every file under each directory, relative to it, with its sha256 (urlsafe base64): what
+    envbuild compares with the locked wheels' own RECORD (site directories) or with the manifest it
+    recorded when it built the image (--tree). A symbolic link is reported as 'link:' and its target
+    (never followed), anything else that is not a regular file as 'special'. ``known``: hashes
+    already computed (a site directory inside a tree is hashed once)."""
+    known = known or {}
     listed = {}
     for site_dir in sites:
         entries = {}
@@ -473,9 +476,10 @@ def site_manifest(sites, problems, workers=None):
                 entries[rel] = "link:" + os.readlink(full)
             elif not stat.S_ISREG(mode):
                 entries[rel] = "special"
-            else:
+            elif full not in known:
                 to_hash.append(full)
     hashes = _hash_all(sorted(to_hash), workers)
+    hashes.update(known)
     for entries in listed.values():
         for rel, full in entries.items():
             if full in hashes:
@@ -645,15 +649,18 @@ def embedded(root):
     return out
 
 
-def collect(files=False, root=None, conda=None):
+def collect(files=False, root=None, conda=None, trees=()):
     root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
     problems = []
     path, sites, pth = search_path(problems)
     dists = distributions(problems, path)
     pth_owners(pth, dists)
-    manifest = None
+    manifest, hashed = None, {}
+    tree_files = None
+    if trees:
+        tree_files, hashed = file_manifest([t for t in trees if os.path.isdir(t)], problems)
     if files:
-        manifest, hashed = site_manifest(sites, problems)
+        manifest, hashed = file_manifest(sites, problems, known=hashed)
         check_files(dists, problems, known=hashed)
     found = embedded(root)
     snapshot = {
@@ -673,6 +680,8 @@ def collect(files=False, root=None, conda=None):
     if files:
         snapshot["site_files"] = manifest
         snapshot["stale_pyc"] = stale_pycs(sites)
+    if tree_files is not None:
+        snapshot["trees"] = tree_files
     if found:
         snapshot["envbuild"] = found
     prefix = conda_prefix(conda, found.get("image"))
@@ -698,7 +707,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _deadline(argv)
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
-    json.dump(collect(files="--files" in argv, conda=conda), sys.stdout, sort_keys=True)
+    trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
+    json.dump(collect(files="--files" in argv, conda=conda, trees=trees), sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
     sys.stdout.flush()
 

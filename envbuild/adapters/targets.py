@@ -44,8 +44,14 @@ def probe_source() -> str:
     return (Path(__file__).resolve().parent.parent / "probe.py").read_text(encoding="utf-8")
 
 
-def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+# What envbuild built into an image, hashed in full with --files: checked against the manifest the
+# build recorded (core/image_checks.py). A tree that is not there is skipped by the probe.
+IMAGE_TREES = ("/opt/venv", "/opt/conda", "/etc/envbuild")
+
+
+def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees: Sequence[str] = ()) -> list[str]:
     args = ["-I", "-S", "-", f"--deadline={max(1, int(timeout))}"] + (["--files"] if files else [])
+    args += [f"--tree={tree}" for tree in trees]
     if place.conda_prefix:
         args.append(f"--conda-prefix={place.conda_prefix}")
     if place.kind == "local":
@@ -67,11 +73,15 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT) -> lis
     raise UserError(f"unknown place kind {place.kind!r}")
 
 
-def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT,
+                  trees: Sequence[str] | None = None) -> dict[str, Any]:
+    """``trees`` (default: IMAGE_TREES for an image or a container with ``files``) are hashed in full."""
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
+    if trees is None:
+        trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
     try:
-        done = run(argv_for(place, files, timeout), stdin=probe_source(), timeout=timeout + _GRACE)
+        done = run(argv_for(place, files, timeout, trees), stdin=probe_source(), timeout=timeout + _GRACE)
     except ToolUnavailable as exc:
         if "did not finish" not in exc.message:
             raise ToolUnavailable(f"{place.label}: {exc.message}") from None
@@ -101,14 +111,17 @@ def engine_record(place: Place, timeout: float) -> dict[str, Any]:
     inside it: the image's labels (the lock's sha256 among them) and, for a container, every path
     changed since it was created (`docker diff`)."""
     what = "container" if place.kind == "container" else "image"
-    done = run(["docker", what, "inspect", "--format", "{{json .Config.Labels}}", place.name], timeout=timeout)
+    image = "{{.Image}}" if place.kind == "container" else "{{.Id}}"
+    done = run(["docker", what, "inspect", "--format", image + " {{json .Config.Labels}}", place.name], timeout=timeout)
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: docker {what} inspect failed: {done.stderr.strip()[-300:]}")
+    image_id, _, text = done.stdout.strip().partition(" ")
     try:
-        labels = json.loads(done.stdout or "null") or {}
+        labels = json.loads(text or "null") or {}
     except ValueError:
         labels = {}
-    record: dict[str, Any] = {"labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}}
+    record: dict[str, Any] = {"labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+                              "image_id": image_id}
     if place.kind == "container":
         changed = run(["docker", "diff", place.name], timeout=timeout)
         if changed.returncode != 0:

@@ -25,7 +25,8 @@ def build(
     if as_json:
         out(json.dumps({"schema": 1, "image": result.ref, "id": result.image_id, "digest": result.digest,
                         "built": result.built, "seconds": round(result.seconds, 3), "size": result.size,
-                        "repo_digest": result.repo_digest}, sort_keys=True))
+                        "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None},
+                       sort_keys=True))
         return
     state = "built" if result.built else "up to date (no rebuild)"
     out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s)")

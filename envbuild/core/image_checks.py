@@ -53,13 +53,32 @@ def changed_trees(changes: Sequence[Sequence[str]], roots: Sequence[str]) -> lis
     real = [(kind, path) for kind, path in paths if not (kind == "C" and path in parents)]
     findings = []
     for root in roots:
-        under = sorted((path, kind) for kind, path in real if path == root or path.startswith(root.rstrip("/") + "/"))
-        if not under:
-            continue
-        counts = [f"{sum(1 for _, k in under if k == key)} {word}" for key, word in _WORDS.items()
-                  if any(k == key for _, k in under)]
-        shown = ", ".join(f"{_WORDS[k][0].upper()} {p}" for p, k in under[:_SHOWN])
-        more = f" and {len(under) - _SHOWN} more" if len(under) > _SHOWN else ""
-        findings.append(Finding(kind="modified", name=root, expected="as built (docker diff)", actual=", ".join(counts),
-                                detail=shown + more, paths=tuple(p for p, _ in under)))
+        under = [(path, kind) for kind, path in real if path == root or path.startswith(root.rstrip("/") + "/")]
+        if under:
+            findings.append(_tree_finding(root, under, "as built (docker diff)"))
+    return findings
+
+
+def _tree_finding(root: str, status: list[tuple[str, str]], expected: str) -> Finding:
+    """(path, C|A|D) pairs under one tree → one `modified` finding, counts first, a few paths shown."""
+    status = sorted(status)
+    counts = [f"{sum(1 for _, k in status if k == key)} {word}" for key, word in _WORDS.items()
+              if any(k == key for _, k in status)]
+    shown = ", ".join(f"{_WORDS[k][0].upper()} {p}" for p, k in status[:_SHOWN])
+    more = f" and {len(status) - _SHOWN} more" if len(status) > _SHOWN else ""
+    return Finding(kind="modified", name=root, expected=expected, actual=", ".join(counts), detail=shown + more,
+                   paths=tuple(p for p, _ in status))
+
+
+def manifest_findings(built: Mapping[str, Mapping[str, str]], seen: Mapping[str, Mapping[str, str]]) -> list[Finding]:
+    """Every file of the image's trees (the prefix, /etc/envbuild) against the manifest recorded when
+    envbuild built it: one `modified` finding per tree that differs."""
+    findings = []
+    for root in sorted(set(built) | set(seen)):
+        want, have = built.get(root) or {}, seen.get(root) or {}
+        base = root.rstrip("/") + "/"
+        status = [(base + p, "C") for p in want if p in have and have[p] != want[p]]
+        status += [(base + p, "D") for p in want if p not in have] + [(base + p, "A") for p in have if p not in want]
+        if status:
+            findings.append(_tree_finding(root, status, "as built (build manifest)"))
     return findings

@@ -68,12 +68,13 @@ SNAPSHOT = Record({
                    "cudnn": str, "nccl": str, "torch_cuda": Opt(str)}),
     "files_checked": bool,
     "site_files": MapOf(MapOf(str)),
+    "trees": MapOf(MapOf(str)),
     "stale_pyc": [str],
     "problems": [Record({"path": str, "problem": str})],
     "envbuild": Record({"lock": str, "conda_lock": str, "image": Record({"conda_prefix": Opt(str)})}),
     "conda": Record({"prefix": Opt(str), "packages": Opt([_CONDA_PACKAGE])}),
     "taken": Record({"from": str, "at": str}),
-    "engine": Record({"labels": MapOf(str), "changes": [[str]]}),
+    "engine": Record({"labels": MapOf(str), "changes": [[str]], "image_id": str}),
 }, frozenset({"schema", "interpreter", "distributions"}))
 
 

@@ -54,6 +54,7 @@ class BuildOutcome:
     seconds: float
     size: int
     repo_digest: str | None = None
+    manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
 
 
 def prepare(directory: Path, target_name: str, *, engine: Engine | None, templates: Path | None,
@@ -208,9 +209,32 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
 
 def _outcome(engine: Engine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
              progress: Progress) -> BuildOutcome:
+    manifest = record_manifest(info.id, progress)
     repo_digest = engine.push(prepared.ref, progress) if push else None
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
-                        seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest)
+                        seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
+                        manifest=manifest)
+
+
+def record_manifest(image_id: str, progress: Progress) -> Path | None:
+    """Every file envbuild put into the image, hashed in a throw-away container of it (no network),
+    kept in the cache by image ID: what `verify --files` of the image or its containers compares
+    with. Recorded once per image (a no-op rebuild finds it)."""
+    from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
+    from envbuild.adapters.targets import IMAGE_TREES, Place, take_snapshot
+
+    if read_manifest(image_id) is not None:
+        return manifest_path(image_id)
+    t0 = time.monotonic()
+    try:
+        snapshot = take_snapshot(Place(kind="image", name=image_id), trees=IMAGE_TREES, timeout=600)
+    except ToolUnavailable as exc:  # an image without a Python to run the probe: verify says so later
+        progress(f"warning: no build manifest recorded: {exc.message}")
+        return None
+    path = write_manifest(image_id, snapshot.get("trees") or {})
+    count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
+    progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
+    return path
 
 
 def _history(prepared: Prepared) -> list[str]:

@@ -44,6 +44,13 @@ def _cache_wheels() -> WheelSource:
     return fetch
 
 
+def _build_manifest(snapshot: Mapping[str, Any]) -> Mapping[str, Mapping[str, str]] | None:
+    from envbuild.adapters.manifests import read_manifest
+
+    image_id = (snapshot.get("engine") or {}).get("image_id")
+    return read_manifest(image_id) if image_id else None
+
+
 def _other_variants(pins: Sequence["Pin"], installed: Mapping[str, Mapping[str, Any]],
                     records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list["Pin"]]:
     """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the platform tags that
@@ -130,7 +137,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     from envbuild.core.conda_verify import verify_conda
     from envbuild.core.condalock import CondaLock, parse_any_lock
     from envbuild.core.cuda import gpu_findings, lock_cuda
-    from envbuild.core.image_checks import engine_findings, label_vouches
+    from envbuild.core.image_checks import engine_findings, label_vouches, manifest_findings
     from envbuild.core.ownership import pth_findings, shadowed_findings
     from envbuild.core.verify import Finding
     from envbuild.core.report import Outcome
@@ -179,6 +186,13 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             names = tuple(p.name for p in lock.pins)
         findings.extend(shadowed_findings(snapshot))
         findings.extend(engine_findings(snapshot, embedded_text))
+        if files and place.kind in ("container", "image"):
+            built = _build_manifest(snapshot)
+            if built is None:
+                notes.append("no build manifest for this image here (built elsewhere, or the cache was cleared): "
+                             "its files were checked against the locked wheels only")
+            else:
+                findings.extend(manifest_findings(built, snapshot.get("trees") or {}))
         more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
                                        require_gpu=require_gpu)
         findings.extend(more)

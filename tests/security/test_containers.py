@@ -90,3 +90,25 @@ def test_an_image_committed_with_an_edited_lock_is_caught_by_its_label(container
         assert ("modified", "/etc/envbuild lock") in kinds(report), report
     finally:
         subprocess.run(["docker", "rmi", ref], capture_output=True)
+
+
+REWRITE_PYC_BODY = f"""
+import glob
+[pyc] = glob.glob("{SITE}/alpha/__pycache__/__init__.cpython-311.pyc")
+data = open(pyc, "rb").read()
+open(pyc, "wb").write(data[:16] + data[16:].replace(b"2.0", b"6.6"))  # a valid header, other code
+"""
+
+
+def test_a_compiled_file_with_a_valid_header_and_other_code_is_caught_by_the_build_manifest(built_image, container,
+                                                                                            cli, built_image_env):
+    _, result = built_image
+    assert result["manifest"] and json.loads(open(result["manifest"]).read())["image"] == result["id"]
+    clean = cli("verify", "--image", result["image"], "--files", "--json", env=built_image_env)  # the build's cache
+    assert clean.returncode == 0 and not any("no build manifest" in n for n in json.loads(clean.stdout)["targets"][0]["notes"])
+    as_root(container, "python3", "-", stdin=REWRITE_PYC_BODY)
+    report = cli("verify", "--container", container, "--files", "--json", env=built_image_env)
+    assert report.returncode == 1
+    by_source = {f["expected"]: f for f in json.loads(report.stdout)["findings"] if f["name"] == "/opt/venv"}
+    manifest = by_source["as built (build manifest)"]
+    assert manifest["actual"] == "1 changed" and manifest["paths"][0].endswith("alpha/__pycache__/__init__.cpython-311.pyc")
