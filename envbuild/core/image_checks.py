@@ -27,9 +27,11 @@ def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:
     return bool(want) and hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest() == want
 
 
-def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> list[Finding]:
+def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None, *,
+                    changes: bool = True) -> list[Finding]:
     """Findings from the engine's own record (``snapshot["engine"]``, written by envbuild's side).
-    ``embedded_lock``: the text of the lock read from inside the place, when verify used it."""
+    ``embedded_lock``: the text of the lock read from inside the place, when verify used it.
+    ``changes`` False: leave `docker diff` out (a build manifest compares the same trees file by file)."""
     record = snapshot.get("engine")
     if not record:
         return []
@@ -41,7 +43,8 @@ def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> l
                                 actual="another lock", detail="the lock inside is not the one the image was built "
                                 "with: its verdicts cannot be trusted"))
     prefix = CONDA_PREFIX if labels.get(f"{LABEL_PREFIX}.conda-prefix") else VENV
-    findings.extend(changed_trees(record.get("changes") or [], (prefix, "/etc/envbuild")))
+    if changes:
+        findings.extend(changed_trees(record.get("changes") or [], (prefix, "/etc/envbuild")))
     return findings
 
 

@@ -131,79 +131,99 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
            log: Callable[[str], None] = lambda _line: None) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks)."""
+    from envbuild.core.report import Outcome
+
     wait = start_snapshots(places, files=files, timeout=timeout)  # the probes run while the lock is read
     choice = choose_lock(directory, target, lock_file, places)
-    from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.conda_verify import verify_conda
-    from envbuild.core.condalock import CondaLock, parse_any_lock
-    from envbuild.core.cuda import gpu_findings, lock_cuda
-    from envbuild.core.image_checks import engine_findings, label_vouches, manifest_findings
-    from envbuild.core.ownership import pth_findings, shadowed_findings
-    from envbuild.core.verify import Finding
-    from envbuild.core.report import Outcome
-    from envbuild.core.verify import verify as verify_lock
-
     outcomes = []
     for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
-        lock, notes, embedded_text = choice.lock, [], None
-        if lock is None:
-            carried = snapshot.get("envbuild") or {}
-            conda = bool(carried.get("conda_lock"))
-            embedded_text = carried.get("conda_lock") or carried.get("lock")
-            name = "lock.conda-lock.yml" if conda else "lock.txt"
-            if not embedded_text:
-                raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
-                                hint="pass --lock FILE, or an image directory and --target")
-            try:
-                # The image's label vouches for the lock it was built with (one of lock format 1 too);
-                # without that, the lock must stand on its own body digest.
-                lock = parse_any_lock(embedded_text, f"{place.name}:/etc/envbuild/{name}", conda=conda,
-                                      check_body=not label_vouches(snapshot, embedded_text))
-            except UserError as exc:
-                outcomes.append(Outcome(label=place.label, findings=(
-                    Finding(kind="modified", name="/etc/envbuild lock", expected="the lock the image was built with",
-                            actual="not a lock envbuild wrote", detail=exc.message),
-                    *engine_findings(snapshot, embedded_text))))
-                continue
-            notes.append(f"verified against the lock embedded in its image (/etc/envbuild/{name})")
-        if isinstance(lock, CondaLock):
-            findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
-            names = tuple(p.key for p in lock.packages)
-        else:
-            extra: list[Finding] = []
-            if files:
-                try:
-                    snapshot, extra = _against_wheels(lock, snapshot, wheels or _cache_wheels(), log)
-                except (ToolUnavailable, BuildError) as exc:
-                    outcomes.append(Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}"))
-                    continue
-            else:
-                extra = pth_findings(snapshot)
-            findings = verify_lock(lock, snapshot, allow_extra=allow_extra) + extra
-            names = tuple(p.name for p in lock.pins)
-        findings.extend(shadowed_findings(snapshot))
-        findings.extend(engine_findings(snapshot, embedded_text))
-        if files and place.kind in ("container", "image"):
-            built = _build_manifest(snapshot)
-            if built is None:
-                notes.append("no build manifest for this image here (built elsewhere, or the cache was cleared): "
-                             "its files were checked against the locked wheels only")
-            else:
-                findings.extend(manifest_findings(built, snapshot.get("trees") or {}))
-        more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
-                                       require_gpu=require_gpu)
-        findings.extend(more)
-        notes.extend(gpu_notes)
-        notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
-        for dist in snapshot.get("distributions", []):
-            unreadable = (dist.get("files") or {}).get("unreadable") or []
-            if unreadable:
-                notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
-        outcomes.append(Outcome(label=place.label, findings=tuple(findings), packages=names, notes=tuple(notes)))
+        outcomes.append(_check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
+                                     require_gpu=require_gpu, wheels=wheels or _cache_wheels(), log=log))
     return choice, outcomes
+
+
+def _check_place(place: Place, snapshot: dict[str, Any], lock: "LockFile | CondaLock | None", *, files: bool,
+                 allow_extra: Sequence[str], require_gpu: bool, wheels: WheelSource,
+                 log: Callable[[str], None]) -> "Outcome":
+    """One place's snapshot against the lock (or, with none given, the lock its image carries)."""
+    from envbuild.adapters.knowledge import cuda_data
+    from envbuild.core.conda_verify import verify_conda
+    from envbuild.core.condalock import CondaLock
+    from envbuild.core.cuda import gpu_findings, lock_cuda
+    from envbuild.core.image_checks import engine_findings, manifest_findings
+    from envbuild.core.ownership import pth_findings, shadowed_findings
+    from envbuild.core.report import Outcome
+    from envbuild.core.verify import Finding
+    from envbuild.core.verify import verify as verify_lock
+
+    notes: list[str] = []
+    embedded_text = None
+    if lock is None:
+        lock, embedded_text, where, refused = _embedded_lock(place, snapshot)
+        if refused is not None:
+            return Outcome(label=place.label, findings=(refused, *engine_findings(snapshot, embedded_text)))
+        notes.append(f"verified against the lock embedded in its image ({where})")
+    if isinstance(lock, CondaLock):
+        findings = verify_conda(lock, snapshot, allow_extra=allow_extra)
+        names = tuple(p.key for p in lock.packages)
+    else:
+        extra: list[Finding] = []
+        if files:
+            try:
+                snapshot, extra = _against_wheels(lock, snapshot, wheels, log)
+            except (ToolUnavailable, BuildError) as exc:
+                return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
+        else:
+            extra = pth_findings(snapshot)
+        findings = verify_lock(lock, snapshot, allow_extra=allow_extra) + extra
+        names = tuple(p.name for p in lock.pins)
+    findings.extend(shadowed_findings(snapshot))
+    built = _build_manifest(snapshot) if files and place.kind in ("container", "image") else None
+    # With a build manifest, every file of the prefix is compared with it; docker diff would say it twice.
+    findings.extend(engine_findings(snapshot, embedded_text, changes=built is None))
+    if built is not None:
+        findings.extend(manifest_findings(built, snapshot.get("trees") or {}))
+    elif files and place.kind in ("container", "image"):
+        notes.append("no build manifest for this image here (built elsewhere, or the cache was cleared): "
+                     "its files were checked against the locked wheels only")
+    more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
+                                   require_gpu=require_gpu)
+    findings.extend(more)
+    notes.extend(gpu_notes)
+    notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
+    for dist in snapshot.get("distributions", []):
+        unreadable = (dist.get("files") or {}).get("unreadable") or []
+        if unreadable:
+            notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
+    return Outcome(label=place.label, findings=tuple(findings), packages=names, notes=tuple(notes))
+
+
+def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str, str, "Finding | None"]:
+    """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
+    envbuild wrote, (None, its text, where, the finding that says so)."""
+    from envbuild.core.condalock import parse_any_lock
+    from envbuild.core.image_checks import label_vouches
+    from envbuild.core.verify import Finding
+
+    carried = snapshot.get("envbuild") or {}
+    conda = bool(carried.get("conda_lock"))
+    text = carried.get("conda_lock") or carried.get("lock")
+    where = f"/etc/envbuild/{'lock.conda-lock.yml' if conda else 'lock.txt'}"
+    if not text:
+        raise UserError(f"{place.label} carries no /etc/envbuild/lock.txt (not built by envbuild?)",
+                        hint="pass --lock FILE, or an image directory and --target")
+    try:
+        # The image's label vouches for the lock it was built with (one of lock format 1 too);
+        # without that, the lock must stand on its own body digest.
+        lock = parse_any_lock(text, f"{place.name}:{where}", conda=conda,
+                              check_body=not label_vouches(snapshot, text))
+    except UserError as exc:
+        return None, text, where, Finding(kind="modified", name="/etc/envbuild lock", expected="the lock the image "
+                                          "was built with", actual="not a lock envbuild wrote", detail=exc.message)
+    return lock, text, where, None
 
 
 def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
