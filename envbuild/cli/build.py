@@ -1,4 +1,4 @@
-"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json]"""
+"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json] [--manifest FILE]"""
 
 from __future__ import annotations
 
@@ -17,11 +17,19 @@ def build(
     push: bool = typer.Option(False, "--push", help="Push to the registry named in the image name."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
+    manifest: Path = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
 ) -> None:
     """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
     from envbuild.services import images
 
     result = images.build(directory, target, no_cache=no_cache, push=push, templates=templates, progress=progress)
+    if manifest is not None:
+        from envbuild.adapters.files import atomic_write
+        from envbuild.errors import ToolUnavailable
+
+        if result.manifest is None:
+            raise ToolUnavailable(f"no build manifest of {result.ref} could be recorded", hint="see the warning above")
+        atomic_write(manifest, result.manifest.read_text(encoding="utf-8"))
     if as_json:
         out(json.dumps({"schema": 1, "image": result.ref, "id": result.image_id, "digest": result.digest,
                         "built": result.built, "seconds": round(result.seconds, 3), "size": result.size,

@@ -102,8 +102,11 @@ open(pyc, "wb").write(data[:16] + data[16:].replace(b"2.0", b"6.6"))  # a valid 
 
 def test_a_compiled_file_with_a_valid_header_and_other_code_is_caught_by_the_build_manifest(built_image, container,
                                                                                             cli, built_image_env):
-    _, result = built_image
+    image_dir, result = built_image
     assert result["manifest"] and json.loads(open(result["manifest"]).read())["image"] == result["id"]
+    copy = image_dir.parent / "manifest-copy.json"
+    assert cli("build", str(image_dir), "--target", "cpu", "--manifest", str(copy), env=built_image_env).returncode == 0
+    assert copy.read_text() == open(result["manifest"]).read()  # a no-op build: the same manifest, written here
     clean = cli("verify", "--image", result["image"], "--files", "--json", env=built_image_env)  # the build's cache
     assert clean.returncode == 0 and not any("no build manifest" in n for n in json.loads(clean.stdout)["targets"][0]["notes"])
     as_root(container, "python3", "-", stdin=REWRITE_PYC_BODY)
