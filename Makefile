@@ -26,7 +26,7 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not network and not docker" $(PYTEST_ARGS)
 
-## make demo: the main job end to end on images/demo: lock, build, run a command in the image.
+## make demo: the main job end to end on images/demo: lock, build, run a command in the image, verify it.
 demo: venv
 	scripts/setup-docker.sh
 	$(ENVBUILD) base
@@ -35,7 +35,8 @@ demo: venv
 	$(ENVBUILD) build images/demo --target cpu
 	@image=$$($(ENVBUILD) build images/demo --target cpu --json 2>/dev/null | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["image"])'); \
 	echo "docker run --rm --network none $$image python -c ..."; \
-	docker run --rm --network none $$image python -c 'import os, numpy, requests, yaml, tqdm; print(f"uid {os.getuid()}: numpy {numpy.__version__}, requests {requests.__version__}, pyyaml {yaml.__version__}, tqdm {tqdm.__version__}")'
+	docker run --rm --network none $$image python -c 'import os, numpy, requests, yaml, tqdm; print(f"uid {os.getuid()}: numpy {numpy.__version__}, requests {requests.__version__}, pyyaml {yaml.__version__}, tqdm {tqdm.__version__}")'; \
+	$(ENVBUILD) verify --image $$image --files
 
 ## make lock-dev: re-lock envbuild's own development environment.
 lock-dev: venv

@@ -74,7 +74,7 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
             continue
         if not same_version(dist["version"], version):
             findings.append(Finding(kind="version", name=name, expected=version, actual=dist["version"]))
-        changed = files_finding(name, dist.get("files"), str(dist.get("location", "")), "files as in RECORD")
+        changed = files_finding(name, dist.get("files"), str(dist.get("location", "")), "files as in the locked wheel")
         if changed:
             findings.append(changed)
     for name, dist in sorted(installed.items()):
