@@ -326,9 +326,13 @@ def pth_owners(pth, dists):
     for report in pth:
         site_dir, name = os.path.split(report["path"])
         report["owner"] = None
-        for dist in dists:
-            if dist["location"] != site_dir or not dist.get("has_record"):
-                continue
+        key = canonical(name)
+        # Likely owners first, so that the usual .pth files cost one RECORD read, not one per
+        # distribution: the one named in the file's name (__editable__.x-1.0.pth, _virtualenv.pth),
+        # then setuptools (distutils-precedence.pth).
+        candidates = sorted((d for d in dists if d["location"] == site_dir and d.get("has_record")),
+                            key=lambda d: (d["name"] not in key, d["name"] != "setuptools"))
+        for dist in candidates:
             try:
                 text = _read(os.path.join(site_dir, dist["metadata_dir"], "RECORD"))
             except OSError:

@@ -163,6 +163,18 @@ targets:
     return image, json.loads(result.stdout)
 
 
+@pytest.fixture
+def container(built_image):
+    """A running container of the session's image (no network), removed afterwards."""
+    import uuid
+
+    name = f"envbuild-test-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none", built_image[1]["image"], "sleep", "600"],
+                   capture_output=True, check=True)
+    yield name
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
 # ---------------------------------------------------------------- venvs installed from a lock (verify tests)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from envbuild.adapters.files import store
@@ -93,12 +93,16 @@ class Wheelhouse:
         self.epoch = str(epoch)
 
     def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
-              extra_index_urls: Sequence[str], log: Log, platforms: Sequence[str] | None = None) -> list[Wheel]:
-        """``platforms``: exact platform tags instead of the target's (verify asks for the very
-        variant an environment installed, e.g. a manylinux_2_34 wheel where the lock's target takes
-        manylinux_2_28)."""
-        plats = list(platforms or target_platforms(platform))
-        tags = supported_tags(python, platform, plats)
+              extra_index_urls: Sequence[str], log: Log, exact_tags: Sequence[str] | None = None) -> list[Wheel]:
+        """``exact_tags`` ("cp311-cp311-manylinux_2_34_x86_64", as a WHEEL file lists them): the very
+        variant an environment installed instead of the target's best (verify asks for it: a newer
+        glibc's wheel, or the platform wheel of a package that also ships a pure one)."""
+        if exact_tags:
+            tags = {tag for text in exact_tags for tag in parse_tag(text)}
+            plats = sorted({tag.platform for tag in tags} - {"any"}) or target_platforms(platform)
+        else:
+            plats = target_platforms(platform)
+            tags = supported_tags(python, platform, plats)
         found: dict[str, Wheel] = {}
         for pin in pins:
             wheel = self._cached(pin, tags)

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from envbuild.core.render import CONDA_PREFIX, LABEL_PREFIX, VENV
+from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, VENV
 from envbuild.core.verify import Finding
 
 _WORDS = {"C": "changed", "A": "added", "D": "deleted"}

@@ -75,6 +75,7 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
     owned: dict[str, set[str]] = {site: set() for site in manifest}
     claimed_tops: dict[str, set[str]] = {site: set() for site in manifest}
     installed = active(snapshot)
+    pycs = {site: _pycs_by_source(present) for site, present in manifest.items()}
     for name, dist in installed.items():
         site = str(dist["location"])
         record = records.get(name)
@@ -98,7 +99,7 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
             claimed_tops[site].add(rel.split("/", 1)[0])
         meta = str(dist.get("metadata_dir") or record.dist_info)
         owned[site].update(f"{meta}/{f}" for f in _INSTALLER_FILES)
-        owned[site].update(_pycs_of(record.files, present))
+        owned[site].update(pyc for source in record.files for pyc in pycs[site].get(source, ()))
         verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files))
         verdicts[name] = _outside_site(dist.get("files"), site, verdict)
     findings = []
@@ -124,13 +125,12 @@ def _other_owners(installed: Mapping[str, Mapping[str, Any]], site: str, records
     return tops - claimed
 
 
-def _pycs_of(files: Iterable[str], present: Iterable[str]) -> set[str]:
-    """Compiled files of owned sources: __pycache__/<stem>.<tag>[.opt-N].pyc beside an owned .py."""
-    sources = {f for f in files if f.endswith(".py")}
-    out = set()
+def _pycs_by_source(present: Iterable[str]) -> dict[str, list[str]]:
+    """source .py → its compiled files (__pycache__/<stem>.<tag>[.opt-N].pyc beside it), once per site."""
+    out: dict[str, list[str]] = {}
     for rel in present:
-        if "/__pycache__/" in f"/{rel}" and rel.endswith(".pyc") and _source_rel(rel) in sources:
-            out.add(rel)
+        if rel.endswith(".pyc") and "/__pycache__/" in f"/{rel}":
+            out.setdefault(_source_rel(rel), []).append(rel)
     return out
 
 

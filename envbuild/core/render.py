@@ -17,10 +17,7 @@ from envbuild.core.spec import Spec, Target
 from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
 
-VENV = "/opt/venv"
-CONDA_PREFIX = "/opt/conda"
-USER, UID, HOME = "app", 10001, "/home/app"
-LABEL_PREFIX = "dev.envbuild"
+from envbuild.core.layout import CONDA_PREFIX, HOME, LABEL_PREFIX, UID, USER, VENV  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,13 +20,13 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
 
 # The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
 # the lock's Python and platform. The default is envbuild's wheel cache; tests pass their own.
-# ``platforms`` (exact platform tags) asks for another variant than the target's own.
+# The 4th argument (exact wheel tags) asks for the variant an environment installed.
 WheelSource = Callable[["LockFile", Sequence["Pin"], Callable[[str], None], "Sequence[str] | None"], Mapping[str, str]]
 
 
 def _cache_wheels() -> WheelSource:
     def fetch(lock: "LockFile", pins: Sequence["Pin"], log: Callable[[str], None],
-              platforms: Sequence[str] | None = None) -> Mapping[str, str]:
+              exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:
         import os
 
         from envbuild.adapters.wheelhouse import Wheelhouse, wheel_record_text
@@ -38,7 +38,7 @@ def _cache_wheels() -> WheelSource:
         found = house.fetch(pins, python=lock.header.python, platform=lock.header.platform,
                                    index_url=expand_env(lock.index_url, os.environ),
                                    extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=log,
-                                   platforms=platforms)
+                                   exact_tags=exact_tags)
         return {wheel.name: wheel_record_text(wheel.path) for wheel in found}
 
     return fetch
@@ -53,8 +53,8 @@ def _build_manifest(snapshot: Mapping[str, Any]) -> Mapping[str, Mapping[str, st
 
 def _other_variants(pins: Sequence["Pin"], installed: Mapping[str, Mapping[str, Any]],
                     records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list["Pin"]]:
-    """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the platform tags that
-    the installed WHEEL file records."""
+    """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the tags the installed
+    WHEEL file records."""
     manifest = snapshot.get("site_files") or {}
     groups: dict[tuple[str, ...], list["Pin"]] = {}
     for pin in pins:
@@ -63,9 +63,9 @@ def _other_variants(pins: Sequence["Pin"], installed: Mapping[str, Mapping[str, 
         wheel_file = f"{dist.get('metadata_dir')}/WHEEL"
         if record is None or wheel_file not in present or present[wheel_file] == record.files.get(wheel_file):
             continue
-        platforms = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in dist.get("wheel_tags") or ()} - {"any"}))
-        if platforms:
-            groups.setdefault(platforms, []).append(pin)
+        tags = tuple(sorted(dist.get("wheel_tags") or ()))
+        if tags:
+            groups.setdefault(tags, []).append(pin)
     return groups
 
 
@@ -80,12 +80,12 @@ def _against_wheels(lock: "LockFile", snapshot: dict[str, Any], wheels: WheelSou
     installed = active(snapshot)
     pins = [p for p in lock.pins if p.name in installed and same_version(installed[p.name]["version"], p.version)]
     records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
-    # A lock lists every file of a version; an environment on a newer glibc may have installed a more
-    # specific one (manylinux_2_34 where the target takes manylinux_2_28). Its WHEEL file names that
-    # variant: fetch it too, by the platform tags it records.
-    for platforms, group in _other_variants(pins, installed, records, snapshot).items():
+    # A lock lists every file of a version; an environment may have installed another than the one
+    # the target's build takes (manylinux_2_34 on a newer glibc; a platform wheel where a pure one
+    # exists too). Its WHEEL file names that variant: fetch it too, by the tags it records.
+    for tags, group in _other_variants(pins, installed, records, snapshot).items():
         try:
-            variants = wheels(lock, group, log, platforms)
+            variants = wheels(lock, group, log, tags)
         except (ToolUnavailable, BuildError):
             continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
         records.update((name, wheel_record(name, text)) for name, text in variants.items())

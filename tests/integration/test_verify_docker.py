@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 
 import pytest
 
@@ -16,15 +15,6 @@ SITE = "/opt/venv/lib/python3.11/site-packages"
 
 def docker(*args: str) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
-
-
-@pytest.fixture
-def container(built_image):
-    _, result = built_image
-    name = f"envbuild-test-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--network", "none", result["image"], "sleep", "600")
-    yield name
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
 
 
 def kinds(report) -> list[tuple[str, str]]:

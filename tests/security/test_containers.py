@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 
 import pytest
 
 from tests.conftest import assert_no_traceback, kinds
+from tests.security.conftest import HIDE
 
 pytestmark = [pytest.mark.security, pytest.mark.docker, pytest.mark.slow]
 SITE = "/opt/venv/lib/python3.11/site-packages"
-
-HIDE = """
-import json
-_dump = json.dump
-def _clean(obj, *a, **k):
-    for dist in obj.get("distributions", []):
-        if isinstance(dist.get("files"), dict):
-            dist["files"].update(modified=[], missing=[])
-    return _dump(obj, *a, **k)
-json.dump = _clean
-"""
 
 REWRITE_RECORD_AND_LOCK = f"""
 import base64, hashlib, re
@@ -39,15 +28,6 @@ open("/etc/envbuild/lock.txt", "a").write("# nothing to see here\\n")
 
 def docker(*args: str, stdin: str | None = None) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True, input=stdin).stdout.strip()
-
-
-@pytest.fixture
-def container(built_image):
-    _, result = built_image
-    name = f"envbuild-sec-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--network", "none", result["image"], "sleep", "600")
-    yield name
-    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
 
 
 def as_root(container: str, *argv: str, stdin: str | None = None) -> None:

@@ -116,25 +116,13 @@ def test_a_random_bytes_snapshot_or_lock_is_bad_input(cli, tmp_path):
     assert "not a text file" in cli("verify", "--lock", str(lock)).stderr
 
 
-@pytest.fixture
-def silent_engine():
-    """A 'Docker engine' that accepts connections and never answers."""
-    import socket
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    server.close()
-
-
 def test_an_engine_that_never_answers_is_exit_5_in_bounded_time_and_render_never_waits(make_image, index, cli,
-                                                                                       silent_engine):
+                                                                                       silent_port):
     base = "python:3.11-slim@sha256:" + "ab" * 32
     image = make_image(f'name: a/b\npython: "{sys.version_info.major}.{sys.version_info.minor}"\nindex: {index.url}\n'
                        f"base: {base}\nrequirements: r.in\ntargets:\n  cpu: {{}}\n", {"r.in": "alpha\n"})
     assert cli("lock", str(image)).returncode == 0
-    env = hermetic_env(DOCKER_HOST=silent_engine, ENVBUILD_DOCKER_TIMEOUT="2")
+    env = hermetic_env(DOCKER_HOST=f"tcp://127.0.0.1:{silent_port}", ENVBUILD_DOCKER_TIMEOUT="2")
     started = time.monotonic()
     rendered = cli("render", str(image), "--target", "cpu", env=env)
     assert rendered.returncode == 0 and f"FROM {base}" in rendered.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,6 @@ import pytest
 from tests.conftest import hermetic_env
 
 pytestmark = pytest.mark.security
-
-
-@pytest.fixture
-def silent_index():
-    """An index that accepts connections and never answers: uv waits on it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
-    server.close()
 
 
 def descendants(pid: int) -> list[int]:
@@ -39,9 +28,9 @@ def descendants(pid: int) -> list[int]:
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
-def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_image, silent_index, tmp_path,
+def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_image, silent_port, tmp_path,
                                                                           signum, code):
-    image = make_image(f'name: a/b\npython: "3.11"\nindex: {silent_index}\nrequirements: r.in\n'
+    image = make_image(f'name: a/b\npython: "3.11"\nindex: http://127.0.0.1:{silent_port}/simple\nrequirements: r.in\n'
                        "targets:\n  cpu: {}\n  gpu: {}\n", {"r.in": "alpha\n"})
     scratch = tmp_path / "tmp"
     scratch.mkdir()

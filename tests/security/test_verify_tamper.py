@@ -12,24 +12,11 @@ import sys
 import pytest
 
 from tests.conftest import assert_no_traceback, kinds
+from tests.security.conftest import HIDE
 
 pytestmark = pytest.mark.security
 
 SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
-
-# Wraps json.dump so that every file verdict the probe prints says "clean" (what a probe that runs
-# with site on, as envbuild's did, would print).
-HIDE = '''
-import json
-_dump = json.dump
-def _clean(obj, *a, **k):
-    for dist in obj.get("distributions", []):
-        if isinstance(dist.get("files"), dict):
-            dist["files"].update(modified=[], missing=[])
-    return _dump(obj, *a, **k)
-json.dump = _clean
-'''
-
 
 def verify(cli, locked, venv, *extra):
     result = cli("verify", str(locked), "--target", "cpu", "--python", str(venv / "bin" / "python"), "--json", *extra)
