@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from envbuild.adapters.process import Completed, find_executable, run
+from envbuild.core.lines import canonical_name
 from envbuild.core.redact import redact_text
 from envbuild.errors import ResolutionError, ToolUnavailable, UserError
 
@@ -85,6 +86,39 @@ def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str]) -> dic
     if extra_index_urls:
         env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(extra_index_urls)
     return env
+
+
+_NO_WHEEL = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*)==\S+ has no (?:usable wheels|wheels with a matching)")
+
+
+def wheelless_pins(pins: Sequence[str], request: ResolveRequest, environ: Mapping[str, str],
+                   work: Path) -> set[str]:
+    """Of these exact pins ("name==version"), the ones with no wheel for the target: uv asked to
+    resolve them with --only-binary :all: --no-deps names the first one it cannot satisfy; it is set
+    aside and uv asked again (one run when, as usual, there is none). Whatever resolver locked the
+    pins, uv asks: it reads index pages many times faster than one HTTP request per project."""
+    uv = find_executable("uv")
+    if uv is None:
+        raise ToolUnavailable("uv is not installed", hint="pip install uv")
+    left, found = list(pins), set()
+    env = resolver_env(environ) | index_env("uv", request.index_url, request.extra_index_urls)
+    while left:
+        (work / "pins.txt").write_text("\n".join(left) + "\n", encoding="utf-8")
+        argv = [uv, "pip", "compile", str(work / "pins.txt"), "--only-binary", ":all:", "--no-deps", "--no-header",
+                "--output-file", str(work / "wheels.txt"), "--python-version", request.python,
+                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads"]
+        if request.exclude_newer:  # a wheel uploaded after the lock's date is not one it pins
+            argv += ["--exclude-newer", request.exclude_newer]
+        done = run(argv, env=env, timeout=request.timeout, cwd=work)
+        if done.returncode == 0:
+            break
+        match = _NO_WHEEL.search(done.stderr)
+        if match is None:
+            raise condense_failure(done, "uv")
+        name = canonical_name(match[1])
+        found.add(name)
+        left = [p for p in left if canonical_name(p.split("==", 1)[0]) != name]
+    return found
 
 
 def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:

@@ -191,20 +191,13 @@ class Wheelhouse:
                 raise BuildError(f"no file was downloaded for {', '.join(absent)}")
             return result
 
-    def build_missing_wheels(self, pins: Sequence[Pin], files: Mapping[str, Sequence[tuple[str, str]]], *,
-                             python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
-                             log: Log) -> dict[str, str]:
-        """Lock time: name → sha256 of the wheel built from the sdist, for each pin whose locked
-        files (``files``: what the index lists, by name and sha256) hold no wheel for the target."""
+    def build_from_sdists(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
+                          extra_index_urls: Sequence[str], log: Log) -> dict[str, str]:
+        """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
+        the hash-checked sdist (cached under that hash, like any downloaded wheel)."""
         tags = supported_tags(python, platform)
-        built = {}
-        for pin in pins:
-            locked = [name for name, digest in files.get(pin.name, ()) if f"sha256:{digest}" in pin.hashes]
-            if not locked or any(n.endswith(".whl") and _fits(n, tags) for n in locked):
-                continue
-            built[pin.name] = self._build_sdist(pin, python, platform, index_url, extra_index_urls, tags, log,
-                                                locked=False).sha256
-        return built
+        return {pin.name: self._build_sdist(pin, python, platform, index_url, extra_index_urls, tags, log,
+                                            locked=False).sha256 for pin in pins}
 
     def _build_sdist(self, pin: Pin, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
                      tags: set[Tag], log: Log, *, locked: bool) -> Wheel:

@@ -247,7 +247,7 @@ def _with_built_wheels(pins: Sequence[Pin], previous: LockFile | None, spec: Spe
     what that lock recorded, so an unchanged re-lock asks the index nothing more."""
     from dataclasses import replace
 
-    from envbuild.adapters.index import project_files
+    from envbuild.adapters.resolvers import wheelless_pins
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.render import source_date_epoch
 
@@ -261,10 +261,11 @@ def _with_built_wheels(pins: Sequence[Pin], previous: LockFile | None, spec: Spe
             out[pin.name] = pin
             ask.append(pin)
     if ask:
-        files = project_files([p.name for p in ask], [request.index_url, *request.extra_index_urls])
-        built = Wheelhouse(environ=environ, epoch=source_date_epoch(spec)).build_missing_wheels(
-            ask, files, python=spec.python, platform=spec.platform, index_url=request.index_url,
-            extra_index_urls=request.extra_index_urls, log=progress)
+        with tempfile.TemporaryDirectory(prefix="envbuild-wheels-check-") as tmp:
+            names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, environ, Path(tmp))
+        built = Wheelhouse(environ=environ, epoch=source_date_epoch(spec)).build_from_sdists(
+            [p for p in ask if p.name in names], python=spec.python, platform=spec.platform,
+            index_url=request.index_url, extra_index_urls=request.extra_index_urls, log=progress)
         for name, digest in built.items():
             out[name] = replace(out[name], hashes=tuple(sorted({*out[name].hashes, f"sha256:{digest}"})))
     return tuple(out[p.name] for p in pins)
