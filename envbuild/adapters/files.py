@@ -37,24 +37,32 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
     """A full disk or a read-only directory is a FileError naming the path; no partial file stays."""
     from envbuild.errors import FileError
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise FileError.of(exc, path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _replace_via_temporary(path.parent, path.name, write, mode)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise FileError.of(exc, path) from None
+
+
+def _replace_via_temporary(folder: Path, name: str, write: Callable[[Path], None], mode: int) -> Path:
+    """``write`` fills a temporary file of this call's own in ``folder`` (dot-named: readers skip
+    it), which is then renamed onto ``name``; on any failure it is removed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, mode)
+        os.replace(tmp, folder / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return folder / name
 
 
 def link_or_copy(source: Path, target: Path) -> None:
@@ -72,16 +80,7 @@ def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
     leaves only a dot file that nothing trusts (and that the next store here removes)."""
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale(folder)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return folder / name
+    return _replace_via_temporary(folder, name, write, 0o644)
 
 
 def remove_stale(folder: Path, *, age: float = STALE_SECONDS) -> None:
