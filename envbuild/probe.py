@@ -16,6 +16,8 @@ would - the interpreter's stdlib, then the venv's, the user's and the system's s
 then the directories their .pth files name - reading each .pth file as data: its path lines are
 followed, its `import` lines are reported, never executed. What it reports, envbuild checks against
 the lock on its own side; the probe's verdicts are hints.
+
+One file by necessity (it travels over stdin and imports nothing of envbuild), hence its length.
 """
 
 import json
@@ -72,6 +74,7 @@ def venv_prefix():
 
 
 def interpreter():
+    venv = venv_prefix()[0]
     libc_name, libc_version = platform.libc_ver()
     machine = platform.machine()
     musl = [n for n in _listdir("/lib") if n.startswith("ld-musl-")]
@@ -79,9 +82,9 @@ def interpreter():
         "version": platform.python_version(),
         "implementation": sys.implementation.name,
         "executable": sys.executable,
-        "prefix": venv_prefix()[0] or sys.prefix,
+        "prefix": venv or sys.prefix,
         "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-        "in_venv": venv_prefix()[0] is not None,
+        "in_venv": venv is not None,
         "machine": machine,
         "system": platform.system().lower(),
         "libc": "musl" if musl else (libc_name or "unknown"),

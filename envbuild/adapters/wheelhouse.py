@@ -60,10 +60,10 @@ def target_platforms(platform: str) -> list[str]:
     return tags + [f"linux_{arch}"]
 
 
-def supported_tags(python: str, platform: str, platforms: Sequence[str] | None = None) -> set[Tag]:
+def supported_tags(python: str, platform: str) -> set[Tag]:
     major, minor = python.split(".")[:2]
     interp = f"cp{major}{minor}"
-    platforms = list(platforms or target_platforms(platform)) + ["any"]
+    platforms = target_platforms(platform) + ["any"]
     tags = {Tag(interp, abi, plat) for abi in (interp, "abi3", "none") for plat in platforms}
     for m in range(int(minor), 1, -1):  # abi3 wheels built for older CPythons
         tags |= {Tag(f"cp{major}{m}", "abi3", plat) for plat in platforms}
@@ -101,8 +101,7 @@ class Wheelhouse:
             tags = {tag for text in exact_tags for tag in parse_tag(text)}
             plats = sorted({tag.platform for tag in tags} - {"any"}) or target_platforms(platform)
         else:
-            plats = target_platforms(platform)
-            tags = supported_tags(python, platform, plats)
+            plats, tags = target_platforms(platform), supported_tags(python, platform)
         found: dict[str, Wheel] = {}
         for pin in pins:
             wheel = self._cached(pin, tags)
