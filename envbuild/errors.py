@@ -59,6 +59,10 @@ class ToolUnavailable(EnvbuildError):
     exit_code = 5
 
 
+class TimedOut(ToolUnavailable):
+    """A child process did not finish within its timeout (it was killed, with its process group)."""
+
+
 class FileError(EnvbuildError):
     """The operating system refused a read or write: disk full, permissions, a read-only file system."""
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.core.redact import redact_text
-from envbuild.errors import ToolUnavailable
+from envbuild.errors import TimedOut, ToolUnavailable
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _communicate(proc: subprocess.Popen, argv: tuple[str, ...], *, timeout: floa
         for reader in readers:
             reader.join(timeout=5)
     if expired.is_set():
-        raise ToolUnavailable(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s")
+        raise TimedOut(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s")
     return Completed(argv=argv, returncode=proc.returncode, stdout="".join(out_chunks), stderr="".join(err_lines))
 
 

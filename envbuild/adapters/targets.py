@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.process import run
-from envbuild.errors import ToolUnavailable, UserError
+from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
 KINDS = ("local", "python", "container", "image", "ssh")
 DEFAULT_TIMEOUT = 120.0  # seconds per place
@@ -34,6 +34,11 @@ class Place:
     interpreter: str = "python3"  # for container, image, ssh
     ssh_config: str | None = None
     conda_prefix: str | None = None  # a conda environment to inventory (default: found by the probe)
+
+    def __post_init__(self) -> None:
+        if self.kind == "ssh" and (self.name.startswith("-") or not self.name.strip()):
+            raise UserError(f"--ssh {self.name!r}: not a host name (it starts with '-': ssh would read it as an "
+                            "option)", hint="give a host name, user@host or an alias from your ssh config")
 
     @property
     def label(self) -> str:
@@ -63,8 +68,6 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
     if place.kind == "image":
         return ["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", place.interpreter, place.name, *args]
     if place.kind == "ssh":
-        if place.name.startswith("-"):  # ssh would read it as an option (-oProxyCommand=...)
-            raise UserError(f"ssh host {place.name!r} starts with '-'", hint="give a host name, user@host or an alias")
         config = ["-F", place.ssh_config] if place.ssh_config else []
         # The remote side is a shell: every word is quoted, so a path with spaces is a path and
         # '; touch X' is part of one, never a command.
@@ -80,16 +83,16 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
 
     if trees is None:
         trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
+    no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
+                                hint="raise --timeout, or check the host's load and the interpreter")
     try:
         done = run(argv_for(place, files, timeout, trees), stdin=probe_source(), timeout=timeout + _GRACE)
+    except TimedOut:
+        raise no_answer from None
     except ToolUnavailable as exc:
-        if "did not finish" not in exc.message:
-            raise ToolUnavailable(f"{place.label}: {exc.message}") from None
-        raise ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
-                              hint="raise --timeout, or check the host's load and the interpreter") from None
+        raise ToolUnavailable(f"{place.label}: {exc.message}") from None
     if done.returncode in (-14, 128 + 14):  # SIGALRM: the probe's own deadline (directly, or via a shell)
-        raise ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
-                              hint="raise --timeout, or check the host's load and the interpreter")
+        raise no_answer
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: {_why(place, done.returncode, done.stderr)}")
     try:

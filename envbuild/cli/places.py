@@ -29,12 +29,6 @@ def places(python: list[str], container: list[str], image: list[str], ssh: list[
     found = [Place(kind="python", name=p) for p in python]
     found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
     found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
-    for host in ssh:
-        if host.startswith("-") or not host.strip():
-            from envbuild.errors import UserError
-
-            raise UserError(f"--ssh {host!r}: not a host name (ssh would read it as an option)",
-                            hint="give a host name, user@host or an alias from your ssh config")
     found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
               for h in ssh]
     found = found or [Place(kind="local")]

@@ -86,10 +86,9 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         conda=conda, conda_pip=bool(conda and lock.pip))
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
-    override = templates or (confined(root / spec.templates, repository_root(root), "templates", spec.file)
-                             if spec.templates else None)
-    dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else repository_root(root)),
-                                   render_input)
+    boundary = repository_root(root)
+    override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
+    dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else boundary), render_input)
     embedded = {
         "lock.conda-lock.yml" if conda else "lock.txt": lock_text,
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
@@ -162,7 +161,7 @@ def render(directory: Path, target: str, *, output: Path | None, templates: Path
 def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = False,
           templates: Path | None = None, progress: Progress = lambda _l: None) -> BuildOutcome:
     from envbuild.adapters.wheelhouse import Wheelhouse, install_requirements
-    from envbuild.services.locking import expand_env
+    from envbuild.services.locking import lock_indexes
 
     started = time.monotonic()
     engine = Engine.connect(api_timeout(os.environ))
@@ -185,8 +184,7 @@ def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = 
         else:
             wheels = Wheelhouse(epoch=prepared.epoch).fetch(
                 lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
-                index_url=expand_env(lock.index_url, os.environ),
-                extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=progress)
+                **lock_indexes(lock, os.environ), log=progress)
             files = {"install.txt": install_requirements(wheels)}
         for wheel in wheels:
             link_or_copy(wheel.path, context / "wheels" / wheel.path.name)

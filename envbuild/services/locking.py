@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.files import atomic_write
-from envbuild.adapters.inputs import TargetInputs, display_path, load_spec, load_target_inputs, spec_dir
+from envbuild.adapters.inputs import (TargetInputs, display_path, load_spec, load_target_inputs, repository_root,
+                                      spec_dir)
 from envbuild.core.digest import changed_components
 from envbuild.core.lockfile import LockFile, LockHeader, Pin, parse_lock, parse_pins, render_lock
 from envbuild.core.redact import register_secret
@@ -216,13 +217,16 @@ def expand_env(url: str, environ: Mapping[str, str]) -> str:
     return _ENV_REF.sub(value, url)
 
 
+def lock_indexes(lock: LockFile, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
+    return {"index_url": expand_env(lock.index_url, environ),
+            "extra_index_urls": [expand_env(u, environ) for u in lock.extra_index_urls]}
+
+
 def repo_relative(root: Path) -> str:
     """The image directory relative to its repository root ('.' outside one): the same wherever
     the command runs, so files that mention it stay byte-identical."""
-    for parent in [root.resolve(), *root.resolve().parents]:
-        if (parent / ".git").exists():
-            return Path(os.path.relpath(root.resolve(), parent)).as_posix()
-    return "."
+    return Path(os.path.relpath(root.resolve(), repository_root(root))).as_posix()
 
 
 def regenerate_command(root: Path, target: str, resolver: str) -> str:

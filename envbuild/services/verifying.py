@@ -30,15 +30,12 @@ def _cache_wheels() -> WheelSource:
         import os
 
         from envbuild.adapters.wheelhouse import Wheelhouse, wheel_record_text
-        from envbuild.services.locking import expand_env
-
         from envbuild.core.render import epoch_of
+        from envbuild.services.locking import lock_indexes
 
         house = Wheelhouse(epoch=epoch_of(lock.header.exclude_newer))
         found = house.fetch(pins, python=lock.header.python, platform=lock.header.platform,
-                                   index_url=expand_env(lock.index_url, os.environ),
-                                   extra_index_urls=[expand_env(u, os.environ) for u in lock.extra_index_urls], log=log,
-                                   exact_tags=exact_tags)
+                            **lock_indexes(lock, os.environ), log=log, exact_tags=exact_tags)
         return {wheel.name: wheel_record_text(wheel.path) for wheel in found}
 
     return fetch
