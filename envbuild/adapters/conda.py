@@ -24,8 +24,8 @@ from envbuild.adapters.wheelhouse import entry_folder
 from envbuild.core.condalock import CondaPackage
 from envbuild.core.redact import redact_text, redact_url
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
+from envbuild.core.progress import Progress
 
-Log = Callable[[str], None]
 CONDA_BINARIES = ("micromamba", "mamba", "conda")
 SOLVERS = ("auto", "rattler", "conda-lock")
 
@@ -98,7 +98,7 @@ def _unreachable(message: str, channels: Sequence[str]) -> str:
 
 
 def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ: Mapping[str, str],
-                     log: Log) -> list[CondaPackage]:
+                     log: Progress) -> list[CondaPackage]:
     """conda-lock with the conda binary found on PATH; its lock file is read back into packages."""
     from envbuild.core.condalock import parse_conda_lock
 
@@ -139,7 +139,7 @@ def default_cache() -> Path:
     return wheel_cache().parent / "archives"
 
 
-def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Log,
+def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Progress,
                    expand: Callable[[str], str] = lambda url: url) -> list[Path]:
     """Each package (a conda archive, or a wheel of the pip part) by its URL into a content-addressed
     cache, sha256 (and md5 where the lock has it) checked; their paths, in order."""

@@ -14,14 +14,14 @@ import io
 import json
 import re
 import tarfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.digest import canonical_json
 from envbuild.errors import BuildError, ToolUnavailable, UserError
+from envbuild.core.progress import Progress
 
-Log = Callable[[str], None]
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
 
@@ -108,7 +108,7 @@ class Engine:
                          labels=(raw.get("Config") or {}).get("Labels") or {}, size=int(raw.get("Size") or 0),
                          diff_ids=tuple((raw.get("RootFS") or {}).get("Layers") or ()), raw=raw)
 
-    def pull(self, ref: str, log: Log) -> ImageInfo:
+    def pull(self, ref: str, log: Progress) -> ImageInfo:
         from docker.errors import APIError
 
         try:
@@ -139,7 +139,7 @@ class Engine:
 
     # ------------------------------------------------------------ build
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Log) -> str:
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress) -> str:
         """Classic build from a context directory; returns the image ID. Failures name the step."""
         from docker.errors import APIError
 
@@ -209,7 +209,7 @@ class Engine:
 
     # ------------------------------------------------------------ push
 
-    def push(self, ref: str, log: Log) -> str:
+    def push(self, ref: str, log: Progress) -> str:
         from docker.errors import APIError
 
         repository, tag = split_ref(ref)

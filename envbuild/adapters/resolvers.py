@@ -25,15 +25,11 @@ from typing import Protocol
 
 from envbuild.adapters.process import Completed, find_executable, run
 from envbuild.core.lines import canonical_name
+from envbuild.core.platforms import of_machine, platform
+from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import ResolutionError, ToolUnavailable, UserError
 
-Progress = Callable[[str], None]
-
-# linux/<arch> → uv's --python-platform. manylinux_2_28 (glibc 2.28) is what current ML wheels
-# (torch ≥ 2.6, jaxlib) are built for, and every Debian/Ubuntu base since 2019 satisfies it.
-UV_PLATFORMS = {"linux/amd64": "x86_64-manylinux_2_28", "linux/arm64": "aarch64-manylinux_2_28"}
-HOST_ARCH = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64", "arm64": "linux/arm64"}
 
 _DROPPED_ENV_PREFIXES = ("PIP_", "UV_")
 _KEPT_ENV = {"PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "PIP_PROXY", "PIP_CACHE_DIR",
@@ -106,7 +102,7 @@ def wheelless_pins(pins: Sequence[str], request: ResolveRequest, environ: Mappin
         (work / "pins.txt").write_text("\n".join(left) + "\n", encoding="utf-8")
         argv = [uv, "pip", "compile", str(work / "pins.txt"), "--only-binary", ":all:", "--no-deps", "--no-header",
                 "--output-file", str(work / "wheels.txt"), "--python-version", request.python,
-                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads"]
+                "--python-platform", platform(request.platform).uv_platform, "--no-python-downloads"]
         if request.exclude_newer:  # a wheel uploaded after the lock's date is not one it pins
             argv += ["--exclude-newer", request.exclude_newer]
         done = run(argv, env=env, timeout=request.timeout, cwd=work)
@@ -145,7 +141,7 @@ class UvResolver:
             raise ToolUnavailable("uv is not installed", hint="pip install uv, or use --resolver pip-tools")
         argv = [uv, "pip", "compile", str(request.requirements_file), "--output-file", str(request.output_file),
                 *(["--format", "pylock.toml"] if request.pylock else ["--generate-hashes"]), "--no-header", "--no-annotate", "--python-version", request.python,
-                "--python-platform", UV_PLATFORMS[request.platform], "--no-python-downloads"]
+                "--python-platform", platform(request.platform).uv_platform, "--no-python-downloads"]
         if request.exclude_newer:
             argv += ["--exclude-newer", request.exclude_newer]
         if request.prerelease:
@@ -173,8 +169,8 @@ class PipToolsResolver:
 
     def check_host(self, request: ResolveRequest) -> None:
         host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
-        host_plat = HOST_ARCH.get(host_platform.machine().lower(), host_platform.machine()) \
-            if sys.platform.startswith("linux") else f"{sys.platform}/{host_platform.machine().lower()}"
+        host_plat = (of_machine(host_platform.machine()) if sys.platform.startswith("linux") else None) \
+            or f"{sys.platform}/{host_platform.machine().lower()}"
         target_python = ".".join(request.python.split(".")[:2])
         if (host_python, host_plat) != (target_python, request.platform):
             raise UserError(

@@ -21,7 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +32,11 @@ from envbuild.adapters.files import store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.core.lockfile import Pin
+from envbuild.core.platforms import platform as platform_facts
+from envbuild.core.platforms import supported_tags
 from envbuild.errors import BuildError, ToolUnavailable
+from envbuild.core.progress import Progress
 
-Log = Callable[[str], None]
-_ARCH = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,25 +51,6 @@ def default_cache() -> Path:
     root = os.environ.get("ENVBUILD_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
                                                              os.path.expanduser("~/.cache"), "envbuild")
     return Path(root) / "wheels"
-
-
-def target_platforms(platform: str) -> list[str]:
-    """manylinux tags a glibc ≥ 2.28 base accepts, newest first, as pip's --platform wants them."""
-    arch = _ARCH[platform]
-    tags = [f"manylinux_2_{minor}_{arch}" for minor in range(28, 16, -1)]
-    tags += [f"manylinux2014_{arch}"] + ([f"manylinux2010_{arch}", f"manylinux1_{arch}"] if arch == "x86_64" else [])
-    return tags + [f"linux_{arch}"]
-
-
-def supported_tags(python: str, platform: str) -> set[Tag]:
-    major, minor = python.split(".")[:2]
-    interp = f"cp{major}{minor}"
-    platforms = target_platforms(platform) + ["any"]
-    tags = {Tag(interp, abi, plat) for abi in (interp, "abi3", "none") for plat in platforms}
-    for m in range(int(minor), 1, -1):  # abi3 wheels built for older CPythons
-        tags |= {Tag(f"cp{major}{m}", "abi3", plat) for plat in platforms}
-    tags |= {Tag(py, "none", plat) for py in (f"py{major}", f"py{major}{minor}", interp) for plat in platforms}
-    return tags
 
 
 def entry_folder(cache: Path, hexdigest: str) -> Path:
@@ -93,15 +75,15 @@ class Wheelhouse:
         self.epoch = str(epoch)
 
     def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
-              extra_index_urls: Sequence[str], log: Log, exact_tags: Sequence[str] | None = None) -> list[Wheel]:
+              extra_index_urls: Sequence[str], log: Progress, exact_tags: Sequence[str] | None = None) -> list[Wheel]:
         """``exact_tags`` ("cp311-cp311-manylinux_2_34_x86_64", as a WHEEL file lists them): the very
         variant an environment installed instead of the target's best (verify asks for it: a newer
         glibc's wheel, or the platform wheel of a package that also ships a pure one)."""
         if exact_tags:
             tags = {tag for text in exact_tags for tag in parse_tag(text)}
-            plats = sorted({tag.platform for tag in tags} - {"any"}) or target_platforms(platform)
+            plats = sorted({tag.platform for tag in tags} - {"any"}) or platform_facts(platform).wheel_platforms
         else:
-            plats, tags = target_platforms(platform), supported_tags(python, platform)
+            plats, tags = platform_facts(platform).wheel_platforms, supported_tags(python, platform)
         found: dict[str, Wheel] = {}
         for pin in pins:
             wheel = self._cached(pin, tags)
@@ -151,7 +133,7 @@ class Wheelhouse:
         return resolver_env(self.environ) | index_env("pip", index_url, extra_index_urls)
 
     def _download(self, pins: Sequence[Pin], python: str, platform: str, platforms: Sequence[str], index_url: str,
-                  extra_index_urls: Sequence[str], tags: set[Tag], log: Log) -> dict[str, Wheel]:
+                  extra_index_urls: Sequence[str], tags: set[Tag], log: Progress) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
             work = Path(tmp)
@@ -191,7 +173,7 @@ class Wheelhouse:
             return result
 
     def build_from_sdists(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
-                          extra_index_urls: Sequence[str], log: Log) -> dict[str, str]:
+                          extra_index_urls: Sequence[str], log: Progress) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
         the hash-checked sdist (cached under that hash, like any downloaded wheel)."""
         tags = supported_tags(python, platform)
@@ -199,7 +181,7 @@ class Wheelhouse:
                                             locked=False).sha256 for pin in pins}
 
     def _build_sdist(self, pin: Pin, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
-                     tags: set[Tag], log: Log, *, locked: bool) -> Wheel:
+                     tags: set[Tag], log: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
         (lock time) and goes into the lock."""
         log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")

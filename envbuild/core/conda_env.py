@@ -20,7 +20,6 @@ from envbuild.errors import SpecError
 # conda's "defaults" on Linux (conda ≥ 4.7); "nodefaults" removes it.
 DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 CHANNEL_ALIAS = "https://conda.anaconda.org"
-SUBDIRS = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 _SPEC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:::[A-Za-z0-9_.\-]+)?")
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envbuild.core.conda_env import SUBDIRS
+from envbuild.core.platforms import of_conda_subdir
 from envbuild.core.condalock import CondaLock
 from envbuild.core.lines import canonical_name
-from envbuild.core.verify import (SEEDED, Finding, View, duplicate_findings, environment_findings, files_finding,
+from envbuild.core.findings import Finding
+from envbuild.core.verify import (SEEDED, View, duplicate_findings, environment_findings, files_finding,
                                   package_findings, view_of_snapshot)
-
-PLATFORMS = {subdir: platform for platform, subdir in SUBDIRS.items()}  # linux-64 → linux/amd64
-
 
 def verify_conda(lock: CondaLock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     allow = set(allow_extra)
-    findings = environment_findings(lock.python, PLATFORMS.get(lock.platform, lock.platform), snapshot)
+    findings = environment_findings(lock.python, of_conda_subdir(lock.platform) or lock.platform, snapshot)
     findings += conda_findings(lock, snapshot.get("conda") or {}, allow)
     if lock.python:  # the probe ran on the environment's own Python: its pip part can be checked
         pins = {p.key: p.version for p in lock.pip}
@@ -84,7 +82,7 @@ def view_of_conda_lock(lock: CondaLock, label: str) -> View:
     packages = {f"{p.name} (conda)": f"{p.version} {p.build}" if p.build else p.version for p in lock.conda}
     packages.update({p.key: p.version for p in lock.pip})
     return View(label=label, packages=packages, python=lock.python,
-                platform=PLATFORMS.get(lock.platform, lock.platform))
+                platform=of_conda_subdir(lock.platform) or lock.platform)
 
 
 def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from envbuild.core.envvars import references
 from envbuild.core.lines import canonical_name
 from envbuild.errors import UserError
 
@@ -88,7 +89,7 @@ def render_conda_lock(lock: CondaLock) -> str:
         "version": 1,
         "metadata": {
             "content_hash": {lock.platform: lock.inputs_digest.removeprefix("sha256:")},
-            "channels": [{"url": c, "used_env_vars": _env_vars(c)} for c in lock.channels],
+            "channels": [{"url": c, "used_env_vars": references(c)} for c in lock.channels],
             "platforms": [lock.platform],
             "sources": list(lock.sources),
             "custom_metadata": custom,
@@ -126,10 +127,6 @@ def packages_sha256(packages: Any) -> str:
 
     text = json.dumps(packages, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _env_vars(url: str) -> list[str]:
-    return sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", url)))
 
 
 def parse_conda_lock(text: str, source: str, *, platform: str | None = None, check_body: bool = True) -> CondaLock:

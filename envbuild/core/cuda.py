@@ -15,7 +15,8 @@ from typing import Any
 
 from envbuild.core.condalock import CondaLock, CondaPackage
 from envbuild.core.lockfile import LockFile, Pin
-from envbuild.core.verify import Finding, version_tuple
+from envbuild.core.findings import Finding
+from envbuild.core.versions import major_minor, version_tuple
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(?:-cu(\d+))?$")
 _TORCH_LOCAL = re.compile(r"\+cu(\d+)(\d)$")
@@ -25,10 +26,6 @@ _TORCH_LOCAL = re.compile(r"\+cu(\d+)(\d)$")
 class LockedCuda:
     version: str  # "12.8"
     source: str  # what says so: "nvidia-cuda-runtime-cu12 12.8.90", "torch 2.4.1+cu121"
-
-
-def major_minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
 
 
 def locked_cuda(pins: Iterable[Pin], data: Mapping[str, Any]) -> LockedCuda | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, VENV
-from envbuild.core.verify import Finding
+from envbuild.core.findings import Finding
 
 _WORDS = {"C": "changed", "A": "added", "D": "deleted"}
 _SHOWN = 3

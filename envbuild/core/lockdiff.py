@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
-
 from envbuild.core.lockfile import Pin
+from envbuild.core.versions import sort_key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +38,7 @@ def diff_pins(old: Iterable[Pin], new: Iterable[Pin]) -> list[Change]:
             changes.append(Change(kind="removed", name=name, old=a.version))
         elif a is not None and b is not None:
             if a.version != b.version:
-                kind = "upgraded" if _key(b.version) > _key(a.version) else "downgraded"
+                kind = "upgraded" if sort_key(b.version) > sort_key(a.version) else "downgraded"
                 changes.append(Change(kind=kind, name=name, old=a.version, new=b.version))
             elif set(a.hashes) != set(b.hashes) and not set(b.hashes) >= set(a.hashes):
                 # New files for a version (a late wheel upload) only add hashes; a changed or
@@ -47,9 +46,3 @@ def diff_pins(old: Iterable[Pin], new: Iterable[Pin]) -> list[Change]:
                 changes.append(Change(kind="rehashed", name=name, old=a.version, new=b.version))
     return changes
 
-
-def _key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)

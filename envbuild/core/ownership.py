@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.verify import Finding, active
+from envbuild.core.findings import Finding
+from envbuild.core.verify import active
 
 # Written by the installer, not shipped in the wheel (PEP 376, PEP 610, PEP 627).
 _INSTALLER_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})

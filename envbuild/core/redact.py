@@ -1,7 +1,7 @@
 """Credentials never reach a lock file, a header, a label or a log line.
 
 Pure but for one registry: the values that ${VAR} references in index and channel URLs expanded to
-(see services/locking.expand_env). A token can sit in a URL's path or query (/t/${TOKEN}/simple)
+(see core/envvars.py). A token can sit in a URL's path or query (/t/${TOKEN}/simple)
 where no URL syntax marks it; every redaction also replaces those values."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envbuild.core.text import printable
-from envbuild.core.verify import Finding
+from envbuild.core.findings import Finding
 
 PACKAGE_KINDS = ("missing", "version", "build", "modified", "duplicate")
 ENVIRONMENT_CHECKS = (("python", ("python",)), ("platform", ("platform",)), ("gpu", ("gpu",)),

@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 
 from envbuild.core.lockfile import DEFAULT_INDEX
+from envbuild.core.platforms import NAMES as PLATFORMS
 from envbuild.errors import SpecError
 
 SPEC_FILE = "envbuild.yaml"
 SPEC_VERSION = 1
-PLATFORMS = ("linux/amd64", "linux/arm64")
 
 # An image repository, optionally behind a registry host ('registry.example.com:5000/team/model').
 _NAME_RE = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::\d+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")

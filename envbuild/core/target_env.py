@@ -7,27 +7,7 @@ from collections.abc import Iterable
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 
 from envbuild.core.lockfile import Pin
-
-_MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
-
-
-def marker_environment(python: str, platform: str) -> dict[str, str]:
-    major_minor = ".".join(python.split(".")[:2])
-    full = python if python.count(".") == 2 else f"{major_minor}.0"
-    return {
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "os_name": "posix",
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "platform_machine": _MACHINES[platform],
-        "python_version": major_minor,
-        "python_full_version": full,
-        "implementation_version": full,
-        "platform_release": "",
-        "platform_version": "",
-        "extra": "",
-    }
+from envbuild.core.platforms import marker_environment
 
 
 def settle_markers(pins: Iterable[Pin], python: str, platform: str) -> tuple[Pin, ...]:

@@ -6,44 +6,17 @@ the lock pins them, and whatever the user allows with --allow-extra.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
+from envbuild.core import platforms
+from envbuild.core.findings import Finding
 from envbuild.core.lines import canonical_name
 from envbuild.core.lockfile import LockFile
+from envbuild.core.versions import same_version, version_tuple
 
 SEEDED = frozenset({"pip", "setuptools", "wheel"})
-_MACHINES = {"linux/amd64": ("x86_64", "amd64"), "linux/arm64": ("aarch64", "arm64")}
-LOCK_GLIBC = (2, 28)  # locks are resolved for manylinux_2_28 (see adapters/resolvers.py)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Finding:
-    kind: str  # missing | unexpected | version | modified | duplicate | python | platform | gpu
-    name: str
-    expected: str | None = None
-    actual: str | None = None
-    detail: str = ""
-    paths: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "name": self.name, "expected": self.expected, "actual": self.actual}
-        if self.detail:
-            out["detail"] = self.detail
-        if self.paths:
-            out["paths"] = list(self.paths)
-        return out
-
-
-def same_version(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
 
 
 def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -112,22 +85,19 @@ def environment_findings(python: str | None, platform: str, snapshot: Mapping[st
         findings.append(Finding(kind="python", name="implementation", expected="cpython",
                                 actual=interp.get("implementation")))
     machine = str(interp.get("machine", "")).lower()
-    if interp.get("system", "linux") != "linux" or machine not in _MACHINES.get(platform, ()):
+    known = platforms.PLATFORMS.get(platform)
+    if interp.get("system", "linux") != "linux" or machine not in (known.machines if known else ()):
         findings.append(Finding(kind="platform", name="architecture", expected=platform,
                                 actual=f"{interp.get('system', '?')}/{machine or '?'}"))
     libc, version = interp.get("libc"), str(interp.get("libc_version", ""))
+    oldest = f"glibc >= {platforms.glibc_text()}"
     if libc == "musl":
-        findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
+        findings.append(Finding(kind="platform", name="libc", expected=oldest,
                                 actual="musl", detail="the lock pins manylinux (glibc) wheels"))
-    elif libc == "glibc" and version and version_tuple(version)[:2] < LOCK_GLIBC:
-        findings.append(Finding(kind="platform", name="libc", expected=f"glibc >= {LOCK_GLIBC[0]}.{LOCK_GLIBC[1]}",
-                                actual=f"glibc {version}", detail="too old for the locked manylinux_2_28 wheels"))
+    elif libc == "glibc" and version and version_tuple(version)[:2] < platforms.GLIBC:
+        findings.append(Finding(kind="platform", name="libc", expected=oldest, actual=f"glibc {version}",
+                                detail=f"too old for the locked manylinux_{platforms.GLIBC[0]}_{platforms.GLIBC[1]} wheels"))
     return findings
-
-
-def version_tuple(text: str) -> tuple[int, ...]:
-    """'2.36' → (2, 36), '550.54.14' → (550, 54, 14): for driver and libc versions, not PEP 440 ones."""
-    return tuple(int(part) for part in re.findall(r"\d+", text))
 
 
 def files_finding(name: str, files: Mapping[str, Any] | None, location: str, expected: str) -> Finding | None:
@@ -167,9 +137,10 @@ def view_of_lock(lock: LockFile, label: str) -> View:
 
 def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
     interp = snapshot.get("interpreter", {})
-    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(str(interp.get("machine")), interp.get("machine"))
+    machine = str(interp.get("machine"))
+    known = platforms.of_machine(machine) if interp.get("system", "linux") == "linux" else None
     return View(label=label, packages={n: d["version"] for n, d in active(snapshot).items()},
-                python=interp.get("version"), platform=f"{interp.get('system', 'linux')}/{arch}",
+                python=interp.get("version"), platform=known or f"{interp.get('system', 'linux')}/{machine}",
                 gpu=snapshot.get("gpu") or {})
 
 

@@ -6,15 +6,15 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.adapters.docker import Engine, api_timeout, split_ref
 from envbuild.adapters.process import run
 from envbuild.errors import BuildError, ToolUnavailable
+from envbuild.core.progress import Progress, silent
 
-Progress = Callable[[str], None]
 DEFAULT_PACKAGES = ("python3", "python3-venv")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
@@ -28,7 +28,7 @@ class BaseOutcome:
 
 
 def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str | None = None,
-              mirror: str = DEFAULT_MIRROR, rebuild: bool = False, progress: Progress = lambda _l: None) -> BaseOutcome:
+              mirror: str = DEFAULT_MIRROR, rebuild: bool = False, progress: Progress = silent) -> BaseOutcome:
     """Bootstrap a minimal Debian root (minbase + python3 + python3-venv + packages), import it,
     normalise its config (created = 1970, like every envbuild image) and tag it twice: the name
     asked for, and '<repository>:<suite>-<first 12 hex of its layer digest>' (by content)."""

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from envbuild.adapters.files import link_or_copy
 from envbuild.adapters.wheelhouse import Wheel, Wheelhouse, install_requirements
 from envbuild.core.condalock import CondaLock, CondaPackage
+from envbuild.core.envvars import expand
 from envbuild.core.lockfile import DEFAULT_INDEX, Pin, parse_pins
 from envbuild.core.spec import Spec, Target
+from envbuild.core.progress import Progress
 
-Progress = Callable[[str], None]
 INSTALLER_PINS = Path(__file__).resolve().parent.parent / "data" / "conda-installer.txt"
 INSTALLER_SCRIPT = Path(__file__).resolve().parent.parent / "conda_installer.py"
 
@@ -28,9 +29,8 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
                   progress: Progress) -> tuple[list[Wheel], dict[str, str]]:
     """Fill context/conda; return the wheels to put in context/wheels and the files for context/envbuild."""
     from envbuild.adapters.conda import fetch_packages
-    from envbuild.services.locking import expand_env
 
-    archives = fetch_packages(lock.conda, None, progress, lambda url: expand_env(url, os.environ))
+    archives = fetch_packages(lock.conda, None, progress, lambda url: expand(url, os.environ))
     folder = context / "conda"
     folder.mkdir()
     for archive in archives:
@@ -44,7 +44,7 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
     index = spec.index_url(target)
     # py-rattler from the spec's index (a PyPI mirror has it), else from PyPI: it is pinned by hash.
     installer = house.fetch(installer_pins, python=spec.python, platform=spec.platform,
-                            index_url=expand_env(index, os.environ),
+                            index_url=expand(index, os.environ),
                             extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
     pip_wheels = _pip_part(spec, target, lock, house, progress)
     files = {"installer.txt": install_requirements(installer), "install.txt": install_requirements(pip_wheels)}
@@ -54,17 +54,16 @@ def conda_context(spec: Spec, target: Target, lock: CondaLock, context: Path,
 def _pip_part(spec: Spec, target: Target, lock: CondaLock, house: Wheelhouse, progress: Progress) -> list[Wheel]:
     """Wheels by the URL and sha256 the lock names; an sdist is built into a wheel by the wheelhouse."""
     from envbuild.adapters.conda import fetch_packages
-    from envbuild.services.locking import expand_env
 
     wheels = [p for p in lock.pip if p.file_name.endswith(".whl")]
-    paths = fetch_packages(wheels, None, progress, lambda url: expand_env(url, os.environ)) if wheels else []
+    paths = fetch_packages(wheels, None, progress, lambda url: expand(url, os.environ)) if wheels else []
     found = [Wheel(name=p.key, version=p.version, path=path, sha256=p.sha256) for p, path in zip(wheels, paths)]
     sdists = [Pin(name=p.key, version=p.version, hashes=(f"sha256:{p.sha256}",)) for p in lock.pip
               if not p.file_name.endswith(".whl")]
     if sdists:
         found += house.fetch(sdists, python=lock.python or spec.python, platform=spec.platform,
-                             index_url=expand_env(spec.index_url(target), os.environ),
-                             extra_index_urls=[expand_env(u, os.environ) for u in spec.extra_index_urls(target)],
+                             index_url=expand(spec.index_url(target), os.environ),
+                             extra_index_urls=[expand(u, os.environ) for u in spec.extra_index_urls(target)],
                              log=progress)
     return found
 

@@ -12,43 +12,32 @@ from pathlib import Path
 
 from envbuild.adapters.files import atomic_write
 from envbuild.adapters.inputs import TargetInputs, display_path
-from envbuild.core.conda_env import SUBDIRS, CondaEnv, channel_url
+from envbuild.core.conda_env import CondaEnv, channel_url
+from envbuild.core.envvars import expand
+from envbuild.core.platforms import conda_virtual_packages, platform as platform_facts
+from envbuild.core.progress import Progress
 from envbuild.core.condalock import CondaLock, CondaPackage, parse_conda_lock, render_conda_lock
 from envbuild.core.lockfile import Pin
 from envbuild.core.redact import strip_credentials
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
 
-Progress = Callable[[str], None]
-# What the image's glibc and kernel offer the solver: manylinux_2_28, as for pip locks.
-GLIBC, LINUX = "2.28", "5.10"
-ARCHSPEC = {"linux-64": "x86_64", "linux-aarch64": "aarch64"}
-
-
-def virtual_packages(subdir: str, cuda: str | None) -> tuple[tuple[str, str, str], ...]:
-    packages = [("__unix", "0", "0"), ("__linux", LINUX, "0"), ("__glibc", GLIBC, "0"),
-                ("__archspec", "1", ARCHSPEC.get(subdir, "x86_64"))]
-    if cuda:
-        packages.append(("__cuda", cuda, "0"))
-    return tuple(packages)
-
-
 def lock_conda_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *, solver: str,
                       progress: Progress, environ: Mapping[str, str]) -> tuple[Path, CondaLock, CondaLock | None, bool]:
     """(path, new lock, previous lock or None, written)."""
     from envbuild.adapters.conda import SolveRequest, choose_solver, solve_conda_lock, solve_rattler
-    from envbuild.services.locking import expand_env, regenerate_command, target_lock_path
+    from envbuild.services.locking import regenerate_command, target_lock_path
 
     assert inputs.conda is not None and inputs.conda_file is not None
     env, env_file = inputs.conda, inputs.conda_file
-    subdir = SUBDIRS[spec.platform]
+    subdir = platform_facts(spec.platform).conda_subdir
     path = target_lock_path(root, target.name, conda=True)
     previous_text = path.read_text(encoding="utf-8") if path.is_file() else None
     previous = _previous(previous_text, display_path(path), progress, target.name)
     channels = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)  # ${VAR}s unexpanded
     request = SolveRequest(
-        channels=tuple(expand_env(c, environ) for c in channels),
-        specs=env.specs, platform=subdir, virtual=virtual_packages(subdir, target.cuda),
+        channels=tuple(expand(c, environ) for c in channels),
+        specs=env.specs, platform=subdir, virtual=conda_virtual_packages(spec.platform, target.cuda),
         exclude_newer=spec.exclude_newer)
     chosen, binary = choose_solver(solver, environ)
     progress(f"[{target.name}] solving {len(env.specs)} conda specs with {chosen} for {subdir}"
@@ -118,10 +107,8 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, env: CondaEnv, requirements: lis
     import tempfile
 
     from envbuild.adapters.resolvers import ResolveRequest, UvResolver
-    from envbuild.adapters.wheelhouse import supported_tags
     from envbuild.core.pylock import choose_files, conda_constraints
-    from envbuild.core.target_env import marker_environment
-    from envbuild.services.locking import expand_env
+    from envbuild.core.platforms import marker_environment, supported_tags
 
     held = conda_constraints([(p.name, p.version) for p in conda if _is_python_package(p)])
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-pip-") as tmp:
@@ -134,8 +121,8 @@ def _lock_pip(spec: Spec, inputs: TargetInputs, env: CondaEnv, requirements: lis
         (work / "requirements.in").write_text("\n".join(lines) + "\n", encoding="utf-8")
         request = ResolveRequest(
             requirements_file=work / "requirements.in", output_file=work / "pylock.toml", python=python,
-            platform=spec.platform, index_url=expand_env(env.pip_index_url or inputs.index_url, environ),
-            extra_index_urls=tuple(expand_env(u, environ) for u in (*inputs.extra_index_urls,
+            platform=spec.platform, index_url=expand(env.pip_index_url or inputs.index_url, environ),
+            extra_index_urls=tuple(expand(u, environ) for u in (*inputs.extra_index_urls,
                                                                     *env.pip_extra_index_urls)),
             exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, pylock=True)
         progress(f"[{target}] resolving {len(requirements)} pip requirements with uv for conda's Python {python}")

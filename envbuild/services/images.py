@@ -6,7 +6,6 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from envbuild.core.render import (RenderInput, image_metadata, iso_timestamp, re
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 from envbuild.services.locking import repo_relative, target_lock_path
+from envbuild.core.progress import Progress, silent
 
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,7 +158,7 @@ def render(directory: Path, target: str, *, output: Path | None, templates: Path
 
 
 def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = False,
-          templates: Path | None = None, progress: Progress = lambda _l: None) -> BuildOutcome:
+          templates: Path | None = None, progress: Progress = silent) -> BuildOutcome:
     from envbuild.adapters.wheelhouse import Wheelhouse, install_requirements
     from envbuild.services.locking import lock_indexes
 

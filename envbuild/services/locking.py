@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,16 +15,15 @@ from envbuild.adapters.inputs import (TargetInputs, display_path, load_spec, loa
                                       spec_dir)
 from envbuild.core.digest import changed_components
 from envbuild.core.lockfile import LockFile, LockHeader, Pin, parse_lock, parse_pins, render_lock
-from envbuild.core.redact import register_secret
+from envbuild.core.envvars import expand
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import EnvbuildError, ResolutionError, UserError
+from envbuild.core.progress import Progress, silent
 
 if TYPE_CHECKING:  # the resolvers and the lock diff are imported only when locking: 'lock --check' stays fast
     from envbuild.adapters.resolvers import ResolveRequest, Resolver
     from envbuild.core.lockdiff import Change
 
-Progress = Callable[[str], None]
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def lock_path(directory: Path, target: str) -> Path:
@@ -60,7 +58,7 @@ def lock(
     targets: Sequence[str] = (),
     resolver: str = "uv",
     upgrade: bool = False,
-    progress: Progress = lambda _line: None,
+    progress: Progress = silent,
     environ: Mapping[str, str] | None = None,
     conda_solver: str = "auto",
 ) -> list[LockOutcome]:
@@ -120,8 +118,8 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, b
             output_file=work / "lock.txt",
             python=spec.python,
             platform=spec.platform,
-            index_url=expand_env(inputs.index_url, environ),
-            extra_index_urls=tuple(expand_env(u, environ) for u in inputs.extra_index_urls),
+            index_url=expand(inputs.index_url, environ),
+            extra_index_urls=tuple(expand(u, environ) for u in inputs.extra_index_urls),
             exclude_newer=spec.exclude_newer,
             prerelease=inputs.prerelease,
             upgrade=upgrade,
@@ -203,24 +201,10 @@ def _recorded_inputs(path: Path, *, conda: bool) -> tuple[str, dict[str, str]]:
     return lock.inputs_digest, dict(lock.inputs)
 
 
-def expand_env(url: str, environ: Mapping[str, str]) -> str:
-    """${VAR} in an index URL → its value, so secrets live in the environment, not in files."""
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in environ:
-            raise UserError(f"an index or channel URL refers to ${{{name}}}, which is not set",
-                            hint=f"export {name}=... before running envbuild")
-        register_secret(environ[name])  # redacted from every message from now on, wherever it shows
-        return environ[name]
-
-    return _ENV_REF.sub(value, url)
-
-
 def lock_indexes(lock: LockFile, environ: Mapping[str, str]) -> dict[str, Any]:
     """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
-    return {"index_url": expand_env(lock.index_url, environ),
-            "extra_index_urls": [expand_env(u, environ) for u in lock.extra_index_urls]}
+    return {"index_url": expand(lock.index_url, environ),
+            "extra_index_urls": [expand(u, environ) for u in lock.extra_index_urls]}
 
 
 def repo_relative(root: Path) -> str:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
     from envbuild.core.condalock import CondaLock
     from envbuild.core.lockfile import LockFile, Pin
     from envbuild.core.report import Outcome
-    from envbuild.core.verify import Finding, View
+    from envbuild.core.findings import Finding
+    from envbuild.core.verify import View
 
 # The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
 # the lock's Python and platform. The default is envbuild's wheel cache; tests pass their own.
@@ -72,7 +73,8 @@ def _against_wheels(lock: "LockFile", snapshot: dict[str, Any], wheels: WheelSou
     RECORD, and the unowned files. Only pins installed at their locked version are fetched: the
     others are findings already."""
     from envbuild.core.ownership import check_site_files, wheel_record
-    from envbuild.core.verify import active, same_version
+    from envbuild.core.verify import active
+    from envbuild.core.versions import same_version
 
     installed = active(snapshot)
     pins = [p for p in lock.pins if p.name in installed and same_version(installed[p.name]["version"], p.version)]
@@ -153,7 +155,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "LockFile | Conda
     from envbuild.core.image_checks import engine_findings, manifest_findings
     from envbuild.core.ownership import pth_findings, shadowed_findings
     from envbuild.core.report import Outcome
-    from envbuild.core.verify import Finding
+    from envbuild.core.findings import Finding
     from envbuild.core.verify import verify as verify_lock
 
     notes: list[str] = []
@@ -202,8 +204,8 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.condalock import parse_any_lock
+    from envbuild.core.findings import Finding
     from envbuild.core.image_checks import label_vouches
-    from envbuild.core.verify import Finding
 
     carried = snapshot.get("envbuild") or {}
     conda = bool(carried.get("conda_lock"))

@@ -1,8 +1,7 @@
 import pytest
 
-from envbuild.adapters.wheelhouse import supported_tags
+from envbuild.core.platforms import marker_environment, supported_tags
 from envbuild.core.pylock import choose_files, conda_constraints
-from envbuild.core.target_env import marker_environment
 from envbuild.errors import UserError
 
 PYLOCK = '''

@@ -1,6 +1,7 @@
 from envbuild.core.lockfile import LockFile, LockHeader, Pin
 from envbuild.core.report import Outcome, exit_code, to_json, to_junit, to_table
-from envbuild.core.verify import Finding, diff_views, verify, view_of_lock, view_of_snapshot
+from envbuild.core.findings import Finding
+from envbuild.core.verify import diff_views, verify, view_of_lock, view_of_snapshot
 
 LOCK = LockFile(header=LockHeader(target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
                                   inputs_digest="sha256:0"),
