@@ -22,9 +22,9 @@ $(VENV)/.installed: locks/dev.txt pyproject.toml
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## make test-fast: only the hermetic tests (no PyPI, no Docker).
+## make test-fast: only the hermetic tests (no PyPI, no Docker engine, no sshd).
 test-fast: venv
-	$(PY) -m pytest -m "not network and not docker" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
 ## make demo: the main job end to end on images/demo: lock, build, run a command in the image, verify it.
 demo: venv

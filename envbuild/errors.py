@@ -33,7 +33,7 @@ class UserError(EnvbuildError):
 
 
 class SpecError(UserError):
-    """A problem at a key path of a spec file: 'envbuild.yaml: targets.cuda.base: expected ...'."""
+    """A problem at a key path of an input file: 'envbuild.yaml: targets.cuda.base: expected ...'."""
 
     def __init__(self, file: str, path: str, problem: str, *, hint: str | None = None) -> None:
         where = f"{file}: {path}: " if path else f"{file}: "
@@ -41,6 +41,11 @@ class SpecError(UserError):
         self.file = file
         self.path = path
         self.problem = problem
+
+
+class LockError(SpecError):
+    """A lock file envbuild will not read, at a key path as packaging's pylock.py reports it:
+    'locks/cpu.conda-lock.yml: package[3].hash.sha256: ...', 'locks/cpu.txt: line 12: ...'."""
 
 
 class ResolutionError(EnvbuildError):

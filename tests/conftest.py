@@ -93,7 +93,7 @@ def resign_lock(text: str) -> str:
     test what envbuild checks beyond the digest)."""
     import re
 
-    from envbuild.core.lockfile import body_sha256, lock_body
+    from envbuild.core.lockfile.requirements import body_sha256, lock_body
 
     return re.sub(r"# body-sha256: [0-9a-f]{64}", f"# body-sha256: {body_sha256(lock_body(text))}", text)
 
@@ -126,7 +126,7 @@ def base_image(engine) -> str:
     if engine.inspect(BASE_REF) is None:
         from envbuild.services.base import make_base
 
-        make_base(tag=BASE_REF)
+        make_base(engine, tag=BASE_REF, environ=os.environ)
     return BASE_REF
 
 
@@ -250,10 +250,10 @@ def install_conda_lock(lock_file: Path, prefix: Path) -> None:
     """Install a conda lock into a prefix on this host the way an image's builder stage does."""
     from urllib.parse import unquote, urlsplit
 
-    from envbuild.core.condalock import parse_conda_lock
-    from envbuild.services.conda_images import install_plan
+    from envbuild.core.lockfile import read_lock
+    from envbuild.ecosystems.conda import install_plan
 
-    lock = parse_conda_lock(lock_file.read_text(), str(lock_file))
+    lock = read_lock(lock_file.read_text(), str(lock_file))
     plan_file = prefix.parent / f"{prefix.name}-plan.json"
     plan_file.write_text(install_plan(lock.conda, [unquote(urlsplit(p.url).path) for p in lock.conda]))
     done = subprocess.run([sys.executable, str(REPO / "envbuild" / "conda_installer.py"), str(plan_file), str(prefix),

@@ -6,24 +6,18 @@ PATH (looked up first — conda-lock would otherwise try to download one), and p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from envbuild.adapters.files import store
 from envbuild.adapters.process import find_executable, run
-from envbuild.adapters.wheelhouse import default_cache as wheel_cache
-from envbuild.adapters.wheelhouse import entry_folder
-from envbuild.core.condalock import CondaPackage
+from envbuild.core.lockfile import Package
 from envbuild.core.redact import redact_text, redact_url
-from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
+from envbuild.errors import ResolutionError, ToolUnavailable, UserError
 from envbuild.core.progress import Progress
 
 CONDA_BINARIES = ("micromamba", "mamba", "conda")
@@ -98,9 +92,9 @@ def _unreachable(message: str, channels: Sequence[str]) -> str:
 
 
 def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ: Mapping[str, str],
-                     log: Progress) -> list[CondaPackage]:
+                     log: Progress) -> list[Package]:
     """conda-lock with the conda binary found on PATH; its lock file is read back into packages."""
-    from envbuild.core.condalock import parse_conda_lock
+    from envbuild.core.lockfile import condalock
 
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-lock-") as tmp:
         work = Path(tmp)
@@ -118,7 +112,7 @@ def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ
             lines = [ln for ln in redact_text(done.stderr).splitlines() if ln.strip()]
             raise ResolutionError("conda-lock failed", details="\n".join(lines[-15:]))
         text = (work / "conda-lock.yml").read_text(encoding="utf-8")
-    return list(parse_conda_lock(text, "conda-lock output", platform=request.platform).packages)
+    return list(condalock.parse(text, "conda-lock output", subdir=request.platform).packages)
 
 
 def _conda_lock_argv() -> list[str]:
@@ -130,64 +124,3 @@ def _module(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
-
-
-# ---------------------------------------------------------------- fetching packages for a build
-
-
-def default_cache() -> Path:
-    return wheel_cache().parent / "archives"
-
-
-def fetch_packages(packages: Sequence[CondaPackage], cache: Path | None, log: Progress,
-                   expand: Callable[[str], str] = lambda url: url) -> list[Path]:
-    """Each package (a conda archive, or a wheel of the pip part) by its URL into a content-addressed
-    cache, sha256 (and md5 where the lock has it) checked; their paths, in order."""
-    cache = cache or default_cache()
-    paths = []
-    fetched = 0
-    for package in packages:
-        folder = entry_folder(cache, package.sha256)
-        path = folder / package.file_name
-        if not path.is_file():
-            def fetch(partial: Path, package: CondaPackage = package) -> None:
-                _download(expand(package.url), partial, package.url)  # ${VAR}s come from the environment
-                _check(partial, package)
-
-            store(folder, package.file_name, fetch)
-            fetched += 1
-        else:
-            _check(path, package)  # a cache entry that no longer hashes to its name stops the build
-        paths.append(path)
-    kind = "conda packages" if all(p.manager == "conda" for p in packages) else "pip wheels"
-    log(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
-    return paths
-
-
-def _download(url: str, dest: Path, shown: str) -> None:
-    """shown: the URL for messages (as the lock has it: ${VAR}s, not their values)."""
-    parts = urlsplit(url)
-    try:
-        if parts.scheme == "file":
-            shutil.copyfile(unquote(parts.path), dest)
-            return
-        with urllib.request.urlopen(url, timeout=120) as response, open(dest, "wb") as out:  # noqa: S310
-            shutil.copyfileobj(response, out, 1 << 20)
-    except (OSError, ValueError) as exc:
-        dest.unlink(missing_ok=True)
-        reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
-        raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
-
-
-def _check(path: Path, package: CondaPackage) -> None:
-    sha, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - md5 is what conda records, next to sha256
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-            md5.update(block)
-    if sha.hexdigest() != package.sha256 or (package.md5 and md5.hexdigest() != package.md5):
-        path.unlink(missing_ok=True)
-        raise BuildError(f"{package.file_name} does not match the hashes in the lock "
-                         f"(sha256 {sha.hexdigest()[:16]}…, lock {package.sha256[:16]}…)",
-                         hint="the channel serves a different file than when the lock was written: re-lock, "
-                         "or find out why it changed")

@@ -1,4 +1,4 @@
-"""The container engine, behind one small class (Docker Engine API through docker-py).
+"""The container engine (core/engine.ContainerEngine) implemented with the Docker Engine API (docker-py).
 
 Only the classic builder is reachable from docker-py, so Dockerfiles use no BuildKit syntax.
 Reproducible image IDs: after a build the image config is rewritten (fixed 'created', no
@@ -15,24 +15,14 @@ import json
 import re
 import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.digest import canonical_json
+from envbuild.core.engine import ImageInfo
+from envbuild.core.image_plan import normalized_config
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 from envbuild.core.progress import Progress
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImageInfo:
-    id: str
-    repo_digests: tuple[str, ...]
-    labels: Mapping[str, str]
-    size: int
-    diff_ids: tuple[str, ...]
-    raw: Mapping[str, Any]
 
 
 DEFAULT_TIMEOUT = 60.0  # seconds for each Docker API call but the build itself (ENVBUILD_DOCKER_TIMEOUT)
@@ -227,27 +217,6 @@ class Engine:
         if digest is None:
             raise ToolUnavailable(f"the registry did not return a digest for {ref}")
         return digest
-
-
-def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:
-    """The image config with everything that differs between two builds of the same inputs removed."""
-    config = dict(raw.get("Config") or {})
-    for key in ("Hostname", "Image", "Domainname"):
-        config.pop(key, None)
-    diff_ids = list((raw.get("RootFS") or {}).get("Layers") or [])
-    entries = [{"created": created, "created_by": history[i] if i < len(history) else f"layer {i + 1}"}
-               for i in range(len(diff_ids))]
-    document: dict[str, Any] = {
-        "architecture": raw.get("Architecture", "amd64"),
-        "os": raw.get("Os", "linux"),
-        "created": created,
-        "config": config,
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": entries,
-    }
-    if raw.get("Variant"):
-        document["variant"] = raw["Variant"]
-    return canonical_json(document).encode("utf-8")
 
 
 def split_ref(ref: str) -> tuple[str, str]:

@@ -14,6 +14,8 @@ from pathlib import Path
 from envbuild.adapters.files import read_text
 from envbuild.core.conda_env import CondaEnv, parse_environment
 from envbuild.core.digest import combine, digest_of
+from envbuild.core.layout import LOCKS_DIR
+from envbuild.core.lockfile import lock_file_name
 from envbuild.core.redact import strip_credentials
 from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text, requirements_from_pyproject
 from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
@@ -59,6 +61,23 @@ def repository_root(directory: Path) -> Path:
         if (parent / ".git").exists():
             return parent
     return start
+
+
+def repo_relative(root: Path) -> str:
+    """The image directory relative to its repository root ('.' outside one): the same wherever
+    the command runs, so files that mention it stay byte-identical."""
+    return Path(os.path.relpath(root.resolve(), repository_root(root))).as_posix()
+
+
+def regenerate_command(root: Path, target: str, resolver: str) -> str:
+    """What a lock's header says to run to make it again."""
+    option = f" --resolver {resolver}" if resolver != "uv" else ""
+    return f"envbuild lock {repo_relative(root)} --target {target}{option}"
+
+
+def target_lock_path(root: Path, target: str, format: str) -> Path:
+    """Where a target's lock lives: <image directory>/locks/<target>.<the format's suffix>."""
+    return root / LOCKS_DIR / lock_file_name(target, format)
 
 
 def confined(path: Path, boundary: Path, where: str, spec_file: str | None = None) -> Path:

@@ -18,7 +18,7 @@ import os
 import platform as host_platform
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -58,6 +58,17 @@ class Resolver(Protocol):
     def check_host(self, request: ResolveRequest) -> None: ...
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str: ...
+
+
+def write_resolver_input(work: Path, requirements: Sequence[str], constraints: Sequence[str] = ()) -> Path:
+    """requirements.in (and constraints.txt, included with -c) in ``work``: what a resolver reads."""
+    lines = list(requirements)
+    if constraints:
+        (work / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
+        lines.insert(0, "-c constraints.txt")
+    path = work / "requirements.in"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def progress_until_error(progress: Progress) -> Progress:
@@ -126,11 +137,31 @@ def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-class UvResolver:
-    name = "uv"
+class _CommandLineResolver:
+    """A resolver driven as a CLI: argv from the request, index URLs in the environment, the
+    output file read back; a failure condensed to one message."""
+
+    name: str
+    index_tool: str  # whose environment variables carry the index URLs: "uv" or "pip"
+    shown_as: str  # the tool's name in messages
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
+
+    def argv(self, request: ResolveRequest) -> list[str]:
+        raise NotImplementedError
+
+    def compile(self, request: ResolveRequest, progress: Progress) -> str:
+        env = resolver_env(self.environ) | index_env(self.index_tool, request.index_url, request.extra_index_urls)
+        done = run(self.argv(request), env=env, timeout=request.timeout,
+                   cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
+        if done.returncode != 0:
+            raise condense_failure(done, self.shown_as)
+        return request.output_file.read_text(encoding="utf-8")
+
+
+class UvResolver(_CommandLineResolver):
+    name, index_tool, shown_as = "uv", "uv", "uv"
 
     def check_host(self, request: ResolveRequest) -> None:
         """uv resolves for any Python version and Linux platform from any host."""
@@ -150,22 +181,12 @@ class UvResolver:
             argv.append("--upgrade")
         return argv
 
-    def compile(self, request: ResolveRequest, progress: Progress) -> str:
-        env = resolver_env(self.environ) | index_env("uv", request.index_url, request.extra_index_urls)
-        done = run(self.argv(request), env=env, timeout=request.timeout,
-                   cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
-        if done.returncode != 0:
-            raise condense_failure(done, "uv")
-        return request.output_file.read_text(encoding="utf-8")
 
 
-class PipToolsResolver:
+class PipToolsResolver(_CommandLineResolver):
     """pip-compile resolves for the interpreter it runs on: here, the one running envbuild."""
 
-    name = "pip-tools"
-
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self.environ = os.environ if environ is None else environ
+    name, index_tool, shown_as = "pip-tools", "pip", "pip-compile"
 
     def check_host(self, request: ResolveRequest) -> None:
         host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -200,16 +221,8 @@ class PipToolsResolver:
             argv.append("--upgrade")
         return argv
 
-    def compile(self, request: ResolveRequest, progress: Progress) -> str:
-        env = resolver_env(self.environ) | index_env("pip", request.index_url, request.extra_index_urls)
-        done = run(self.argv(request), env=env, timeout=request.timeout,
-                   cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
-        if done.returncode != 0:
-            raise condense_failure(done, "pip-compile")
-        return request.output_file.read_text(encoding="utf-8")
 
-
-RESOLVERS: dict[str, type[UvResolver] | type[PipToolsResolver]] = {"uv": UvResolver, "pip-tools": PipToolsResolver}
+RESOLVERS: dict[str, type[_CommandLineResolver]] = {"uv": UvResolver, "pip-tools": PipToolsResolver}
 
 
 def get_resolver(name: str, environ: Mapping[str, str] | None = None) -> Resolver:

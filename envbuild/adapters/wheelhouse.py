@@ -21,7 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +31,12 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from envbuild.adapters.files import store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
-from envbuild.core.lockfile import Pin
+from envbuild.core.lockfile import Package
 from envbuild.core.platforms import platform as platform_facts
 from envbuild.core.platforms import supported_tags
 from envbuild.errors import BuildError, ToolUnavailable
 from envbuild.core.progress import Progress
+from envbuild.core.redact import redact_text, redact_url
 
 
 
@@ -74,7 +75,11 @@ class Wheelhouse:
         self.environ = os.environ if environ is None else environ
         self.epoch = str(epoch)
 
-    def fetch(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
+    def for_epoch(self, epoch: int) -> "Wheelhouse":
+        """The same cache, building sdists with this SOURCE_DATE_EPOCH (a lock's exclude-newer)."""
+        return Wheelhouse(self.cache, self.environ, epoch=epoch)
+
+    def fetch(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
               extra_index_urls: Sequence[str], log: Progress, exact_tags: Sequence[str] | None = None) -> list[Wheel]:
         """``exact_tags`` ("cp311-cp311-manylinux_2_34_x86_64", as a WHEEL file lists them): the very
         variant an environment installed instead of the target's best (verify asks for it: a newer
@@ -97,9 +102,33 @@ class Wheelhouse:
             log(f"all {len(pins)} wheels already in the cache ({self.cache})")
         return [found[p.name] for p in pins]
 
+    def fetch_files(self, packages: Sequence[Package], log: Progress,
+                    expand: Callable[[str], str] = lambda url: url) -> list[Path]:
+        """Each package by the one URL a conda-lock entry names (a conda archive, or a wheel of a conda
+        lock's pip part) into the content-addressed cache (``<cache>/../archives``), sha256 (and md5
+        where the lock has it) checked; their paths, in order. ``expand`` gives the ${VAR}s their values."""
+        cache = self.cache.parent / "archives"
+        paths, fetched = [], 0
+        for package in packages:
+            folder = entry_folder(cache, package.sha256)
+            path = folder / package.file_name
+            if not path.is_file():
+                def fetch(partial: Path, package: Package = package) -> None:
+                    _download_url(expand(package.url or ""), partial, package.url or "")
+                    _check_file(partial, package)
+
+                store(folder, package.file_name, fetch)
+                fetched += 1
+            else:
+                _check_file(path, package)  # a cache entry that no longer hashes to its name stops the build
+            paths.append(path)
+        kind = "conda packages" if all(p.manager == "conda" for p in packages) else "pip wheels"
+        log(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
+        return paths
+
     # ------------------------------------------------------------ cache
 
-    def _cached(self, pin: Pin, tags: set[Tag]) -> Wheel | None:
+    def _cached(self, pin: Package, tags: set[Tag]) -> Wheel | None:
         for entry in pin.hashes:
             algo, _, hexdigest = entry.partition(":")
             if algo != "sha256":
@@ -113,7 +142,7 @@ class Wheelhouse:
                     return Wheel(name=pin.name, version=pin.version, path=path, sha256=hexdigest)
         return None
 
-    def _verify(self, path: Path, expected: str, pin: Pin) -> None:
+    def _verify(self, path: Path, expected: str, pin: Package) -> None:
         actual = sha256_file(path)
         if actual != expected:
             raise BuildError(
@@ -132,7 +161,7 @@ class Wheelhouse:
     def _env(self, index_url: str, extra_index_urls: Sequence[str]) -> dict[str, str]:
         return resolver_env(self.environ) | index_env("pip", index_url, extra_index_urls)
 
-    def _download(self, pins: Sequence[Pin], python: str, platform: str, platforms: Sequence[str], index_url: str,
+    def _download(self, pins: Sequence[Package], python: str, platform: str, platforms: Sequence[str], index_url: str,
                   extra_index_urls: Sequence[str], tags: set[Tag], log: Progress) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
@@ -172,7 +201,7 @@ class Wheelhouse:
                 raise BuildError(f"no file was downloaded for {', '.join(absent)}")
             return result
 
-    def build_from_sdists(self, pins: Sequence[Pin], *, python: str, platform: str, index_url: str,
+    def build_from_sdists(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
                           extra_index_urls: Sequence[str], log: Progress) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
         the hash-checked sdist (cached under that hash, like any downloaded wheel)."""
@@ -180,7 +209,7 @@ class Wheelhouse:
         return {pin.name: self._build_sdist(pin, python, platform, index_url, extra_index_urls, tags, log,
                                             locked=False).sha256 for pin in pins}
 
-    def _build_sdist(self, pin: Pin, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
+    def _build_sdist(self, pin: Package, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
                      tags: set[Tag], log: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
         (lock time) and goes into the lock."""
@@ -220,6 +249,38 @@ class Wheelhouse:
             return Wheel(name=pin.name, version=pin.version, path=self._store(wheel, digest), sha256=digest)
 
 
+def _download_url(url: str, dest: Path, shown: str) -> None:
+    """shown: the URL for messages (as the lock has it: ${VAR}s, not their values)."""
+    import urllib.request
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    try:
+        if parts.scheme == "file":
+            shutil.copyfile(unquote(parts.path), dest)
+            return
+        with urllib.request.urlopen(url, timeout=120) as response, open(dest, "wb") as out:  # noqa: S310
+            shutil.copyfileobj(response, out, 1 << 20)
+    except (OSError, ValueError) as exc:
+        dest.unlink(missing_ok=True)
+        reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
+        raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
+
+
+def _check_file(path: Path, package: Package) -> None:
+    sha, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - md5 is what conda records, next to sha256
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+            md5.update(block)
+    if sha.hexdigest() != package.sha256 or (package.md5 and md5.hexdigest() != package.md5):
+        path.unlink(missing_ok=True)
+        raise BuildError(f"{package.file_name} does not match the hashes in the lock "
+                         f"(sha256 {sha.hexdigest()[:16]}…, lock {package.sha256[:16]}…)",
+                         hint="the channel serves a different file than when the lock was written: re-lock, "
+                         "or find out why it changed")
+
+
 def wheel_record_text(path: Path) -> str:
     """The RECORD inside a wheel (``<name>.dist-info/RECORD``), as text."""
     import zipfile
@@ -239,7 +300,7 @@ def install_requirements(wheels: Sequence[Wheel]) -> str:
     return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in sorted(wheels, key=lambda w: w.name))
 
 
-def _requirement_line(pin: Pin) -> str:
+def _requirement_line(pin: Package) -> str:
     return f"{pin.name}=={pin.version} " + " ".join(f"--hash={h}" for h in pin.hashes) + "\n"
 
 
@@ -264,7 +325,7 @@ def _no_wheel_for(stderr: str) -> set[str]:
     return {canonicalize_name(m) for m in re.findall(r"No matching distribution found for ([A-Za-z0-9._-]+)", stderr)}
 
 
-def _download_error(stderr: str, pins: Mapping[str, Pin]) -> Exception:
+def _download_error(stderr: str, pins: Mapping[str, Package]) -> Exception:
     mismatch = re.findall(r"^\s+([A-Za-z0-9._-]+)==([^\s]+) from \S+", stderr, re.MULTILINE)
     if "DO NOT MATCH THE HASHES" in stderr and mismatch:
         named = ", ".join(f"{n} {v}" for n, v in mismatch)

@@ -15,7 +15,11 @@ def base(
     rebuild: bool = typer.Option(False, "--rebuild", help="Make it again even if the tag exists."),
 ) -> None:
     """Bootstrap a Debian base image (python3, python3-venv) from the Debian archive, tagged by content."""
+    import os
+
+    from envbuild.adapters.docker import Engine, api_timeout
     from envbuild.services.base import make_base
 
-    result = make_base(suite=suite, packages=package, tag=tag, mirror=mirror, rebuild=rebuild, progress=progress)
+    result = make_base(Engine.connect(api_timeout(os.environ)), suite=suite, packages=package, tag=tag, mirror=mirror,
+                       rebuild=rebuild, progress=progress, environ=os.environ)
     out(f"{result.ref} = {result.content_ref} ({result.image_id}){'' if result.built else ' (exists)'}")

@@ -20,9 +20,15 @@ def build(
     manifest: Path = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
 ) -> None:
     """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
+    import os
+
+    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.services import images
 
-    result = images.build(directory, target, no_cache=no_cache, push=push, templates=templates, progress=progress)
+    result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
+                          wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
+                          templates=templates, progress=progress)
     if manifest is not None:
         from envbuild.adapters.files import atomic_write
         from envbuild.errors import ToolUnavailable

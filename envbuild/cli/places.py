@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from envbuild.adapters.targets import Place
+    from envbuild.adapters.places import Place
 
 PYTHON = typer.Option([], "--python", help="An interpreter or venv's python (repeatable).")
 CONTAINER = typer.Option([], "--container", help="A running container, via docker exec (repeatable).")
@@ -24,7 +24,7 @@ TIMEOUT = typer.Option(120.0, "--timeout", min=1, help="Seconds each environment
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
            ssh_config: Path | None, conda_prefix: str | None = None) -> list["Place"]:
-    from envbuild.adapters.targets import Place
+    from envbuild.adapters.places import Place
 
     found = [Place(kind="python", name=p) for p in python]
     found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]

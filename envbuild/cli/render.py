@@ -17,8 +17,18 @@ def render(
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
 ) -> None:
     """Print the Dockerfile for a target: multi-stage, offline install, non-root, lineage labels."""
+    import os
+
+    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.errors import ToolUnavailable
     from envbuild.services import images
 
-    text = images.render(directory, target, output=output, templates=templates, progress=progress)
+    engine = None
+    if images.needs_engine(directory, target):  # a base pinned by digest needs no engine: never wait for one
+        try:
+            engine = Engine.connect(api_timeout(os.environ))
+        except ToolUnavailable as exc:
+            progress(f"note: {exc.message}; the base image is used as written")
+    text = images.render(directory, target, engine=engine, output=output, templates=templates, progress=progress)
     if output is None:
         sys.stdout.write(text)

@@ -30,10 +30,12 @@ def verify(
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
 ) -> None:
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
+    import os
+
     from envbuild.services import verifying
 
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
-    choice, outcomes = verifying.verify(directory, target, lock, where, files=files, allow_extra=allow_extra,
+    choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files, allow_extra=allow_extra,
                                         require_gpu=gpu, timeout=timeout, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error

@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envbuild.core.platforms import of_conda_subdir
-from envbuild.core.condalock import CondaLock
+from envbuild.core.lockfile import Lock
 from envbuild.core.lines import canonical_name
 from envbuild.core.findings import Finding
 from envbuild.core.verify import (SEEDED, View, duplicate_findings, environment_findings, files_finding,
                                   package_findings, view_of_snapshot)
 
-def verify_conda(lock: CondaLock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
+def verify_conda(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     allow = set(allow_extra)
-    findings = environment_findings(lock.python, of_conda_subdir(lock.platform) or lock.platform, snapshot)
+    findings = environment_findings(lock.python, lock.platform, snapshot)
     findings += conda_findings(lock, snapshot.get("conda") or {}, allow)
     if lock.python:  # the probe ran on the environment's own Python: its pip part can be checked
         pins = {p.key: p.version for p in lock.pip}
@@ -30,7 +29,7 @@ def verify_conda(lock: CondaLock, snapshot: Mapping[str, Any], *, allow_extra: I
     return findings
 
 
-def conda_findings(lock: CondaLock, conda: Mapping[str, Any], allow: set[str]) -> list[Finding]:
+def conda_findings(lock: Lock, conda: Mapping[str, Any], allow: set[str]) -> list[Finding]:
     records = conda.get("packages")
     if records is None:
         where = f"no conda-meta in {conda['prefix']}" if conda.get("prefix") else "no conda environment found"
@@ -70,7 +69,7 @@ def conda_findings(lock: CondaLock, conda: Mapping[str, Any], allow: set[str]) -
     return findings
 
 
-def conda_python_names(lock: CondaLock, snapshot: Mapping[str, Any]) -> set[str]:
+def conda_python_names(lock: Lock, snapshot: Mapping[str, Any]) -> set[str]:
     """Python distributions that belong to conda packages: their dist-info says INSTALLER conda, or
     they carry a conda package's name."""
     names = {canonical_name(p.name) for p in lock.conda}
@@ -78,11 +77,11 @@ def conda_python_names(lock: CondaLock, snapshot: Mapping[str, Any]) -> set[str]
     return names | {d["name"] for d in snapshot.get("distributions", []) if d.get("installer") == "conda"}
 
 
-def view_of_conda_lock(lock: CondaLock, label: str) -> View:
+def view_of_conda_lock(lock: Lock, label: str) -> View:
     packages = {f"{p.name} (conda)": f"{p.version} {p.build}" if p.build else p.version for p in lock.conda}
     packages.update({p.key: p.version for p in lock.pip})
     return View(label=label, packages=packages, python=lock.python,
-                platform=of_conda_subdir(lock.platform) or lock.platform)
+                platform=lock.platform)
 
 
 def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:

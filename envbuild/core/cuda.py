@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.condalock import CondaLock, CondaPackage
-from envbuild.core.lockfile import LockFile, Pin
+from envbuild.core.lockfile import CONDA, Lock, Package
 from envbuild.core.findings import Finding
 from envbuild.core.versions import major_minor, version_tuple
 
@@ -28,7 +27,7 @@ class LockedCuda:
     source: str  # what says so: "nvidia-cuda-runtime-cu12 12.8.90", "torch 2.4.1+cu121"
 
 
-def locked_cuda(pins: Iterable[Pin], data: Mapping[str, Any]) -> LockedCuda | None:
+def locked_cuda(pins: Iterable[Package], data: Mapping[str, Any]) -> LockedCuda | None:
     """The CUDA runtime a lock installs, or None for a CPU lock."""
     pins = list(pins)
     for pin in pins:
@@ -51,10 +50,10 @@ _CONDA_RUNTIME = ("cuda-version", "cuda-cudart", "cudatoolkit")
 _VIRTUAL_CUDA = re.compile(r">=?\s*(\d+(?:\.\d+)?)")
 
 
-def conda_cuda_runtime(packages: Iterable[CondaPackage]) -> LockedCuda | None:
+def conda_cuda_runtime(packages: Iterable[Package]) -> LockedCuda | None:
     """The CUDA runtime of a conda environment: cuda-version (conda-forge's pin), cuda-cudart, the
     older cudatoolkit package, or else the highest driver a package asks for with __cuda >= X.Y."""
-    packages = [p for p in packages if p.manager == "conda"]
+    packages = [p for p in packages if p.manager == CONDA]
     found = {p.name: p.version for p in packages}
     for name in _CONDA_RUNTIME:
         if name in found:
@@ -71,12 +70,9 @@ def conda_cuda_runtime(packages: Iterable[CondaPackage]) -> LockedCuda | None:
     return None
 
 
-def lock_cuda(lock: LockFile | CondaLock, data: Mapping[str, Any]) -> LockedCuda | None:
-    """The CUDA runtime any lock carries: a conda lock's from its conda packages, else from its pip part."""
-    if isinstance(lock, CondaLock):
-        pip = [Pin(name=p.key, version=p.version, hashes=()) for p in lock.pip]
-        return conda_cuda_runtime(lock.conda) or locked_cuda(pip, data)
-    return locked_cuda(lock.pins, data)
+def lock_cuda(lock: Lock, data: Mapping[str, Any]) -> LockedCuda | None:
+    """The CUDA runtime a lock carries: its conda packages' when it has any, else its pip packages'."""
+    return conda_cuda_runtime(lock.conda) or locked_cuda(lock.pip, data)
 
 
 def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | None, str | None]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from envbuild.core.lockfile import Pin
+from envbuild.core.lockfile import PIP, Lock, Package
 from envbuild.core.versions import sort_key
 
 
@@ -26,7 +26,7 @@ class Change:
         return f"{self.kind:<10} {self.name} {self.old} -> {self.new}"
 
 
-def diff_pins(old: Iterable[Pin], new: Iterable[Pin]) -> list[Change]:
+def diff_pins(old: Iterable[Package], new: Iterable[Package]) -> list[Change]:
     before = {p.name: p for p in old}
     after = {p.name: p for p in new}
     changes: list[Change] = []
@@ -46,3 +46,17 @@ def diff_pins(old: Iterable[Pin], new: Iterable[Pin]) -> list[Change]:
                 changes.append(Change(kind="rehashed", name=name, old=a.version, new=b.version))
     return changes
 
+
+
+def diff_locks(old: Lock | None, new: Lock) -> list[Change]:
+    """What a re-lock changed. In a lock with conda packages, its pip packages are named 'x (pip)'
+    (a conda package and a pip package may share a name); a new build of the same version of a
+    conda package shows as 'rehashed'."""
+    return diff_pins(_entries(old), _entries(new))
+
+
+def _entries(lock: Lock | None) -> list[Package]:
+    if lock is None:
+        return []
+    mixed = bool(lock.conda)
+    return [replace(p, name=f"{p.key} (pip)" if mixed and p.manager == PIP else p.key) for p in lock.packages]

@@ -6,18 +6,25 @@ import hashlib
 import json
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from envbuild.core.spec import Spec, Target
 from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
 
-from envbuild.core.layout import CONDA_PREFIX, HOME, LABEL_PREFIX, UID, USER, VENV  # noqa: F401 - re-exported
+from envbuild.core.layout import CONDA_PREFIX, HOME, LABEL_PREFIX, UID, USER, VENV
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderExtras:
+    """An ecosystem's part of the Dockerfile's context and of the image's metadata (ecosystems/)."""
+
+    context: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    image_json: Mapping[str, Any] = field(default_factory=dict)  # where the environment lives in the image
+    history: str = ""  # the image history's words for the environment layer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,8 +38,8 @@ class RenderInput:
     base_digest: str | None = None  # the base image's digest or ID when known
     revision: str | None = None
     inputs_digest: str = ""
-    conda: bool = False  # the lock is a conda lock: the environment is a conda prefix, not a venv
-    conda_pip: bool = False  # ... with a pip part
+    template: str  # the ecosystem's template: "cpu.Dockerfile.j2", "conda.Dockerfile.j2"
+    extras: RenderExtras = field(default_factory=RenderExtras)
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -78,16 +85,14 @@ def labels(r: RenderInput) -> dict[str, str]:
     })
     if r.target.cuda:
         out[f"{LABEL_PREFIX}.cuda"] = r.target.cuda
-    if r.conda:
-        out[f"{LABEL_PREFIX}.conda-prefix"] = CONDA_PREFIX
+    out.update(r.extras.labels)
     return out
 
 
 def image_metadata(r: RenderInput) -> dict[str, Any]:
     """/etc/envbuild/image.json: what a later verify needs, with nothing but the image."""
-    where = {"conda_prefix": CONDA_PREFIX} if r.conda else {"venv": VENV}
     return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
-            "platform": r.spec.platform, "cuda": r.target.cuda, **where,
+            "platform": r.spec.platform, "cuda": r.target.cuda, **r.extras.image_json,
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text)}
 
 
@@ -123,17 +128,14 @@ def context(r: RenderInput) -> dict[str, Any]:
         "stage_base": "system" if packages else r.base_ref, "user": USER, "uid": UID, "home": HOME,
         "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
-        "prefix": CONDA_PREFIX, "conda_pip": r.conda_pip,
+        "prefix": CONDA_PREFIX, "conda_pip": False, **r.extras.context,
     }
 
 
-def template_name(r: RenderInput) -> str:
-    if r.conda:
-        return "conda.Dockerfile.j2"
-    return "cuda.Dockerfile.j2" if r.target.cuda else "cpu.Dockerfile.j2"
-
-
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
+    import jinja2  # here, not at the top: verify and lock read this module's helpers without Jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     # Sandboxed: an override template is the spec author's text, and must not reach Python objects
     # (''.__class__.__mro__ → subprocess) or the host. It still writes the image's RUN lines: rendering
     # an untrusted directory's templates and building them runs its author's commands in the builder.
@@ -141,7 +143,7 @@ def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
                                         keep_trailing_newline=True, autoescape=False, trim_blocks=True)
     env.filters["dirname"] = posixpath.dirname
     try:
-        text = env.get_template(template_name(r)).render(context(r))
+        text = env.get_template(r.template).render(context(r))
     except jinja2.TemplateError as exc:
         where = f"{exc.name}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise UserError(f"template error: {where}{exc}", hint="check your template overrides") from None

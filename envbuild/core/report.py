@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envbuild.core.text import printable
+from envbuild.errors import CheckFailed, ToolUnavailable
 from envbuild.core.findings import Finding
 
 PACKAGE_KINDS = ("missing", "version", "build", "modified", "duplicate")
@@ -32,8 +33,8 @@ class Outcome:
 def exit_code(outcomes: Sequence[Outcome]) -> int:
     """5 when any environment could not be reached (the check is incomplete), else 1 on any finding."""
     if any(o.error for o in outcomes):
-        return 5
-    return 1 if any(o.findings for o in outcomes) else 0
+        return ToolUnavailable.exit_code
+    return CheckFailed.exit_code if any(o.findings for o in outcomes) else 0
 
 
 def to_json(outcomes: Sequence[Outcome], *, lock: str | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from envbuild.core.lockfile import DEFAULT_INDEX
+from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
 from envbuild.errors import SpecError
 

@@ -13,7 +13,7 @@ from typing import Any
 from envbuild.core import platforms
 from envbuild.core.findings import Finding
 from envbuild.core.lines import canonical_name
-from envbuild.core.lockfile import LockFile
+from envbuild.core.lockfile import Lock
 from envbuild.core.versions import same_version, version_tuple
 
 SEEDED = frozenset({"pip", "setuptools", "wheel"})
@@ -28,9 +28,9 @@ def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return out
 
 
-def verify(lock: LockFile, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
-    findings = environment_findings(lock.header.python, lock.header.platform, snapshot)
-    locked = {p.name: p.version for p in lock.pins}
+def verify(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
+    findings = environment_findings(lock.python, lock.platform, snapshot)
+    locked = {p.name: p.version for p in lock.pip}
     findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)))
     findings.extend(duplicate_findings(snapshot))
     return findings
@@ -130,9 +130,9 @@ class View:
     gpu: Mapping[str, Any] | None = None  # None: unknown (a lock); {}: known to have no GPU stack
 
 
-def view_of_lock(lock: LockFile, label: str) -> View:
-    return View(label=label, packages={p.name: p.version for p in lock.pins}, python=lock.header.python,
-                platform=lock.header.platform)
+def view_of_lock(lock: Lock, label: str) -> View:
+    return View(label=label, packages={p.name: p.version for p in lock.pip}, python=lock.python,
+                platform=lock.platform)
 
 
 def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:

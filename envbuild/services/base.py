@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.adapters.docker import Engine, api_timeout, split_ref
+from envbuild.adapters.docker import split_ref
 from envbuild.adapters.process import run
+from envbuild.core.engine import ContainerEngine
 from envbuild.errors import BuildError, ToolUnavailable
 from envbuild.core.progress import Progress, silent
 
@@ -27,12 +26,12 @@ class BaseOutcome:
     built: bool
 
 
-def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str | None = None,
-              mirror: str = DEFAULT_MIRROR, rebuild: bool = False, progress: Progress = silent) -> BaseOutcome:
+def make_base(engine: ContainerEngine, *, suite: str = "bookworm", packages: Sequence[str] = (), tag: str | None = None,
+              mirror: str = DEFAULT_MIRROR, rebuild: bool = False, progress: Progress = silent,
+              environ: Mapping[str, str]) -> BaseOutcome:
     """Bootstrap a minimal Debian root (minbase + python3 + python3-venv + packages), import it,
     normalise its config (created = 1970, like every envbuild image) and tag it twice: the name
     asked for, and '<repository>:<suite>-<first 12 hex of its layer digest>' (by content)."""
-    engine = Engine.connect(api_timeout(os.environ))
     ref = tag or f"envbuild/base:{suite}"
     existing = engine.inspect(ref)
     if existing is not None and not rebuild:
@@ -42,7 +41,7 @@ def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str
     include = ",".join(dict.fromkeys((*DEFAULT_PACKAGES, *packages)))
     with tempfile.TemporaryDirectory(prefix="envbuild-base-") as tmp:
         rootfs = Path(tmp) / "rootfs.tar"
-        env = dict(os.environ, SOURCE_DATE_EPOCH="0")
+        env = dict(environ, SOURCE_DATE_EPOCH="0")
         if shutil.which("mmdebstrap"):
             argv = ["mmdebstrap", "--variant=minbase", f"--include={include}", "--format=tar", suite, str(rootfs), mirror]
         elif shutil.which("debootstrap"):
@@ -56,8 +55,10 @@ def make_base(*, suite: str = "bookworm", packages: Sequence[str] = (), tag: str
             raise BuildError(f"{argv[0]} failed (exit {done.returncode})",
                              details="\n".join(done.stderr.strip().splitlines()[-10:]))
         if argv[0] == "debootstrap":
-            subprocess.run(["tar", "--sort=name", "--mtime=@0", "--numeric-owner", "-C", str(Path(tmp) / "root"),
-                            "-cf", str(rootfs), "."], check=True)
+            packed = run(["tar", "--sort=name", "--mtime=@0", "--numeric-owner", "-C", str(Path(tmp) / "root"),
+                          "-cf", str(rootfs), "."], timeout=600)
+            if packed.returncode != 0:
+                raise BuildError("tar of the bootstrapped root failed", details=packed.stderr.strip()[-500:])
         progress("importing the root filesystem")
         image_id = engine.import_rootfs(str(rootfs), created="1970-01-01T00:00:00Z", ref=ref,
                                         changes=['CMD ["python3"]', "ENV LANG=C.UTF-8"])

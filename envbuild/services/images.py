@@ -1,47 +1,57 @@
-"""render() and build(): the Dockerfile and the image for one target. No printing: progress is a callback."""
+"""render() and build(): the Dockerfile and the image for one target. No printing: progress is a callback.
+
+Both receive what they need from outside: the container engine (core/engine.ContainerEngine), the
+artifact fetcher (adapters/wheelhouse.Wheelhouse) and the environment (for ${VAR}s in index URLs);
+the CLI creates them. What the image is made of is decided by pure code: the ecosystem's template and
+extras, core/render.py and core/image_plan.py.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from envbuild import ecosystems
 from envbuild.adapters import git
-from envbuild.adapters.docker import Engine, ImageInfo, api_timeout, split_ref
 from envbuild.adapters.files import atomic_write, link_or_copy
-from envbuild.adapters.inputs import confined, display_path, load_spec, load_target_inputs, repository_root, spec_dir
+from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
+                                      repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.templates import load_templates
-from envbuild.core.digest import digest_of
-from envbuild.core.condalock import CondaLock, parse_any_lock
-from envbuild.core.lockfile import LockFile
+from envbuild.core import image_plan
+from envbuild.core.engine import ContainerEngine, ImageInfo
+from envbuild.core.layout import EMBEDDED_LOCKS, LOCKS_DIR
+from envbuild.core.lockfile import Lock, read_lock
+from envbuild.core.progress import Progress, silent
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base,
-                                  source_date_epoch)
+from envbuild.core.render import RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base, source_date_epoch
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
-from envbuild.services.locking import repo_relative, target_lock_path
-from envbuild.core.progress import Progress, silent
 
+if TYPE_CHECKING:
+    from envbuild.adapters.wheelhouse import Wheelhouse
 
 
 @dataclass(frozen=True, kw_only=True)
 class Prepared:
     spec: Spec
     target: Target
-    lock: LockFile | CondaLock
+    ecosystem: ecosystems.Ecosystem
+    lock: Lock
     lock_text: str
     dockerfile: str
     embedded: dict[str, str]  # files under /etc/envbuild in the image
-    base_layers: int
+    history: list[str]
     tag_digest: str
     epoch: int
 
     @property
     def ref(self) -> str:
-        return f"{self.spec.name}:{self.target.name}-{self.tag_digest[:12]}"
+        return image_plan.image_ref(self.spec.name, self.target.name, self.tag_digest)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,19 +66,19 @@ class BuildOutcome:
     manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
 
 
-def prepare(directory: Path, target_name: str, *, engine: Engine | None, templates: Path | None,
+def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, templates: Path | None,
             progress: Progress, require_fresh: bool, pull: bool = True) -> Prepared:
     spec = load_spec(directory)
     root = spec_dir(directory)
     target = spec.target(target_name)
     inputs = load_target_inputs(spec, root, target)
-    conda = inputs.conda is not None
-    path = target_lock_path(root, target.name, conda=conda)
+    ecosystem = ecosystems.for_target(spec, target)
+    path = target_lock_path(root, target.name, ecosystem.lock_format)
     if not path.is_file():
         raise CheckFailed(f"no lock file for target {target.name} ({display_path(path)})",
                           hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
     lock_text = path.read_text(encoding="utf-8")
-    lock = parse_any_lock(lock_text, display_path(path), conda=conda)
+    lock = read_lock(lock_text, display_path(path), format=ecosystem.lock_format)
     if lock.inputs_digest != inputs.digest:
         message = f"{display_path(path)} is stale: its inputs changed since it was written"
         if require_fresh:
@@ -78,30 +88,30 @@ def prepare(directory: Path, target_name: str, *, engine: Engine | None, templat
         _check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
+    extras = ecosystem.render_extras(lock)
     render_input = RenderInput(
-        spec=spec, target=target, lock_text=lock_text, lock_file=f"locks/{path.name}",
+        spec=spec, target=target, lock_text=lock_text, lock_file=f"{LOCKS_DIR}/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
-        revision=git.revision(root), inputs_digest=inputs.digest,
-        conda=conda, conda_pip=bool(conda and lock.pip))
+        revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     boundary = repository_root(root)
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
     dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else boundary), render_input)
     embedded = {
-        "lock.conda-lock.yml" if conda else "lock.txt": lock_text,
+        EMBEDDED_LOCKS[ecosystem.lock_format]: lock_text,
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
     epoch = source_date_epoch(spec)
-    tag_digest = digest_of({"dockerfile": dockerfile, "embedded": embedded, "base": info.id if info else base_ref,
-                            "buildargs": {"SOURCE_DATE_EPOCH": str(epoch)}})[len("sha256:"):]
-    return Prepared(spec=spec, target=target, lock=lock, lock_text=lock_text, dockerfile=dockerfile,
-                    embedded=embedded, base_layers=len(info.diff_ids) if info else 0, tag_digest=tag_digest,
-                    epoch=epoch)
+    return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,
+                    dockerfile=dockerfile, embedded=embedded, epoch=epoch,
+                    history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history),
+                    tag_digest=image_plan.tag_digest(dockerfile=dockerfile, embedded=embedded,
+                                                     base=info.id if info else base_ref, epoch=epoch))
 
 
-def _check_cuda(spec: Spec, target: Target, lock: LockFile | CondaLock, progress: Progress) -> None:
+def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> None:
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import check_target, lock_cuda
 
@@ -114,10 +124,12 @@ def _check_cuda(spec: Spec, target: Target, lock: LockFile | CondaLock, progress
         progress(f"warning: {warning}")
 
 
-def resolve_base(ref: str, engine: Engine | None, progress: Progress,
+def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
                  pull: bool = True) -> tuple[str, str | None, ImageInfo | None]:
     """(what FROM names, the digest for the label, the local image). Pinned by digest when possible;
     a local image without a registry digest (e.g. from 'envbuild base') is pinned by its image ID."""
+    from envbuild.adapters.docker import split_ref
+
     pinned = "@sha256:" in ref
     if engine is None:
         if not pinned:
@@ -145,11 +157,14 @@ def resolve_base(ref: str, engine: Engine | None, progress: Progress,
     return info.id, info.id, info
 
 
-def render(directory: Path, target: str, *, output: Path | None, templates: Path | None,
-           progress: Progress) -> str:
+def needs_engine(directory: Path, target: str) -> bool:
+    """Rendering needs an engine only to pin a base that is not pinned by digest already."""
     spec = load_spec(directory)
-    pinned = "@sha256:" in (spec.base_for(spec.target(target)) or "")
-    engine = None if pinned else _try_engine(progress)  # a base pinned by digest needs no engine: never wait for one
+    return "@sha256:" not in (spec.base_for(spec.target(target)) or "")
+
+
+def render(directory: Path, target: str, *, engine: ContainerEngine | None, output: Path | None,
+           templates: Path | None, progress: Progress) -> str:
     prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False,
                        pull=False)
     if output is not None:
@@ -157,56 +172,59 @@ def render(directory: Path, target: str, *, output: Path | None, templates: Path
     return prepared.dockerfile
 
 
-def build(directory: Path, target: str, *, no_cache: bool = False, push: bool = False,
-          templates: Path | None = None, progress: Progress = silent) -> BuildOutcome:
-    from envbuild.adapters.wheelhouse import Wheelhouse, install_requirements
-    from envbuild.services.locking import lock_indexes
-
+def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
+          no_cache: bool = False, push: bool = False, templates: Path | None = None,
+          progress: Progress = silent, manifests: bool = True) -> BuildOutcome:
+    """``manifests`` False: record no build manifest (it needs the engine to run the image)."""
     started = time.monotonic()
-    engine = Engine.connect(api_timeout(os.environ))
     prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=True)
     ref = prepared.ref
     existing = engine.inspect(ref)
     if existing is not None and not no_cache:
         progress(f"{ref} is up to date: same inputs, nothing to build")
-        return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress)
-
-    lock = prepared.lock
+        return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
+                        manifests=manifests)
+    files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(prepared.epoch),
+                                     environ, progress)
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)
-        (context / "wheels").mkdir()
-        (context / "envbuild").mkdir()
-        if isinstance(lock, CondaLock):
-            from envbuild.services.conda_images import conda_context
-
-            wheels, files = conda_context(prepared.spec, prepared.target, lock, context, progress)
-        else:
-            wheels = Wheelhouse(epoch=prepared.epoch).fetch(
-                lock.pins, python=prepared.spec.python, platform=prepared.spec.platform,
-                **lock_indexes(lock, os.environ), log=progress)
-            files = {"install.txt": install_requirements(wheels)}
-        for wheel in wheels:
-            link_or_copy(wheel.path, context / "wheels" / wheel.path.name)
-        for name, text in dict(prepared.embedded, **files).items():
-            (context / "envbuild" / name).write_text(text, encoding="utf-8")
-        (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
-        progress(f"building {ref} from {len(wheels)} wheels" + (f" and {len(lock.conda)} conda packages"
-                                                                 if isinstance(lock, CondaLock) else ""))
-        raw_id = engine.build(str(context), nocache=no_cache,
-                              buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)}, log=progress)
+        _fill_context(context, prepared, files)
+        progress(f"building {ref} from {files.summary}")
+        raw_id = engine.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
+                              log=progress)
     t0 = time.monotonic()
-    image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=_history(prepared), ref=ref)
+    image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=prepared.history, ref=ref)
     if raw_id != image_id:
         engine.remove(raw_id)
     progress(f"normalised the image config in {time.monotonic() - t0:.2f} s")
     info = engine.inspect(image_id)
     assert info is not None
-    return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress)
+    return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
+                    manifests=manifests)
 
 
-def _outcome(engine: Engine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
-             progress: Progress) -> BuildOutcome:
-    manifest = record_manifest(info.id, progress)
+def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
+    """The build context: Dockerfile, wheels/, envbuild/ (embedded files and install lists) and the
+    ecosystem's own folders; files are linked from the cache where the file system allows."""
+    (context / "wheels").mkdir()
+    (context / "envbuild").mkdir()
+    for wheel in files.wheels:
+        link_or_copy(wheel, context / "wheels" / wheel.name)
+    for name, text in dict(prepared.embedded, **files.texts).items():
+        (context / "envbuild" / name).write_text(text, encoding="utf-8")
+    for folder, entries in files.folders.items():
+        (context / folder).mkdir()
+        for name, entry in entries.items():
+            if isinstance(entry, Path):
+                link_or_copy(entry, context / folder / name)
+            else:
+                (context / folder / name).write_text(entry, encoding="utf-8")
+    (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
+
+
+def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
+             progress: Progress, manifests: bool) -> BuildOutcome:
+    manifest = record_manifest(info.id, progress) if manifests else None
     repo_digest = engine.push(prepared.ref, progress) if push else None
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
@@ -218,7 +236,7 @@ def record_manifest(image_id: str, progress: Progress) -> Path | None:
     kept in the cache by image ID: what `verify --files` of the image or its containers compares
     with. Recorded once per image (a no-op rebuild finds it)."""
     from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
-    from envbuild.adapters.targets import IMAGE_TREES, Place, take_snapshot
+    from envbuild.adapters.places import IMAGE_TREES, Place, take_snapshot
 
     if read_manifest(image_id) is not None:
         return manifest_path(image_id)
@@ -232,19 +250,3 @@ def record_manifest(image_id: str, progress: Progress) -> Path | None:
     count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
     progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
     return path
-
-
-def _history(prepared: Prepared) -> list[str]:
-    base = [f"base image {prepared.spec.base_for(prepared.target)} layer {i + 1}" for i in range(prepared.base_layers)]
-    name = prepared.target.name
-    where = f"/opt/conda from {name} conda lock" if isinstance(prepared.lock, CondaLock) else f"/opt/venv from {name} lock"
-    return base + [f"envbuild {name}: {where}, /etc/envbuild, user app"]
-
-
-
-def _try_engine(progress: Progress) -> Engine | None:
-    try:
-        return Engine.connect(api_timeout(os.environ))
-    except ToolUnavailable as exc:
-        progress(f"note: {exc.message}; the base image is used as written")
-        return None

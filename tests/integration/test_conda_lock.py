@@ -172,13 +172,19 @@ def test_exit_codes_are_reliable_over_many_runs(channel):
     ("facebookresearch__dinov2__conda-extras.yaml", 2, ["VCS requirement", "submitit"]),
 ])
 def test_real_world_environment_files_fail_with_a_specific_message(cli, make_image, name, code, words):
-    """The files are tests/data/realworld/conda/ (sources.tsv). No conda channel is reachable here: each file gets the one reason it cannot be
-    locked here (a VCS or editable pip line is refused before any channel is asked)."""
+    """The files are tests/data/realworld/conda/ (sources.tsv). Each file gets the one reason it cannot be
+    locked (a VCS or editable pip line is refused before any channel is asked). The channels are made
+    unreachable on purpose (a proxy on a closed port), so the outcome is the same with or without
+    internet access: the test is about the message, not about anaconda.org."""
+    from tests.conftest import hermetic_env
+
     text = (REPO / "tests" / "data" / "realworld" / "conda" / name).read_text()
     python = "3.8" if "3.8" in text else "3.9"
     image = make_image(f'name: rw/conda\npython: "{python}"\nconda: {name}\ntargets:\n  cuda:\n    cuda: "11.8"\n',
                        {name: text})
-    result = cli("lock", str(image))
+    nowhere = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    result = cli("lock", str(image), env=hermetic_env(HTTPS_PROXY=nowhere, https_proxy=nowhere, HTTP_PROXY=nowhere,
+                                                       http_proxy=nowhere, NO_PROXY="", no_proxy=""))
     assert_no_traceback(result)
     assert result.returncode == code, result.stderr
     for word in words:

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from envbuild.core.lockfile import parse_lock
+from envbuild.core.lockfile import read_lock
 from tests.conftest import REPO, assert_no_traceback
 
 DATA = REPO / "tests" / "data" / "realworld"
@@ -74,8 +74,8 @@ def test_real_inputs_lock_from_pypi(tmp_path, cli, source, must_pin):
     text = (image / "locks" / "cpu.txt").read_text()
     for name in must_pin:
         assert f"\n{name}==" in text, name
-    lock = parse_lock(text, "cpu.txt")  # refuses any line not pinned with == and --hash
-    assert len(lock.pins) >= len(must_pin) and all(p.hashes for p in lock.pins)
+    lock = read_lock(text, "cpu.txt")  # refuses any line not pinned with == and --hash
+    assert len(lock.packages) >= len(must_pin) and all(p.hashes for p in lock.packages)
 
 
 @pytest.mark.network

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import kinds, pip
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.ssh, pytest.mark.slow]
 
 
 def free_port() -> int:

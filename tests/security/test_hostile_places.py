@@ -86,7 +86,7 @@ def test_an_ssh_host_that_looks_like_an_option_is_refused(cli, locked, host, tmp
 
 
 def test_remote_words_are_quoted_for_the_remote_shell_and_the_host_follows_dashdash():
-    from envbuild.adapters.targets import Place, argv_for
+    from envbuild.adapters.places import Place, argv_for
 
     place = Place(kind="ssh", name="prod-1", interpreter="/opt/my env/bin/python; touch /tmp/X",
                   conda_prefix="/opt/conda $(id)")

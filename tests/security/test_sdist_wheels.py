@@ -27,9 +27,9 @@ def sdist_lock(make_image, index, tmp_path):
 
 
 def locked_pins(image):
-    from envbuild.core.lockfile import parse_lock
+    from envbuild.core.lockfile import read_lock
 
-    return {p.name: p for p in parse_lock((image / "locks" / "cpu.txt").read_text(), "cpu.txt").pins}
+    return {p.name: p for p in read_lock((image / "locks" / "cpu.txt").read_text(), "cpu.txt").packages}
 
 
 def fetch(cache, pins, index):

@@ -95,7 +95,7 @@ def test_the_conda_example_image_reads():
 
 
 def test_package_urls_keep_channel_variables_and_lose_literal_credentials():
-    from envbuild.services.conda_locking import _from_record
+    from envbuild.ecosystems.conda import _from_record
 
     record = {"name": "a", "version": "1", "build": "h0", "sha256": "0", "md5": "1", "depends": ["b >=2", "c"]}
     channels = [("https://robot:t0ken@conda.example.com/ml", "https://${USER}:${TOKEN}@conda.example.com/ml"),

@@ -1,10 +1,10 @@
-from envbuild.core.lockfile import parse_pins
-from envbuild.services.conda_images import INSTALLER_PINS
+from envbuild.core.lockfile.requirements import parse_pins
+from envbuild.ecosystems.conda import INSTALLER_PINS
 from tests.conftest import REPO
 
 
 def test_the_image_installer_is_the_py_rattler_envbuild_itself_is_locked_to():
-    installer = parse_pins(INSTALLER_PINS.read_text(), "conda-installer.txt").pins
-    dev = {p.name: p for p in parse_pins((REPO / "locks" / "dev.txt").read_text(), "dev.txt").pins}
+    installer = parse_pins(INSTALLER_PINS.read_text(), "conda-installer.txt").packages
+    dev = {p.name: p for p in parse_pins((REPO / "locks" / "dev.txt").read_text(), "dev.txt").packages}
     assert [p.name for p in installer] == ["py-rattler"]
     assert installer[0] == dev["py-rattler"], "re-copy the py-rattler pin from locks/dev.txt"

@@ -1,17 +1,17 @@
 from envbuild.core.conda_verify import verify_conda, view_of_conda_lock, view_of_conda_snapshot
-from envbuild.core.condalock import CondaLock, CondaPackage
+from envbuild.core.lockfile import Lock, Package
 from envbuild.core.verify import diff_views
 
 
 def conda(name, version, build, sha="0" * 64):
-    return CondaPackage(name=name, version=version, manager="conda", build=build, sha256=sha, md5="1" * 32,
+    return Package(name=name, version=version, manager="conda", build=build, hashes=(f"sha256:{sha}",), md5="1" * 32,
                         url=f"file:///ch/linux-64/{name}-{version}-{build}.tar.bz2")
 
 
-LOCK = CondaLock(target="cpu", platform="linux-64", channels=("file:///ch",), sources=(), python="3.11",
+LOCK = Lock(format="conda-lock", target="cpu", platform="linux/amd64", channels=("file:///ch",), sources=(), python="3.11",
                  packages=(conda("python", "3.11.2", "h0"), conda("libtiny", "1.1", "h1_1"), conda("tinytool", "2.0", "h0_0"),
-                           CondaPackage(name="requests", version="2.34.2", manager="pip", sha256="2" * 64,
-                                        url="https://f/requests-2.34.2-py3-none-any.whl")))
+                           Package(name="requests", version="2.34.2", manager="pip", hashes=("sha256:" + "2" * 64,),
+                                   url="https://f/requests-2.34.2-py3-none-any.whl")))
 
 
 def snapshot(records=None, dists=None, version="3.11.2"):

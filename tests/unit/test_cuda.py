@@ -2,13 +2,13 @@ import pytest
 
 from envbuild.adapters.knowledge import cuda_data
 from envbuild.core.cuda import check_target, compute_capability, gpu_findings, locked_cuda, supported_cc
-from envbuild.core.lockfile import Pin
+from envbuild.core.lockfile import Package
 
 DATA = cuda_data()
 
 
 def pin(name, version):
-    return Pin(name=name, version=version, hashes=("sha256:0",))
+    return Package(name=name, version=version, hashes=("sha256:0",))
 
 
 @pytest.mark.parametrize("pins, expected", [
@@ -63,11 +63,10 @@ def test_compute_capability():
 
 
 def test_conda_cuda_runtime_from_cuda_version_or_the_highest___cuda_dependency():
-    from envbuild.core.condalock import CondaPackage
     from envbuild.core.cuda import conda_cuda_runtime
 
     def pkg(name, version, deps=()):
-        return CondaPackage(name=name, version=version, manager="conda", url=f"file:///c/{name}.conda", sha256="0",
+        return Package(name=name, version=version, manager="conda", url=f"file:///c/{name}.conda", hashes=("sha256:0",),
                             md5="1", build="0", dependencies=deps)
 
     stub = pkg("cudastub", "12.1", (("__cuda", ">=12.1"),))

@@ -1,12 +1,14 @@
-from envbuild.core.lockfile import LockFile, LockHeader, Pin
+from dataclasses import replace
+
+from envbuild.core.lockfile import Lock, Package
 from envbuild.core.report import Outcome, exit_code, to_json, to_junit, to_table
 from envbuild.core.findings import Finding
 from envbuild.core.verify import diff_views, verify, view_of_lock, view_of_snapshot
 
-LOCK = LockFile(header=LockHeader(target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
-                                  inputs_digest="sha256:0"),
-                pins=(Pin(name="numpy", version="2.1.0", hashes=("sha256:1",)),
-                      Pin(name="torch", version="2.4.1+cpu", hashes=("sha256:2",))))
+LOCK = Lock(format="requirements", target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
+            inputs_digest="sha256:0",
+            packages=(Package(name="numpy", version="2.1.0", hashes=("sha256:1",)),
+                      Package(name="torch", version="2.4.1+cpu", hashes=("sha256:2",))))
 
 
 def snapshot(**interp):
@@ -37,7 +39,7 @@ def test_platform_findings_for_arch_musl_and_old_glibc():
 
 
 def test_pip_is_drift_when_the_lock_pins_it():
-    lock = LockFile(header=LOCK.header, pins=LOCK.pins + (Pin(name="pip", version="25.0", hashes=("sha256:3",)),))
+    lock = replace(LOCK, packages=LOCK.packages + (Package(name="pip", version="25.0", hashes=("sha256:3",)),))
     assert [(f.kind, f.name, f.expected, f.actual) for f in verify(lock, snapshot())] == [("version", "pip", "25.0", "24.0")]
 
 

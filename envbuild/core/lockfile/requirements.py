@@ -1,29 +1,37 @@
-"""The lock file: model, serialiser and parser. Pure.
+"""The pip requirements lock format (``locks/<target>.txt``): serialiser and parser. Pure.
 
 The body is plain pip requirements format — every line ``name==version`` followed by all its
 ``--hash=sha256:`` values — so ``pip install --require-hashes -r locks/cpu.txt`` works with no
 envbuild installed. The header is comments: the format version (parsing dispatches on it), the
 target, the inputs digest with one digest per input (so ``lock --check`` can say which input
-changed, offline) and the command that regenerates the file.
+changed, offline), the sha256 of the body (so a hand edit is found offline) and the command that
+regenerates the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 
 from envbuild.core.lines import canonical_name, logical_lines
+from envbuild.core.lockfile.model import DEFAULT_INDEX, PIP, Lock, Package
+from envbuild.core.platforms import marker_environment
 from envbuild.core.redact import strip_credentials
 from envbuild.core.text import refuse_controls
-from envbuild.errors import UserError
+from envbuild.errors import LockError
 
-DEFAULT_INDEX = "https://pypi.org/simple"
-
+FORMAT = "requirements"
+SUFFIX = ".txt"
 # 2: the header records the sha256 of the body, so an edit by hand is found offline. Version 1
 # locks had none; they are read only as the previous pins when re-locking.
 LOCK_VERSION = 2
 _HEADER_KEY = "envbuild-lock"
 _BODY_KEY = "body-sha256"
+_REQUIRED = ("target", "python", "platform", "inputs-digest")
 _HASH_RE = re.compile(r"--hash[= ](?P<algo>[a-z0-9]+):(?P<hex>[0-9a-fA-F]+)")
 # 'name==version', 'name[extra]==version ; marker': every line of a lock (ours, uv's, pip-compile's).
 # No two \s* side by side and no lazy .+? before \s*$: either retries every split of a run of spaces
@@ -32,61 +40,13 @@ _PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(
                      r"===?\s*(?P<version>[^\s;,]+)(?:\s*;\s*(?P<marker>\S(?:.*\S)?))?\s*$")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Pin:
-    name: str  # canonical
-    version: str
-    hashes: tuple[str, ...]  # "sha256:<hex>", sorted
-    marker: str | None = None
-
-    @property
-    def requirement(self) -> str:
-        text = f"{self.name}=={self.version}"
-        return f"{text} ; {self.marker}" if self.marker else text
-
-
-@dataclass(frozen=True, kw_only=True)
-class LockHeader:
-    target: str
-    python: str
-    platform: str
-    resolver: str
-    inputs_digest: str
-    inputs: tuple[tuple[str, str], ...] = ()  # (input name, digest), sorted
-    exclude_newer: str | None = None
-    command: str = ""
-    version: int = LOCK_VERSION
-    cuda_runtime: str | None = None  # "12.8 (nvidia-cuda-runtime-cu12 12.8.90)": which CUDA build was locked
-
-
-@dataclass(frozen=True, kw_only=True)
-class LockFile:
-    header: LockHeader
-    pins: tuple[Pin, ...]
-    index_url: str = DEFAULT_INDEX
-    extra_index_urls: tuple[str, ...] = field(default=())
-
-    @property
-    def inputs_digest(self) -> str:  # as CondaLock has it: code that checks freshness takes either
-        return self.header.inputs_digest
-
-    @property
-    def inputs(self) -> tuple[tuple[str, str], ...]:
-        return self.header.inputs
-
-    def pin(self, name: str) -> Pin | None:
-        key = canonical_name(name)
-        return next((p for p in self.pins if p.name == key), None)
-
-
 # ---------------------------------------------------------------- serialise
 
 
-def render_lock(lock: LockFile) -> str:
-    h = lock.header
-    for what, value in (("the regenerate command (the image directory's path)", h.command), ("the target", h.target),
-                        ("the Python version", h.python), ("the platform", h.platform),
-                        *((f"the input name {name}", name) for name, _ in h.inputs)):
+def render(lock: Lock) -> str:
+    for what, value in (("the regenerate command (the image directory's path)", lock.command),
+                        ("the target", lock.target), ("the Python version", lock.python or ""),
+                        ("the platform", lock.platform), *((f"the input name {name}", name) for name, _ in lock.inputs)):
         refuse_controls(value, what)
     body: list[str] = []
     if lock.index_url != DEFAULT_INDEX:
@@ -94,9 +54,9 @@ def render_lock(lock: LockFile) -> str:
     body.extend(f"--extra-index-url {strip_credentials(u)}" for u in lock.extra_index_urls)
     if lock.index_url != DEFAULT_INDEX or lock.extra_index_urls:
         body.append("")
-    for pin in sorted(lock.pins, key=lambda p: p.name):
-        body.append(pin.requirement + " \\")
-        hashes = sorted(pin.hashes)
+    for package in sorted(lock.packages, key=lambda p: p.name):
+        body.append(package.requirement + " \\")
+        hashes = sorted(package.hashes)
         for i, digest in enumerate(hashes):
             body.append(f"    --hash={digest}" + (" \\" if i < len(hashes) - 1 else ""))
     body_text = "\n".join(body) + "\n" if body else ""
@@ -105,21 +65,21 @@ def render_lock(lock: LockFile) -> str:
         "# Install it with: pip install --require-hashes --no-deps -r <this file>",
         "# Regenerate it with:",
         "#",
-        f"#    {h.command}",
+        f"#    {lock.command}",
         "#",
         f"# {_HEADER_KEY}: {LOCK_VERSION}",
-        f"# target: {h.target}",
-        f"# python: {h.python}",
-        f"# platform: {h.platform}",
-        f"# resolver: {h.resolver}",
+        f"# target: {lock.target}",
+        f"# python: {lock.python}",
+        f"# platform: {lock.platform}",
+        f"# resolver: {lock.resolver}",
     ]
-    if h.exclude_newer:
-        lines.append(f"# exclude-newer: {h.exclude_newer}")
-    if h.cuda_runtime:
-        lines.append(f"# cuda-runtime: {h.cuda_runtime}")
+    if lock.exclude_newer:
+        lines.append(f"# exclude-newer: {lock.exclude_newer}")
+    if lock.cuda_runtime:
+        lines.append(f"# cuda-runtime: {lock.cuda_runtime}")
     lines.append(f"# {_BODY_KEY}: {body_sha256(body_text)}")
-    lines.append(f"# inputs-digest: {h.inputs_digest}")
-    lines.extend(f"#   {name}: {digest}" for name, digest in h.inputs)
+    lines.append(f"# inputs-digest: {lock.inputs_digest}")
+    lines.extend(f"#   {name}: {digest}" for name, digest in lock.inputs)
     lines.append("")
     return "\n".join(lines) + "\n" + body_text
 
@@ -135,15 +95,13 @@ def lock_body(text: str) -> str:
 
 
 def body_sha256(body: str) -> str:
-    import hashlib
-
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- parse
 
 
-def parse_lock(text: str, source: str, *, check_body: bool = True) -> LockFile:
+def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     """Parse an envbuild lock file; dispatches on the 'envbuild-lock' header version.
 
     What pip would install from the file is exactly what envbuild checks: the body must match the
@@ -155,38 +113,28 @@ def parse_lock(text: str, source: str, *, check_body: bool = True) -> LockFile:
     raw_version = fields.get(_HEADER_KEY)
     regenerate = f"re-lock with '{fields['command']}'" if fields.get("command") else "re-lock with 'envbuild lock'"
     if raw_version is None:
-        raise UserError(
-            f"{source}: not an envbuild lock file (no '# {_HEADER_KEY}:' header line)",
-            hint="create it with 'envbuild lock'",
-        )
+        raise LockError(source, "", f"not an envbuild lock file (no '# {_HEADER_KEY}:' header line)",
+                        hint="create it with 'envbuild lock'")
     if check_body and raw_version == "1":
-        raise UserError(f"{source}: lock format 1 records no digest of its body, so hand edits cannot be told "
-                        "from envbuild's output", hint=f"{regenerate} (it keeps the pins)")
+        raise LockError(source, f"header.{_HEADER_KEY}", "lock format 1 records no digest of its body, so hand "
+                        "edits cannot be told from envbuild's output", hint=f"{regenerate} (it keeps the pins)")
     if raw_version not in ("1", str(LOCK_VERSION)):
-        raise UserError(f"{source}: lock format version {raw_version} is not supported by this envbuild "
-                        f"(reads version {LOCK_VERSION})", hint="upgrade envbuild")
-    missing = [k for k in ("target", "python", "platform", "inputs-digest") if k not in fields]
+        raise LockError(source, f"header.{_HEADER_KEY}", f"lock format version {raw_version} is not supported by "
+                        f"this envbuild (reads version {LOCK_VERSION})", hint="upgrade envbuild")
+    missing = [k for k in _REQUIRED if k not in fields]
     if check_body and _BODY_KEY not in fields:
         missing.append(_BODY_KEY)
     if missing:
-        raise UserError(f"{source}: header is missing {', '.join(missing)}", hint=regenerate)
+        raise LockError(source, "header", f"header is missing {', '.join(missing)}", hint=regenerate)
     if check_body and body_sha256(lock_body(text)) != fields[_BODY_KEY]:
-        raise UserError(f"{source}: edited by hand: its body does not match the header's {_BODY_KEY}",
+        raise LockError(source, "", f"edited by hand: its body does not match the header's {_BODY_KEY}",
                         hint=f"{regenerate}; a lock is what pip installs, so envbuild refuses one it did not write")
     body = parse_pins(text, source, strict=check_body)
-    header = LockHeader(
-        target=fields["target"],
-        python=fields["python"],
-        platform=fields["platform"],
-        resolver=fields.get("resolver", ""),
-        inputs_digest=fields["inputs-digest"],
-        inputs=tuple(sorted(inputs)),
-        exclude_newer=fields.get("exclude-newer"),
-        command=fields.get("command", ""),
-        cuda_runtime=fields.get("cuda-runtime"),
-        version=int(raw_version),
-    )
-    return LockFile(header=header, pins=body.pins, index_url=body.index_url, extra_index_urls=body.extra_index_urls)
+    return replace(body, target=fields["target"], python=fields["python"], platform=fields["platform"],
+                   resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
+                   inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
+                   command=fields.get("command", ""), cuda_runtime=fields.get("cuda-runtime"),
+                   version=int(raw_version))
 
 
 def read_inputs_digest(text: str) -> str | None:
@@ -213,26 +161,20 @@ def _header_fields(text: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     return fields, inputs
 
 
-@dataclass(frozen=True, kw_only=True)
-class PinSet:
-    pins: tuple[Pin, ...]
-    index_url: str = DEFAULT_INDEX
-    extra_index_urls: tuple[str, ...] = ()
-
-
-def parse_pins(text: str, source: str, *, strict: bool = False) -> PinSet:
-    """The body of a hash-pinned requirements file (ours, uv's or pip-compile's output).
+def parse_pins(text: str, source: str, *, strict: bool = False) -> Lock:
+    """The body of a hash-pinned requirements file (ours, uv's or pip-compile's output), as a Lock
+    with no header facts (target and platform empty).
 
     ``strict`` (envbuild's own locks): only the lines envbuild writes; a line pip would act on that
     envbuild would not check is refused, and so is a second pin for one name."""
-    pins: dict[str, Pin] = {}
+    pins: dict[str, Package] = {}
     index_url = DEFAULT_INDEX
     extra: list[str] = []
     for number, line in logical_lines(text):
-        origin = f"{source}:{number}"
+        where = f"line {number}"
         if line.startswith(("--index-url", "-i ")):
             if strict and (index_url != DEFAULT_INDEX or not line.startswith("--index-url ")):
-                raise UserError(f"{origin}: a second or unusual --index-url line; envbuild writes one",
+                raise LockError(source, where, "a second or unusual --index-url line; envbuild writes one",
                                 hint="re-lock with 'envbuild lock'")
             index_url = line.split(None, 1)[1].strip() if " " in line else line.split("=", 1)[1]
             continue
@@ -241,26 +183,47 @@ def parse_pins(text: str, source: str, *, strict: bool = False) -> PinSet:
             continue
         if line.startswith("-"):
             if strict:
-                raise UserError(f"{origin}: {line.split()[0]!r} is not a line envbuild writes in a lock; pip would "
-                                "act on it and envbuild would not check it", hint="re-lock with 'envbuild lock'")
+                raise LockError(source, where, f"{line.split()[0]!r} is not a line envbuild writes in a lock; pip "
+                                "would act on it and envbuild would not check it", hint="re-lock with 'envbuild lock'")
             continue  # other tools' options (--find-links, --trusted-host) carry nothing we pin
-        pin = _parse_pin(line, origin)
+        pin = _parse_pin(line, source, where)
         if strict and pin.name in pins:
-            raise UserError(f"{origin}: {pin.name} is pinned twice", hint="re-lock with 'envbuild lock'")
+            raise LockError(source, where, f"{pin.name} is pinned twice", hint="re-lock with 'envbuild lock'")
         if strict and any(not h.startswith("sha256:") or len(h) != 71 for h in pin.hashes):
-            raise UserError(f"{origin}: {pin.name} has a hash that is not a sha256", hint="re-lock with 'envbuild lock'")
+            raise LockError(source, where, f"{pin.name} has a hash that is not a sha256",
+                            hint="re-lock with 'envbuild lock'")
         pins[pin.name] = pin
-    return PinSet(pins=tuple(sorted(pins.values(), key=lambda p: p.name)), index_url=index_url,
-                  extra_index_urls=tuple(extra))
+    return Lock(format=FORMAT, target="", platform="", packages=tuple(sorted(pins.values(), key=lambda p: p.name)),
+                index_url=index_url, extra_index_urls=tuple(extra))
 
 
-def _parse_pin(line: str, origin: str) -> Pin:
+def _parse_pin(line: str, source: str, where: str) -> Package:
     hashes = tuple(sorted(f"{m['algo']}:{m['hex'].lower()}" for m in _HASH_RE.finditer(line)))
     requirement = _HASH_RE.sub("", line).strip()
     match = _PIN_RE.match(requirement)
     if not match:
-        raise UserError(f"{origin}: {requirement!r} is not pinned with '=='")
+        raise LockError(source, where, f"{requirement!r} is not pinned with '=='")
     if not hashes:
-        raise UserError(f"{origin}: {match['name']}=={match['version']} has no --hash", hint="re-create the lock")
-    return Pin(name=canonical_name(match["name"]), version=match["version"], hashes=hashes,
-               marker=match["marker"] or None)
+        raise LockError(source, where, f"{match['name']}=={match['version']} has no --hash", hint="re-create the lock")
+    return Package(name=canonical_name(match["name"]), version=match["version"], manager=PIP, hashes=hashes,
+                   marker=match["marker"] or None)
+
+
+def settle_markers(packages: Iterable[Package], python: str, platform: str) -> tuple[Package, ...]:
+    """A lock is for one target: a marker true there is noise, a pin whose marker is false there is
+    not installed there. Markers that cannot be evaluated (python_full_version on an X.Y target) stay.
+    """
+    env = marker_environment(python, platform)
+    settled = []
+    for package in packages:
+        if package.marker is None or "python_full_version" in package.marker:
+            settled.append(package)
+            continue
+        try:
+            applies = Marker(package.marker).evaluate(env)
+        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+            settled.append(package)
+            continue
+        if applies:
+            settled.append(replace(package, marker=None))
+    return tuple(settled)

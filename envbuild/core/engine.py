@@ -1,0 +1,46 @@
+"""The container engine, as envbuild needs it: an interface, and what it answers. Pure.
+
+adapters/docker.py implements it with the Docker SDK; tests/support/fake_engine.py with a dict (for
+tests about envbuild's own logic: what goes into the build context, when a build is skipped, how an
+image is tagged). Services receive an engine; none of them creates one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from envbuild.core.progress import Progress
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInfo:
+    id: str
+    repo_digests: tuple[str, ...]
+    labels: Mapping[str, str]
+    size: int
+    diff_ids: tuple[str, ...]
+    raw: Mapping[str, Any]  # the engine's own inspect document (Config, RootFS, Architecture...)
+
+
+class ContainerEngine(Protocol):
+    def inspect(self, ref: str) -> ImageInfo | None: ...
+
+    def pull(self, ref: str, log: Progress) -> ImageInfo: ...
+
+    def tag(self, image_id: str, ref: str) -> None: ...
+
+    def remove(self, image_id: str) -> None: ...
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress) -> str:
+        """Build the context's Dockerfile; the image ID."""
+
+    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
+        """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it
+        ``ref``; the new image ID."""
+
+    def push(self, ref: str, log: Progress) -> str:
+        """The registry's digest of the pushed manifest."""
+
+    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str: ...

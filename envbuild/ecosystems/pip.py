@@ -1,0 +1,215 @@
+"""The pip ecosystem: a venv at /opt/venv, installed offline from a hash-pinned requirements lock.
+
+Locking drives a resolver CLI (uv or pip-tools, behind adapters/resolvers.Resolver); a pin with no
+wheel for the target gets the sha256 of the wheel built from its sdist (adapters/wheelhouse.py).
+Verify compares the probe's distributions with the pins and, with ``--files``, every installed file
+with the RECORD inside the very wheel the lock pins.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envbuild.core.envvars import expand, expand_all
+from envbuild.core.layout import VENV
+from envbuild.core.lockfile import Lock, Package, requirements
+from envbuild.core.progress import Progress
+from envbuild.core.spec import Spec, Target
+from envbuild.core.render import RenderExtras
+from envbuild.ecosystems import BuildFiles, Ecosystem, LockJob
+from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
+
+if TYPE_CHECKING:
+    from envbuild.adapters.resolvers import ResolveRequest
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.findings import Finding
+    from envbuild.core.verify import View
+
+# The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
+# the lock's Python and platform: envbuild's wheel cache by default, the tests' own in tests. The
+# 4th argument (exact wheel tags) asks for the variant an environment installed.
+WheelSource = Callable[[Lock, Sequence[Package], Progress, "Sequence[str] | None"], Mapping[str, str]]
+
+
+class PipEcosystem(Ecosystem):
+    name = "pip"
+    lock_format = requirements.FORMAT
+    prefix = VENV
+
+    # ------------------------------------------------------------ lock
+
+    def lock(self, job: LockJob) -> Lock:
+        from envbuild.adapters.knowledge import cuda_data
+        from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
+        from envbuild.core.cuda import check_target, locked_cuda
+
+        spec, target, inputs = job.spec, job.target, job.inputs
+        backend = get_resolver(job.resolver, job.environ)
+        with tempfile.TemporaryDirectory(prefix="envbuild-lock-") as tmp:
+            work = Path(tmp)
+            request = ResolveRequest(
+                requirements_file=write_resolver_input(work, [r.text for r in inputs.requirements],
+                                                       [c.text for c in inputs.constraints]),
+                output_file=work / "lock.txt", python=spec.python, platform=spec.platform,
+                index_url=expand(inputs.index_url, job.environ),
+                extra_index_urls=expand_all(inputs.extra_index_urls, job.environ),
+                exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
+            backend.check_host(request)
+            if job.previous is not None and not job.upgrade:
+                request.output_file.write_text(requirements.render(job.previous), encoding="utf-8")  # pins to keep
+            job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
+                         f"for Python {spec.python} on {spec.platform}")
+            compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
+        try:
+            pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
+        except UserError as exc:
+            raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+        pins = requirements.settle_markers(pins, spec.python, spec.platform)
+        pins = _with_built_wheels(pins, job, request)
+        cuda = locked_cuda(pins, cuda_data())
+        if target.cuda:
+            for problem in check_target(target.cuda, cuda):
+                if problem:
+                    job.progress(f"[{target.name}] warning: {problem}")
+        return Lock(format=self.lock_format, target=target.name, python=spec.python, platform=spec.platform,
+                    resolver=backend.name, inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
+                    exclude_newer=spec.exclude_newer, command=job.command,
+                    cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
+                    index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls)
+
+    # ------------------------------------------------------------ build
+
+    def fetch(self, lock: Lock, spec: Spec, target: Target, wheels: "Wheelhouse", environ: Mapping[str, str],
+              progress: Progress) -> BuildFiles:
+        from envbuild.adapters.wheelhouse import install_requirements
+
+        found = wheels.fetch(lock.pip, python=spec.python, platform=spec.platform, **lock_indexes(lock, environ),
+                             log=progress)
+        return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
+                          summary=f"{len(found)} wheels")
+
+    def template(self, target: Target) -> str:
+        return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
+
+    def render_extras(self, lock: Lock) -> RenderExtras:
+        return RenderExtras(image_json={"venv": VENV}, history=f"{VENV} from {lock.target} lock")
+
+    # ------------------------------------------------------------ verify
+
+    def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
+              wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+        """With ``files``, every site file against the RECORD of the wheel the lock pins (and the
+        files no distribution owns); without, the .pth files that would run code."""
+        from envbuild.core.ownership import pth_findings
+        from envbuild.core.verify import verify
+
+        if files:
+            snapshot, extra = self.against_wheels(lock, snapshot, wheels, log)
+        else:
+            extra = pth_findings(snapshot)
+        return snapshot, verify(lock, snapshot, allow_extra=allow_extra) + extra
+
+    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource,
+                       log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+        """verify --files: the snapshot with each locked distribution's file verdict taken against
+        its wheel's own RECORD, and the unowned files. Only pins installed at their locked version
+        are fetched: the others are findings already."""
+        from envbuild.core.ownership import check_site_files, wheel_record
+        from envbuild.core.verify import active
+        from envbuild.core.versions import same_version
+
+        installed = active(snapshot)
+        pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)]
+        records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
+        # A lock lists every file of a version; an environment may have installed another than the one
+        # the target's build takes (manylinux_2_34 on a newer glibc; a platform wheel where a pure one
+        # exists too). Its WHEEL file names that variant: fetch it too, by the tags it records.
+        for tags, group in _other_variants(pins, installed, records, snapshot).items():
+            try:
+                variants = wheels(lock, group, log, tags)
+            except (ToolUnavailable, BuildError):
+                continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
+            records.update((name, wheel_record(name, text)) for name, text in variants.items())
+        verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in lock.pip})
+        dists = [dict(d, files=verdicts[d["name"]]) if d["name"] in verdicts and d is installed.get(d["name"]) else d
+                 for d in snapshot.get("distributions", [])]
+        return dict(snapshot, distributions=dists), unowned
+
+    def view(self, lock: Lock, label: str) -> "View":
+        from envbuild.core.verify import view_of_lock
+
+        return view_of_lock(lock, label)
+
+
+def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
+    return {"index_url": expand(lock.index_url, environ), "extra_index_urls": list(expand_all(lock.extra_index_urls,
+                                                                                              environ))}
+
+
+def cache_wheels(environ: Mapping[str, str]) -> WheelSource:
+    """The default WheelSource: envbuild's wheel cache, downloading what it lacks."""
+
+    def fetch(lock: Lock, pins: Sequence[Package], log: Progress,
+              exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:
+        from envbuild.adapters.wheelhouse import Wheelhouse, wheel_record_text
+        from envbuild.core.render import epoch_of
+
+        house = Wheelhouse(environ=environ, epoch=epoch_of(lock.exclude_newer))
+        found = house.fetch(pins, python=lock.python or "", platform=lock.platform, **lock_indexes(lock, environ),
+                            log=log, exact_tags=exact_tags)
+        return {wheel.name: wheel_record_text(wheel.path) for wheel in found}
+
+    return fetch
+
+
+def _other_variants(pins: Sequence[Package], installed: Mapping[str, Mapping[str, Any]],
+                    records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list[Package]]:
+    """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the tags the installed
+    WHEEL file records."""
+    manifest = snapshot.get("site_files") or {}
+    groups: dict[tuple[str, ...], list[Package]] = {}
+    for pin in pins:
+        dist, record = installed[pin.name], records.get(pin.name)
+        present = manifest.get(str(dist["location"])) or {}
+        wheel_file = f"{dist.get('metadata_dir')}/WHEEL"
+        if record is None or wheel_file not in present or present[wheel_file] == record.files.get(wheel_file):
+            continue
+        tags = tuple(sorted(dist.get("wheel_tags") or ()))
+        if tags:
+            groups.setdefault(tags, []).append(pin)
+    return groups
+
+
+def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:
+    """Pins with no wheel for the target get the sha256 of the wheel built from their sdist (see
+    adapters/wheelhouse.py). A pin a format-2 previous lock has with the same version and files keeps
+    what that lock recorded, so an unchanged re-lock asks the index nothing more."""
+    from envbuild.adapters.resolvers import wheelless_pins
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.render import epoch_of
+
+    previous = job.previous
+    before = {p.name: p for p in previous.pip} if previous and previous.version >= 2 else {}
+    out, ask = {}, []
+    for pin in pins:
+        old = before.get(pin.name)
+        if old is not None and old.version == pin.version and set(pin.hashes) <= set(old.hashes):
+            out[pin.name] = replace(pin, hashes=old.hashes)  # with the built wheel's hash, if it had one
+        else:
+            out[pin.name] = pin
+            ask.append(pin)
+    if ask:
+        with tempfile.TemporaryDirectory(prefix="envbuild-wheels-check-") as tmp:
+            names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, job.environ, Path(tmp))
+        built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
+            [p for p in ask if p.name in names], python=job.spec.python, platform=job.spec.platform,
+            index_url=request.index_url, extra_index_urls=request.extra_index_urls,
+            log=lambda line: job.progress(f"[{job.target.name}] {line}"))
+        for name, digest in built.items():
+            out[name] = replace(out[name], hashes=tuple(sorted({*out[name].hashes, f"sha256:{digest}"})))
+    return tuple(out[p.name] for p in pins)
