@@ -10,6 +10,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import pytest
 
 from tests.conftest import REPO, assert_no_traceback, hermetic_env, kinds, pip
 
