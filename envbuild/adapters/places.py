@@ -10,6 +10,7 @@ stop the process over there) and this side stops waiting a few seconds later.
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
@@ -45,8 +46,35 @@ class Place:
         return "this interpreter" if self.kind == "local" else f"{self.kind} {self.name}"
 
 
+# The probe is a package (envbuild/probe/); a place's Python gets it as one script on stdin: each
+# module's source, run as a module of a package made in memory, in dependency order, then main().
+_BOOT = """import sys, types
+
+
+def _boot(sources):
+    package = types.ModuleType("envbuild_probe")
+    package.__path__ = []
+    sys.modules["envbuild_probe"] = package
+    for name, source in sources:
+        module = types.ModuleType("envbuild_probe." + name)
+        module.__package__ = "envbuild_probe"
+        sys.modules[module.__name__] = module
+        exec(compile(source, "<envbuild probe " + name + ".py>", "exec"), module.__dict__)
+        setattr(package, name, module)
+    return sys.modules["envbuild_probe.main"]
+
+
+_boot(%r).main(sys.argv[1:])
+"""
+
+
+@functools.lru_cache(maxsize=1)
 def probe_source() -> str:
-    return (Path(__file__).resolve().parent.parent / "probe.py").read_text(encoding="utf-8")
+    """The whole probe as one script for `python -I -S -`."""
+    from envbuild.probe import MODULES
+
+    folder = Path(__file__).resolve().parent.parent / "probe"
+    return _BOOT % ([(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in MODULES],)
 
 
 # What envbuild built into an image, hashed in full with --files: checked against the manifest the

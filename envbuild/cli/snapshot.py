@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from envbuild.cli import places as opt
+import envbuild.cli.places as opt
 
 
 def snapshot(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from envbuild.cli import places as opt
+import envbuild.cli.places as opt
 from envbuild.cli.output import out, out_text, progress
 
 

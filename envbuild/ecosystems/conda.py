@@ -30,14 +30,13 @@ from envbuild.core.redact import strip_credentials
 from envbuild.core.spec import Spec, Target
 from envbuild.core.versions import major_minor
 from envbuild.core.render import RenderExtras
-from envbuild.ecosystems import BuildFiles, Ecosystem, LockJob
+from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.verify import View
-    from envbuild.ecosystems.pip import WheelSource
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 INSTALLER_PINS = _DATA / "conda-installer.txt"
@@ -136,7 +135,7 @@ class CondaEcosystem(Ecosystem):
     # ------------------------------------------------------------ verify
 
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: "WheelSource", log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+              wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
         """conda-meta's records against the conda packages (with ``files``, the probe hashed every file
         against them); the pip part as a pip lock's pins."""
         from envbuild.core.conda_verify import verify_conda

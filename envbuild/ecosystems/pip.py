@@ -9,7 +9,7 @@ with the RECORD inside the very wheel the lock pins.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from envbuild.core.lockfile import Lock, Package, requirements
 from envbuild.core.progress import Progress
 from envbuild.core.spec import Spec, Target
 from envbuild.core.render import RenderExtras
-from envbuild.ecosystems import BuildFiles, Ecosystem, LockJob
+from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.verify import View
-
-# The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
-# the lock's Python and platform: envbuild's wheel cache by default, the tests' own in tests. The
-# 4th argument (exact wheel tags) asks for the variant an environment installed.
-WheelSource = Callable[[Lock, Sequence[Package], Progress, "Sequence[str] | None"], Mapping[str, str]]
-
 
 class PipEcosystem(Ecosystem):
     name = "pip"

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
     from envbuild.core.lockfile import Lock
     from envbuild.core.report import Outcome
     from envbuild.core.verify import View
-    from envbuild.ecosystems.pip import WheelSource
+    from envbuild.ecosystems.base import WheelSource
 
 
 def _build_manifest(snapshot: Mapping[str, Any]) -> Mapping[str, Mapping[str, str]] | None:
@@ -130,16 +130,17 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.findings import Finding
     from envbuild.core.image_checks import label_vouches
-    from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS
-    from envbuild.core.lockfile import condalock, read_lock, requirements
+    from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS, PROBE_LOCK_KEYS
+    from envbuild.core.lockfile import read_lock
 
     carried = snapshot.get("envbuild") or {}
-    format = condalock.FORMAT if carried.get("conda_lock") else requirements.FORMAT  # the probe's two keys
-    text = carried.get("conda_lock") or carried.get("lock")
+    found = [(format, carried[key]) for format, key in PROBE_LOCK_KEYS.items() if carried.get(key)]
+    if not found:
+        names = " or ".join(f"{EMBEDDED_DIR}/{name}" for name in EMBEDDED_LOCKS.values())
+        raise UserError(f"{place.label} carries no {names} (not built by envbuild?)",
+                        hint="pass --lock FILE, or an image directory and --target")
+    format, text = found[-1]
     where = f"{EMBEDDED_DIR}/{EMBEDDED_LOCKS[format]}"
-    if not text:
-        raise UserError(f"{place.label} carries no {EMBEDDED_DIR}/{EMBEDDED_LOCKS[requirements.FORMAT]} "
-                        "(not built by envbuild?)", hint="pass --lock FILE, or an image directory and --target")
     try:
         # The image's label vouches for the lock it was built with (one of lock format 1 too);
         # without that, the lock must stand on its own body digest.

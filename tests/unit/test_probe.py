@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from envbuild.adapters.places import probe_source
 
 
 def record_hash(data: bytes) -> str:
@@ -26,7 +26,7 @@ def bare_venv(path):
 
 
 def run_probe(python, *args):
-    done = subprocess.run([str(python), "-I", "-S", "-", *args], input=(REPO / "envbuild" / "probe.py").read_text(),
+    done = subprocess.run([str(python), "-I", "-S", "-", *args], input=probe_source(),
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

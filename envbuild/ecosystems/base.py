@@ -1,0 +1,95 @@
+"""The ecosystem interface, and what passes through it; ecosystems/__init__.py holds the chooser.
+
+An ecosystem is how one kind of package manager locks, fetches, renders and checks an environment.
+Each method's inputs come in as arguments (the environment, the fetcher, the progress callback): an
+ecosystem reads no global state and imports no service.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envbuild.core.lockfile import Lock, Package
+from envbuild.core.progress import Progress
+from envbuild.core.render import RenderExtras
+from envbuild.core.spec import Spec, Target
+
+if TYPE_CHECKING:
+    from envbuild.adapters.inputs import TargetInputs
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.findings import Finding
+    from envbuild.core.verify import View
+
+# The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
+# the lock's Python and platform: envbuild's wheel cache by default, the tests' own in tests. The
+# 4th argument (exact wheel tags) asks for the variant an environment installed.
+WheelSource = Callable[[Lock, Sequence[Package], Progress, "Sequence[str] | None"], Mapping[str, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockJob:
+    """Everything one target's lock is made from; the service writes the file."""
+
+    spec: Spec
+    root: Path  # the image directory
+    target: Target
+    inputs: "TargetInputs"
+    previous: Lock | None  # the lock there now, read for its pins (its body is not trusted)
+    command: str  # how to regenerate it, for its header
+    environ: Mapping[str, str]
+    progress: Progress
+    resolver: str = "uv"  # uv or pip-tools
+    upgrade: bool = False
+    conda_solver: str = "auto"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildFiles:
+    """What an ecosystem puts into the build context: files for /tmp/wheels, text files for
+    /tmp/envbuild, and directories of its own (name → files), all hash-checked already."""
+
+    wheels: tuple[Path, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict)
+    folders: Mapping[str, Mapping[str, Path | str]] = field(default_factory=dict)  # "conda" → {file name: path or text}
+    summary: str = ""  # "12 wheels", "12 wheels and 40 conda packages"
+
+
+class Ecosystem(ABC):
+    name: str
+    lock_format: str  # the lock file format (core/lockfile): "requirements", "conda-lock"
+    prefix: str  # where the environment lives in an image
+
+    @abstractmethod
+    def lock(self, job: LockJob) -> Lock:
+        """Resolve the target's inputs into a new lock (hashes for every file it may install)."""
+
+    @abstractmethod
+    def fetch(self, lock: Lock, spec: Spec, target: Target, wheels: "Wheelhouse", environ: Mapping[str, str],
+              progress: Progress) -> BuildFiles:
+        """Every file the lock installs, hash-checked on the host, for an offline install in the builder."""
+
+    @abstractmethod
+    def template(self, target: Target) -> str:
+        """The Dockerfile template's name."""
+
+    @abstractmethod
+    def render_extras(self, lock: Lock) -> RenderExtras: ...
+
+    @abstractmethod
+    def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
+              wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+        """The snapshot's packages against the lock (core/verify.py and friends): the findings, and the
+        snapshot with what ``files`` learnt about each distribution's files. ``wheels``: where the
+        locked wheels come from, for ``files``."""
+
+    @abstractmethod
+    def view(self, lock: Lock, label: str) -> "View":
+        """The lock as one side of `envbuild diff`."""
+
+    def checked_names(self, lock: Lock) -> tuple[str, ...]:
+        """The locked names a report lists one test case each for."""
+        return tuple(p.key for p in lock.packages)

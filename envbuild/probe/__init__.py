@@ -1,0 +1,30 @@
+"""Inventory a Python environment. Standard library only; runs under any Python >= 3.8.
+
+Sent to a place's Python on stdin (`python3 -I -S - [--files]`, over `docker exec`, `docker run` or
+`ssh`: adapters/places.probe_source() bundles this package's modules into one script), or imported.
+Prints one JSON object: the interpreter, the OS, every distribution on sys.path in precedence order
+(shadowed and duplicate copies included), the GPU stack as far as it can be read without importing
+anything heavy, and - with --files - each distribution's files checked against its RECORD right
+where they are (only the verdicts travel back). What it cannot read it reports under "problems"; it
+never crashes on a broken environment.
+
+ENVBUILD_PROBE_ROOT (default "/") is where /proc, /sys and /etc/envbuild are read from, so tests can
+plant a fake NVIDIA driver.
+
+It runs none of the inspected environment's code: envbuild starts it with `-I -S` (no site, no
+PYTHONPATH, no user site, no current directory), and it computes the search path the way site.py
+would - the interpreter's stdlib, then the venv's, the user's and the system's site directories,
+then the directories their .pth files name - reading each .pth file as data: its path lines are
+followed, its `import` lines are reported, never executed. What it reports, envbuild checks against
+the lock on its own side; the probe's verdicts are hints.
+
+Modules, in the order the bundle loads them (each imports only those before it): common, paths,
+dists, hashing, system, main. None imports anything of envbuild outside this package.
+"""
+
+MODULES = ("common", "paths", "dists", "hashing", "system", "main")
+
+from .main import collect, main  # noqa: E402 - after MODULES, which the bundler reads without importing
+from .system import conda_packages, gpu  # noqa: E402
+
+__all__ = ["MODULES", "collect", "conda_packages", "gpu", "main"]

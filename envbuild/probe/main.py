@@ -1,0 +1,75 @@
+"""The probe's entry point: collect everything into one JSON object, bounded by a deadline. Standard library only; Python >= 3.8."""
+
+import json
+import os
+import sys
+
+from .common import PROBE_VERSION
+from .dists import distributions, pth_owners
+from .hashing import check_files, file_manifest, stale_pycs
+from .paths import interpreter, os_release, search_path, shadowing
+from .system import conda_packages, conda_prefix, embedded, gpu
+
+
+def collect(files=False, root=None, conda=None, trees=()):
+    root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
+    problems = []
+    path, sites, pth = search_path(problems)
+    dists = distributions(problems, path)
+    pth_owners(pth, dists)
+    manifest, hashed = None, {}
+    tree_files = None
+    if trees:
+        tree_files, hashed = file_manifest([t for t in trees if os.path.isdir(t)], problems)
+    if files:
+        manifest, hashed = file_manifest(sites, problems, known=hashed)
+        check_files(dists, problems, known=hashed)
+    found = embedded(root)
+    snapshot = {
+        "schema": 1,
+        "probe": PROBE_VERSION,
+        "interpreter": interpreter(),
+        "os": os_release(root),
+        "path": path,
+        "site_dirs": sites,
+        "pth": pth,
+        "shadowing": shadowing(path),
+        "distributions": dists,
+        "gpu": gpu(root, dists),
+        "files_checked": bool(files),
+        "problems": problems,
+    }
+    if files:
+        snapshot["site_files"] = manifest
+        snapshot["stale_pyc"] = stale_pycs(sites)
+    if tree_files is not None:
+        snapshot["trees"] = tree_files
+    if found:
+        snapshot["envbuild"] = found
+    prefix = conda_prefix(conda, found.get("image"))
+    if prefix:
+        snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files)
+                             if os.path.isdir(os.path.join(prefix, "conda-meta")) else None}
+    return snapshot
+
+
+def _deadline(argv):
+    """--deadline=SECONDS: end this process then, whatever it is doing (SIGALRM's default action).
+    envbuild's side stops waiting too, but killing `docker exec` or `ssh` there leaves this process
+    running here."""
+    import signal
+
+    value = next((a.split("=", 1)[1] for a in argv if a.startswith("--deadline=")), None)
+    if value and value.isdigit() and hasattr(signal, "alarm"):
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(int(value))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    _deadline(argv)
+    conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
+    trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
+    json.dump(collect(files="--files" in argv, conda=conda, trees=trees), sys.stdout, sort_keys=True)
+    sys.stdout.write("\n")
+    sys.stdout.flush()

@@ -1,0 +1,118 @@
+"""What lies outside sys.path: a conda prefix's conda-meta, the GPU stack, envbuild's own files. Standard library only; Python >= 3.8."""
+
+import json
+import os
+import re
+import sys
+
+from .common import listdir, read_text
+from .hashing import hash_all, total_size, verdict
+from .paths import venv_prefix
+
+
+def conda_prefix(explicit, image):
+    """The conda environment to inventory: the one asked for, the one envbuild built into this image,
+    or the one this interpreter belongs to."""
+    for candidate in (explicit, (image or {}).get("conda_prefix"), venv_prefix()[0], sys.prefix):
+        if candidate and os.path.isdir(os.path.join(candidate, "conda-meta")):
+            return candidate
+    return explicit  # asked for, but not a conda environment: reported as such
+
+
+def conda_packages(prefix, problems, files=False, workers=None):
+    """conda-meta/*.json: name, version, build, hashes of the archive, channel; with files, each
+    file's sha256 as installed (sha256_in_prefix where conda rewrote the prefix into it)."""
+    import base64
+
+    meta = os.path.join(prefix, "conda-meta")
+    packages, rows, expected = [], {}, {}
+    for entry in listdir(meta):
+        if not entry.endswith(".json"):
+            continue
+        try:
+            record = json.loads(read_text(os.path.join(meta, entry)))
+        except (OSError, ValueError) as exc:
+            problems.append({"path": os.path.join(meta, entry), "problem": "cannot read: %s" % exc})
+            continue
+        package = {key: record.get(key) for key in ("name", "version", "build", "sha256", "md5", "channel", "url")}
+        package["meta"] = entry
+        packages.append(package)
+        if not files:
+            continue
+        mine = []
+        for path in (record.get("paths_data") or {}).get("paths", []):
+            digest = path.get("sha256_in_prefix") or path.get("sha256")
+            if path.get("path_type", "hardlink") != "hardlink" or not digest:
+                continue  # links and directories carry no content hash
+            full = os.path.normpath(os.path.join(prefix, path.get("_path", "")))
+            try:
+                b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
+            except (TypeError, ValueError):
+                problems.append({"path": os.path.join(meta, entry), "problem": "bad sha256 for %s" % full})
+                continue
+            mine.append((full, b64, path.get("size_in_bytes") or 0))
+            expected.setdefault(full, set()).add(b64)
+        rows[entry] = mine
+    if files:
+        actual = hash_all(sorted(expected), workers, total_size(rows))
+        for package in packages:
+            package["files"] = verdict(rows.get(package["meta"], []), expected, actual)
+    return packages
+
+
+def gpu(root, dists):
+    """Driver from /proc or /sys, CUDA/cuDNN/NCCL from nvidia-* wheels, torch's CUDA build from its
+    version.py — all read as text, nothing imported."""
+    info = {}
+    try:
+        text = read_text(os.path.join(root, "proc/driver/nvidia/version"), 4096)
+        match = re.search(r"Kernel Module(?: for \S+)?\s+([0-9]+(?:\.[0-9]+)+)", text)
+        if match:
+            info["driver"] = match.group(1)
+    except OSError:
+        try:
+            info["driver"] = read_text(os.path.join(root, "sys/module/nvidia/version"), 64).strip()
+        except OSError:
+            pass
+    gpus = []
+    for entry in listdir(os.path.join(root, "proc/driver/nvidia/gpus")):
+        try:
+            text = read_text(os.path.join(root, "proc/driver/nvidia/gpus", entry, "information"), 4096)
+        except OSError:
+            continue
+        model = re.search(r"^Model:\s*(.+)$", text, re.MULTILINE)
+        gpus.append({"bus": entry, "model": model.group(1).strip() if model else ""})
+    if gpus:
+        info["gpus"] = gpus
+    versions = {d["name"]: d["version"] for d in dists if "shadowed_by" not in d}
+    for key, names in (("cuda_runtime", ("nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime-cu11", "nvidia-cuda-runtime")),
+                       ("cudnn", ("nvidia-cudnn-cu12", "nvidia-cudnn-cu11", "nvidia-cudnn")),
+                       ("nccl", ("nvidia-nccl-cu12", "nvidia-nccl-cu11", "nvidia-nccl"))):
+        for name in names:
+            if name in versions:
+                info[key] = versions[name]
+                break
+    torch = next((d for d in dists if d["name"] == "torch" and "shadowed_by" not in d), None)
+    if torch:
+        try:
+            text = read_text(os.path.join(torch["location"], "torch", "version.py"), 8192)
+            match = re.search(r"^cuda\s*(?::\s*\S+\s*)?=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+            info["torch_cuda"] = match.group(1) if match else None
+        except OSError:
+            pass
+    return info
+
+
+def embedded(root):
+    """What envbuild put in an image: its lock and metadata under /etc/envbuild."""
+    out = {}
+    for name, key in (("lock.txt", "lock"), ("lock.conda-lock.yml", "conda_lock"), ("image.json", "image")):
+        try:
+            text = read_text(os.path.join(root, "etc/envbuild", name))
+        except OSError:
+            continue
+        try:
+            out[key] = json.loads(text) if name.endswith(".json") else text
+        except ValueError:
+            pass
+    return out

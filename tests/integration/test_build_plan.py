@@ -1,0 +1,84 @@
+"""build() on a fake engine: what goes into the build context, when a build is skipped, how the
+image is tagged and pushed. Hermetic: the local index, no Docker engine (tests/support/fake_engine.py);
+that the context builds into a working image is test_build.py's job, on a real engine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.core.lockfile import read_lock
+from envbuild.errors import CheckFailed
+from envbuild.services import images
+from tests.conftest import hermetic_env, run_cli
+from tests.support.fake_engine import FakeEngine
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def image(make_image, index):
+    directory = make_image(f"name: team/model\npython: \"3.11\"\nexclude-newer: 2026-05-01\nbase: envbuild/base:bookworm\n"
+                           f"index: {index.url}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n",
+                           {"requirements.in": "alpha\nepsilon\n"})
+    assert run_cli("lock", str(directory)).returncode == 0
+    return directory
+
+
+def build(image, engine, tmp_path, **kw):
+    return images.build(image, "cpu", engine=engine, wheels=Wheelhouse(tmp_path / "cache" / "wheels", hermetic_env()),
+                        environ=hermetic_env(), manifests=False, **kw)
+
+
+def test_the_context_holds_the_rendered_dockerfile_the_lock_and_exactly_the_locked_wheels(image, tmp_path):
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm", layers=2)
+    outcome = build(image, engine, tmp_path)
+    [context] = engine.builds
+    lock_text = (image / "locks" / "cpu.txt").read_text()
+    lock = read_lock(lock_text, "cpu.txt")
+    rendered = images.render(image, "cpu", engine=engine, output=None, templates=None, progress=lambda _line: None)
+    assert context.files["Dockerfile"] == rendered
+    assert f"FROM {engine.tags['envbuild/base:bookworm']} AS builder" in rendered  # the base pinned by its ID
+    assert context.files["envbuild/lock.txt"] == lock_text
+    wheels = {name: digest for name, digest in context.files.items() if name.startswith("wheels/")}
+    assert {re.match(r"wheels/([a-z]+)-", name)[1] for name in wheels} == {p.name for p in lock.packages}
+    assert all(digest in {h for p in lock.packages for h in p.hashes} for digest in wheels.values())
+    install = context.files["envbuild/install.txt"].splitlines()
+    assert sorted(line.split("==")[0] for line in install) == sorted(p.name for p in lock.packages)
+    assert context.buildargs == {"SOURCE_DATE_EPOCH": "1777593600"}  # exclude-newer 2026-05-01
+    assert outcome.built and re.fullmatch(r"team/model:cpu-[0-9a-f]{12}", outcome.ref)
+    assert engine.tags[outcome.ref] == outcome.image_id
+    assert engine.inspect(outcome.image_id).labels["dev.envbuild.lock.sha256"]  # labels from the Dockerfile
+
+
+def test_the_same_inputs_are_not_built_twice_and_new_inputs_get_a_new_tag(image, tmp_path):
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm")
+    first = build(image, engine, tmp_path)
+    again = build(image, engine, tmp_path)
+    assert (again.built, again.ref, again.image_id, len(engine.builds)) == (False, first.ref, first.image_id, 1)
+    forced = build(image, engine, tmp_path, no_cache=True)
+    assert forced.built and forced.ref == first.ref and engine.builds[-1].nocache
+    (image / "requirements.in").write_text("alpha\n")
+    with pytest.raises(CheckFailed, match="is stale"):
+        build(image, engine, tmp_path)
+    assert run_cli("lock", str(image)).returncode == 0
+    changed = build(image, engine, tmp_path)
+    assert changed.built and changed.ref != first.ref
+
+
+def test_push_goes_to_the_engine_with_the_tag(image, tmp_path):
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm")
+    outcome = build(image, engine, tmp_path, push=True)
+    assert engine.pushed == [outcome.ref] and outcome.repo_digest.startswith("sha256:")
+
+
+def test_a_base_the_engine_does_not_have_and_cannot_pull_is_exit_5(image, tmp_path):
+    from envbuild.errors import ToolUnavailable
+
+    with pytest.raises(ToolUnavailable, match="base image envbuild/base:bookworm is not here and cannot be pulled"):
+        build(image, FakeEngine(), tmp_path)

@@ -1,0 +1,95 @@
+"""The layering the README's Layout section describes, checked: no import circle, a pure core,
+services that do not reach into each other, one place that asks "pip or conda", small modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "envbuild"
+IMPURE = {"subprocess", "socket", "docker", "requests", "urllib.request", "time", "threading", "concurrent.futures"}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imports(name: str, path: Path) -> set[str]:
+    """Every module this one imports, at the top or inside a function."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([base] if base else [])])
+            out.add(base)
+            out.update(f"{base}.{alias.name}" for alias in node.names)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    mods = modules()
+    return {name: {m for m in imports(name, path) if m in mods and m != name} for name, path in mods.items()}
+
+
+def test_there_is_no_import_circle():
+    edges, state, circles = graph(), {}, []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        for dep in sorted(edges[node]):
+            if state.get(dep) == "open":
+                circles.append(" -> ".join([*stack[stack.index(dep):], dep]))
+            elif dep not in state:
+                visit(dep, [*stack, dep])
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert circles == []
+
+
+def test_the_core_does_no_io():
+    for name, path in modules().items():
+        if name.startswith("envbuild.core"):
+            bad = {m for m in imports(name, path) if m in IMPURE or m.split(".")[0] in IMPURE}
+            assert not bad, f"{name} imports {bad}"
+            assert "os.environ" not in path.read_text(), name
+            assert "import os" not in path.read_text(), name
+
+
+def test_layers_point_down_only():
+    order = ["envbuild.cli", "envbuild.services", "envbuild.ecosystems", "envbuild.adapters", "envbuild.core"]
+
+    def layer(name: str) -> int | None:
+        return next((i for i, prefix in enumerate(order) if name == prefix or name.startswith(prefix + ".")), None)
+
+    for name, deps in graph().items():
+        mine = layer(name)
+        for dep in deps:
+            theirs = layer(dep)
+            if mine is not None and theirs is not None:
+                assert theirs >= mine, f"{name} (layer {order[mine]}) imports {dep} (layer {order[theirs]})"
+            if name.startswith("envbuild.services.") and dep.startswith("envbuild.services."):
+                raise AssertionError(f"{name} imports another service, {dep}: shared things belong below")
+
+
+def test_only_the_chooser_asks_which_ecosystem_a_spec_wants():
+    askers = {name for name, path in modules().items() if "conda_for(" in path.read_text()}
+    assert askers == {"envbuild.ecosystems", "envbuild.core.spec", "envbuild.adapters.inputs"}
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > 400}
+    assert long == {}
