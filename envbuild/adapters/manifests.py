@@ -14,20 +14,18 @@ from typing import Any
 from envbuild.adapters.files import atomic_write
 
 
-def manifest_path(image_id: str, cache: Path | None = None) -> Path:
-    from envbuild.adapters.wheelhouse import default_cache
-
-    root = cache or default_cache().parent
-    return root / "manifests" / f"{image_id.replace(':', '-')}.json"
+def manifest_path(image_id: str, cache: Path) -> Path:
+    """``cache``: envbuild's cache root (adapters/wheelhouse.cache_root)."""
+    return cache / "manifests" / f"{image_id.replace(':', '-')}.json"
 
 
-def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path | None = None) -> Path:
+def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path) -> Path:
     path = manifest_path(image_id, cache)
     atomic_write(path, json.dumps({"schema": 1, "image": image_id, "trees": trees}, sort_keys=True) + "\n")
     return path
 
 
-def read_manifest(image_id: str, cache: Path | None = None) -> dict[str, Any] | None:
+def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
     """The trees recorded for this image, or None (built elsewhere, or the cache was cleared)."""
     path = manifest_path(image_id, cache)
     try:

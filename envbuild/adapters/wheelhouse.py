@@ -48,10 +48,12 @@ class Wheel:
     sha256: str
 
 
-def default_cache() -> Path:
-    root = os.environ.get("ENVBUILD_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
-                                                             os.path.expanduser("~/.cache"), "envbuild")
-    return Path(root) / "wheels"
+def cache_root(environ: Mapping[str, str]) -> Path:
+    """envbuild's cache: $ENVBUILD_CACHE, else $XDG_CACHE_HOME/envbuild, else ~/.cache/envbuild. It
+    holds wheels/, archives/ (conda-lock files by URL) and manifests/ (adapters/manifests.py)."""
+    root = environ.get("ENVBUILD_CACHE") or os.path.join(environ.get("XDG_CACHE_HOME") or
+                                                         os.path.expanduser("~/.cache"), "envbuild")
+    return Path(root)
 
 
 def entry_folder(cache: Path, hexdigest: str) -> Path:
@@ -71,8 +73,8 @@ class Wheelhouse:
     def __init__(self, cache: Path | None = None, environ: Mapping[str, str] | None = None, *,
                  epoch: int = 0) -> None:
         """``epoch``: SOURCE_DATE_EPOCH for wheels built from sdists (the lock's exclude-newer)."""
-        self.cache = cache or default_cache()
         self.environ = os.environ if environ is None else environ
+        self.cache = cache or cache_root(self.environ) / "wheels"
         self.epoch = str(epoch)
 
     def for_epoch(self, epoch: int) -> "Wheelhouse":

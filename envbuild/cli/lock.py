@@ -38,8 +38,10 @@ def lock(
             raise typer.Exit(1)
         return
 
+    import os
+
     for result in locking.lock(directory, targets=target, resolver=resolver, upgrade=upgrade, progress=progress,
-                               conda_solver=conda_solver):
+                               environ=os.environ, conda_solver=conda_solver):
         state = "wrote" if result.written else "unchanged"
         out(f"{result.target}: {result.packages} packages, {state} {display_path(result.path)} "
             f"({result.seconds:.1f} s)")

@@ -175,7 +175,9 @@ def render(directory: Path, target: str, *, engine: ContainerEngine | None, outp
 def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
           progress: Progress = silent, manifests: bool = True) -> BuildOutcome:
-    """``manifests`` False: record no build manifest (it needs the engine to run the image)."""
+    """``manifests`` False: record no build manifest (it runs the image on the engine, docker's CLI);
+    else it goes to the fetcher's cache (``<cache>/manifests``)."""
+    cache = wheels.cache.parent if manifests else None
     started = time.monotonic()
     prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=True)
     ref = prepared.ref
@@ -183,7 +185,7 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     if existing is not None and not no_cache:
         progress(f"{ref} is up to date: same inputs, nothing to build")
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
-                        manifests=manifests)
+                        cache=cache)
     files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(prepared.epoch),
                                      environ, progress)
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
@@ -200,7 +202,7 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     info = engine.inspect(image_id)
     assert info is not None
     return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
-                    manifests=manifests)
+                    cache=cache)
 
 
 def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
@@ -223,30 +225,30 @@ def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFile
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
-             progress: Progress, manifests: bool) -> BuildOutcome:
-    manifest = record_manifest(info.id, progress) if manifests else None
+             progress: Progress, cache: Path | None) -> BuildOutcome:
+    manifest = record_manifest(info.id, cache, progress) if cache is not None else None
     repo_digest = engine.push(prepared.ref, progress) if push else None
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
                         manifest=manifest)
 
 
-def record_manifest(image_id: str, progress: Progress) -> Path | None:
+def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:
     """Every file envbuild put into the image, hashed in a throw-away container of it (no network),
     kept in the cache by image ID: what `verify --files` of the image or its containers compares
     with. Recorded once per image (a no-op rebuild finds it)."""
     from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
     from envbuild.adapters.places import IMAGE_TREES, Place, take_snapshot
 
-    if read_manifest(image_id) is not None:
-        return manifest_path(image_id)
+    if read_manifest(image_id, cache) is not None:
+        return manifest_path(image_id, cache)
     t0 = time.monotonic()
     try:
         snapshot = take_snapshot(Place(kind="image", name=image_id), trees=IMAGE_TREES, timeout=600)
     except ToolUnavailable as exc:  # an image without a Python to run the probe: verify says so later
         progress(f"warning: no build manifest recorded: {exc.message}")
         return None
-    path = write_manifest(image_id, snapshot.get("trees") or {})
+    path = write_manifest(image_id, snapshot.get("trees") or {}, cache)
     count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
     progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
     return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,13 +49,14 @@ def lock(
     targets: Sequence[str] = (),
     resolver: str = "uv",
     upgrade: bool = False,
+    environ: Mapping[str, str],
     progress: Progress = silent,
-    environ: Mapping[str, str] | None = None,
     conda_solver: str = "auto",
 ) -> list[LockOutcome]:
+    """``environ``: where ${VAR}s in index and channel URLs get their values, and the resolvers'
+    environment (their own index settings removed: adapters/resolvers.resolver_env)."""
     from envbuild.adapters.resolvers import get_resolver
 
-    environ = os.environ if environ is None else environ
     spec = load_spec(directory)
     root = spec_dir(directory)
     get_resolver(resolver, environ)  # an unknown resolver is refused before anything is read

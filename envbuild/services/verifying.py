@@ -21,11 +21,12 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
     from envbuild.ecosystems.base import WheelSource
 
 
-def _build_manifest(snapshot: Mapping[str, Any]) -> Mapping[str, Mapping[str, str]] | None:
+def _build_manifest(snapshot: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Mapping[str, str]] | None:
     from envbuild.adapters.manifests import read_manifest
+    from envbuild.adapters.wheelhouse import cache_root
 
     image_id = (snapshot.get("engine") or {}).get("image_id")
-    return read_manifest(image_id) if image_id else None
+    return read_manifest(image_id, cache_root(environ)) if image_id else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,12 +77,14 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
         outcomes.append(_check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
-                                     require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log))
+                                     require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
+                                     environ=environ))
     return choice, outcomes
 
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
-                 allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", log: Progress) -> "Outcome":
+                 allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", log: Progress,
+                 environ: Mapping[str, str]) -> "Outcome":
     """One place's snapshot against the lock (or, with none given, the lock its image carries)."""
     from envbuild import ecosystems
     from envbuild.adapters.knowledge import cuda_data
@@ -104,7 +107,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     except (ToolUnavailable, BuildError) as exc:
         return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
     findings.extend(shadowed_findings(snapshot))
-    built = _build_manifest(snapshot) if files and place.kind in ("container", "image") else None
+    built = _build_manifest(snapshot, environ) if files and place.kind in ("container", "image") else None
     # With a build manifest, every file of the prefix is compared with it; docker diff would say it twice.
     findings.extend(engine_findings(snapshot, embedded_text, changes=built is None))
     if built is not None:

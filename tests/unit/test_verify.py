@@ -1,8 +1,6 @@
 from dataclasses import replace
 
 from envbuild.core.lockfile import Lock, Package
-from envbuild.core.report import Outcome, exit_code, to_json, to_junit, to_table
-from envbuild.core.findings import Finding
 from envbuild.core.verify import diff_views, verify, view_of_lock, view_of_snapshot
 
 LOCK = Lock(format="requirements", target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
@@ -51,27 +49,6 @@ def test_diff_views_in_both_directions():
     found = diff_views(train, prod)
     assert [(f.kind, f.name, f.expected, f.actual) for f in found] == [
         ("version", "numpy", "2.1.0", "2.2.0"), ("unexpected", "rich", None, "13.0"), ("missing", "torch", "2.4.1+cpu", None)]
-
-
-def test_exit_code_precedence_and_envelope():
-    clean = Outcome(label="a", packages=("numpy",))
-    drift = Outcome(label="b", findings=(Finding(kind="missing", name="numpy", expected="2.1.0"),), packages=("numpy",))
-    down = Outcome(label="c", error="cannot connect")
-    assert exit_code([clean]) == 0 and exit_code([clean, drift]) == 1 and exit_code([drift, down]) == 5
-    envelope = to_json([clean, drift], lock="locks/cpu.txt")
-    assert envelope["schema"] == 1 and envelope["ok"] is False and envelope["exit_code"] == 1
-    assert envelope["findings"] == [{"kind": "missing", "name": "numpy", "expected": "2.1.0", "actual": None,
-                                     "target": "b"}]
-    table = to_table([clean, drift, down])
-    assert "a: ok (1 locked package matches)" in table and "c: UNREACHABLE: cannot connect" in table
-
-
-def test_junit_marks_an_unreachable_environment_as_an_error():
-    import xml.etree.ElementTree as ET
-
-    root = ET.fromstring(to_junit([Outcome(label="ssh h", error="cannot connect")]))
-    suite = root.find("testsuite")
-    assert suite.get("errors") == "1" and suite.find("testcase/error").get("type") == "unreachable"
 
 
 def test_diff_compares_gpu_stacks_of_two_snapshots_but_not_of_a_lock():
