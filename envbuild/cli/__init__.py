@@ -41,6 +41,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Lock, build and verify ML environments."""
+    del debug, version  # declared for --help and parsing; main() reads --debug from argv before Typer runs
 
 
 app.command("lock")(lock_cmd.lock)

@@ -14,7 +14,7 @@ from envbuild.core.spec import Spec, Target
 from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
 
-from envbuild.core.layout import CONDA_PREFIX, HOME, LABEL_PREFIX, UID, USER, VENV
+from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,7 +128,7 @@ def context(r: RenderInput) -> dict[str, Any]:
         "stage_base": "system" if packages else r.base_ref, "user": USER, "uid": UID, "home": HOME,
         "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
-        "prefix": CONDA_PREFIX, "conda_pip": False, **r.extras.context,
+        "prefix": CONDA_PREFIX, "conda_pip": False, "embedded_dir": EMBEDDED_DIR, **r.extras.context,
     }
 
 

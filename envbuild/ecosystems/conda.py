@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild.core.conda_env import CondaEnv, channel_url
 from envbuild.core.envvars import expand, expand_all
-from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX
+from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, LABEL_PREFIX
 from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
 from envbuild.core.platforms import conda_virtual_packages
 from envbuild.core.platforms import platform as platform_facts
@@ -128,7 +128,8 @@ class CondaEcosystem(Ecosystem):
         return "conda.Dockerfile.j2"
 
     def render_extras(self, lock: Lock) -> RenderExtras:
-        return RenderExtras(context={"conda_pip": bool(lock.pip)}, labels={f"{LABEL_PREFIX}.conda-prefix": CONDA_PREFIX},
+        return RenderExtras(context={"conda_pip": bool(lock.pip), "embedded_lock": EMBEDDED_LOCKS[self.lock_format]},
+                            labels={f"{LABEL_PREFIX}.conda-prefix": CONDA_PREFIX},
                             image_json={"conda_prefix": CONDA_PREFIX},
                             history=f"{CONDA_PREFIX} from {lock.target} conda lock")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
-from envbuild.core.layout import VENV
+from envbuild.core.layout import EMBEDDED_LOCKS, VENV
 from envbuild.core.lockfile import Lock, Package, requirements
 from envbuild.core.progress import Progress
 from envbuild.core.spec import Spec, Target
@@ -90,7 +90,8 @@ class PipEcosystem(Ecosystem):
         return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
 
     def render_extras(self, lock: Lock) -> RenderExtras:
-        return RenderExtras(image_json={"venv": VENV}, history=f"{VENV} from {lock.target} lock")
+        return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format]}, image_json={"venv": VENV},
+                            history=f"{VENV} from {lock.target} lock")
 
     # ------------------------------------------------------------ verify
 
