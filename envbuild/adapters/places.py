@@ -68,13 +68,15 @@ _boot(%r).main(sys.argv[1:])
 """
 
 
+# envbuild/probe's modules, each after those it imports (read as files: this process never imports them).
+PROBE_MODULES = ("common", "paths", "dists", "hashing", "system", "main")
+
+
 @functools.lru_cache(maxsize=1)
 def probe_source() -> str:
     """The whole probe as one script for `python -I -S -`."""
-    from envbuild.probe import MODULES
-
     folder = Path(__file__).resolve().parent.parent / "probe"
-    return _BOOT % ([(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in MODULES],)
+    return _BOOT % ([(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in PROBE_MODULES],)
 
 
 # What envbuild built into an image, hashed in full with --files: checked against the manifest the

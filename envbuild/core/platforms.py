@@ -9,10 +9,12 @@ the marker environment's machine and verify's architecture and libc checks are a
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from packaging.tags import Tag
+from typing import TYPE_CHECKING
 
 from envbuild.errors import UserError
+
+if TYPE_CHECKING:  # packaging.tags costs ~50 ms to import: only locking and fetching need it
+    from packaging.tags import Tag
 
 GLIBC = (2, 28)  # the oldest glibc a target may have: what locks are resolved for
 LINUX_KERNEL = "5.10"  # the __linux virtual package a conda solve assumes
@@ -75,9 +77,11 @@ def glibc_text() -> str:
     return f"{GLIBC[0]}.{GLIBC[1]}"
 
 
-def supported_tags(python: str, name: str) -> set[Tag]:
+def supported_tags(python: str, name: str) -> set["Tag"]:
     """The wheel tags CPython X.Y on this platform installs: its own ABI, abi3 (also built for older
     CPythons) and pure Python."""
+    from packaging.tags import Tag
+
     major, minor = python.split(".")[:2]
     interp = f"cp{major}{minor}"
     plats = platform(name).wheel_platforms + ["any"]

@@ -12,18 +12,22 @@ Layering: services → ecosystems → adapters → core. An ecosystem imports no
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envbuild.core.lockfile import Lock
-from envbuild.core.spec import Spec, Target
 from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob
 from envbuild.ecosystems.conda import CondaEcosystem
 from envbuild.ecosystems.pip import PipEcosystem
+
+if TYPE_CHECKING:
+    from envbuild.core.spec import Spec, Target
 
 __all__ = ["BuildFiles", "Ecosystem", "LockJob", "by_name", "for_lock", "for_target"]
 
 _ECOSYSTEMS: tuple[Ecosystem, ...] = (PipEcosystem(), CondaEcosystem())
 
 
-def for_target(spec: Spec, target: Target) -> Ecosystem:
+def for_target(spec: "Spec", target: "Target") -> Ecosystem:
     """The ecosystem a target's spec asks for: conda when it names an environment file, else pip."""
     return by_name("conda" if spec.conda_for(target) else "pip")
 

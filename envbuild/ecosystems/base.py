@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
-from envbuild.core.render import RenderExtras
-from envbuild.core.spec import Spec, Target
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spec reader or the renderer
+    from envbuild.core.render import RenderExtras
+    from envbuild.core.spec import Spec, Target
     from envbuild.adapters.inputs import TargetInputs
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
@@ -34,9 +34,9 @@ WheelSource = Callable[[Lock, Sequence[Package], Progress, "Sequence[str] | None
 class LockJob:
     """Everything one target's lock is made from; the service writes the file."""
 
-    spec: Spec
+    spec: "Spec"
     root: Path  # the image directory
-    target: Target
+    target: "Target"
     inputs: "TargetInputs"
     previous: Lock | None  # the lock there now, read for its pins (its body is not trusted)
     command: str  # how to regenerate it, for its header
@@ -77,7 +77,8 @@ class Ecosystem(ABC):
         """The Dockerfile template's name."""
 
     @abstractmethod
-    def render_extras(self, lock: Lock) -> RenderExtras: ...
+    def render_extras(self, lock: Lock) -> "RenderExtras":
+        """The ecosystem's part of the template context, the labels and image.json."""
 
     @abstractmethod
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,

@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envbuild.core.conda_env import CondaEnv, channel_url
 from envbuild.core.envvars import expand, expand_all
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, LABEL_PREFIX
 from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
@@ -27,14 +26,15 @@ from envbuild.core.platforms import conda_virtual_packages
 from envbuild.core.platforms import platform as platform_facts
 from envbuild.core.progress import Progress
 from envbuild.core.redact import strip_credentials
-from envbuild.core.spec import Spec, Target
 from envbuild.core.versions import major_minor
-from envbuild.core.render import RenderExtras
 from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
+    from envbuild.core.render import RenderExtras
+    from envbuild.core.spec import Spec, Target
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
+    from envbuild.core.conda_env import CondaEnv
     from envbuild.core.findings import Finding
     from envbuild.core.verify import View
 
@@ -53,6 +53,7 @@ class CondaEcosystem(Ecosystem):
     def lock(self, job: LockJob) -> Lock:
         from envbuild.adapters.conda import SolveRequest, choose_solver, solve_conda_lock, solve_rattler
         from envbuild.adapters.inputs import display_path
+        from envbuild.core.conda_env import channel_url
 
         spec, target, inputs, environ = job.spec, job.target, job.inputs, job.environ
         if job.resolver != "uv":
@@ -127,7 +128,9 @@ class CondaEcosystem(Ecosystem):
     def template(self, target: Target) -> str:
         return "conda.Dockerfile.j2"
 
-    def render_extras(self, lock: Lock) -> RenderExtras:
+    def render_extras(self, lock: Lock) -> "RenderExtras":
+        from envbuild.core.render import RenderExtras
+
         return RenderExtras(context={"conda_pip": bool(lock.pip), "embedded_lock": EMBEDDED_LOCKS[self.lock_format]},
                             labels={f"{LABEL_PREFIX}.conda-prefix": CONDA_PREFIX},
                             image_json={"conda_prefix": CONDA_PREFIX},
@@ -196,7 +199,7 @@ def _from_record(record: dict, channels: list[tuple[str, str]]) -> Package:
                    dependencies=tuple(depends))
 
 
-def _lock_pip(job: LockJob, env: CondaEnv, wanted: list[str], conda: list[Package], python: str) -> list[Package]:
+def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Package], python: str) -> list[Package]:
     """The pip part, resolved by uv through the Resolver interface (pylock.toml output: one URL and
     hash per file) for conda's Python."""
     from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input

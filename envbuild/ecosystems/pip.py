@@ -18,12 +18,12 @@ from envbuild.core.envvars import expand, expand_all
 from envbuild.core.layout import EMBEDDED_LOCKS, VENV
 from envbuild.core.lockfile import Lock, Package, requirements
 from envbuild.core.progress import Progress
-from envbuild.core.spec import Spec, Target
-from envbuild.core.render import RenderExtras
 from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
+    from envbuild.core.render import RenderExtras
+    from envbuild.core.spec import Spec, Target
     from envbuild.adapters.resolvers import ResolveRequest
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
@@ -89,7 +89,9 @@ class PipEcosystem(Ecosystem):
     def template(self, target: Target) -> str:
         return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
 
-    def render_extras(self, lock: Lock) -> RenderExtras:
+    def render_extras(self, lock: Lock) -> "RenderExtras":
+        from envbuild.core.render import RenderExtras
+
         return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format]}, image_json={"venv": VENV},
                             history=f"{VENV} from {lock.target} lock")
 

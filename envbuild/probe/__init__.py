@@ -19,12 +19,11 @@ followed, its `import` lines are reported, never executed. What it reports, envb
 the lock on its own side; the probe's verdicts are hints.
 
 Modules, in the order the bundle loads them (each imports only those before it): common, paths,
-dists, hashing, system, main. None imports anything of envbuild outside this package.
+dists, hashing, system, main (adapters/places.PROBE_MODULES). None imports anything of envbuild
+outside this package.
 """
 
-MODULES = ("common", "paths", "dists", "hashing", "system", "main")
+from .main import collect, main
+from .system import conda_packages, gpu
 
-from .main import collect, main  # noqa: E402 - after MODULES, which the bundler reads without importing
-from .system import conda_packages, gpu  # noqa: E402
-
-__all__ = ["MODULES", "collect", "conda_packages", "gpu", "main"]
+__all__ = ["collect", "conda_packages", "gpu", "main"]

@@ -101,3 +101,15 @@ def test_conda_meta_records_are_read_and_a_broken_one_is_a_problem_not_a_crash(t
     (tmp_path / "lib" / "a.txt").write_text("b\n")
     [package] = probe.conda_packages(str(tmp_path), [], files=True)
     assert package["files"]["modified"] == [str(tmp_path / "lib" / "a.txt")]
+
+
+def test_the_bundle_carries_every_probe_module_after_those_it_imports():
+    import re
+
+    from envbuild.adapters.places import PROBE_MODULES
+
+    folder = Path(__file__).resolve().parents[2] / "envbuild" / "probe"
+    assert set(PROBE_MODULES) == {p.stem for p in folder.glob("*.py")} - {"__init__", "__main__"}
+    for i, name in enumerate(PROBE_MODULES):
+        needs = set(re.findall(r"^from \.(\w+) import", (folder / f"{name}.py").read_text(), re.M))
+        assert needs <= set(PROBE_MODULES[:i]), (name, needs)

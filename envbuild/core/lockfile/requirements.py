@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-
 from envbuild.core.lines import canonical_name, logical_lines
 from envbuild.core.lockfile.model import DEFAULT_INDEX, PIP, Lock, Package
 from envbuild.core.platforms import marker_environment
@@ -213,6 +211,8 @@ def settle_markers(packages: Iterable[Package], python: str, platform: str) -> t
     """A lock is for one target: a marker true there is noise, a pin whose marker is false there is
     not installed there. Markers that cannot be evaluated (python_full_version on an X.Y target) stay.
     """
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
     env = marker_environment(python, platform)
     settled = []
     for package in packages:
