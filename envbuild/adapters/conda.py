@@ -10,15 +10,15 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.adapters.process import find_executable, run
 from envbuild.core.lockfile import Package
+from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text, redact_url
 from envbuild.errors import ResolutionError, ToolUnavailable, UserError
-from envbuild.core.progress import Progress
 
 CONDA_BINARIES = ("micromamba", "mamba", "conda")
 SOLVERS = ("auto", "rattler", "conda-lock")

@@ -19,8 +19,8 @@ from typing import Any
 
 from envbuild.core.engine import ImageInfo
 from envbuild.core.image_plan import normalized_config
-from envbuild.errors import BuildError, ToolUnavailable, UserError
 from envbuild.core.progress import Progress
+from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 

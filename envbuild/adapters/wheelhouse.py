@@ -32,11 +32,10 @@ from envbuild.adapters.files import store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.core.lockfile import Package
-from envbuild.core.platforms import platform as platform_facts
-from envbuild.core.platforms import supported_tags
-from envbuild.errors import BuildError, ToolUnavailable
+from envbuild.core.platforms import platform as platform_facts, supported_tags
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text, redact_url
+from envbuild.errors import BuildError, ToolUnavailable
 
 
 

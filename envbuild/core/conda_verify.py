@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envbuild.core.lockfile import Lock
-from envbuild.core.lines import canonical_name
 from envbuild.core.findings import Finding
+from envbuild.core.lines import canonical_name
+from envbuild.core.lockfile import Lock
 from envbuild.core.verify import (SEEDED, View, duplicate_findings, environment_findings, files_finding,
                                   package_findings, view_of_snapshot)
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.lockfile import CONDA, Lock, Package
 from envbuild.core.findings import Finding
+from envbuild.core.lockfile import CONDA, Lock, Package
 from envbuild.core.versions import major_minor, version_tuple
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(?:-cu(\d+))?$")

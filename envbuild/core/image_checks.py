@@ -13,8 +13,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, VENV
 from envbuild.core.findings import Finding
+from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, VENV
 
 _WORDS = {"C": "changed", "A": "added", "D": "deleted"}
 _SHOWN = 3

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
 from envbuild.core.spec import Spec, Target
 from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
-
-from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from envbuild.core.findings import Finding
 from envbuild.core.text import printable
 from envbuild.errors import CheckFailed, ToolUnavailable
-from envbuild.core.findings import Finding
 
 PACKAGE_KINDS = ("missing", "version", "build", "modified", "duplicate")
 ENVIRONMENT_CHECKS = (("python", ("python",)), ("platform", ("platform",)), ("gpu", ("gpu",)),

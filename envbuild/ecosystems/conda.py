@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 from envbuild.core.envvars import expand, expand_all
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, LABEL_PREFIX
 from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
-from envbuild.core.platforms import conda_virtual_packages
-from envbuild.core.platforms import platform as platform_facts
+from envbuild.core.platforms import conda_virtual_packages, platform as platform_facts
 from envbuild.core.progress import Progress
 from envbuild.core.redact import strip_credentials
 from envbuild.core.versions import major_minor
@@ -31,12 +30,13 @@ from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.render import RenderExtras
-    from envbuild.core.spec import Spec, Target
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.conda_env import CondaEnv
     from envbuild.core.findings import Finding
+    from envbuild.core.render import RenderExtras
+    from envbuild.core.spec import Spec, Target
     from envbuild.core.verify import View
+
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 INSTALLER_PINS = _DATA / "conda-installer.txt"
@@ -132,9 +132,8 @@ class CondaEcosystem(Ecosystem):
         from envbuild.core.render import RenderExtras
 
         return RenderExtras(context={"conda_pip": bool(lock.pip), "embedded_lock": EMBEDDED_LOCKS[self.lock_format]},
-                            labels={f"{LABEL_PREFIX}.conda-prefix": CONDA_PREFIX},
-                            image_json={"conda_prefix": CONDA_PREFIX},
-                            history=f"{CONDA_PREFIX} from {lock.target} conda lock")
+                            labels={f"{LABEL_PREFIX}.conda-prefix": self.prefix}, image_json={"conda_prefix": self.prefix},
+                            history=f"{self.prefix} from {lock.target} conda lock")
 
     # ------------------------------------------------------------ verify
 

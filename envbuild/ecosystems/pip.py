@@ -22,12 +22,13 @@ from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.render import RenderExtras
-    from envbuild.core.spec import Spec, Target
     from envbuild.adapters.resolvers import ResolveRequest
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
+    from envbuild.core.render import RenderExtras
+    from envbuild.core.spec import Spec, Target
     from envbuild.core.verify import View
+
 
 class PipEcosystem(Ecosystem):
     name = "pip"
@@ -92,8 +93,8 @@ class PipEcosystem(Ecosystem):
     def render_extras(self, lock: Lock) -> "RenderExtras":
         from envbuild.core.render import RenderExtras
 
-        return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format]}, image_json={"venv": VENV},
-                            history=f"{VENV} from {lock.target} lock")
+        return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format]}, image_json={"venv": self.prefix},
+                            history=f"{self.prefix} from {lock.target} lock")
 
     # ------------------------------------------------------------ verify
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from envbuild.adapters.docker import split_ref
 from envbuild.adapters.process import run
 from envbuild.core.engine import ContainerEngine
-from envbuild.errors import BuildError, ToolUnavailable
 from envbuild.core.progress import Progress, silent
+from envbuild.errors import BuildError, ToolUnavailable
 
 DEFAULT_PACKAGES = ("python3", "python3-venv")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from envbuild.core.lines import canonical_name, logical_lines
 from envbuild.core.lockfile.model import DEFAULT_INDEX, PIP, Lock, Package
