@@ -20,3 +20,41 @@ def revision(directory: Path) -> str | None:
         return None
     return done.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
+
+
+def committed_tree(directory: Path, destination: Path) -> bool:
+    """Export the committed tree of ``directory`` (HEAD) into ``destination`` when git knows it and
+    it has no uncommitted change: True. False outside git, or with changes (the caller copies the
+    working tree and marks the result dirty)."""
+    import tarfile
+
+    try:
+        top = run(["git", "-C", str(directory), "rev-parse", "--show-prefix"], timeout=10)
+        if top.returncode != 0:
+            return False
+        changed = run(["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no", "--", "."],
+                      timeout=30)
+        if changed.returncode != 0 or changed.stdout.strip():
+            return False
+        tar = destination.parent / f".{destination.name}.tar"
+        done = run(["git", "-C", str(directory), "archive", "--format=tar", "-o", str(tar),
+                    f"HEAD:{top.stdout.strip()}"], timeout=120)
+    except ToolUnavailable:
+        return False
+    if done.returncode != 0:
+        return False
+    with tarfile.open(tar, mode="r:") as archive:
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(destination, filter="data")  # no links out, no absolute paths, no devices
+        else:  # Python before 3.11.4: git archive writes only regular files, directories and links
+            archive.extractall(destination, members=[m for m in archive.getmembers()
+                                                     if not m.name.startswith("/") and ".." not in m.name.split("/")])
+    tar.unlink()
+    return True
+
+
+def is_repository(directory: Path) -> bool:
+    try:
+        return run(["git", "-C", str(directory), "rev-parse", "--git-dir"], timeout=10).returncode == 0
+    except ToolUnavailable:
+        return False

@@ -151,6 +151,10 @@ class Wheelhouse:
                 f"(expected {expected[:16]}…, got {actual[:16]}…): it was modified after download",
                 hint=f"remove {path.parent} and build again; if it recurs, check who writes to {self.cache}")
 
+    def keep(self, path: Path, hexdigest: str) -> Path:
+        """A wheel built here (the project's), kept in the cache under its sha256."""
+        return self._store(path, hexdigest)
+
     def _store(self, path: Path, hexdigest: str) -> Path:
         target = entry_folder(self.cache, hexdigest) / path.name
         if target.exists():

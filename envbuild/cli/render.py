@@ -29,6 +29,9 @@ def render(
             engine = Engine.connect(api_timeout(os.environ))
         except ToolUnavailable as exc:
             progress(f"note: {exc.message}; the base image is used as written")
-    text = images.render(directory, target, engine=engine, output=output, templates=templates, progress=progress)
+    from envbuild.adapters.wheelhouse import Wheelhouse
+
+    text = images.render(directory, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
+                         output=output, templates=templates, progress=progress)
     if output is None:
         sys.stdout.write(text)

@@ -14,10 +14,15 @@ from typing import Any
 from envbuild.core.digest import canonical_json, digest_of
 
 
-def tag_digest(*, dockerfile: str, embedded: Mapping[str, str], base: str, epoch: int) -> str:
-    """The hex digest of the build's inputs (``base``: the base image's ID, or its reference)."""
-    return digest_of({"dockerfile": dockerfile, "embedded": dict(embedded), "base": base,
-                      "buildargs": {"SOURCE_DATE_EPOCH": str(epoch)}})[len("sha256:"):]
+def tag_digest(*, dockerfile: str, embedded: Mapping[str, str], base: str, epoch: int,
+               files: Mapping[str, str] | None = None) -> str:
+    """The hex digest of the build's inputs (``base``: the base image's ID, or its reference;
+    ``files``: the spec's files, destination → digest of their contents)."""
+    inputs = {"dockerfile": dockerfile, "embedded": dict(embedded), "base": base,
+              "buildargs": {"SOURCE_DATE_EPOCH": str(epoch)}}
+    if files:  # only then: images without files keep the tags they had
+        inputs["files"] = dict(files)
+    return digest_of(inputs)[len("sha256:"):]
 
 
 def image_ref(name: str, target: str, digest: str) -> str:

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
+from envbuild.core.project import ProjectWheel
+from envbuild.core.runtime import Runtime
 from envbuild.core.spec import Spec, Target
 from envbuild.core.text import refuse_controls
 from envbuild.errors import UserError
@@ -39,6 +41,7 @@ class RenderInput:
     inputs_digest: str = ""
     template: str  # the ecosystem's template: "cpu.Dockerfile.j2", "conda.Dockerfile.j2"
     extras: RenderExtras = field(default_factory=RenderExtras)
+    project: ProjectWheel | None = None  # the project's wheel, installed after the lock
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -84,7 +87,16 @@ def labels(r: RenderInput) -> dict[str, str]:
     })
     if r.target.cuda:
         out[f"{LABEL_PREFIX}.cuda"] = r.target.cuda
+    if r.project:
+        out["org.opencontainers.image.version"] = r.project.shown_version
+        if r.project.summary:
+            out["org.opencontainers.image.description"] = r.project.summary
+        if r.project.license:
+            out["org.opencontainers.image.licenses"] = r.project.license
+        out[f"{LABEL_PREFIX}.project"] = f"{r.project.name} {r.project.shown_version} sha256:{r.project.sha256}"
     out.update(r.extras.labels)
+    # The user's own labels (core/runtime.py keeps them out of envbuild's namespaces): last, never over ours.
+    out.update((key, value) for key, value in r.spec.runtime_for(r.target).labels if key not in out)
     return out
 
 
@@ -92,7 +104,26 @@ def image_metadata(r: RenderInput) -> dict[str, Any]:
     """/etc/envbuild/image.json: what a later verify needs, with nothing but the image."""
     return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
             "platform": r.spec.platform, "cuda": r.target.cuda, **r.extras.image_json,
-            "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text)}
+            "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text),
+            **({"project": r.project.metadata()} if r.project else {})}
+
+
+def identity(runtime: Runtime) -> tuple[str, int, str]:
+    """(user, uid, home) the image runs as: envbuild's 'app' (uid 10001) unless the spec says
+    another name (same uid), a uid (named 'app'), or root."""
+    if runtime.user == "root":
+        return "root", 0, "/root"
+    if runtime.user and runtime.user.isdigit():
+        return USER, int(runtime.user), HOME
+    if runtime.user:
+        return runtime.user, UID, f"/home/{runtime.user}"
+    return USER, UID, HOME
+
+
+def env_lines(runtime: Runtime) -> list[str]:
+    """ENV pairs, quoted for a Dockerfile: JSON string escapes, and $ escaped so that the builder
+    expands no variable in them."""
+    return [f"{name}={json.dumps(value, ensure_ascii=False).replace('$', chr(92) + '$')}" for name, value in runtime.env]
 
 
 def system_packages(r: RenderInput) -> tuple[str, ...]:
@@ -120,14 +151,22 @@ def context(r: RenderInput) -> dict[str, Any]:
     for what, value in [("the image directory", r.image_dir), ("the lock file name", r.lock_file),
                         ("the base image", r.base_ref), *((f"label {k}", v) for k, v in label_map.items())]:
         refuse_controls(value, what)
+    runtime = r.spec.runtime_for(r.target)
+    user, uid, home = identity(runtime)
     return {
         "spec_file": posixpath.normpath(posixpath.join(r.image_dir, "envbuild.yaml")), "image_dir": r.image_dir,
         "target": r.target.name, "lock_file": r.lock_file, "lock_sha256": lock_sha256(r.lock_text),
         "base_ref": r.base_ref, "python": "python3", "venv": VENV, "system_packages": list(packages),
-        "stage_base": "system" if packages else r.base_ref, "user": USER, "uid": UID, "home": HOME,
+        "stage_base": "system" if packages else r.base_ref, "user": user, "uid": uid, "home": home,
         "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
-        "prefix": CONDA_PREFIX, "conda_pip": False, "embedded_dir": EMBEDDED_DIR, **r.extras.context,
+        "prefix": CONDA_PREFIX, "conda_pip": False, "embedded_dir": EMBEDDED_DIR,
+        "project_wheel": r.project.file_name if r.project else "",
+        "entrypoint": json.dumps(list(runtime.entrypoint)) if runtime.entrypoint else "",
+        "cmd": json.dumps(list(runtime.cmd)) if runtime.cmd is not None else ("" if runtime.entrypoint else '["python"]'),
+        "workdir": runtime.workdir or home, "make_workdir": bool(runtime.workdir), "env_lines": env_lines(runtime),
+        "files": [{"index": i, "dst": f.dst} for i, f in enumerate(runtime.files)],
+        **r.extras.context,
     }
 
 

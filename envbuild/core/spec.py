@@ -6,7 +6,6 @@ Every problem is a SpecError naming the file, the key path and what was expected
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -16,6 +15,9 @@ import yaml
 
 from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
+from envbuild.core.keypaths import Reader, kind
+from envbuild.core.runtime import KEYS as RUNTIME_KEYS
+from envbuild.core.runtime import Runtime, runtime_from
 from envbuild.errors import SpecError
 
 SPEC_FILE = "envbuild.yaml"
@@ -58,6 +60,8 @@ class Target:
     cuda: str | None = None
     system_packages: tuple[str, ...] | None = None  # apt packages on top of the base (None: the default)
     conda: str | None = None  # an environment.yml, relative to the spec (None: the spec's)
+    project: str | None = None  # the project directory installed into the image (None: the spec's)
+    runtime: Runtime = field(default_factory=Runtime)  # over the spec's (core/runtime.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +79,8 @@ class Spec:
     source: str | None = None  # where the image definition lives (org.opencontainers.image.source)
     templates: str | None = None  # a directory of template overrides, relative to the spec
     conda: str | None = None  # an environment.yml: the target's lock is then a conda-lock.yml
+    project: str | None = None  # a directory with pyproject.toml (or setup.py): its wheel goes into the image
+    runtime: Runtime = field(default_factory=Runtime)  # entrypoint, cmd, workdir, env, user, labels, files
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -97,6 +103,12 @@ class Spec:
 
     def conda_for(self, target: Target) -> str | None:
         return target.conda or self.conda
+
+    def project_for(self, target: Target) -> str | None:
+        return target.project or self.project
+
+    def runtime_for(self, target: Target) -> Runtime:
+        return target.runtime.over(self.runtime)
 
 
 # ---------------------------------------------------------------- parsing
@@ -152,7 +164,7 @@ def load_yaml(text: str, file: str) -> Any:
 
 
 def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
-    r = _Reader(file)
+    r = Reader(file)
     r.mapping("", data)
     r.keys("", data, required={"name", "python", "targets"}, optional=_TOP_KEYS)
     version = data.get("version", SPEC_VERSION)
@@ -180,6 +192,8 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         source=_source(r, data.get("source")),
         templates=r.string("templates", data["templates"], what="a directory") if "templates" in data else None,
         conda=_conda(r, "conda", data.get("conda")),
+        project=_project(r, "project", data.get("project")),
+        runtime=runtime_from(r, "", data),
     )
     for target in targets:
         if not spec.inputs_for(target) and not spec.conda_for(target):
@@ -193,11 +207,11 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
-             "source", "templates", "conda"}
-_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda"}
+             "source", "templates", "conda", "project", *RUNTIME_KEYS}
+_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", *RUNTIME_KEYS}
 
 
-def _target(r: _Reader, name: str, data: Any) -> Target:
+def _target(r: Reader, name: str, data: Any) -> Target:
     path = f"targets.{name}"
     if not _TARGET_RE.match(name):
         raise SpecError(r.file, path, "expected a target name of lowercase letters, digits, '.', '_' or '-'")
@@ -219,10 +233,12 @@ def _target(r: _Reader, name: str, data: Any) -> Target:
         system_packages=_packages(r, f"{path}.system-packages", data["system-packages"])
         if "system-packages" in data else None,
         conda=_conda(r, f"{path}.conda", data.get("conda")),
+        project=_project(r, f"{path}.project", data.get("project")),
+        runtime=runtime_from(r, path, data),
     )
 
 
-def _conda(r: _Reader, path: str, value: Any) -> str | None:
+def _conda(r: Reader, path: str, value: Any) -> str | None:
     if value is None:
         return None
     text = r.string(path, value, what="the path of a conda environment file (environment.yml)").strip()
@@ -231,14 +247,23 @@ def _conda(r: _Reader, path: str, value: Any) -> str | None:
     return text
 
 
-def _packages(r: _Reader, path: str, value: Any) -> tuple[str, ...]:
+def _project(r: Reader, path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = r.string(path, value, what="the project's directory, relative to envbuild.yaml (e.g. '.')").strip()
+    if not text or text.startswith("/") or any(not c.isprintable() for c in text):
+        raise SpecError(r.file, path, f"expected a directory relative to envbuild.yaml, got {text!r}")
+    return text.rstrip("/") or "."
+
+
+def _packages(r: Reader, path: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9][a-z0-9+.:=~-]*", v)
                                               for v in value):
         raise SpecError(r.file, path, "expected a list of Debian/Ubuntu package names, e.g. [python3, python3-venv]")
     return tuple(value)
 
 
-def _python(r: _Reader, value: Any) -> str:
+def _python(r: Reader, value: Any) -> str:
     text = _version_string(r, "python", value)
     m = _PYTHON_RE.match(text)
     if not m or int(m.group(1)) < 8:
@@ -247,20 +272,20 @@ def _python(r: _Reader, value: Any) -> str:
     return text
 
 
-def _version_string(r: _Reader, path: str, value: Any) -> str:
+def _version_string(r: Reader, path: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise SpecError(r.file, path, f"expected a version string, got {_kind(value)}")
+        raise SpecError(r.file, path, f"expected a version string, got {kind(value)}")
     return str(value).strip()
 
 
-def _platform(r: _Reader, value: Any) -> str:
+def _platform(r: Reader, value: Any) -> str:
     text = r.string("platform", value)
     if text not in PLATFORMS:
         raise SpecError(r.file, "platform", f"expected one of {', '.join(PLATFORMS)}, got {text!r}")
     return text
 
 
-def _exclude_newer(r: _Reader, value: Any) -> str | None:
+def _exclude_newer(r: Reader, value: Any) -> str | None:
     """A date or timestamp → RFC 3339 UTC ('2026-11-01T00:00:00Z')."""
     if value is None:
         return None
@@ -278,11 +303,11 @@ def _exclude_newer(r: _Reader, value: Any) -> str | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
     else:
-        raise SpecError(r.file, "exclude-newer", f"expected a date like 2026-11-01, got {_kind(value)}")
+        raise SpecError(r.file, "exclude-newer", f"expected a date like 2026-11-01, got {kind(value)}")
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _source(r: _Reader, value: Any) -> str | None:
+def _source(r: Reader, value: Any) -> str | None:
     if value is None:
         return None
     text = r.string("source", value, what="a URL")
@@ -293,7 +318,7 @@ def _source(r: _Reader, value: Any) -> str | None:
     return text
 
 
-def _optional_string(r: _Reader, path: str, value: Any) -> str | None:
+def _optional_string(r: Reader, path: str, value: Any) -> str | None:
     if value is None:
         return None
     text = r.string(path, value, what="a string (an image reference)")
@@ -302,12 +327,12 @@ def _optional_string(r: _Reader, path: str, value: Any) -> str | None:
     return text
 
 
-def _inputs(r: _Reader, path: str, value: Any) -> tuple[InputRef, ...]:
+def _inputs(r: Reader, path: str, value: Any) -> tuple[InputRef, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise SpecError(r.file, path, f"expected a file name or a list of file names, got {_kind(value)}")
+        raise SpecError(r.file, path, f"expected a file name or a list of file names, got {kind(value)}")
     refs = []
     for i, item in enumerate(items):
         key = f"{path}[{i}]" if not isinstance(value, str) else path
@@ -323,7 +348,7 @@ def _inputs(r: _Reader, path: str, value: Any) -> tuple[InputRef, ...]:
     return tuple(refs)
 
 
-def _index(r: _Reader, path: str, value: Any) -> Index:
+def _index(r: Reader, path: str, value: Any) -> Index:
     if value is None:
         return Index()
     if isinstance(value, str):  # shorthand: index: https://...
@@ -337,45 +362,13 @@ def _index(r: _Reader, path: str, value: Any) -> Index:
     if isinstance(extra_value, str):
         extra_value = [extra_value]
     if not isinstance(extra_value, list):
-        raise SpecError(r.file, f"{path}.extra", f"expected a list of index URLs, got {_kind(extra_value)}")
+        raise SpecError(r.file, f"{path}.extra", f"expected a list of index URLs, got {kind(extra_value)}")
     extra = tuple(_url(r, f"{path}.extra[{i}]", u) for i, u in enumerate(extra_value))
     return Index(url=url, extra=extra)
 
 
-def _url(r: _Reader, path: str, value: Any) -> str:
+def _url(r: Reader, path: str, value: Any) -> str:
     text = r.string(path, value, what="an index URL").strip().rstrip("/")
     if not _URL_RE.match(text):
         raise SpecError(r.file, path, f"expected an http(s):// or file:// index URL, got {text!r}")
     return text
-
-
-def _kind(value: Any) -> str:
-    kinds = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "nothing"}
-    return kinds.get(type(value), type(value).__name__)
-
-
-@dataclass(frozen=True)
-class _Reader:
-    file: str
-
-    def mapping(self, path: str, value: Any) -> None:
-        if not isinstance(value, dict):
-            raise SpecError(self.file, path or "(top level)", f"expected a mapping, got {_kind(value)}")
-
-    def string(self, path: str, value: Any, *, what: str = "a string") -> str:
-        if not isinstance(value, str):
-            raise SpecError(self.file, path, f"expected {what}, got {_kind(value)}")
-        return value
-
-    def keys(self, path: str, data: dict, *, required: set[str], optional: set[str]) -> None:
-        allowed = required | optional
-        for key in data:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
-                raise SpecError(self.file, where, "unknown key", hint=hint)
-        for key in sorted(required - set(data)):
-            where = f"{path}.{key}" if path else key
-            raise SpecError(self.file, where, "required key is missing")

@@ -9,6 +9,7 @@ extras, core/render.py and core/image_plan.py.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -27,10 +28,12 @@ from envbuild.core.engine import ContainerEngine, ImageInfo
 from envbuild.core.layout import EMBEDDED_LOCKS, LOCKS_DIR
 from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
+from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
 from envbuild.core.render import RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base, source_date_epoch
+from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
-from envbuild.errors import CheckFailed, ToolUnavailable, UserError
+from envbuild.errors import CheckFailed, SpecError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
@@ -48,6 +51,8 @@ class Prepared:
     history: list[str]
     tag_digest: str
     epoch: int
+    project: tuple[ProjectWheel, Path] | None = None  # the project's wheel, in the cache
+    files: tuple[tuple[str, Path], ...] = ()  # the spec's files: (destination in the image, source here)
 
     @property
     def ref(self) -> str:
@@ -66,8 +71,9 @@ class BuildOutcome:
     manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
 
 
-def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, templates: Path | None,
-            progress: Progress, require_fresh: bool, pull: bool = True) -> Prepared:
+def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
+            environ: Mapping[str, str], templates: Path | None, progress: Progress, require_fresh: bool,
+            pull: bool = True) -> Prepared:
     spec = load_spec(directory)
     root = spec_dir(directory)
     target = spec.target(target_name)
@@ -88,14 +94,21 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
         _check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
+    boundary = repository_root(root)
+    epoch = source_date_epoch(spec)
+    if spec.runtime_for(target).user == "root":
+        progress(f"warning: target {target.name} runs as root (user: root): anything that reaches the process owns "
+                 "the container")
+    project = _project(spec, target, root, boundary, ecosystem, lock, wheels.for_epoch(epoch), environ, progress)
+    files = tuple((f.dst, _file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
     extras = ecosystem.render_extras(lock)
     render_input = RenderInput(
         spec=spec, target=target, lock_text=lock_text, lock_file=f"{LOCKS_DIR}/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
-        revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras)
+        revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras,
+        project=project[0] if project else None)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
-    boundary = repository_root(root)
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
     dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else boundary), render_input)
     embedded = {
@@ -103,12 +116,60 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
-    epoch = source_date_epoch(spec)
     return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,
-                    dockerfile=dockerfile, embedded=embedded, epoch=epoch,
+                    dockerfile=dockerfile, embedded=embedded, epoch=epoch, project=project, files=files,
                     history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history),
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfile, embedded=embedded,
-                                                     base=info.id if info else base_ref, epoch=epoch))
+                                                     base=info.id if info else base_ref, epoch=epoch,
+                                                     files={dst: tree_digest(source) for dst, source in files}))
+
+
+def _project(spec: Spec, target: Target, root: Path, boundary: Path, ecosystem: ecosystems.Ecosystem, lock: Lock,
+             wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
+    """The project's wheel, built here, and checked: the lock must pin what it depends on."""
+    relative = spec.project_for(target)
+    if relative is None:
+        return None
+    key = f"targets.{target.name}.project" if target.project else "project"
+    if ecosystem.name != "pip":
+        raise SpecError(spec.file, key, "a project goes into a venv image; conda targets cannot take one yet",
+                        hint="install it from the environment file's pip: section, or use a pip target")
+    from envbuild.adapters.project import build_project
+    from envbuild.core.envvars import expand, expand_all
+    from envbuild.core.platforms import marker_environment
+    from envbuild.core.project import uncovered
+
+    directory = confined(root / relative, boundary, key, spec.file)
+    project, wheel = build_project(directory, wheels=wheels, epoch=source_date_epoch(spec), environ=environ,
+                                   index_url=expand(spec.index_url(target), environ),
+                                   extra_index_urls=expand_all(spec.extra_index_urls(target), environ),
+                                   progress=progress)
+    missing = uncovered(project, lock, marker_environment(spec.python, spec.platform))
+    if missing:
+        raise SpecError(spec.file, key, f"the lock does not cover what {project.name} depends on: {', '.join(missing)}",
+                        hint=f"make the project's pyproject.toml a lock input ('requirements: [{relative}/pyproject.toml]'"
+                        ") and run 'envbuild lock'")
+    return project, wheel
+
+
+def _file_source(spec: Spec, root: Path, boundary: Path, copy: FileCopy) -> Path:
+    source = confined(root / copy.src, boundary, f"{copy.key}.src", spec.file)
+    if not source.exists():
+        raise SpecError(spec.file, f"{copy.key}.src", f"no such file or directory: {copy.src}",
+                        hint="paths are relative to the directory of envbuild.yaml")
+    return source
+
+
+def tree_digest(path: Path) -> str:
+    """A file's or a directory's contents (paths, executable bits, bytes) as one digest: what the
+    tag digest covers of the spec's files."""
+    from envbuild.adapters.wheelhouse import sha256_file
+    from envbuild.core.digest import digest_of
+
+    if path.is_file():
+        return digest_of([".", bool(path.stat().st_mode & 0o111), sha256_file(path)])
+    entries = sorted(p for p in path.rglob("*") if p.is_file())
+    return digest_of([[p.relative_to(path).as_posix(), bool(p.stat().st_mode & 0o111), sha256_file(p)] for p in entries])
 
 
 def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> None:
@@ -163,10 +224,11 @@ def needs_engine(directory: Path, target: str) -> bool:
     return "@sha256:" not in (spec.base_for(spec.target(target)) or "")
 
 
-def render(directory: Path, target: str, *, engine: ContainerEngine | None, output: Path | None,
-           templates: Path | None, progress: Progress) -> str:
-    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=False,
-                       pull=False)
+def render(directory: Path, target: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
+           environ: Mapping[str, str], output: Path | None, templates: Path | None, progress: Progress) -> str:
+    """``wheels`` and ``environ``: a target with a project has its wheel built (the labels name it)."""
+    prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
+                       progress=progress, require_fresh=False, pull=False)
     if output is not None:
         atomic_write(output, prepared.dockerfile)
     return prepared.dockerfile
@@ -179,7 +241,8 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     else it goes to the fetcher's cache (``<cache>/manifests``)."""
     cache = wheels.cache.parent if manifests else None
     started = time.monotonic()
-    prepared = prepare(directory, target, engine=engine, templates=templates, progress=progress, require_fresh=True)
+    prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
+                       progress=progress, require_fresh=True)
     ref = prepared.ref
     existing = engine.inspect(ref)
     if existing is not None and not no_cache:
@@ -212,8 +275,19 @@ def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFile
     (context / "envbuild").mkdir()
     for wheel in files.wheels:
         link_or_copy(wheel, context / "wheels" / wheel.name)
-    for name, text in dict(prepared.embedded, **files.texts).items():
+    texts = dict(prepared.embedded, **files.texts)
+    if prepared.project:
+        project, wheel = prepared.project
+        link_or_copy(wheel, context / "wheels" / wheel.name)
+        texts["project.txt"] = f"{project.name}=={project.version} --hash=sha256:{project.sha256}\n"
+    for name, text in texts.items():
         (context / "envbuild" / name).write_text(text, encoding="utf-8")
+    for index, (_dst, source) in enumerate(prepared.files):
+        (context / "files").mkdir(exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, context / "files" / str(index), symlinks=False)
+        else:
+            shutil.copy2(source, context / "files" / str(index))
     for folder, entries in files.folders.items():
         (context / folder).mkdir()
         for name, entry in entries.items():

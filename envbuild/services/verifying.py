@@ -100,6 +100,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         if refused is not None:
             return Outcome(label=place.label, findings=(refused, *engine_findings(snapshot, embedded_text)))
         notes.append(f"verified against the lock embedded in its image ({where})")
+    lock = _with_project(lock, snapshot)
     ecosystem = ecosystems.for_lock(lock)
     try:
         snapshot, findings = ecosystem.check(lock, snapshot, allow_extra=allow_extra, files=files, wheels=wheels,
@@ -126,6 +127,21 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
             notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
     return Outcome(label=place.label, findings=tuple(findings), packages=ecosystem.checked_names(lock),
                    notes=tuple(notes))
+
+
+def _with_project(lock: "Lock", snapshot: Mapping[str, Any]) -> "Lock":
+    """An image built with a project expects it beside the lock: its name, version and wheel come
+    from the image's label (the engine's record, not the files inside)."""
+    from dataclasses import replace
+
+    from envbuild.core.lockfile import Package
+    from envbuild.core.project import from_label
+
+    found = from_label((snapshot.get("engine") or {}).get("labels") or {})
+    if found is None or lock.package(found[0]) is not None:
+        return lock
+    name, version, sha256 = found
+    return replace(lock, packages=lock.packages + (Package(name=name, version=version, hashes=(f"sha256:{sha256}",)),))
 
 
 def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str, str, "Finding | None"]:

@@ -39,7 +39,8 @@ def test_the_context_holds_the_rendered_dockerfile_the_lock_and_exactly_the_lock
     [context] = engine.builds
     lock_text = (image / "locks" / "cpu.txt").read_text()
     lock = read_lock(lock_text, "cpu.txt")
-    rendered = images.render(image, "cpu", engine=engine, output=None, templates=None, progress=lambda _line: None)
+    rendered = images.render(image, "cpu", engine=engine, wheels=Wheelhouse(tmp_path / "cache" / "wheels", hermetic_env()),
+                             environ=hermetic_env(), output=None, templates=None, progress=lambda _line: None)
     assert context.files["Dockerfile"] == rendered
     assert f"FROM {engine.tags['envbuild/base:bookworm']} AS builder" in rendered  # the base pinned by its ID
     assert context.files["envbuild/lock.txt"] == lock_text

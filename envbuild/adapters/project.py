@@ -1,0 +1,65 @@
+"""The project's own wheel, built on the host for the image (PEP 517, through pip).
+
+From the committed tree when the project's directory has no uncommitted change (so ignored files,
+a local .venv or a stale build/ never reach the wheel), else from the working tree, marked dirty.
+SOURCE_DATE_EPOCH is the spec's, so a backend that honours it (setuptools, hatchling, flit)
+writes the same bytes for the same tree. The wheel goes into the wheel cache under its sha256.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from envbuild.adapters import git
+from envbuild.adapters.process import run
+from envbuild.adapters.resolvers import index_env, resolver_env
+from envbuild.adapters.wheelhouse import Wheelhouse, sha256_file
+from envbuild.core.progress import Progress
+from envbuild.core.project import ProjectWheel, read_metadata
+from envbuild.errors import BuildError, UserError
+
+_SKIPPED = shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "build", "dist", ".venv", ".tox", ".nox")
+
+
+def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: Mapping[str, str], index_url: str,
+                  extra_index_urls: Sequence[str], progress: Progress) -> tuple[ProjectWheel, Path]:
+    """(what the wheel says about the project, the wheel in the cache)."""
+    if not any((directory / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")):
+        raise UserError(f"project {directory}: no pyproject.toml, setup.py or setup.cfg there",
+                        hint="point 'project:' at the directory that holds the project's pyproject.toml")
+    with tempfile.TemporaryDirectory(prefix="envbuild-project-") as tmp:
+        source = Path(tmp) / "source"
+        clean = git.committed_tree(directory, source)
+        if not clean:
+            shutil.copytree(directory, source, ignore=_SKIPPED, symlinks=True)
+        dirty = not clean and git.is_repository(directory)
+        progress(f"building the project's wheel from {'the committed tree' if clean else 'the working tree'} "
+                 f"of {directory}" + (" (uncommitted changes: marked dirty)" if dirty else ""))
+        out = Path(tmp) / "out"
+        env = resolver_env(environ) | index_env("pip", index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": str(epoch)}
+        done = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)],
+                   env=env, timeout=1800)
+        built = sorted(out.glob("*.whl")) if out.is_dir() else []
+        if done.returncode != 0 or len(built) != 1:
+            raise BuildError(f"the project's wheel did not build ({directory})",
+                             details="\n".join(done.stderr.strip().splitlines()[-10:]),
+                             hint="build it yourself with 'pip wheel --no-deps .' to see the whole error")
+        digest = sha256_file(built[0])
+        stored = wheels.keep(built[0], digest)
+    meta = read_metadata(_metadata_text(stored))
+    return ProjectWheel(name=str(meta["name"]), version=str(meta["version"]), file_name=stored.name, sha256=digest,
+                        summary=str(meta["summary"]), license=str(meta["license"]),
+                        requires=tuple(meta["requires"]), dirty=dirty), stored  # type: ignore[arg-type]
+
+
+def _metadata_text(wheel: Path) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise BuildError(f"{wheel.name}: expected one .dist-info/METADATA, found {len(names)}")
+        return archive.read(names[0]).decode("utf-8", "replace")
