@@ -1,0 +1,1 @@
+"""tinytrain: the training example envbuild builds, runs and verifies (make demo)."""
