@@ -26,16 +26,18 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
-## make demo: the main job end to end on images/demo: lock, build, run a command in the image, verify it.
+## make demo: the main job end to end on images/train: lock, build the training image (the project
+## inside), train in it with no network as the non-root user, verify it file by file.
 demo: venv
 	scripts/setup-docker.sh
 	$(ENVBUILD) base
-	$(ENVBUILD) lock images/demo
-	$(ENVBUILD) lock images/demo --check
-	$(ENVBUILD) build images/demo --target cpu
-	@image=$$($(ENVBUILD) build images/demo --target cpu --json 2>/dev/null | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["image"])'); \
-	echo "docker run --rm --network none $$image python -c ..."; \
-	docker run --rm --network none $$image python -c 'import os, numpy, requests, yaml, tqdm; print(f"uid {os.getuid()}: numpy {numpy.__version__}, requests {requests.__version__}, pyyaml {yaml.__version__}, tqdm {tqdm.__version__}")'; \
+	$(ENVBUILD) lock images/train
+	$(ENVBUILD) lock images/train --check
+	$(ENVBUILD) build images/train --target cpu
+	@image=$$($(ENVBUILD) build images/train --target cpu --json 2>/dev/null | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["image"])'); \
+	echo "docker run --rm --network none $$image"; \
+	docker run --rm --network none $$image; \
+	docker run --rm --network none --entrypoint sh $$image -c 'train --out . >/dev/null && echo "trained as $$(id -un) (uid $$(id -u)) in $$(pwd): $$(cat metrics.json)"'; \
 	$(ENVBUILD) verify --image $$image --files
 
 ## make lock-dev: re-lock envbuild's own development environment.
@@ -49,6 +51,7 @@ check-env: venv
 check-locks: venv
 	$(ENVBUILD) lock . --check
 	$(ENVBUILD) lock images/demo --check
+	$(ENVBUILD) lock images/train --check
 
 ## make bench: every benchmark, each against its peer tools (prints, never asserts).
 bench: venv

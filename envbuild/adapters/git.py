@@ -29,16 +29,18 @@ def committed_tree(directory: Path, destination: Path) -> bool:
     import tarfile
 
     try:
-        top = run(["git", "-C", str(directory), "rev-parse", "--show-prefix"], timeout=10)
+        top = run(["git", "-C", str(directory), "rev-parse", "--show-toplevel", "--show-prefix"], timeout=10)
         if top.returncode != 0:
             return False
+        toplevel, _, prefix = top.stdout.partition("\n")
         changed = run(["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no", "--", "."],
                       timeout=30)
         if changed.returncode != 0 or changed.stdout.strip():
             return False
         tar = destination.parent / f".{destination.name}.tar"
-        done = run(["git", "-C", str(directory), "archive", "--format=tar", "-o", str(tar),
-                    f"HEAD:{top.stdout.strip()}"], timeout=120)
+        # From the top: run in a subdirectory, git archive limits itself to that subdirectory's part of the tree.
+        done = run(["git", "-C", toplevel.strip(), "archive", "--format=tar", "-o", str(tar),
+                    f"HEAD:{prefix.strip()}"], timeout=120)
     except ToolUnavailable:
         return False
     if done.returncode != 0:
@@ -58,3 +60,16 @@ def is_repository(directory: Path) -> bool:
         return run(["git", "-C", str(directory), "rev-parse", "--git-dir"], timeout=10).returncode == 0
     except ToolUnavailable:
         return False
+
+
+def tree_id(directory: Path) -> str | None:
+    """The committed tree of ``directory`` (its git object ID) when it has no uncommitted change, else None."""
+    try:
+        changed = run(["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no", "--", "."],
+                      timeout=30)
+        if changed.returncode != 0 or changed.stdout.strip():
+            return None
+        done = run(["git", "-C", str(directory), "rev-parse", "HEAD:./"], timeout=10)
+    except ToolUnavailable:
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from envbuild.adapters import git
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
-from envbuild.adapters.wheelhouse import Wheelhouse, sha256_file
+from envbuild.adapters.wheelhouse import Wheelhouse, entry_folder, sha256_file
 from envbuild.core.progress import Progress
 from envbuild.core.project import ProjectWheel, read_metadata
 from envbuild.errors import BuildError, UserError
@@ -32,6 +32,11 @@ def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: M
     if not any((directory / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")):
         raise UserError(f"project {directory}: no pyproject.toml, setup.py or setup.cfg there",
                         hint="point 'project:' at the directory that holds the project's pyproject.toml")
+    tree = git.tree_id(directory)
+    remembered = _remembered(wheels, tree, epoch) if tree else None
+    if remembered is not None:
+        progress(f"the project's wheel for tree {tree[:12]} is in the cache: {remembered[0].name}")
+        return _project_wheel(remembered[0], remembered[1], dirty=False), remembered[0]
     with tempfile.TemporaryDirectory(prefix="envbuild-project-") as tmp:
         source = Path(tmp) / "source"
         clean = git.committed_tree(directory, source)
@@ -51,10 +56,37 @@ def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: M
                              hint="build it yourself with 'pip wheel --no-deps .' to see the whole error")
         digest = sha256_file(built[0])
         stored = wheels.keep(built[0], digest)
-    meta = read_metadata(_metadata_text(stored))
-    return ProjectWheel(name=str(meta["name"]), version=str(meta["version"]), file_name=stored.name, sha256=digest,
+    if clean and tree:
+        _remember(wheels, tree, epoch, stored, digest)
+    return _project_wheel(stored, digest, dirty=dirty), stored
+
+
+def _project_wheel(wheel: Path, digest: str, *, dirty: bool) -> ProjectWheel:
+    meta = read_metadata(_metadata_text(wheel))
+    return ProjectWheel(name=str(meta["name"]), version=str(meta["version"]), file_name=wheel.name, sha256=digest,
                         summary=str(meta["summary"]), license=str(meta["license"]),
-                        requires=tuple(meta["requires"]), dirty=dirty), stored  # type: ignore[arg-type]
+                        requires=tuple(meta["requires"]), dirty=dirty)  # type: ignore[arg-type]
+
+
+# A committed tree built once is not built again: <cache>/projects/<tree>-<epoch> names the wheel's
+# sha256 (and the wheel itself is re-hashed from the cache before it is used).
+def _record(wheels: Wheelhouse, tree: str, epoch: int) -> Path:
+    return wheels.cache.parent / "projects" / f"{tree}-{epoch}"
+
+
+def _remembered(wheels: Wheelhouse, tree: str, epoch: int) -> tuple[Path, str] | None:
+    try:
+        name, digest = _record(wheels, tree, epoch).read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return None
+    path = entry_folder(wheels.cache, digest) / name
+    return (path, digest) if path.is_file() and sha256_file(path) == digest else None
+
+
+def _remember(wheels: Wheelhouse, tree: str, epoch: int, wheel: Path, digest: str) -> None:
+    from envbuild.adapters.files import atomic_write
+
+    atomic_write(_record(wheels, tree, epoch), f"{wheel.name} {digest}\n")
 
 
 def _metadata_text(wheel: Path) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from envbuild.core.keypaths import Reader, kind
 from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
-from envbuild.core.keypaths import Reader, kind
 from envbuild.core.runtime import KEYS as RUNTIME_KEYS
 from envbuild.core.runtime import Runtime, runtime_from
 from envbuild.errors import SpecError
