@@ -22,6 +22,16 @@ def revision(directory: Path) -> str | None:
 
 
 
+def commit_time(directory: Path) -> int | None:
+    """When the last commit that touched ``directory`` was made (seconds), or None outside git."""
+    try:
+        done = run(["git", "-C", str(directory), "log", "-1", "--format=%ct", "--", "."], timeout=10)
+    except ToolUnavailable:
+        return None
+    text = done.stdout.strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else None
+
+
 def committed_tree(directory: Path, destination: Path) -> bool:
     """Export the committed tree of ``directory`` (HEAD) into ``destination`` when git knows it and
     it has no uncommitted change: True. False outside git, or with changes (the caller copies the

@@ -81,12 +81,29 @@ def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | Non
         return None, (f"target declares CUDA {target_cuda} but its lock has no CUDA runtime "
                       "(no nvidia-cuda-runtime wheel, no CUDA torch): it will run on the CPU")
     if version_tuple(locked.version) > version_tuple(major_minor(target_cuda)):
+        if locked.version.split(".")[0] == target_cuda.split(".")[0]:
+            # Minor version compatibility: within a major, a newer runtime runs on the older
+            # release's driver (PTX newer than the driver aside), so the driver decides, not the base.
+            return None, (f"{locked.source} needs CUDA {locked.version}, newer than the target's CUDA "
+                          f"{target_cuda}: it runs through minor version compatibility on a driver for CUDA "
+                          f"{target_cuda.split('.')[0]}.x, but PTX newer than the driver cannot be JIT-compiled "
+                          "(verify --gpu checks the driver)")
         return (f"{locked.source} needs CUDA {locked.version}, newer than the target's CUDA {target_cuda}",
                 None)
     if major_minor(locked.version) != major_minor(target_cuda):
         return None, (f"the base declares CUDA {target_cuda} but the lock brings its own runtime, CUDA "
                       f"{locked.version} ({locked.source}); the pip runtime is the one torch loads")
     return None, None
+
+
+def cpu_target_warning(locked: LockedCuda | None) -> str | None:
+    """A target without 'cuda:' whose lock still brings a CUDA runtime: gigabytes of nvidia-* wheels
+    for nothing, usually PyPI's default (CUDA) torch."""
+    if locked is None:
+        return None
+    return (f"the target declares no CUDA, but its lock brings CUDA {locked.version} ({locked.source}); for a "
+            "CPU image add PyTorch's CPU index (index: {extra: [https://download.pytorch.org/whl/cpu]}) and pin "
+            "the +cpu build, or set 'cuda:' on the target")
 
 
 def min_driver(cuda: str, data: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -42,11 +42,16 @@ class RenderInput:
     template: str  # the ecosystem's template: "cpu.Dockerfile.j2", "conda.Dockerfile.j2"
     extras: RenderExtras = field(default_factory=RenderExtras)
     project: ProjectWheel | None = None  # the project's wheel, installed after the lock
+    epoch: int | None = None  # the image's created time; None: the spec's exclude-newer (or 0)
 
 
 def source_date_epoch(spec: Spec) -> int:
     """The reproducible timestamp: the lock's 'as of' date when the spec has one, else 0 (1970)."""
     return epoch_of(spec.exclude_newer)
+
+
+def created_epoch(r: "RenderInput") -> int:
+    return r.epoch if r.epoch is not None else source_date_epoch(r.spec)
 
 
 def epoch_of(exclude_newer: str | None) -> int:
@@ -68,7 +73,7 @@ def lock_sha256(lock_text: str) -> str:
 def labels(r: RenderInput) -> dict[str, str]:
     out = {
         "org.opencontainers.image.title": r.spec.name,
-        "org.opencontainers.image.created": iso_timestamp(source_date_epoch(r.spec)),
+        "org.opencontainers.image.created": iso_timestamp(created_epoch(r)),
         "org.opencontainers.image.base.name": r.spec.base_for(r.target) or "",
     }
     if r.base_digest:
@@ -158,7 +163,7 @@ def context(r: RenderInput) -> dict[str, Any]:
         "target": r.target.name, "lock_file": r.lock_file, "lock_sha256": lock_sha256(r.lock_text),
         "base_ref": r.base_ref, "python": "python3", "venv": VENV, "system_packages": list(packages),
         "stage_base": "system" if packages else r.base_ref, "user": user, "uid": uid, "home": home,
-        "source_date_epoch": source_date_epoch(r.spec), "labels": label_map, "cuda": r.target.cuda or "",
+        "source_date_epoch": created_epoch(r), "labels": label_map, "cuda": r.target.cuda or "",
         "label_lines": [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in label_map.items()],
         "prefix": CONDA_PREFIX, "conda_pip": False, "embedded_dir": EMBEDDED_DIR,
         "project_wheel": r.project.file_name if r.project else "",

@@ -40,7 +40,7 @@ class PipEcosystem(Ecosystem):
     def lock(self, job: LockJob) -> Lock:
         from envbuild.adapters.knowledge import cuda_data
         from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
-        from envbuild.core.cuda import check_target, locked_cuda
+        from envbuild.core.cuda import check_target, cpu_target_warning, locked_cuda
 
         spec, target, inputs = job.spec, job.target, job.inputs
         backend = get_resolver(job.resolver, job.environ)
@@ -66,10 +66,9 @@ class PipEcosystem(Ecosystem):
         pins = requirements.settle_markers(pins, spec.python, spec.platform)
         pins = _with_built_wheels(pins, job, request)
         cuda = locked_cuda(pins, cuda_data())
-        if target.cuda:
-            for problem in check_target(target.cuda, cuda):
-                if problem:
-                    job.progress(f"[{target.name}] warning: {problem}")
+        for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
+            if problem:
+                job.progress(f"[{target.name}] warning: {problem}")
         return Lock(format=self.lock_format, target=target.name, python=spec.python, platform=spec.platform,
                     resolver=backend.name, inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
                     exclude_newer=spec.exclude_newer, command=job.command,

@@ -30,7 +30,8 @@ from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import RenderInput, image_metadata, iso_timestamp, render_dockerfile, required_base, source_date_epoch
+from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, render_dockerfile, required_base,
+                                  source_date_epoch)
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, SpecError, ToolUnavailable, UserError
@@ -95,18 +96,18 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
     boundary = repository_root(root)
-    epoch = source_date_epoch(spec)
+    epoch = image_epoch(spec, root, path)
     if spec.runtime_for(target).user == "root":
         progress(f"warning: target {target.name} runs as root (user: root): anything that reaches the process owns "
                  "the container")
-    project = _project(spec, target, root, boundary, ecosystem, lock, wheels.for_epoch(epoch), environ, progress)
+    project = _project(spec, target, root, boundary, ecosystem, lock, wheels, epoch, environ, progress)
     files = tuple((f.dst, _file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
     extras = ecosystem.render_extras(lock)
     render_input = RenderInput(
         spec=spec, target=target, lock_text=lock_text, lock_file=f"{LOCKS_DIR}/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
         revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras,
-        project=project[0] if project else None)
+        project=project[0] if project else None, epoch=epoch)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
@@ -124,8 +125,20 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
                                                      files={dst: tree_digest(source) for dst, source in files}))
 
 
+def image_epoch(spec: Spec, root: Path, lock_path: Path) -> int:
+    """The image's created time (its label, its config, every file's mtime): the spec's
+    exclude-newer when it has one; else the time of the last commit that touched the image
+    directory (the same on every clone, and it moves only when the revision label does); outside
+    git, the lock file's modification time (envbuild rewrites a lock only when it changes)."""
+    if spec.exclude_newer:
+        return source_date_epoch(spec)
+    committed = git.commit_time(root)
+    return committed if committed is not None else int(lock_path.stat().st_mtime)
+
+
 def _project(spec: Spec, target: Target, root: Path, boundary: Path, ecosystem: ecosystems.Ecosystem, lock: Lock,
-             wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
+             wheels: "Wheelhouse", epoch: int, environ: Mapping[str, str],
+             progress: Progress) -> tuple[ProjectWheel, Path] | None:
     """The project's wheel, built here, and checked: the lock must pin what it depends on."""
     relative = spec.project_for(target)
     if relative is None:
@@ -140,7 +153,7 @@ def _project(spec: Spec, target: Target, root: Path, boundary: Path, ecosystem: 
     from envbuild.core.project import uncovered
 
     directory = confined(root / relative, boundary, key, spec.file)
-    project, wheel = build_project(directory, wheels=wheels, epoch=source_date_epoch(spec), environ=environ,
+    project, wheel = build_project(directory, wheels=wheels, epoch=epoch, environ=environ,
                                    index_url=expand(spec.index_url(target), environ),
                                    extra_index_urls=expand_all(spec.extra_index_urls(target), environ),
                                    progress=progress)
@@ -249,7 +262,9 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
         progress(f"{ref} is up to date: same inputs, nothing to build")
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
                         cache=cache)
-    files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(prepared.epoch),
+    # Wheels built from sdists must match the lock's hashes: the lock's epoch, not the image's.
+    lock_epoch = epoch_of(prepared.lock.exclude_newer)
+    files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(lock_epoch),
                                      environ, progress)
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)

@@ -83,3 +83,24 @@ def test_a_base_the_engine_does_not_have_and_cannot_pull_is_exit_5(image, tmp_pa
 
     with pytest.raises(ToolUnavailable, match="base image envbuild/base:bookworm is not here and cannot be pulled"):
         build(image, FakeEngine(), tmp_path)
+
+
+def test_without_exclude_newer_the_created_date_is_the_last_commit_s_never_1970(make_image, index, tmp_path):
+    import subprocess
+
+    directory = make_image(f"name: team/model\npython: \"3.11\"\nbase: envbuild/base:bookworm\nindex: {index.url}\n"
+                           "requirements: requirements.in\ntargets:\n  cpu: {}\n", {"requirements.in": "alpha\n"})
+    assert run_cli("lock", str(directory)).returncode == 0
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm")
+    outside = build(directory, engine, tmp_path)  # no git: the lock file's time
+    lock_time = int((directory / "locks" / "cpu.txt").stat().st_mtime)
+    created = engine.inspect(outside.image_id).labels["org.opencontainers.image.created"]
+    assert created != "1970-01-01T00:00:00Z" and f"ARG SOURCE_DATE_EPOCH={lock_time}" in engine.builds[-1].files["Dockerfile"]
+    env = {"GIT_COMMITTER_DATE": "2026-03-04T05:06:07Z", "GIT_AUTHOR_DATE": "2026-03-04T05:06:07Z",
+           "PATH": "/usr/bin:/bin"}
+    for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *argv], cwd=directory, check=True, env=env)
+    committed = build(directory, engine, tmp_path)
+    assert engine.inspect(committed.image_id).labels["org.opencontainers.image.created"] == "2026-03-04T05:06:07Z"
+    assert build(directory, engine, tmp_path).ref == committed.ref  # stable while nothing is committed

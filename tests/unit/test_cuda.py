@@ -32,6 +32,18 @@ def test_a_lock_newer_than_the_base_is_refused_and_a_mismatch_warned():
     assert "no CUDA runtime" in check_target("12.1", None)[1]
 
 
+def test_a_newer_minor_of_the_same_major_is_a_warning_about_the_driver():
+    from envbuild.core.cuda import cpu_target_warning
+
+    runtime = locked_cuda([pin("nvidia-cuda-runtime-cu13", "13.2.51")], DATA)
+    error, warning = check_target("13.0", runtime)
+    assert error is None and "minor version compatibility" in warning and "verify --gpu" in warning
+    assert check_target("12.8", runtime)[0] == ("nvidia-cuda-runtime-cu13 13.2.51 needs CUDA 13.2, newer than the "
+                                                "target's CUDA 12.8")
+    assert "https://download.pytorch.org/whl/cpu" in cpu_target_warning(runtime)
+    assert cpu_target_warning(None) is None
+
+
 def test_driver_checks():
     cuda = locked_cuda([pin("nvidia-cuda-runtime-cu12", "12.8.90")], DATA)
     old, _ = gpu_findings(cuda, {"driver": "470.57.02"}, DATA, require_gpu=False)
