@@ -16,8 +16,9 @@ from envbuild.core.conda_env import CondaEnv, parse_environment
 from envbuild.core.digest import combine, digest_of
 from envbuild.core.layout import LOCKS_DIR
 from envbuild.core.lockfile import lock_file_name
+from envbuild.core.pyproject import requirements_from_pyproject
 from envbuild.core.redact import strip_credentials
-from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text, requirements_from_pyproject
+from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text
 from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
 from envbuild.errors import SpecError, UserError
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -202,63 +201,3 @@ def _split_option(tokens: list[str]) -> tuple[str, str | None]:
 def _strip_per_requirement_options(line: str) -> str:
     """Drop '--hash=...' and other per-requirement options that pip allows after a requirement."""
     return _OPTION_AFTER_REQUIREMENT.split(" " + line, maxsplit=1)[0].strip() if " -" in line else line
-
-
-# ---------------------------------------------------------------- pyproject.toml
-
-
-@dataclass(frozen=True, kw_only=True)
-class PyprojectResult:
-    requirements: tuple[RequirementLine, ...]
-    problems: tuple[Problem, ...]
-    error: str | None = None  # whole-file problem (no [project], dynamic dependencies, unknown extra)
-
-
-def requirements_from_pyproject(data: dict[str, Any], extras: tuple[str, ...], source: str) -> PyprojectResult:
-    """[project].dependencies plus the chosen optional-dependencies groups.
-
-    A project that lists itself in an extra ('lm_eval[math]' inside lm_eval's own 'all' extra) is
-    expanded in place, as pip would do when installing the project with that extra.
-    """
-    project = data.get("project")
-    if not isinstance(project, dict):
-        return PyprojectResult(requirements=(), problems=(), error="has no [project] table")
-    dynamic = project.get("dynamic") or []
-    if "dependencies" in dynamic:
-        return PyprojectResult(
-            requirements=(), problems=(),
-            error="declares its dependencies as dynamic; envbuild cannot read them without building it",
-        )
-    optional = project.get("optional-dependencies") or {}
-    own_name = canonicalize_name(str(project.get("name", "")))
-    known = {canonicalize_name(k): k for k in optional}
-    for extra in extras:
-        if canonicalize_name(extra) not in known:
-            listed = ", ".join(sorted(optional)) or "none"
-            return PyprojectResult(requirements=(), problems=(), error=f"has no extra {extra!r} (extras: {listed})")
-
-    lines: list[RequirementLine] = []
-    problems: list[Problem] = []
-    seen_groups: set[str] = set()
-
-    def add(entries: Any, where: str) -> None:
-        for i, entry in enumerate(entries if isinstance(entries, list) else []):
-            origin = f"{source}:{where}[{i}]"
-            parsed = parse_requirement(str(entry), origin)
-            if isinstance(parsed, RequirementLine) and parsed.name == own_name and own_name:
-                for group in sorted(Requirement(parsed.text).extras):  # a set: sort for determinism
-                    expand(group)
-                continue
-            (lines if isinstance(parsed, RequirementLine) else problems).append(parsed)
-
-    def expand(group: str) -> None:
-        key = known.get(canonicalize_name(group))
-        if key is None or key in seen_groups:
-            return
-        seen_groups.add(key)
-        add(optional[key], f"project.optional-dependencies.{key}")
-
-    add(project.get("dependencies") or [], "project.dependencies")
-    for extra in extras:
-        expand(extra)
-    return PyprojectResult(requirements=tuple(lines), problems=tuple(problems))
