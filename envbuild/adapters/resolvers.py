@@ -272,7 +272,8 @@ def condense_failure(done: Completed, tool: str) -> ResolutionError | ToolUnavai
     match = re.search(r"No matching distribution found for (\S+)", text)
     if match:
         return ResolutionError(f"{tool}: no version of {match.group(1)} matches on the configured indexes",
-                               hint="check the name and version bounds, the target's Python version and the indexes")
+                               hint=local_build_hint(match.group(1)) or
+                               "check the name and version bounds, the target's Python version and the indexes")
     if any(marker in lowered for marker in _NETWORK_MARKERS):
         url = re.search(r"https?://[^\s`'\"]+", text)
         where = f" ({url.group(0)})" if url else ""
@@ -303,7 +304,25 @@ def _join_wrapped(lines: list[str]) -> str:
     return re.sub(r"(?<=\.) (?=And because|Because)", "\n", text)
 
 
+# Local-version builds that only a vendor's index serves (PyPI has none): +cpu, +cu121, +rocm6.2, +xpu.
+_LOCAL_BUILD = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)\s*={1,3}\s*([0-9][^\s,;`'\"]*\+(cpu|cu\d+|rocm[\d.]+|xpu))")
+
+
+def local_build_hint(text: str) -> str | None:
+    """'torch==2.6.0+cpu' that no configured index serves: name the index that does."""
+    match = _LOCAL_BUILD.search(text)
+    if match is None:
+        return None
+    name, version, build = match[1], match[2], match[3]
+    channel = build  # PyTorch names its indexes after the build: cpu, cu121, rocm6.2, xpu
+    return (f"{name}=={version} is a local-version build ('+{build}') that only a vendor index serves, not PyPI: add "
+            f"it under index.extra, e.g. https://download.pytorch.org/whl/{channel} for PyTorch")
+
+
 def _unsat_hint(text: str) -> str:
+    local = local_build_hint(text)
+    if local:
+        return local
     if "requires-python" in text.lower() or "python>=" in text.lower().replace(" ", ""):
         return "a package may not support the target's Python version: check 'python' in envbuild.yaml"
     return "relax the version bounds named above, or add a constraint that picks compatible versions"

@@ -56,3 +56,15 @@ def test_the_resolver_input_includes_the_constraints(tmp_path):
     assert path.read_text() == "-c constraints.txt\nalpha>=1\n"
     assert (tmp_path / "constraints.txt").read_text() == "beta==1.0\n"
     assert write_resolver_input(tmp_path / "..", ["x"]).read_text() == "x\n"
+
+
+@pytest.mark.parametrize("stderr, words", [
+    ("  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of torch==2.6.0+cpu and you "
+     "require torch==2.6.0+cpu, we can conclude that your requirements are unsatisfiable.\n",
+     "https://download.pytorch.org/whl/cpu"),
+    ("ERROR: No matching distribution found for torch==2.4.1+cu121\n", "https://download.pytorch.org/whl/cu121"),
+    ("ERROR: No matching distribution found for torch==2.5.0+rocm6.2\n", "https://download.pytorch.org/whl/rocm6.2"),
+])
+def test_a_local_version_build_names_the_vendor_index(stderr, words):
+    error = condense_failure(done(stderr), "uv")
+    assert "local-version build" in error.hint and words in error.hint
