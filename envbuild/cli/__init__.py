@@ -15,6 +15,7 @@ from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
 from envbuild.cli import diff as diff_cmd
+from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
 from envbuild.cli import snapshot as snapshot_cmd
 from envbuild.cli import verify as verify_cmd
@@ -44,6 +45,7 @@ def _root(
     del debug, version  # declared for --help and parsing; main() reads --debug from argv before Typer runs
 
 
+app.command("init")(init_cmd.init)
 app.command("lock")(lock_cmd.lock)
 app.command("render")(render_cmd.render)
 app.command("build")(build_cmd.build)

@@ -1,0 +1,26 @@
+"""envbuild init [DIR] --from FILE"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import out
+
+
+def init(
+    directory: Path = typer.Argument(Path("."), help="Where to write envbuild.yaml."),
+    source: Path = typer.Option(..., "--from", help="requirements.txt/.in, pyproject.toml or environment.yml."),
+) -> None:
+    """Write a starter envbuild.yaml from the file a project already has (never over an existing one)."""
+    from datetime import datetime, timezone
+
+    from envbuild.adapters.inputs import display_path
+    from envbuild.services.initializing import init as make_spec
+
+    spec, starter = make_spec(directory, source, today=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+    targets = "cpu, cuda" if starter.cuda else "cpu"
+    project = "; project ." if starter.project else ""
+    out(f"wrote {display_path(spec)} (from {starter.input}: python {starter.python}, targets {targets}{project})")
+    out(f"next: envbuild lock {display_path(directory)}")
