@@ -129,14 +129,31 @@ class Engine:
 
     # ------------------------------------------------------------ build
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress) -> str:
+    def native_platform(self) -> str | None:
+        from envbuild.core.platforms import of_machine
+
+        return of_machine(str(self.api.info().get("Architecture", "")))
+
+    def runs(self, platform: str) -> bool:
+        """Natively, or through a QEMU binfmt handler registered on this (the engine's) host."""
+        from pathlib import Path
+
+        from envbuild.core.platforms import platform as platform_facts
+
+        if self.native_platform() == platform:
+            return True
+        return Path(f"/proc/sys/fs/binfmt_misc/qemu-{platform_facts(platform).machine}").exists()
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
+              platform: str | None = None) -> str:
         """Classic build from a context directory; returns the image ID. Failures name the step."""
         from docker.errors import APIError
 
         step, output, image_id = "", [], None
+        extra = {"platform": platform} if platform else {}
         try:
             stream = self.api.build(path=context_dir, dockerfile="Dockerfile", rm=True, forcerm=True, pull=False,
-                                    nocache=nocache, buildargs=dict(buildargs), decode=True,
+                                    nocache=nocache, buildargs=dict(buildargs), decode=True, **extra,
                                     timeout=None)  # a step may run for an hour without a line of output
             for chunk in stream:
                 if "error" in chunk:

@@ -107,7 +107,7 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         raise _problems_error(walker.problems)
     settings = {
         "python": spec.python,
-        "platform": spec.platform,
+        "platform": spec.platform_for(target),
         "index": strip_credentials(spec.index_url(target)) if (target.index.url or spec.index.url) else None,
         "extra-index": [strip_credentials(u) for u in spec.extra_index_urls(target)],
         "exclude-newer": spec.exclude_newer,

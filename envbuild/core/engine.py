@@ -33,8 +33,15 @@ class ContainerEngine(Protocol):
 
     def remove(self, image_id: str) -> None: ...
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress) -> str:
-        """Build the context's Dockerfile; the image ID."""
+    def native_platform(self) -> str | None:
+        """'linux/amd64': the engine's own architecture."""
+
+    def runs(self, platform: str) -> bool:
+        """Whether this engine can build and run images for ``platform`` (natively, or emulated)."""
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
+              platform: str | None = None) -> str:
+        """Build the context's Dockerfile (for ``platform``, when not the engine's own); the image ID."""
 
     def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
         """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it

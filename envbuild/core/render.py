@@ -86,7 +86,7 @@ def labels(r: RenderInput) -> dict[str, str]:
         f"{LABEL_PREFIX}.target": r.target.name,
         f"{LABEL_PREFIX}.spec-version": str(r.spec.version),
         f"{LABEL_PREFIX}.python": r.spec.python,
-        f"{LABEL_PREFIX}.platform": r.spec.platform,
+        f"{LABEL_PREFIX}.platform": r.spec.platform_for(r.target),
         f"{LABEL_PREFIX}.lock.sha256": lock_sha256(r.lock_text),
         f"{LABEL_PREFIX}.inputs-digest": r.inputs_digest,
     })
@@ -108,7 +108,7 @@ def labels(r: RenderInput) -> dict[str, str]:
 def image_metadata(r: RenderInput) -> dict[str, Any]:
     """/etc/envbuild/image.json: what a later verify needs, with nothing but the image."""
     return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
-            "platform": r.spec.platform, "cuda": r.target.cuda, **r.extras.image_json,
+            "platform": r.spec.platform_for(r.target), "cuda": r.target.cuda, **r.extras.image_json,
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text),
             **({"project": r.project.metadata()} if r.project else {})}
 

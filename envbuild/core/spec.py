@@ -61,6 +61,7 @@ class Target:
     system_packages: tuple[str, ...] | None = None  # apt packages on top of the base (None: the default)
     conda: str | None = None  # an environment.yml, relative to the spec (None: the spec's)
     project: str | None = None  # the project directory installed into the image (None: the spec's)
+    platform: str | None = None  # linux/amd64 or linux/arm64 (None: the spec's)
     runtime: Runtime = field(default_factory=Runtime)  # over the spec's (core/runtime.py)
 
 
@@ -103,6 +104,9 @@ class Spec:
 
     def conda_for(self, target: Target) -> str | None:
         return target.conda or self.conda
+
+    def platform_for(self, target: Target) -> str:
+        return target.platform or self.platform
 
     def project_for(self, target: Target) -> str | None:
         return target.project or self.project
@@ -182,7 +186,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         file=file,
         name=name,
         python=_python(r, data["python"]),
-        platform=_platform(r, data.get("platform", "linux/amd64")),
+        platform=_platform(r, "platform", data.get("platform", "linux/amd64")),
         requirements=_inputs(r, "requirements", data.get("requirements")),
         index=_index(r, "index", data.get("index")),
         exclude_newer=_exclude_newer(r, data.get("exclude-newer")),
@@ -208,7 +212,8 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
              "source", "templates", "conda", "project", *RUNTIME_KEYS}
-_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", *RUNTIME_KEYS}
+_TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", "platform",
+                *RUNTIME_KEYS}
 
 
 def _target(r: Reader, name: str, data: Any) -> Target:
@@ -234,6 +239,7 @@ def _target(r: Reader, name: str, data: Any) -> Target:
         if "system-packages" in data else None,
         conda=_conda(r, f"{path}.conda", data.get("conda")),
         project=_project(r, f"{path}.project", data.get("project")),
+        platform=_platform(r, f"{path}.platform", data["platform"]) if "platform" in data else None,
         runtime=runtime_from(r, path, data),
     )
 
@@ -278,10 +284,10 @@ def _version_string(r: Reader, path: str, value: Any) -> str:
     return str(value).strip()
 
 
-def _platform(r: Reader, value: Any) -> str:
-    text = r.string("platform", value)
+def _platform(r: Reader, path: str, value: Any) -> str:
+    text = r.string(path, value)
     if text not in PLATFORMS:
-        raise SpecError(r.file, "platform", f"expected one of {', '.join(PLATFORMS)}, got {text!r}")
+        raise SpecError(r.file, path, f"expected one of {', '.join(PLATFORMS)}, got {text!r}")
     return text
 
 

@@ -61,10 +61,10 @@ class CondaEcosystem(Ecosystem):
                          f"(it needs one URL per file), not {job.resolver}")
         assert inputs.conda is not None and inputs.conda_file is not None
         env, env_file = inputs.conda, inputs.conda_file
-        subdir = platform_facts(spec.platform).conda_subdir
+        subdir = platform_facts(spec.platform_for(target)).conda_subdir
         channels = tuple(channel_url(c, env_file.parent.as_posix()) for c in env.channels)  # ${VAR}s unexpanded
         request = SolveRequest(channels=expand_all(channels, environ), specs=env.specs, platform=subdir,
-                               virtual=conda_virtual_packages(spec.platform, target.cuda),
+                               virtual=conda_virtual_packages(spec.platform_for(target), target.cuda),
                                exclude_newer=spec.exclude_newer)
         chosen, binary = choose_solver(job.conda_solver, environ)
         job.progress(f"[{target.name}] solving {len(env.specs)} conda specs with {chosen} for {subdir}"
@@ -87,7 +87,7 @@ class CondaEcosystem(Ecosystem):
         wanted = [*env.pip, *inputs.requirements]
         if wanted and chosen == "rattler":
             pip = _lock_pip(job, env, [r.text for r in wanted], conda, python or spec.python)
-        lock = Lock(format=self.lock_format, target=target.name, platform=spec.platform,
+        lock = Lock(format=self.lock_format, target=target.name, platform=spec.platform_for(target),
                     channels=tuple(strip_credentials(c) for c in channels),  # ${VAR}s kept, literal credentials not
                     sources=(Path(os.path.relpath(env_file, job.root / "locks")).as_posix(),),
                     packages=tuple(conda + pip), python=python or None, resolver=chosen,
@@ -113,7 +113,7 @@ class CondaEcosystem(Ecosystem):
                                                  "envbuild/data/conda-installer.txt").packages
         index = spec.index_url(target)
         # py-rattler from the spec's index (a PyPI mirror has it), else from PyPI: it is pinned by hash.
-        installer = wheels.fetch(installer_pins, python=spec.python, platform=spec.platform,
+        installer = wheels.fetch(installer_pins, python=spec.python, platform=lock.platform,
                                  index_url=expand(index, environ),
                                  extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
         pip_wheels = _pip_part(spec, target, lock, wheels, environ, progress)
@@ -174,7 +174,7 @@ def _pip_part(spec: Spec, target: Target, lock: Lock, house: "Wheelhouse", envir
     found = [Wheel(name=p.key, version=p.version, path=path, sha256=p.sha256) for p, path in zip(wheels, paths)]
     sdists = [replace(p, name=p.key) for p in lock.pip if not p.file_name.endswith(".whl")]
     if sdists:
-        found += house.fetch(sdists, python=lock.python or spec.python, platform=spec.platform,
+        found += house.fetch(sdists, python=lock.python or spec.python, platform=lock.platform,
                              index_url=expand(spec.index_url(target), environ),
                              extra_index_urls=list(expand_all(spec.extra_index_urls(target), environ)), log=progress)
     return found
@@ -211,15 +211,15 @@ def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Pack
         work = Path(tmp)
         request = ResolveRequest(
             requirements_file=write_resolver_input(work, wanted, [*held, *(c.text for c in inputs.constraints)]),
-            output_file=work / "pylock.toml", python=python, platform=spec.platform,
+            output_file=work / "pylock.toml", python=python, platform=spec.platform_for(job.target),
             index_url=expand(env.pip_index_url or inputs.index_url, environ),
             extra_index_urls=expand_all((*inputs.extra_index_urls, *env.pip_extra_index_urls), environ),
             exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, pylock=True)
         job.progress(f"[{job.target.name}] resolving {len(wanted)} pip requirements with uv for conda's Python {python}")
         text = get_resolver("uv", environ).compile(request, lambda line: job.progress(f"[{job.target.name}]   {line}"))
     try:
-        files = choose_files(text, supported_tags(python, spec.platform), {p.name for p in conda},
-                             marker_environment(python, spec.platform))
+        files = choose_files(text, supported_tags(python, request.platform), {p.name for p in conda},
+                             marker_environment(python, request.platform))
     except UserError as exc:
         raise ResolutionError(exc.message, hint=exc.hint) from None
     return [Package(name=f.name, version=f.version, manager=PIP, url=strip_credentials(f.url),

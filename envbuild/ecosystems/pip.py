@@ -49,7 +49,7 @@ class PipEcosystem(Ecosystem):
             request = ResolveRequest(
                 requirements_file=write_resolver_input(work, [r.text for r in inputs.requirements],
                                                        [c.text for c in inputs.constraints]),
-                output_file=work / "lock.txt", python=spec.python, platform=spec.platform,
+                output_file=work / "lock.txt", python=spec.python, platform=spec.platform_for(target),
                 index_url=expand(inputs.index_url, job.environ),
                 extra_index_urls=expand_all(inputs.extra_index_urls, job.environ),
                 exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
@@ -57,19 +57,19 @@ class PipEcosystem(Ecosystem):
             if job.previous is not None and not job.upgrade:
                 request.output_file.write_text(requirements.render(job.previous), encoding="utf-8")  # pins to keep
             job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
-                         f"for Python {spec.python} on {spec.platform}")
+                         f"for Python {spec.python} on {request.platform}")
             compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
         try:
             pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
         except UserError as exc:
             raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
-        pins = requirements.settle_markers(pins, spec.python, spec.platform)
+        pins = requirements.settle_markers(pins, spec.python, request.platform)
         pins = _with_built_wheels(pins, job, request)
         cuda = locked_cuda(pins, cuda_data())
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
                 job.progress(f"[{target.name}] warning: {problem}")
-        return Lock(format=self.lock_format, target=target.name, python=spec.python, platform=spec.platform,
+        return Lock(format=self.lock_format, target=target.name, python=spec.python, platform=request.platform,
                     resolver=backend.name, inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
                     exclude_newer=spec.exclude_newer, command=job.command,
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
@@ -81,7 +81,7 @@ class PipEcosystem(Ecosystem):
               progress: Progress) -> BuildFiles:
         from envbuild.adapters.wheelhouse import install_requirements
 
-        found = wheels.fetch(lock.pip, python=spec.python, platform=spec.platform, **lock_indexes(lock, environ),
+        found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
                              log=progress)
         return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
                           summary=f"{len(found)} wheels")
@@ -204,7 +204,7 @@ def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveR
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-check-") as tmp:
             names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, job.environ, Path(tmp))
         built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
-            [p for p in ask if p.name in names], python=job.spec.python, platform=job.spec.platform,
+            [p for p in ask if p.name in names], python=job.spec.python, platform=request.platform,
             index_url=request.index_url, extra_index_urls=request.extra_index_urls,
             log=lambda line: job.progress(f"[{job.target.name}] {line}"))
         for name, digest in built.items():

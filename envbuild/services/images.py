@@ -157,7 +157,7 @@ def _project(spec: Spec, target: Target, root: Path, boundary: Path, ecosystem: 
                                    index_url=expand(spec.index_url(target), environ),
                                    extra_index_urls=expand_all(spec.extra_index_urls(target), environ),
                                    progress=progress)
-    missing = uncovered(project, lock, marker_environment(spec.python, spec.platform))
+    missing = uncovered(project, lock, marker_environment(spec.python, spec.platform_for(target)))
     if missing:
         raise SpecError(spec.file, key, f"the lock does not cover what {project.name} depends on: {', '.join(missing)}",
                         hint=f"make the project's pyproject.toml a lock input ('requirements: [{relative}/pyproject.toml]'"
@@ -262,6 +262,11 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
         progress(f"{ref} is up to date: same inputs, nothing to build")
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
                         cache=cache)
+    if not engine.runs(prepared.lock.platform):
+        raise ToolUnavailable(f"target {target} is {prepared.lock.platform}, which this engine can neither build "
+                              "natively nor emulate (no QEMU binfmt handler registered)",
+                              hint="register one (docker run --privileged --rm tonistiigi/binfmt --install "
+                              f"{prepared.lock.platform.split('/')[1]}), or build on a {prepared.lock.platform} host")
     # Wheels built from sdists must match the lock's hashes: the lock's epoch, not the image's.
     lock_epoch = epoch_of(prepared.lock.exclude_newer)
     files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(lock_epoch),
@@ -271,7 +276,8 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
         _fill_context(context, prepared, files)
         progress(f"building {ref} from {files.summary}")
         raw_id = engine.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
-                              log=progress)
+                              log=progress, platform=None if engine.native_platform() == prepared.lock.platform
+                              else prepared.lock.platform)
     t0 = time.monotonic()
     image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=prepared.history, ref=ref)
     if raw_id != image_id:

@@ -104,3 +104,29 @@ def test_without_exclude_newer_the_created_date_is_the_last_commit_s_never_1970(
     committed = build(directory, engine, tmp_path)
     assert engine.inspect(committed.image_id).labels["org.opencontainers.image.created"] == "2026-03-04T05:06:07Z"
     assert build(directory, engine, tmp_path).ref == committed.ref  # stable while nothing is committed
+
+
+def test_an_arm64_target_beside_amd64_locks_renders_and_builds_only_where_it_can_run(make_image, index, tmp_path):
+    from envbuild.core.lockfile import read_lock
+    from envbuild.errors import ToolUnavailable
+
+    directory = make_image(f"name: team/model\npython: \"3.11\"\nexclude-newer: 2026-05-01\nbase: envbuild/base:bookworm\n"
+                           f"index: {index.url}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n"
+                           "  arm:\n    platform: linux/arm64\n", {"requirements.in": "alpha\n"})
+    assert run_cli("lock", str(directory)).returncode == 0
+    assert read_lock((directory / "locks" / "arm.txt").read_text(), "arm.txt").platform == "linux/arm64"
+    assert read_lock((directory / "locks" / "cpu.txt").read_text(), "cpu.txt").platform == "linux/amd64"
+    native = FakeEngine()
+    native.add_image("envbuild/base:bookworm")
+    with pytest.raises(ToolUnavailable, match="linux/arm64, which this engine can neither build natively nor emulate"):
+        images.build(directory, "arm", engine=native, wheels=Wheelhouse(tmp_path / "w", hermetic_env()),
+                     environ=hermetic_env(), manifests=False)
+    emulating = FakeEngine(emulated=("linux/arm64",))
+    emulating.add_image("envbuild/base:bookworm")
+    outcome = images.build(directory, "arm", engine=emulating, wheels=Wheelhouse(tmp_path / "w", hermetic_env()),
+                           environ=hermetic_env(), manifests=False)
+    [context] = emulating.builds
+    assert context.platform == "linux/arm64" and 'dev.envbuild.platform="linux/arm64"' in context.files["Dockerfile"]
+    assert outcome.built
+    build(directory, emulating, tmp_path)  # the amd64 target: no platform asked of the engine
+    assert emulating.builds[-1].platform is None

@@ -21,6 +21,7 @@ class Build:
     files: dict[str, str]
     buildargs: dict[str, str]
     nocache: bool
+    platform: str | None = None
 
 
 @dataclass
@@ -29,6 +30,8 @@ class FakeEngine:
     tags: dict[str, str] = field(default_factory=dict)  # ref → ID
     builds: list[Build] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
+    native: str = "linux/amd64"
+    emulated: tuple[str, ...] = ()  # platforms a binfmt handler would run
 
     def add_image(self, ref: str, layers: int = 1) -> ImageInfo:
         digest = hashlib.sha256(ref.encode()).hexdigest()
@@ -51,7 +54,14 @@ class FakeEngine:
     def remove(self, image_id: str) -> None:
         self.images.pop(image_id, None)
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log) -> str:
+    def native_platform(self) -> str:
+        return self.native
+
+    def runs(self, platform: str) -> bool:
+        return platform == self.native or platform in self.emulated
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log,
+              platform: str | None = None) -> str:
         root = Path(context_dir)
         files = {}
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -60,7 +70,7 @@ class FakeEngine:
                 files[path.relative_to(root).as_posix()] = data.decode("utf-8")
             except UnicodeDecodeError:
                 files[path.relative_to(root).as_posix()] = "sha256:" + hashlib.sha256(data).hexdigest()
-        self.builds.append(Build(files=files, buildargs=dict(buildargs), nocache=nocache))
+        self.builds.append(Build(files=files, buildargs=dict(buildargs), nocache=nocache, platform=platform))
         layer = "sha256:" + hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
         base = next(iter(self.images.values()))
         raw = {"Config": {"User": "app", "Labels": _labels(files.get("Dockerfile", ""))},
