@@ -68,7 +68,7 @@ def solve_rattler(request: SolveRequest, environ: Mapping[str, str]) -> list[dic
     first = message.splitlines()[0] if message else "no message"
     kind = answer.get("error")
     if kind == "unreachable":
-        raise ToolUnavailable(_unreachable(message, request.channels),
+        raise ToolUnavailable(_unreachable(message, request.channels, request.platform),
                               hint="check the channel URLs and the network (no conda channel answers from here?)")
     if kind == "invalid":
         raise UserError(f"invalid conda package spec or channel: {first}")
@@ -80,15 +80,37 @@ def solve_rattler(request: SolveRequest, environ: Mapping[str, str]) -> list[dic
     raise ResolutionError(f"py-rattler failed: {first}", details=message)
 
 
-def _unreachable(message: str, channels: Sequence[str]) -> str:
-    """'conda channel https://conda.anaconda.org/nvidia cannot be reached (failed to lookup address ...)'."""
+def _unreachable(message: str, channels: Sequence[str], subdir: str) -> str:
+    """'conda channel https://conda.anaconda.org/nvidia cannot be reached (failed to lookup address ...)'.
+    The solver fetches every channel at once and reports whichever failed first; envbuild names the
+    first channel in the file's order that does not answer, so the message is the same every run."""
     import re
 
     url = re.search(r"url \((\S+?)\)", message)
-    channel = next((c for c in channels if url and url.group(1).startswith(c.rstrip("/") + "/")), None)
+    channel = _first_silent(channels, subdir) or next(
+        (c for c in channels if url and url.group(1).startswith(c.rstrip("/") + "/")), None)
     causes = [line.split(":", 1)[1].strip() for line in message.splitlines() if line.strip().startswith("Caused by:")]
     why = causes[-1] if causes else message.splitlines()[0]
     return f"conda channel {redact_url(channel or (url.group(1) if url else '?'))} cannot be reached ({why})"
+
+
+def _first_silent(channels: Sequence[str], subdir: str, timeout: float = 5.0) -> str | None:
+    """The first channel, in order, whose repodata cannot be fetched (None: every one answers now)."""
+    import urllib.request
+    from urllib.parse import unquote, urlsplit
+
+    for channel in channels:
+        target = f"{channel.rstrip('/')}/{subdir}/repodata.json"
+        try:
+            if urlsplit(target).scheme == "file":
+                if not Path(unquote(urlsplit(target).path)).is_file():
+                    return channel
+                continue
+            with urllib.request.urlopen(urllib.request.Request(target, method="HEAD"), timeout=timeout):  # noqa: S310
+                pass
+        except (OSError, ValueError):
+            return channel
+    return None
 
 
 def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ: Mapping[str, str],

@@ -272,6 +272,9 @@ def _packages(r: Reader, path: str, value: Any) -> tuple[str, ...]:
 def _python(r: Reader, value: Any) -> str:
     text = _version_string(r, "python", value)
     m = _PYTHON_RE.match(text)
+    if m and int(m.group(1)) < 8 and text != "3.1":  # "3.1" is YAML's reading of an unquoted 3.10
+        raise SpecError(r.file, "python", f"Python {text} is older than envbuild supports (3.8 and newer: the probe "
+                        "and the lock's wheels need it)", hint="move the project to Python 3.8 or newer first")
     if not m or int(m.group(1)) < 8:
         hint = "quote it: python: \"3.10\" (YAML reads 3.10 as the number 3.1)" if text == "3.1" else None
         raise SpecError(r.file, "python", f"expected a Python version like \"3.11\", got {text!r}", hint=hint)

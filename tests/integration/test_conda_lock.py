@@ -167,7 +167,7 @@ def test_exit_codes_are_reliable_over_many_runs(channel):
 
 
 @pytest.mark.parametrize("name, code, words", [
-    ("NVlabs__stylegan3__environment.yml", 5, ["conda channel https://conda.anaconda.org/", "cannot be reached"]),
+    ("NVlabs__stylegan3__environment.yml", 5, ["conda channel https://conda.anaconda.org/pytorch cannot be reached"]),
     ("CompVis__stable-diffusion__environment.yaml", 2, ["3 input lines", "editable", "git+https://github.com/CompVis"]),
     ("facebookresearch__dinov2__conda-extras.yaml", 2, ["VCS requirement", "submitit"]),
 ])
@@ -183,8 +183,11 @@ def test_real_world_environment_files_fail_with_a_specific_message(cli, make_ima
     image = make_image(f'name: rw/conda\npython: "{python}"\nconda: {name}\ntargets:\n  cuda:\n    cuda: "11.8"\n',
                        {name: text})
     nowhere = "http://127.0.0.1:9"  # the discard port: nothing listens there
-    result = cli("lock", str(image), env=hermetic_env(HTTPS_PROXY=nowhere, https_proxy=nowhere, HTTP_PROXY=nowhere,
-                                                       http_proxy=nowhere, NO_PROXY="", no_proxy=""))
+    env = hermetic_env(HTTPS_PROXY=nowhere, https_proxy=nowhere, HTTP_PROXY=nowhere, http_proxy=nowhere, NO_PROXY="",
+                       no_proxy="")
+    result = cli("lock", str(image), env=env)
+    if code == 5:  # the first channel in the file's order, every run (the solver's own report varies)
+        assert all(cli("lock", str(image), env=env).stderr == result.stderr for _ in range(2))
     assert_no_traceback(result)
     assert result.returncode == code, result.stderr
     for word in words:

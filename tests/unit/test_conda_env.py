@@ -105,3 +105,14 @@ def test_package_urls_keep_channel_variables_and_lose_literal_credentials():
     assert first.dependencies == (("b", ">=2"), ("c", "*"))
     second = _from_record(dict(record, url="https://user:secret@other.example.com/ch/noarch/a-1-h0.conda"), channels)
     assert second.url == "https://other.example.com/ch/noarch/a-1-h0.conda"
+
+
+def test_the_silent_channel_named_is_the_first_in_the_file_s_order(tmp_path):
+    from envbuild.adapters.conda import _first_silent
+
+    good, gone = tmp_path / "good", tmp_path / "gone"
+    (good / "linux-64").mkdir(parents=True)
+    (good / "linux-64" / "repodata.json").write_text("{}")
+    assert _first_silent([f"file://{good}", f"file://{gone}", "http://127.0.0.1:9/ch"], "linux-64") == f"file://{gone}"
+    assert _first_silent([f"file://{good}"], "linux-64") is None
+    assert _first_silent(["http://127.0.0.1:9/ch", f"file://{gone}"], "linux-64", timeout=2) == "http://127.0.0.1:9/ch"

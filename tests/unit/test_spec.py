@@ -105,3 +105,12 @@ def test_unknown_target_lists_the_defined_ones():
 def test_extras_only_for_pyproject():
     with pytest.raises(SpecError, match=r"requirements\[0\]: extras in brackets"):
         parse_spec(GOOD.replace("requirements: [requirements.in]", "requirements: ['requirements.in[x]']"))
+
+
+def test_a_python_older_than_envbuild_supports_says_so():
+    import pytest
+
+    from envbuild.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"python: Python 3\.7 is older than envbuild supports \(3\.8 and newer"):
+        parse_spec('name: a/b\npython: "3.7"\nrequirements: r.in\ntargets:\n  cpu: {}\n')
