@@ -162,6 +162,11 @@ class _Walker:
     prerelease: bool = False
 
     def add_input(self, ref: InputRef, spec_file: str) -> None:
+        if Path(ref.path).name in ("setup.py", "setup.cfg"):
+            raise SpecError(spec_file, ref.key, f"{ref.path}: envbuild reads dependencies as written and a setup.py "
+                            "computes them when it runs",
+                            hint="list them under [project].dependencies in pyproject.toml (then 'requirements: "
+                            "[pyproject.toml]'), or write a requirements file ('pip-compile setup.py' makes one)")
         path = confined(self.root / ref.path, self.boundary, ref.key, spec_file)
         if not path.is_file():
             raise SpecError(spec_file, ref.key, f"file not found: {ref.path}",

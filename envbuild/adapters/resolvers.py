@@ -319,8 +319,24 @@ def local_build_hint(text: str) -> str | None:
             f"it under index.extra, e.g. https://download.pytorch.org/whl/{channel} for PyTorch")
 
 
+_ABI_TAGS = re.compile(r"only found wheels for `([^`]+)` \(v([^)]+)\) with the following Python (?:ABI )?tags?: ([^\n]+)")
+
+
+def python_hint(text: str) -> str | None:
+    """uv found the pinned version, but no wheel for the target's Python: say which Pythons have one."""
+    match = _ABI_TAGS.search(text)
+    if match is None:
+        return None
+    versions = sorted({(int(m[1]), int(m[2])) for m in re.finditer(r"cp(\d)(\d+)", match[3])})
+    if not versions:
+        return None
+    shown = ", ".join(f"{major}.{minor}" for major, minor in versions)
+    return (f"{match[1]} {match[2]} has wheels for Python {shown} only: set 'python' in envbuild.yaml to one of "
+            f"those, or require a {match[1]} that supports the target's Python")
+
+
 def _unsat_hint(text: str) -> str:
-    local = local_build_hint(text)
+    local = local_build_hint(text) or python_hint(text)
     if local:
         return local
     if "requires-python" in text.lower() or "python>=" in text.lower().replace(" ", ""):

@@ -116,3 +116,4 @@ def test_the_silent_channel_named_is_the_first_in_the_file_s_order(tmp_path):
     assert _first_silent([f"file://{good}", f"file://{gone}", "http://127.0.0.1:9/ch"], "linux-64") == f"file://{gone}"
     assert _first_silent([f"file://{good}"], "linux-64") is None
     assert _first_silent(["http://127.0.0.1:9/ch", f"file://{gone}"], "linux-64", timeout=2) == "http://127.0.0.1:9/ch"
+

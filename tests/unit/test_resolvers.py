@@ -68,3 +68,12 @@ def test_the_resolver_input_includes_the_constraints(tmp_path):
 def test_a_local_version_build_names_the_vendor_index(stderr, words):
     error = condense_failure(done(stderr), "uv")
     assert "local-version build" in error.hint and words in error.hint
+
+
+def test_a_version_without_wheels_for_the_target_python_names_the_pythons_that_have_them():
+    stderr = ("  × No solution found when resolving dependencies:\n  ╰─▶ Because torch==2.1.0 has no wheels with a matching "
+              "Python ABI tag (e.g., `cp312`) and you require torch==2.1.0, we can conclude that your requirements are "
+              "unsatisfiable.\n\n      hint: You require CPython 3.12 (`cp312`), but we only found wheels for `torch` "
+              "(v2.1.0) with the following Python ABI tags: `cp38`, `cp39`, `cp310`, `cp311`\n")
+    error = condense_failure(done(stderr), "uv")
+    assert error.hint.startswith("torch 2.1.0 has wheels for Python 3.8, 3.9, 3.10, 3.11 only")
