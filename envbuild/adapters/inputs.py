@@ -32,6 +32,7 @@ class TargetInputs:
     index_url: str  # may hold ${VAR} references; expanded only when the resolver runs
     extra_index_urls: tuple[str, ...]
     prerelease: bool
+    find_links: tuple[str, ...] = ()
     components: dict[str, str] = field(default_factory=dict)  # input name → digest
     conda: CondaEnv | None = None  # the target's environment.yml, when it has one
     conda_file: Path | None = None
@@ -110,6 +111,7 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         "platform": spec.platform_for(target),
         "index": strip_credentials(spec.index_url(target)) if (target.index.url or spec.index.url) else None,
         "extra-index": [strip_credentials(u) for u in spec.extra_index_urls(target)],
+        **({"find-links": [strip_credentials(u) for u in spec.find_links(target)]} if spec.find_links(target) else {}),
         "exclude-newer": spec.exclude_newer,
         "cuda": target.cuda,
         "inputs": [f"{ref.path}[{','.join(ref.extras)}]" if ref.extras else ref.path for ref in spec.inputs_for(target)],
@@ -125,6 +127,7 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         index_url=index_url,
         extra_index_urls=extra,
         prerelease=walker.prerelease,
+        find_links=tuple(dict.fromkeys(spec.find_links(target) + tuple(walker.find_links))),
         components=components,
         conda=conda,
         conda_file=conda_file,
@@ -158,6 +161,7 @@ class _Walker:
     problems: list[Problem] = field(default_factory=list)
     components: dict[str, str] = field(default_factory=dict)
     extra_index_urls: list[str] = field(default_factory=list)
+    find_links: list[str] = field(default_factory=list)
     index_url: str | None = None
     prerelease: bool = False
 
@@ -207,6 +211,7 @@ class _Walker:
         self.problems.extend(parsed.problems)
         (self.constraints if kind == "constraints" else self.requirements).extend(parsed.requirements)
         self.extra_index_urls.extend(parsed.extra_index_urls)
+        self.find_links.extend(parsed.find_links)
         self.index_url = parsed.index_url or self.index_url
         self.prerelease = self.prerelease or parsed.prerelease
         self.components[name] = digest_of({
@@ -216,6 +221,7 @@ class _Walker:
             "index-url": strip_credentials(parsed.index_url) if parsed.index_url else None,
             "extra-index-urls": [strip_credentials(u) for u in parsed.extra_index_urls],
             "pre": parsed.prerelease,
+            **({"find-links": [strip_credentials(u) for u in parsed.find_links]} if parsed.find_links else {}),
         })
         for include in parsed.includes:
             target = confined(path.parent / include.path, self.boundary, include.origin)

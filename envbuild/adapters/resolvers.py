@@ -45,6 +45,7 @@ class ResolveRequest:
     platform: str
     index_url: str  # credentials expanded: never print these, use display_argv / redact_text
     extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
     exclude_newer: str | None = None
     prerelease: bool = False
     upgrade: bool = False
@@ -84,7 +85,7 @@ def progress_until_error(progress: Progress) -> Progress:
     return forward
 
 
-def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str]) -> dict[str, str]:
+def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str], find_links: Sequence[str] = ()) -> dict[str, str]:
     """The index URLs for uv ("uv") or pip and pip-compile ("pip"), as environment variables, never as
     arguments: an argv is readable by every local user (ps, /proc/PID/cmdline), a process's
     environment only by its owner, and index URLs carry credentials (user:token@, /t/${TOKEN}/)."""
@@ -92,6 +93,8 @@ def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str]) -> dic
     env = {f"{prefix}_INDEX_URL": index_url}
     if extra_index_urls:
         env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(extra_index_urls)
+    if find_links:  # uv takes a comma-separated list, pip a space-separated one
+        env[f"{prefix}_FIND_LINKS"] = ("," if tool == "uv" else " ").join(find_links)
     return env
 
 
@@ -108,7 +111,7 @@ def wheelless_pins(pins: Sequence[str], request: ResolveRequest, environ: Mappin
     if uv is None:
         raise ToolUnavailable("uv is not installed", hint="pip install uv")
     left, found = list(pins), set()
-    env = resolver_env(environ) | index_env("uv", request.index_url, request.extra_index_urls)
+    env = resolver_env(environ) | index_env("uv", request.index_url, request.extra_index_urls, request.find_links)
     while left:
         (work / "pins.txt").write_text("\n".join(left) + "\n", encoding="utf-8")
         argv = [uv, "pip", "compile", str(work / "pins.txt"), "--only-binary", ":all:", "--no-deps", "--no-header",
@@ -152,7 +155,8 @@ class _CommandLineResolver:
         raise NotImplementedError
 
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
-        env = resolver_env(self.environ) | index_env(self.index_tool, request.index_url, request.extra_index_urls)
+        env = resolver_env(self.environ) | index_env(self.index_tool, request.index_url, request.extra_index_urls,
+                                                     request.find_links)
         done = run(self.argv(request), env=env, timeout=request.timeout,
                    cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:

@@ -39,6 +39,9 @@ from envbuild.errors import BuildError, ToolUnavailable
 
 
 
+_Sources = tuple[str, Sequence[str], Sequence[str]]  # (index URL, extra index URLs, find-links URLs): where pip looks, credentials expanded
+
+
 @dataclass(frozen=True, kw_only=True)
 class Wheel:
     name: str
@@ -81,7 +84,8 @@ class Wheelhouse:
         return Wheelhouse(self.cache, self.environ, epoch=epoch)
 
     def fetch(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
-              extra_index_urls: Sequence[str], log: Progress, exact_tags: Sequence[str] | None = None) -> list[Wheel]:
+              extra_index_urls: Sequence[str], log: Progress, exact_tags: Sequence[str] | None = None,
+              find_links: Sequence[str] = ()) -> list[Wheel]:
         """``exact_tags`` ("cp311-cp311-manylinux_2_34_x86_64", as a WHEEL file lists them): the very
         variant an environment installed instead of the target's best (verify asks for it: a newer
         glibc's wheel, or the platform wheel of a package that also ships a pure one)."""
@@ -98,7 +102,8 @@ class Wheelhouse:
         missing = [p for p in pins if p.name not in found]
         if missing:
             log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
-            found.update(self._download(missing, python, platform, plats, index_url, extra_index_urls, tags, log))
+            found.update(self._download(missing, python, platform, plats, (index_url, extra_index_urls, find_links),
+                                        tags, log))
         else:
             log(f"all {len(pins)} wheels already in the cache ({self.cache})")
         return [found[p.name] for p in pins]
@@ -163,11 +168,11 @@ class Wheelhouse:
 
     # ------------------------------------------------------------ download
 
-    def _env(self, index_url: str, extra_index_urls: Sequence[str]) -> dict[str, str]:
-        return resolver_env(self.environ) | index_env("pip", index_url, extra_index_urls)
+    def _env(self, sources: "_Sources") -> dict[str, str]:
+        return resolver_env(self.environ) | index_env("pip", *sources)
 
-    def _download(self, pins: Sequence[Package], python: str, platform: str, platforms: Sequence[str], index_url: str,
-                  extra_index_urls: Sequence[str], tags: set[Tag], log: Progress) -> dict[str, Wheel]:
+    def _download(self, pins: Sequence[Package], python: str, platform: str, platforms: Sequence[str],
+                  sources: "_Sources", tags: set[Tag], log: Progress) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
             work = Path(tmp)
@@ -177,17 +182,15 @@ class Wheelhouse:
                     "--implementation", "cp", "--progress-bar", "off"]
             for plat in platforms:
                 argv += ["--platform", plat]
-            done = run(argv, env=self._env(index_url, extra_index_urls), timeout=3600)
+            done = run(argv, env=self._env(sources), timeout=3600)
             no_wheel = _no_wheel_for(done.stderr)
             if done.returncode != 0 and not no_wheel:
                 raise _download_error(done.stderr, by_name)
             if no_wheel:  # pip stops at the first one: fetch the others, then build the sdist-only ones
                 rest = [p for p in pins if p.name not in no_wheel]
-                result = (self._download(rest, python, platform, platforms, index_url, extra_index_urls, tags, log)
-                          if rest else {})
+                result = self._download(rest, python, platform, platforms, sources, tags, log) if rest else {}
                 for name in sorted(no_wheel):
-                    result[name] = self._build_sdist(by_name[name], python, platform, index_url, extra_index_urls,
-                                                     tags, log, locked=True)
+                    result[name] = self._build_sdist(by_name[name], python, platform, sources, tags, log, locked=True)
                 return result
             result: dict[str, Wheel] = {}
             for path in sorted((work / "dl").iterdir()):
@@ -207,15 +210,16 @@ class Wheelhouse:
             return result
 
     def build_from_sdists(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
-                          extra_index_urls: Sequence[str], log: Progress) -> dict[str, str]:
+                          extra_index_urls: Sequence[str], log: Progress, find_links: Sequence[str] = ()) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
         the hash-checked sdist (cached under that hash, like any downloaded wheel)."""
         tags = supported_tags(python, platform)
-        return {pin.name: self._build_sdist(pin, python, platform, index_url, extra_index_urls, tags, log,
-                                            locked=False).sha256 for pin in pins}
+        sources = (index_url, extra_index_urls, find_links)
+        return {pin.name: self._build_sdist(pin, python, platform, sources, tags, log, locked=False).sha256
+                for pin in pins}
 
-    def _build_sdist(self, pin: Package, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
-                     tags: set[Tag], log: Progress, *, locked: bool) -> Wheel:
+    def _build_sdist(self, pin: Package, python: str, platform: str, sources: "_Sources", tags: set[Tag],
+                     log: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
         (lock time) and goes into the lock."""
         log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
@@ -224,7 +228,7 @@ class Wheelhouse:
             (work / "req.txt").write_text(_requirement_line(pin), encoding="utf-8")
             argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--no-binary=:all:",
                     "--dest", str(work / "sdist"), "-r", str(work / "req.txt"), "--progress-bar", "off"]
-            done = run(argv, env=self._env(index_url, extra_index_urls), timeout=1800)
+            done = run(argv, env=self._env(sources), timeout=1800)
             if done.returncode != 0:
                 raise _download_error(done.stderr, {pin.name: pin})
             sdist = next((work / "sdist").iterdir())
@@ -233,7 +237,7 @@ class Wheelhouse:
                 raise BuildError(f"{pin.name} {pin.version}: sdist {sdist.name} does not match the lock's hashes")
             self._store(sdist, sdist_sha)
             built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "out"),
-                         str(sdist)], env=self._env(index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": self.epoch},
+                         str(sdist)], env=self._env(sources) | {"SOURCE_DATE_EPOCH": self.epoch},
                         timeout=1800)
             wheels = list((work / "out").glob("*.whl")) if (work / "out").is_dir() else []
             if built.returncode != 0 or not wheels:

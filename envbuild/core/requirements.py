@@ -35,7 +35,8 @@ HINTS = {
     "path": "build it into a wheel and publish it to an index listed under 'index.extra'; envbuild locks "
     "what comes from package indexes (install your own project in the image after the lock)",
     "editable": "editable installs are for development; require a released version or a wheel from an index",
-    "find-links": "serve the files as a simple index (PEP 503) and list it under 'index.extra'",
+    "find-links": "write the location as a URL (https://host/wheels/ or file:///abs/path/wheels), here or under "
+    "'index.find-links' in envbuild.yaml",
     "no-index": "list the index to use under 'index.url' in envbuild.yaml",
     "invalid": "see https://packaging.python.org/en/latest/specifications/dependency-specifiers/",
     "option": "envbuild reads -r, -c, --index-url, --extra-index-url and --pre from requirements files",
@@ -57,7 +58,7 @@ class Problem:
             "url": "is a direct URL requirement; envbuild locks from package indexes only",
             "path": "is a local path; pip cannot pin it by hash",
             "editable": "is an editable install; pip cannot pin it by hash",
-            "find-links": "uses --find-links; envbuild locks from package indexes only",
+            "find-links": "uses --find-links with a path; envbuild takes find-links locations as URLs",
             "no-index": "uses --no-index; envbuild needs an index to lock from",
             "invalid": "is not a valid requirement",
             "option": "uses an option envbuild does not support in a lock input",
@@ -89,6 +90,7 @@ class ParsedFile:
     includes: tuple[Include, ...] = ()
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()  # --find-links URLs
     prerelease: bool = False
     problems: tuple[Problem, ...] = ()
 
@@ -100,6 +102,7 @@ def parse_requirements_text(text: str, source: str) -> ParsedFile:
     extra: list[str] = []
     problems: list[Problem] = []
     index_url: str | None = None
+    find_links: list[str] = []
     prerelease = False
     for number, line in logical_lines(text):
         origin = f"{source}:{number}"
@@ -125,7 +128,10 @@ def parse_requirements_text(text: str, source: str) -> ParsedFile:
             elif option in ("-e", "--editable"):
                 problems.append(Problem(origin=origin, text=line, kind="editable"))
             elif option in ("-f", "--find-links"):
-                problems.append(Problem(origin=origin, text=line, kind="find-links"))
+                if value and value.startswith(("http://", "https://", "file://")):
+                    find_links.append(value.rstrip("/"))
+                else:
+                    problems.append(Problem(origin=origin, text=line, kind="find-links"))
             elif option == "--no-index":
                 problems.append(Problem(origin=origin, text=line, kind="no-index"))
             elif option not in _IGNORED_FLAGS:
@@ -143,6 +149,7 @@ def parse_requirements_text(text: str, source: str) -> ParsedFile:
         index_url=index_url,
         extra_index_urls=tuple(extra),
         prerelease=prerelease,
+        find_links=tuple(find_links),
         problems=tuple(problems),
     )
 

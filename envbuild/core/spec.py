@@ -49,6 +49,7 @@ class InputRef:
 class Index:
     url: str | None = None  # None: inherit (the spec's index, then PyPI)
     extra: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()  # pages or directories of files (pip's --find-links), as URLs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +99,9 @@ class Spec:
 
     def extra_index_urls(self, target: Target) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.index.extra + target.index.extra))
+
+    def find_links(self, target: Target) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.index.find_links + target.index.find_links))
 
     def base_for(self, target: Target) -> str | None:
         return target.base or self.base
@@ -363,7 +367,7 @@ def _index(r: Reader, path: str, value: Any) -> Index:
     if isinstance(value, str):  # shorthand: index: https://...
         value = {"url": value}
     r.mapping(path, value)
-    r.keys(path, value, required=set(), optional={"url", "extra"})
+    r.keys(path, value, required=set(), optional={"url", "extra", "find-links"})
     url = value.get("url")
     if url is not None:
         url = _url(r, f"{path}.url", url)
@@ -373,7 +377,10 @@ def _index(r: Reader, path: str, value: Any) -> Index:
     if not isinstance(extra_value, list):
         raise SpecError(r.file, f"{path}.extra", f"expected a list of index URLs, got {kind(extra_value)}")
     extra = tuple(_url(r, f"{path}.extra[{i}]", u) for i, u in enumerate(extra_value))
-    return Index(url=url, extra=extra)
+    links = value.get("find-links") or []
+    if not isinstance(links, list):
+        raise SpecError(r.file, f"{path}.find-links", f"expected a list of URLs, got {kind(links)}")
+    return Index(url=url, extra=extra, find_links=tuple(_url(r, f"{path}.find-links[{i}]", u) for i, u in enumerate(links)))
 
 
 def _url(r: Reader, path: str, value: Any) -> str:

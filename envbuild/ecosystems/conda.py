@@ -214,6 +214,7 @@ def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Pack
             output_file=work / "pylock.toml", python=python, platform=spec.platform_for(job.target),
             index_url=expand(env.pip_index_url or inputs.index_url, environ),
             extra_index_urls=expand_all((*inputs.extra_index_urls, *env.pip_extra_index_urls), environ),
+            find_links=expand_all(inputs.find_links, environ),
             exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, pylock=True)
         job.progress(f"[{job.target.name}] resolving {len(wanted)} pip requirements with uv for conda's Python {python}")
         text = get_resolver("uv", environ).compile(request, lambda line: job.progress(f"[{job.target.name}]   {line}"))

@@ -52,6 +52,7 @@ class PipEcosystem(Ecosystem):
                 output_file=work / "lock.txt", python=spec.python, platform=spec.platform_for(target),
                 index_url=expand(inputs.index_url, job.environ),
                 extra_index_urls=expand_all(inputs.extra_index_urls, job.environ),
+                find_links=expand_all(inputs.find_links, job.environ),
                 exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
             backend.check_host(request)
             if job.previous is not None and not job.upgrade:
@@ -73,7 +74,7 @@ class PipEcosystem(Ecosystem):
                     resolver=backend.name, inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
                     exclude_newer=spec.exclude_newer, command=job.command,
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
-                    index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls)
+                    index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links)
 
     # ------------------------------------------------------------ build
 
@@ -144,8 +145,9 @@ class PipEcosystem(Ecosystem):
 
 def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
     """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
-    return {"index_url": expand(lock.index_url, environ), "extra_index_urls": list(expand_all(lock.extra_index_urls,
-                                                                                              environ))}
+    return {"index_url": expand(lock.index_url, environ),
+            "extra_index_urls": list(expand_all(lock.extra_index_urls, environ)),
+            "find_links": list(expand_all(lock.find_links, environ))}
 
 
 def cache_wheels(environ: Mapping[str, str]) -> WheelSource:
@@ -205,7 +207,7 @@ def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveR
             names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, job.environ, Path(tmp))
         built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
             [p for p in ask if p.name in names], python=job.spec.python, platform=request.platform,
-            index_url=request.index_url, extra_index_urls=request.extra_index_urls,
+            index_url=request.index_url, extra_index_urls=request.extra_index_urls, find_links=request.find_links,
             log=lambda line: job.progress(f"[{job.target.name}] {line}"))
         for name, digest in built.items():
             out[name] = replace(out[name], hashes=tuple(sorted({*out[name].hashes, f"sha256:{digest}"})))

@@ -41,7 +41,7 @@ def test_options_includes_and_indexes():
         ("./vendor/mylib", "path"),
         ("mylib @ file:///opt/mylib", "path"),
         ("dist/mylib-1.0-py3-none-any.whl", "path"),
-        ("--find-links https://example.com/wheels", "find-links"),
+        ("--find-links ./wheels", "find-links"),  # a path: say it as a URL (issue 12 takes URLs)
         ("--no-index", "no-index"),
         ("numpy>=>1", "invalid"),
         ("--some-unknown-option", "option"),
@@ -69,3 +69,8 @@ def test_pyproject_dependencies_extras_and_self_reference():
 ])
 def test_pyproject_whole_file_problems(data, extras, error):
     assert error in requirements_from_pyproject(data, extras, "pyproject.toml").error
+
+
+def test_find_links_urls_are_read_from_a_requirements_file():
+    parsed = parse_requirements_text("-f https://example.com/wheels/\n--find-links file:///srv/wheels\nalpha\n", "r.in")
+    assert parsed.find_links == ("https://example.com/wheels", "file:///srv/wheels") and not parsed.problems

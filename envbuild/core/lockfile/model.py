@@ -61,6 +61,7 @@ class Lock:
     version: int = 2  # envbuild's format version the file was read as
     index_url: str = DEFAULT_INDEX  # may hold ${VAR}s: expanded only where something is fetched
     extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()  # pages or directories of files the pins may come from (URLs)
     channels: tuple[str, ...] = ()  # conda channels, as written
     sources: tuple[str, ...] = ()  # the environment files a conda lock was solved from
 
