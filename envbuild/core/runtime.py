@@ -87,25 +87,31 @@ def _absolute(r: Reader, path: str, value: Any) -> str:
     return text.rstrip("/") or "/"
 
 
-def _env(r: Reader, path: str, value: Any) -> tuple[tuple[str, str], ...]:
+def _string_map(r: Reader, path: str, value: Any, names: re.Pattern[str], what: str) -> list[tuple[str, str, str]]:
+    """(key path, name, value) of a mapping of names to scalars, each checked (env, labels)."""
     if value is None:
-        return ()
+        return []
     r.mapping(path, value)
     out = []
     for name, raw in value.items():
         key = f"{path}.{name}"
-        if not isinstance(name, str) or not _ENV_NAME.match(name):
-            raise SpecError(r.file, key, "expected a variable name of letters, digits and '_'")
+        if not isinstance(name, str) or not names.match(name):
+            raise SpecError(r.file, key, f"expected {what}")
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise SpecError(r.file, key, f"expected a string, got {kind(raw)}", hint='quote it: "true", "1"')
-        text = str(raw)
-        _printable(r, key, text)
+        _printable(r, key, str(raw))
+        out.append((key, name, str(raw)))
+    return out
+
+
+def _env(r: Reader, path: str, value: Any) -> tuple[tuple[str, str], ...]:
+    entries = _string_map(r, path, value, _ENV_NAME, "a variable name of letters, digits and '_'")
+    for key, name, text in entries:
         if (_SECRET_NAME.search(name) and text) or _SECRET_VALUE.search(text):
             raise SpecError(r.file, key, "looks like a credential: it would be readable by anyone who can pull "
                             "the image (docker inspect, every layer)",
                             hint=f"pass it when the container starts: docker run -e {name} ... (or a secrets manager)")
-        out.append((name, text))
-    return tuple(out)
+    return tuple((name, text) for _key, name, text in entries)
 
 
 def _user(r: Reader, path: str, value: Any) -> str:
@@ -117,22 +123,12 @@ def _user(r: Reader, path: str, value: Any) -> str:
 
 
 def _labels(r: Reader, path: str, value: Any) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    r.mapping(path, value)
-    out = []
-    for name, raw in value.items():
-        key = f"{path}.{name}"
-        if not isinstance(name, str) or not _LABEL.match(name):
-            raise SpecError(r.file, key, "expected a label key like com.example.team (lowercase, dots)")
+    entries = _string_map(r, path, value, _LABEL, "a label key like com.example.team (lowercase, dots)")
+    for key, name, _text in entries:
         if name.startswith(_RESERVED_LABELS):
             raise SpecError(r.file, key, "envbuild writes this namespace itself (lineage labels cannot be overridden)",
                             hint="use your own reverse-DNS prefix, e.g. com.example.model-card")
-        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-            raise SpecError(r.file, key, f"expected a string, got {kind(raw)}")
-        _printable(r, key, str(raw))
-        out.append((name, str(raw)))
-    return tuple(out)
+    return tuple((name, text) for _key, name, text in entries)
 
 
 def _files(r: Reader, path: str, value: Any) -> tuple[FileCopy, ...]:
