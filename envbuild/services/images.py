@@ -100,7 +100,7 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
     if spec.runtime_for(target).user == "root":
         progress(f"warning: target {target.name} runs as root (user: root): anything that reaches the process owns "
                  "the container")
-    project = _project(spec, target, root, boundary, ecosystem, lock, wheels, epoch, environ, progress)
+    project = _project(spec, target, root, boundary, lock, wheels, epoch, environ, progress)
     files = tuple((f.dst, _file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
     extras = ecosystem.render_extras(lock)
     render_input = RenderInput(
@@ -136,17 +136,16 @@ def image_epoch(spec: Spec, root: Path, lock_path: Path) -> int:
     return committed if committed is not None else int(lock_path.stat().st_mtime)
 
 
-def _project(spec: Spec, target: Target, root: Path, boundary: Path, ecosystem: ecosystems.Ecosystem, lock: Lock,
-             wheels: "Wheelhouse", epoch: int, environ: Mapping[str, str],
-             progress: Progress) -> tuple[ProjectWheel, Path] | None:
+def _project(spec: Spec, target: Target, root: Path, boundary: Path, lock: Lock, wheels: "Wheelhouse", epoch: int,
+             environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
     """The project's wheel, built here, and checked: the lock must pin what it depends on."""
     relative = spec.project_for(target)
     if relative is None:
         return None
     key = f"targets.{target.name}.project" if target.project else "project"
-    if ecosystem.name != "pip":
-        raise SpecError(spec.file, key, "a project goes into a venv image; conda targets cannot take one yet",
-                        hint="install it from the environment file's pip: section, or use a pip target")
+    if lock.python is None:
+        raise SpecError(spec.file, key, "the conda environment has no Python to install the project into",
+                        hint="add python to the environment file's dependencies")
     from envbuild.adapters.project import build_project
     from envbuild.core.envvars import expand, expand_all
     from envbuild.core.platforms import marker_environment

@@ -101,3 +101,30 @@ def test_a_project_without_a_build_file_is_a_clear_error(make_image, index, tmp_
     assert run_cli("lock", str(directory)).returncode == 0
     result = run_cli("render", str(directory), "--target", "cpu")
     assert result.returncode == 2 and "no pyproject.toml, setup.py or setup.cfg" in result.stderr
+
+
+def test_a_conda_target_takes_a_project_into_its_prefix(conda_image, tmp_path):
+    from tests.conftest import CONDA_SPEC
+
+    image = conda_image(["python=3.11", "tinytool"], pip=["alpha<2"],
+                        spec=CONDA_SPEC.replace("conda: environment.yml\n", "conda: environment.yml\nproject: proj\n"))
+    make_project(image / "proj", dependencies=("alpha<2", "tinytool"))  # a pip and a conda dependency, both locked
+    assert run_cli("lock", str(image)).returncode == 0
+    engine = engine_with_base()
+    outcome = build(image, engine, tmp_path)
+    [context] = engine.builds
+    assert "--python /opt/conda/bin/python install" in context.files["Dockerfile"]
+    assert "-r /tmp/envbuild/project.txt" in context.files["Dockerfile"]
+    assert context.files["envbuild/project.txt"].startswith("tinytrain==0.3.0 --hash=sha256:")
+    assert engine.inspect(outcome.image_id).labels["dev.envbuild.project"].startswith("tinytrain 0.3.0")
+
+
+def test_a_conda_environment_without_python_cannot_take_a_project(conda_image, tmp_path):
+    from tests.conftest import CONDA_SPEC
+
+    image = conda_image(["tinytool"], spec=CONDA_SPEC.replace("conda: environment.yml\n",
+                                                              "conda: environment.yml\nproject: proj\n"))
+    make_project(image / "proj", dependencies=())
+    assert run_cli("lock", str(image)).returncode == 0
+    with pytest.raises(SpecError, match="project: the conda environment has no Python to install the project into"):
+        build(image, engine_with_base(), tmp_path)
