@@ -62,7 +62,7 @@ def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: M
 
 
 def _project_wheel(wheel: Path, digest: str, *, dirty: bool) -> ProjectWheel:
-    meta = read_metadata(_metadata_text(wheel))
+    meta = read_metadata(metadata_text(wheel))
     return ProjectWheel(name=str(meta["name"]), version=str(meta["version"]), file_name=wheel.name, sha256=digest,
                         summary=str(meta["summary"]), license=str(meta["license"]),
                         requires=tuple(meta["requires"]), dirty=dirty)  # type: ignore[arg-type]
@@ -89,7 +89,7 @@ def _remember(wheels: Wheelhouse, tree: str, epoch: int, wheel: Path, digest: st
     atomic_write(_record(wheels, tree, epoch), f"{wheel.name} {digest}\n")
 
 
-def _metadata_text(wheel: Path) -> str:
+def metadata_text(wheel: Path) -> str:
     with zipfile.ZipFile(wheel) as archive:
         names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
         if len(names) != 1:

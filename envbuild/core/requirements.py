@@ -28,8 +28,10 @@ _OPTION_AFTER_REQUIREMENT = re.compile(r"(?<!\s)\s+--?[a-z]")
 _FLAGS_WITH_VALUE = {"--trusted-host", "--use-feature", "--only-binary", "--no-binary", "--progress-bar"}
 
 HINTS = {
-    "vcs": "pin a released version from an index instead, or build a wheel from a tagged commit and "
-    "publish it to an index listed under 'index.extra'",
+    "vcs": "name it and use git over https, ssh or file: 'name @ git+https://host/repo@tag' (envbuild "
+    "pins the tag's commit and the wheel built from it)",
+    "git-protocol": "git:// is unauthenticated and unencrypted, and most hosts have switched it off: write "
+    "git+https://host/repo@ref instead",
     "url": "list the index that hosts the file under 'index.extra' and require it by name and version "
     "(e.g. torch==2.4.1+cpu)",
     "path": "build it into a wheel and publish it to an index listed under 'index.extra'; envbuild locks "
@@ -54,7 +56,8 @@ class Problem:
     @property
     def message(self) -> str:
         what = {
-            "vcs": "is a VCS requirement; pip cannot pin it by hash",
+            "vcs": "is a VCS requirement envbuild cannot lock (unnamed, or not git)",
+            "git-protocol": "uses the git:// protocol, which the host has disabled (it has no authentication)",
             "url": "is a direct URL requirement; envbuild locks from package indexes only",
             "path": "is a local path; pip cannot pin it by hash",
             "editable": "is an editable install; pip cannot pin it by hash",
@@ -75,6 +78,7 @@ class RequirementLine:
     text: str  # normalised by packaging: 'numpy<2,>=1.26; python_version >= "3.10"'
     name: str  # canonical name
     origin: str
+    vcs: str | None = None  # 'git+https://host/repo@ref': built into a wheel at lock time (its ref pinned to a commit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +159,12 @@ def parse_requirements_text(text: str, source: str) -> ParsedFile:
 
 
 def parse_requirement(text: str, origin: str) -> RequirementLine | Problem:
-    """One PEP 508 requirement, or the Problem that keeps it out of a lock."""
+    """One PEP 508 requirement, or the Problem that keeps it out of a lock. A git requirement
+    ('name @ git+https://…@ref', or 'git+https://…@ref#egg=name') is one: locked as the wheel built
+    from the commit its ref names."""
+    if text.lower().startswith(("git+", "git://")) and "#egg=" in text:
+        url, _, egg = text.partition("#egg=")
+        text = f"{egg.split('&')[0].strip()} @ {url.strip()}"
     kind = classify_direct_reference(text)
     if kind:
         return Problem(origin=origin, text=text, kind=kind)
@@ -163,6 +172,10 @@ def parse_requirement(text: str, origin: str) -> RequirementLine | Problem:
         req = Requirement(text)
     except InvalidRequirement:
         return Problem(origin=origin, text=text, kind="invalid")
+    if req.url and req.url.lower().startswith(("git://", "git+git://")):
+        return Problem(origin=origin, text=text, kind="git-protocol")
+    if req.url and req.url.lower().startswith(("git+https://", "git+http://", "git+ssh://", "git+file://")):
+        return RequirementLine(text=str(req), name=canonicalize_name(req.name), origin=origin, vcs=req.url)
     if req.url:
         return Problem(origin=origin, text=text, kind=_url_kind(req.url))
     return RequirementLine(text=str(req), name=canonicalize_name(req.name), origin=origin)

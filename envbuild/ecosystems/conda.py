@@ -85,6 +85,11 @@ class CondaEcosystem(Ecosystem):
                             f"python {python}", hint="make them agree (the spec's python is what the image runs)")
         pip = [p for p in packages if p.manager == PIP]
         wanted = [*env.pip, *inputs.requirements]
+        git = [r for r in wanted if r.vcs]
+        if git:
+            raise UserError(f"{git[0].origin}: {git[0].text!r}: git requirements are locked for pip targets; a conda "
+                            "target's pip part takes packages from an index", hint="build a wheel from the commit and "
+                            "serve it (index.find-links), or move the package to a pip target")
         if wanted and chosen == "rattler":
             pip = _lock_pip(job, env, [r.text for r in wanted], conda, python or spec.python)
         lock = Lock(format=self.lock_format, target=target.name, platform=spec.platform_for(target),

@@ -46,13 +46,16 @@ class PipEcosystem(Ecosystem):
         backend = get_resolver(job.resolver, job.environ)
         with tempfile.TemporaryDirectory(prefix="envbuild-lock-") as tmp:
             work = Path(tmp)
+            # A git requirement is resolved as the wheel built from its commit, offered to the
+            # resolver on a find-links directory of its own: it pins that wheel's sha256.
+            vcs, built = _vcs_wheels(job, work / "vcs-wheels")
+            wanted = [f"{r.name}=={vcs[r.name][1]}" if r.name in vcs else r.text for r in inputs.requirements]
             request = ResolveRequest(
-                requirements_file=write_resolver_input(work, [r.text for r in inputs.requirements],
-                                                       [c.text for c in inputs.constraints]),
+                requirements_file=write_resolver_input(work, wanted, [c.text for c in inputs.constraints]),
                 output_file=work / "lock.txt", python=spec.python, platform=spec.platform_for(target),
                 index_url=expand(inputs.index_url, job.environ),
                 extra_index_urls=expand_all(inputs.extra_index_urls, job.environ),
-                find_links=expand_all(inputs.find_links, job.environ),
+                find_links=expand_all(inputs.find_links, job.environ) + ((f"file://{built}",) if vcs else ()),
                 exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
             backend.check_host(request)
             if job.previous is not None and not job.upgrade:
@@ -60,12 +63,12 @@ class PipEcosystem(Ecosystem):
             job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
                          f"for Python {spec.python} on {request.platform}")
             compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
-        try:
-            pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
-        except UserError as exc:
-            raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
-        pins = requirements.settle_markers(pins, spec.python, request.platform)
-        pins = _with_built_wheels(pins, job, request)
+            try:
+                pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
+            except UserError as exc:
+                raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+            pins = requirements.settle_markers(pins, spec.python, request.platform)
+            pins = _with_built_wheels(pins, job, request)  # inside: it asks the same find-links directories
         cuda = locked_cuda(pins, cuda_data())
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
@@ -74,7 +77,8 @@ class PipEcosystem(Ecosystem):
                     resolver=backend.name, inputs_digest=inputs.digest, inputs=tuple(sorted(inputs.components.items())),
                     exclude_newer=spec.exclude_newer, command=job.command,
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
-                    index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links)
+                    index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links,
+                    vcs=tuple(sorted((name, url) for name, (url, _version) in vcs.items())))
 
     # ------------------------------------------------------------ build
 
@@ -82,6 +86,7 @@ class PipEcosystem(Ecosystem):
               progress: Progress) -> BuildFiles:
         from envbuild.adapters.wheelhouse import install_requirements
 
+        _rebuild_vcs(lock, wheels, environ, progress)
         found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
                              log=progress)
         return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
@@ -143,6 +148,64 @@ class PipEcosystem(Ecosystem):
         return view_of_lock(lock, label)
 
 
+def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str]], Path]:
+    """name → ('git+URL@commit', version) for each git requirement, its wheel copied into ``folder``.
+    A re-lock keeps the commit the previous lock pinned for the same URL and ref, unless --upgrade."""
+    import shutil
+
+    from envbuild.adapters.vcs import build_commit, resolve_commit, split_url
+    from envbuild.adapters.wheelhouse import Wheelhouse
+
+    kept = dict(job.previous.vcs) if job.previous is not None and not job.upgrade else {}
+    found: dict[str, tuple[str, str]] = {}
+    for requirement in (r for r in job.inputs.requirements if r.vcs):
+        url = requirement.vcs or ""
+        repository, ref, subdirectory = split_url(url)
+        before = kept.get(requirement.name)
+        commit = before.rsplit("@", 1)[1].split("#")[0] if before and _same_source(before, url) else None
+        commit = commit or resolve_commit(expand(repository, job.environ), ref, job.environ)
+        wheel, _digest, name, version = build_commit(
+            expand(repository, job.environ), commit, subdirectory, wheels=Wheelhouse(environ=job.environ),
+            environ=job.environ,
+            index_url=expand(job.inputs.index_url, job.environ),
+            extra_index_urls=expand_all(job.inputs.extra_index_urls, job.environ), progress=job.progress)
+        if name != requirement.name:
+            raise ResolutionError(f"{url} builds {name}, not {requirement.name}", hint="name the requirement after "
+                                  "the project it builds")
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(wheel, folder / wheel.name)
+        pinned = f"git+{repository}@{commit}" + (f"#subdirectory={subdirectory}" if subdirectory else "")
+        found[name] = (pinned, version)
+    return found, folder
+
+
+def _same_source(pinned: str, url: str) -> bool:
+    """The previous lock's 'git+URL@commit' came from this requirement's URL (whatever its ref)."""
+    from envbuild.adapters.vcs import split_url
+
+    return split_url(pinned)[0::2] == split_url(url)[0::2]
+
+
+def _rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
+    """A pin built from a commit whose wheel this cache lacks: build it again and demand the locked hash."""
+    from envbuild.adapters.vcs import build_commit, split_url
+    from envbuild.adapters.wheelhouse import entry_folder
+
+    for name, url in lock.vcs:
+        package = lock.package(name)
+        if package is None or any(entry_folder(wheels.cache, h.split(":", 1)[1]).is_dir() for h in package.hashes):
+            continue
+        repository, commit, subdirectory = split_url(url)
+        _wheel, digest, _name, _version = build_commit(
+            expand(repository, environ), commit or "", subdirectory, wheels=wheels, environ=environ,
+            index_url=expand(lock.index_url, environ), extra_index_urls=expand_all(lock.extra_index_urls, environ),
+            progress=progress)
+        if f"sha256:{digest}" not in package.hashes:
+            raise BuildError(f"{name} {package.version}: the wheel built again from {url} has sha256 {digest[:16]}…, "
+                             "which the lock does not list (its build is not reproducible)",
+                             hint="re-lock on this machine, or make the project's build honour SOURCE_DATE_EPOCH")
+
+
 def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
     """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
     return {"index_url": expand(lock.index_url, environ),
@@ -159,6 +222,7 @@ def cache_wheels(environ: Mapping[str, str]) -> WheelSource:
         from envbuild.core.render import epoch_of
 
         house = Wheelhouse(environ=environ, epoch=epoch_of(lock.exclude_newer))
+        _rebuild_vcs(lock, house, environ, log)
         found = house.fetch(pins, python=lock.python or "", platform=lock.platform, **lock_indexes(lock, environ),
                             log=log, exact_tags=exact_tags)
         return {wheel.name: wheel_record_text(wheel.path) for wheel in found}

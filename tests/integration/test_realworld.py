@@ -32,8 +32,6 @@ def realworld_image(tmp_path, source: str, python: str = "3.11"):
 
 
 @pytest.mark.parametrize("source, message", [
-    ("requirements/Stability-AI__generative-models__requirements__pt2.txt",
-     "requirements.txt:3: 'clip @ git+https://github.com/openai/CLIP.git' is a VCS requirement"),
     ("requirements/Stability-AI__stablediffusion__requirements.txt",
      "requirements.txt:19: '-e .' is an editable install"),
     ("requirements/pytorch__examples__docs__requirements.txt",
@@ -49,6 +47,19 @@ def test_unpinnable_inputs_fail_with_the_line_and_what_to_do(tmp_path, cli, sour
     assert result.returncode == 2
     assert message in result.stderr
     assert "what to do" in result.stderr or "hint:" in result.stderr
+    assert_no_traceback(result)
+
+
+def test_a_named_git_requirement_is_locked_from_its_repository(tmp_path, cli):
+    """generative-models' `clip @ git+https://github.com/openai/CLIP.git`: envbuild locks git
+    requirements (issue 12); with the host made unreachable on purpose, it says so, naming the repository."""
+    from tests.conftest import hermetic_env
+
+    nowhere = "http://127.0.0.1:9"
+    env = hermetic_env(HTTPS_PROXY=nowhere, https_proxy=nowhere, HTTP_PROXY=nowhere, http_proxy=nowhere, NO_PROXY="")
+    result = cli("lock", str(realworld_image(tmp_path, "requirements/Stability-AI__generative-models__requirements__pt2.txt")),
+                 env=env)
+    assert result.returncode == 5 and "git: https://github.com/openai/CLIP.git cannot be reached" in result.stderr
     assert_no_traceback(result)
 
 

@@ -33,7 +33,8 @@ def test_options_includes_and_indexes():
     "line, kind",
     [
         ("git+https://github.com/huggingface/peft.git", "vcs"),
-        ("clip @ git+https://github.com/openai/CLIP.git", "vcs"),
+        ("clip @ hg+https://hg.example.com/clip", "vcs"),  # git is locked (issue 12); other VCSs are not
+        ("clip @ git://github.com/openai/CLIP.git", "git-protocol"),
         ("-e git+https://github.com/pytorch/pytorch_sphinx_theme.git#egg=pytorch_sphinx_theme", "editable"),
         ("-e .", "editable"),
         ("https://download.pytorch.org/whl/cpu/torch-1.8.1%2Bcpu-cp37-cp37m-linux_x86_64.whl", "url"),
@@ -74,3 +75,11 @@ def test_pyproject_whole_file_problems(data, extras, error):
 def test_find_links_urls_are_read_from_a_requirements_file():
     parsed = parse_requirements_text("-f https://example.com/wheels/\n--find-links file:///srv/wheels\nalpha\n", "r.in")
     assert parsed.find_links == ("https://example.com/wheels", "file:///srv/wheels") and not parsed.problems
+
+
+def test_a_named_git_requirement_is_a_lock_input():
+    parsed = parse_requirements_text("clip @ git+https://github.com/openai/CLIP.git@v1.0\n"
+                                     "git+https://github.com/o/peft.git@main#egg=peft\n", "r.in")
+    assert not parsed.problems
+    assert [(r.name, r.vcs) for r in parsed.requirements] == [
+        ("clip", "git+https://github.com/openai/CLIP.git@v1.0"), ("peft", "git+https://github.com/o/peft.git@main")]

@@ -79,6 +79,7 @@ def render(lock: Lock) -> str:
     # Header lines, not body lines: the body holds only what envbuild checks pip would act on, and
     # a find-links location adds no file the hashes do not already pin.
     lines.extend(f"# find-links: {strip_credentials(u)}" for u in lock.find_links)
+    lines.extend(f"# vcs: {name} {strip_credentials(url)}" for name, url in lock.vcs)
     lines.append(f"# {_BODY_KEY}: {body_sha256(body_text)}")
     lines.append(f"# inputs-digest: {lock.inputs_digest}")
     lines.extend(f"#   {name}: {digest}" for name, digest in lock.inputs)
@@ -113,6 +114,8 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     keeps them as preferences; the new lock's hashes come from the index)."""
     fields, inputs = _header_fields(text)
     links = [line.split(": ", 1)[1].strip() for line in _header_lines(text) if line.startswith("# find-links: ")]
+    vcs = [parts for parts in (line.split(": ", 1)[1].split(None, 1) for line in _header_lines(text)
+                               if line.startswith("# vcs: ")) if len(parts) == 2]
     raw_version = fields.get(_HEADER_KEY)
     regenerate = f"re-lock with '{fields['command']}'" if fields.get("command") else "re-lock with 'envbuild lock'"
     if raw_version is None:
@@ -137,7 +140,8 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
                    resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
                    command=fields.get("command", ""), cuda_runtime=fields.get("cuda-runtime"),
-                   version=int(raw_version), find_links=tuple(links))
+                   version=int(raw_version), find_links=tuple(links),
+                   vcs=tuple((name, url.strip()) for name, url in vcs))
 
 
 def read_inputs_digest(text: str) -> str | None:
