@@ -55,16 +55,17 @@ def parse_environment(text: str, file: str) -> CondaEnv:
     if data.get("variables"):
         raise SpecError(file, "variables", "envbuild does not set environment variables from an environment file",
                         hint="set them in the image (ENV in a template override) or at run time")
-    channels = _channels(file, data.get("channels"))
+    channels = _channels(file, data.get("channels"), _item_lines(text, "channels"))
     deps = data.get("dependencies")
     if not isinstance(deps, list) or not deps:
         raise SpecError(file, "dependencies", "expected a non-empty list of packages")
+    lines = _item_lines(text, "dependencies")
     specs: list[str] = []
     pip: list[RequirementLine] = []
     problems: list[Problem] = []
     index_url, extra_index_urls = None, []
     for i, item in enumerate(deps):
-        where = f"dependencies[{i}]"
+        where = _at("dependencies", i, lines)
         if isinstance(item, dict):
             if set(item) != {"pip"} or not isinstance(item["pip"], list):
                 raise SpecError(file, where, "expected a package spec or 'pip: [requirements]'")
@@ -87,7 +88,23 @@ def parse_environment(text: str, file: str) -> CondaEnv:
                     pip_extra_index_urls=tuple(extra_index_urls), problems=tuple(problems))
 
 
-def _channels(file: str, value: Any) -> list[str]:
+def _item_lines(text: str, key: str) -> list[int]:
+    """The line of each item of the top-level list ``key``, for messages ('dependencies[3] (line 9)')."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key_node, value in node.value:
+        if getattr(key_node, "value", None) == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _channels(file: str, value: Any, lines: list[int] = ()) -> list[str]:  # type: ignore[assignment]
     if value is None:
         value = ["defaults"]  # what conda does when an environment file names no channel
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
@@ -103,14 +120,14 @@ def _channels(file: str, value: Any) -> list[str]:
             continue
         if "://" in name:
             if not name.startswith(("http://", "https://", "file://")):
-                raise SpecError(file, f"channels[{i}]", f"unsupported channel URL {name!r}")
+                raise SpecError(file, _at("channels", i, lines), f"unsupported channel URL {name!r}")
             out.append(name)
         elif name.startswith((".", "/")):
             out.append(posixpath.normpath(name))  # a local channel, relative to the environment file
         elif _NAME_RE.match(name):
             out.append(name)
         else:
-            raise SpecError(file, f"channels[{i}]", f"expected a channel name or URL, got {name!r}")
+            raise SpecError(file, _at("channels", i, lines), f"expected a channel name or URL, got {name!r}")
     return list(dict.fromkeys(out))
 
 
@@ -122,3 +139,7 @@ def channel_url(channel: str, base_dir: str) -> str:
     if channel.startswith((".", "/")):
         return "file://" + posixpath.normpath(posixpath.join(base_dir, channel))
     return f"{CHANNEL_ALIAS}/{channel}"
+
+
+def _at(key: str, index: int, lines: list[int]) -> str:
+    return f"{key}[{index}]" + (f" (line {lines[index]})" if index < len(lines) else "")

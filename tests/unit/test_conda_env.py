@@ -50,11 +50,11 @@ dependencies:
 @pytest.mark.parametrize("text, where", [
     ("channels: conda-forge\ndependencies: [numpy]", "channels"),
     ("channels: [conda-forge]\ndependencies: []", "dependencies"),
-    ("channels: [conda-forge]\ndependencies: [3.11]", "dependencies[0]"),
-    ("channels: [conda-forge]\ndependencies: [{conda: [x]}]", "dependencies[0]"),
+    ("channels: [conda-forge]\ndependencies: [3.11]", "dependencies[0] (line 2)"),
+    ("channels: [conda-forge]\ndependencies:\n  - numpy\n  - {conda: [x]}", "dependencies[1] (line 4)"),
     ("channels: [conda-forge]\ndependencies: [numpy]\nvariables: {A: b}", "variables"),
     ("channels: [conda-forge]\ndependencies: [numpy]\ndependencies: [scipy]", ""),
-    ("channels: [ftp://x/y]\ndependencies: [numpy]", "channels[0]"),
+    ("channels: [ftp://x/y]\ndependencies: [numpy]", "channels[0] (line 1)"),
     ("chanels: [conda-forge]\ndependencies: [numpy]", "chanels"),
 ])
 def test_bad_environment_files_name_the_key(text, where):
