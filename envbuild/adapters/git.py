@@ -32,25 +32,17 @@ def commit_time(directory: Path) -> int | None:
     return int(text) if done.returncode == 0 and text.isdigit() else None
 
 
-def committed_tree(directory: Path, destination: Path) -> bool:
-    """Export the committed tree of ``directory`` (HEAD) into ``destination`` when git knows it and
-    it has no uncommitted change: True. False outside git, or with changes (the caller copies the
-    working tree and marks the result dirty)."""
+def export_tree(directory: Path, tree: str, destination: Path) -> bool:
+    """Export the tree object ``tree`` (tree_id's answer) into ``destination``; False if git cannot."""
     import tarfile
 
     try:
-        top = run(["git", "-C", str(directory), "rev-parse", "--show-toplevel", "--show-prefix"], timeout=10)
+        top = run(["git", "-C", str(directory), "rev-parse", "--show-toplevel"], timeout=10)
         if top.returncode != 0:
-            return False
-        toplevel, _, prefix = top.stdout.partition("\n")
-        changed = run(["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no", "--", "."],
-                      timeout=30)
-        if changed.returncode != 0 or changed.stdout.strip():
             return False
         tar = destination.parent / f".{destination.name}.tar"
         # From the top: run in a subdirectory, git archive limits itself to that subdirectory's part of the tree.
-        done = run(["git", "-C", toplevel.strip(), "archive", "--format=tar", "-o", str(tar),
-                    f"HEAD:{prefix.strip()}"], timeout=120)
+        done = run(["git", "-C", top.stdout.strip(), "archive", "--format=tar", "-o", str(tar), tree], timeout=120)
     except ToolUnavailable:
         return False
     if done.returncode != 0:

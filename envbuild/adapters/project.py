@@ -39,26 +39,33 @@ def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: M
         return _project_wheel(remembered[0], remembered[1], dirty=False), remembered[0]
     with tempfile.TemporaryDirectory(prefix="envbuild-project-") as tmp:
         source = Path(tmp) / "source"
-        clean = git.committed_tree(directory, source)
+        clean = tree is not None and git.export_tree(directory, tree, source)
         if not clean:
             shutil.copytree(directory, source, ignore=_SKIPPED, symlinks=True)
         dirty = not clean and git.is_repository(directory)
         progress(f"building the project's wheel from {'the committed tree' if clean else 'the working tree'} "
                  f"of {directory}" + (" (uncommitted changes: marked dirty)" if dirty else ""))
-        out = Path(tmp) / "out"
-        env = resolver_env(environ) | index_env("pip", index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": str(epoch)}
-        done = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)],
-                   env=env, timeout=1800)
-        built = sorted(out.glob("*.whl")) if out.is_dir() else []
-        if done.returncode != 0 or len(built) != 1:
-            raise BuildError(f"the project's wheel did not build ({directory})",
-                             details="\n".join(done.stderr.strip().splitlines()[-10:]),
-                             hint="build it yourself with 'pip wheel --no-deps .' to see the whole error")
-        digest = sha256_file(built[0])
-        stored = wheels.keep(built[0], digest)
+        stored, digest = pip_wheel(source, Path(tmp) / "out", wheels=wheels, environ=environ, index_url=index_url,
+                                   extra_index_urls=extra_index_urls, epoch=str(epoch),
+                                   what=f"the project's wheel ({directory})")
     if clean and tree:
         _remember(wheels, tree, epoch, stored, digest)
     return _project_wheel(stored, digest, dirty=dirty), stored
+
+
+def pip_wheel(source: Path, out: Path, *, wheels: Wheelhouse, environ: Mapping[str, str], index_url: str,
+              extra_index_urls: Sequence[str], epoch: str, what: str) -> tuple[Path, str]:
+    """``source`` built into one wheel by pip (PEP 517, no dependencies, SOURCE_DATE_EPOCH ``epoch``),
+    kept in the wheel cache: (its path there, its sha256). The project's and a git commit's."""
+    env = resolver_env(environ) | index_env("pip", index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": epoch}
+    done = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)],
+               env=env, timeout=1800)
+    built = sorted(out.glob("*.whl")) if out.is_dir() else []
+    if done.returncode != 0 or len(built) != 1:
+        raise BuildError(f"{what} did not build", details="\n".join(done.stderr.strip().splitlines()[-10:]),
+                         hint="build it yourself with 'pip wheel --no-deps .' to see the whole error")
+    digest = sha256_file(built[0])
+    return wheels.keep(built[0], digest), digest
 
 
 def _project_wheel(wheel: Path, digest: str, *, dirty: bool) -> ProjectWheel:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from envbuild.adapters.process import run
-from envbuild.adapters.resolvers import index_env, resolver_env
-from envbuild.adapters.wheelhouse import Wheelhouse, sha256_file
+from envbuild.adapters.project import metadata_text, pip_wheel
+from envbuild.adapters.wheelhouse import Wheelhouse
 from envbuild.core.progress import Progress
 from envbuild.core.project import read_metadata
-from envbuild.errors import BuildError, ResolutionError, ToolUnavailable
+from envbuild.errors import ResolutionError, ToolUnavailable
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
@@ -73,18 +72,9 @@ def build_commit(repository: str, commit: str, subdirectory: str | None, *, whee
         epoch = _git(["-C", str(checkout), "show", "-s", "--format=%ct", commit], environ).stdout.strip() or "0"
         shutil.rmtree(checkout / ".git")
         source = checkout / subdirectory if subdirectory else checkout
-        out = Path(tmp) / "out"
-        env = resolver_env(environ) | index_env("pip", index_url, extra_index_urls) | {"SOURCE_DATE_EPOCH": epoch}
-        built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)],
-                    env=env, timeout=1800)
-        found = sorted(out.glob("*.whl")) if out.is_dir() else []
-        if built.returncode != 0 or len(found) != 1:
-            raise BuildError(f"the wheel of {repository} at {commit[:12]} did not build",
-                             details="\n".join(built.stderr.strip().splitlines()[-10:]))
-        digest = sha256_file(found[0])
-        stored = wheels.keep(found[0], digest)
-    from envbuild.adapters.project import metadata_text
-
+        stored, digest = pip_wheel(source, Path(tmp) / "out", wheels=wheels, environ=environ, index_url=index_url,
+                                   extra_index_urls=extra_index_urls, epoch=epoch,
+                                   what=f"the wheel of {repository} at {commit[:12]}")
     meta = read_metadata(metadata_text(stored))
     return stored, digest, str(meta["name"]), str(meta["version"])
 
