@@ -94,7 +94,7 @@ def _from_pyproject(text: str, input_path: str, name: str, today: str) -> Starte
             names.append(Requirement(str(entry)).name)
         except InvalidRequirement:
             continue
-    buildable = bool(project.get("name")) and ("build-system" in data or "setuptools" in text)
+    buildable = bool(project.get("name")) and "build-system" in data  # a pyproject for dependencies only has none
     return Starter(kind="pyproject", input=input_path, name=_image_name(str(project.get("name") or name)),
                    python=python, cuda=any(_CUDA_NAMES.match(n) for n in names), project=buildable, today=today)
 

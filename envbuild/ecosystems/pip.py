@@ -18,6 +18,7 @@ from envbuild.core.envvars import expand, expand_all
 from envbuild.core.layout import EMBEDDED_LOCKS, VENV
 from envbuild.core.lockfile import Lock, Package, requirements
 from envbuild.core.progress import Progress
+from envbuild.core.redact import strip_credentials
 from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
@@ -78,7 +79,7 @@ class PipEcosystem(Ecosystem):
                     exclude_newer=spec.exclude_newer, command=job.command,
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
                     index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links,
-                    vcs=tuple(sorted((name, url) for name, (url, _version) in vcs.items())))
+                    vcs=tuple(sorted((name, pinned, source) for name, (pinned, _version, source) in vcs.items())))
 
     # ------------------------------------------------------------ build
 
@@ -148,21 +149,24 @@ class PipEcosystem(Ecosystem):
         return view_of_lock(lock, label)
 
 
-def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str]], Path]:
-    """name → ('git+URL@commit', version) for each git requirement, its wheel copied into ``folder``.
-    A re-lock keeps the commit the previous lock pinned for the same URL and ref, unless --upgrade."""
+def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str, str]], Path]:
+    """name → ('git+URL@commit', version, 'git+URL@ref' as written) for each git requirement, its
+    wheel copied into ``folder``. A re-lock keeps the commit the previous lock pinned for the very
+    same URL and ref, unless --upgrade: another ref is resolved again."""
     import shutil
 
     from envbuild.adapters.vcs import build_commit, resolve_commit, split_url
     from envbuild.adapters.wheelhouse import Wheelhouse
 
-    kept = dict(job.previous.vcs) if job.previous is not None and not job.upgrade else {}
-    found: dict[str, tuple[str, str]] = {}
+    kept = {name: (pinned, source) for name, pinned, source in job.previous.vcs} \
+        if job.previous is not None and not job.upgrade else {}
+    found: dict[str, tuple[str, str, str]] = {}
     for requirement in (r for r in job.inputs.requirements if r.vcs):
         url = requirement.vcs or ""
         repository, ref, subdirectory = split_url(url)
-        before = kept.get(requirement.name)
-        commit = before.rsplit("@", 1)[1].split("#")[0] if before and _same_source(before, url) else None
+        pinned_before, source_before = kept.get(requirement.name, ("", ""))
+        same = pinned_before and source_before == strip_credentials(url)
+        commit = split_url(pinned_before)[1] if same else None
         commit = commit or resolve_commit(expand(repository, job.environ), ref, job.environ)
         wheel, _digest, name, version = build_commit(
             expand(repository, job.environ), commit, subdirectory, wheels=Wheelhouse(environ=job.environ),
@@ -175,15 +179,8 @@ def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str]],
         folder.mkdir(exist_ok=True)
         shutil.copyfile(wheel, folder / wheel.name)
         pinned = f"git+{repository}@{commit}" + (f"#subdirectory={subdirectory}" if subdirectory else "")
-        found[name] = (pinned, version)
+        found[name] = (pinned, version, url)
     return found, folder
-
-
-def _same_source(pinned: str, url: str) -> bool:
-    """The previous lock's 'git+URL@commit' came from this requirement's URL (whatever its ref)."""
-    from envbuild.adapters.vcs import split_url
-
-    return split_url(pinned)[0::2] == split_url(url)[0::2]
 
 
 def _rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
@@ -191,7 +188,7 @@ def _rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], p
     from envbuild.adapters.vcs import build_commit, split_url
     from envbuild.adapters.wheelhouse import entry_folder
 
-    for name, url in lock.vcs:
+    for name, url, _source in lock.vcs:
         package = lock.package(name)
         if package is None or any(entry_folder(wheels.cache, h.split(":", 1)[1]).is_dir() for h in package.hashes):
             continue

@@ -43,7 +43,7 @@ def test_a_git_requirement_is_locked_as_its_commit_s_wheel_and_kept_on_relock(ma
     assert locked.returncode == 0, locked.stderr
     text = (directory / "locks" / "cpu.txt").read_text()
     lock = read_lock(text, "cpu.txt")
-    assert lock.vcs == (("tinytrain", f"git+file://{path}@{first}"),)
+    assert lock.vcs == (("tinytrain", f"git+file://{path}@{first}", f"git+file://{path}@v0.3.0"),)
     assert lock.package("tinytrain").version == "0.3.0" and lock.package("alpha")  # its dependency resolved too
     assert "vcs-wheels" not in text  # the lock names the commit, not where the wheel was built
     # the tag moves: a re-lock keeps the commit, --upgrade takes the new one
@@ -56,6 +56,10 @@ def test_a_git_requirement_is_locked_as_its_commit_s_wheel_and_kept_on_relock(ma
     upgraded = read_lock((directory / "locks" / "cpu.txt").read_text(), "cpu.txt")
     assert upgraded.vcs[0][1].endswith(second)
     assert upgraded.package("tinytrain").hashes != lock.package("tinytrain").hashes
+    # another ref in the input is resolved again, --upgrade or not
+    (directory / "requirements.in").write_text(f"tinytrain @ git+file://{path}@{first}\n")
+    assert run_cli("lock", str(directory)).returncode == 0
+    assert read_lock((directory / "locks" / "cpu.txt").read_text(), "cpu.txt").vcs[0][1].endswith(first)
 
 
 def test_build_rebuilds_the_commit_s_wheel_where_the_cache_lacks_it(make_image, index, repo, tmp_path):

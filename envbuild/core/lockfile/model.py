@@ -62,7 +62,8 @@ class Lock:
     index_url: str = DEFAULT_INDEX  # may hold ${VAR}s: expanded only where something is fetched
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()  # pages or directories of files the pins may come from (URLs)
-    vcs: tuple[tuple[str, str], ...] = ()  # (name, 'git+URL@commit'): pins whose wheel is built from a commit
+    # (name, 'git+URL@commit', 'git+URL@ref' as the input wrote it): pins whose wheel is built from a commit
+    vcs: tuple[tuple[str, str, str], ...] = ()
     channels: tuple[str, ...] = ()  # conda channels, as written
     sources: tuple[str, ...] = ()  # the environment files a conda lock was solved from
 

@@ -79,7 +79,8 @@ def render(lock: Lock) -> str:
     # Header lines, not body lines: the body holds only what envbuild checks pip would act on, and
     # a find-links location adds no file the hashes do not already pin.
     lines.extend(f"# find-links: {strip_credentials(u)}" for u in lock.find_links)
-    lines.extend(f"# vcs: {name} {strip_credentials(url)}" for name, url in lock.vcs)
+    lines.extend(f"# vcs: {name} {strip_credentials(pinned)} from {strip_credentials(source)}"
+                 for name, pinned, source in lock.vcs)
     lines.append(f"# {_BODY_KEY}: {body_sha256(body_text)}")
     lines.append(f"# inputs-digest: {lock.inputs_digest}")
     lines.extend(f"#   {name}: {digest}" for name, digest in lock.inputs)
@@ -141,7 +142,13 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
                    command=fields.get("command", ""), cuda_runtime=fields.get("cuda-runtime"),
                    version=int(raw_version), find_links=tuple(links),
-                   vcs=tuple((name, url.strip()) for name, url in vcs))
+                   vcs=tuple((name, *_pinned_from(rest)) for name, rest in vcs))
+
+
+def _pinned_from(text: str) -> tuple[str, str]:
+    """'git+URL@commit from git+URL@ref' → (pinned, as written)."""
+    pinned, _, source = text.strip().partition(" from ")
+    return pinned, source
 
 
 def read_inputs_digest(text: str) -> str | None:
