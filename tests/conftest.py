@@ -262,3 +262,19 @@ def install_conda_lock(lock_file: Path, prefix: Path) -> None:
     wheels = [p.url for p in lock.pip]
     if wheels:
         pip(prefix, "install", "--no-deps", *wheels)
+
+
+@pytest.fixture
+def offline_installer(monkeypatch, tmp_path):
+    """For builds on the fake engine, which runs nothing: a stand-in for uv's wheel, which the
+    in-image install needs and only PyPI has (make test-fast runs with no network). Real builds
+    fetch the pinned wheel (test_build.py)."""
+    import zipfile
+
+    from envbuild.ecosystems import pip as pip_ecosystem
+
+    wheel = tmp_path / "uv-stand-in.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("uv-0.0.0.data/scripts/uv", "#!/bin/sh\nexit 1\n")
+    monkeypatch.setattr(pip_ecosystem, "fetch_installer", lambda *args, **kwargs: wheel)
+    return wheel

@@ -9,9 +9,12 @@ whose tag exists. The normalised config makes the image ID itself reproducible.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envbuild.core.digest import canonical_json, digest_of
+
+if TYPE_CHECKING:
+    from envbuild.core.layers import LayerPlan
 
 
 def tag_digest(*, dockerfile: str, embedded: Mapping[str, str], base: str, epoch: int,
@@ -30,11 +33,17 @@ def image_ref(name: str, target: str, digest: str) -> str:
     return f"{name}:{target}-{digest[:12]}"
 
 
-def history(base: str, base_layers: int, target: str, environment: str) -> list[str]:
-    """One history entry per layer: the base's, then envbuild's one (``environment``: the
-    ecosystem's words, "/opt/venv from cpu lock")."""
-    return ([f"base image {base} layer {i + 1}" for i in range(base_layers)]
-            + [f"envbuild {target}: {environment}, /etc/envbuild, user app"])
+def history(base: str, base_layers: int, target: str, environment: str, plan: "LayerPlan | None" = None) -> list[str]:
+    """One history entry per layer: the base's, then envbuild's (``environment``: the ecosystem's
+    words, "/opt/venv from cpu lock"): one, or one per layer of the plan."""
+    entries = [f"base image {base} layer {i + 1}" for i in range(base_layers)]
+    if plan is None:
+        return entries + [f"envbuild {target}: {environment}, /etc/envbuild, user app"]
+    entries.append(f"envbuild {target}: {environment}: the venv's skeleton")
+    entries += [f"envbuild {target}: layer {layer.name} ({len(layer.packages)} packages)" for layer in plan.layers]
+    if plan.project:
+        entries.append(f"envbuild {target}: the project's wheel and files")
+    return entries + [f"envbuild {target}: /etc/envbuild, user app"]
 
 
 def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:

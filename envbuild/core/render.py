@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from envbuild.core.layers import LayerPlan
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
 from envbuild.core.project import ProjectWheel
 from envbuild.core.runtime import Runtime
@@ -43,6 +44,7 @@ class RenderInput:
     extras: RenderExtras = field(default_factory=RenderExtras)
     project: ProjectWheel | None = None  # the project's wheel, installed after the lock
     epoch: int | None = None  # the image's created time; None: the spec's exclude-newer (or 0)
+    layers: LayerPlan | None = None  # one builder stage and layer per group (None: the ecosystem's one layer)
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -171,8 +173,26 @@ def context(r: RenderInput) -> dict[str, Any]:
         "cmd": json.dumps(list(runtime.cmd)) if runtime.cmd is not None else ("" if runtime.entrypoint else '["python"]'),
         "workdir": runtime.workdir or home, "make_workdir": bool(runtime.workdir), "env_lines": env_lines(runtime),
         "files": [{"index": i, "dst": f.dst} for i, f in enumerate(runtime.files)],
+        **layer_context(r.layers),
         **r.extras.context,
     }
+
+
+def layer_folder(index: int) -> str:
+    """The build context's folder (and the builder stage's name) of the plan's layer ``index`` (0-based)."""
+    return f"{index + 1:02d}"
+
+
+LAYER_EPOCH = 315532800  # 1980-01-01T00:00:00Z: the package layers' mtimes (zip's epoch, as wheels have it)
+
+
+def layer_context(plan: LayerPlan | None) -> dict[str, Any]:
+    if plan is None:
+        return {"layers": [], "stages": [], "layer_epoch": LAYER_EPOCH}
+    layers = [{"index": layer_folder(i), "name": layer.name, "count": len(layer.packages)}
+              for i, layer in enumerate(plan.layers)]
+    return {"layers": layers, "stages": [f"layer-{layer['index']}" for layer in layers] + (["project"] if plan.project else []),
+            "layer_epoch": LAYER_EPOCH}
 
 
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:

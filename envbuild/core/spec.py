@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from envbuild.core.keypaths import Reader, kind
+from envbuild.core.layers import LayerRules, rules_from
 from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
 from envbuild.core.runtime import KEYS as RUNTIME_KEYS
@@ -64,6 +65,7 @@ class Target:
     project: str | None = None  # the project directory installed into the image (None: the spec's)
     platform: str | None = None  # linux/amd64 or linux/arm64 (None: the spec's)
     runtime: Runtime = field(default_factory=Runtime)  # over the spec's (core/runtime.py)
+    layers: LayerRules = field(default_factory=LayerRules)  # over the spec's (core/layers.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +85,7 @@ class Spec:
     conda: str | None = None  # an environment.yml: the target's lock is then a conda-lock.yml
     project: str | None = None  # a directory with pyproject.toml (or setup.py): its wheel goes into the image
     runtime: Runtime = field(default_factory=Runtime)  # entrypoint, cmd, workdir, env, user, labels, files
+    layers: LayerRules = field(default_factory=LayerRules)  # how the image's layers are grouped
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -117,6 +120,9 @@ class Spec:
 
     def runtime_for(self, target: Target) -> Runtime:
         return target.runtime.over(self.runtime)
+
+    def layers_for(self, target: Target) -> LayerRules:
+        return target.layers.over(self.layers)
 
 
 # ---------------------------------------------------------------- parsing
@@ -202,6 +208,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         conda=_conda(r, "conda", data.get("conda")),
         project=_project(r, "project", data.get("project")),
         runtime=runtime_from(r, "", data),
+        layers=rules_from(r, "layers", data["layers"]) if "layers" in data else LayerRules(),
     )
     for target in targets:
         if not spec.inputs_for(target) and not spec.conda_for(target):
@@ -215,9 +222,9 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
-             "source", "templates", "conda", "project", *RUNTIME_KEYS}
+             "source", "templates", "conda", "project", "layers", *RUNTIME_KEYS}
 _TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", "platform",
-                *RUNTIME_KEYS}
+                "layers", *RUNTIME_KEYS}
 
 
 def _target(r: Reader, name: str, data: Any) -> Target:
@@ -245,6 +252,7 @@ def _target(r: Reader, name: str, data: Any) -> Target:
         project=_project(r, f"{path}.project", data.get("project")),
         platform=_platform(r, f"{path}.platform", data["platform"]) if "platform" in data else None,
         runtime=runtime_from(r, path, data),
+        layers=rules_from(r, f"{path}.layers", data["layers"]) if "layers" in data else LayerRules(),
     )
 
 

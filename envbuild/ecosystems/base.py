@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spe
     from envbuild.adapters.inputs import TargetInputs
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
+    from envbuild.core.layers import LayerPlan, LayerRules
     from envbuild.core.verify import View
 
 # The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
@@ -56,6 +57,8 @@ class BuildFiles:
     texts: Mapping[str, str] = field(default_factory=dict)
     folders: Mapping[str, Mapping[str, Path | str]] = field(default_factory=dict)  # "conda" → {file name: path or text}
     summary: str = ""  # "12 wheels", "12 wheels and 40 conda packages"
+    # A layered ecosystem's wheels by package name: (the file, its install line), for the context's layers/
+    by_package: Mapping[str, tuple[Path, str]] = field(default_factory=dict)
 
 
 class Ecosystem(ABC):
@@ -90,6 +93,10 @@ class Ecosystem(ABC):
     @abstractmethod
     def view(self, lock: Lock, label: str) -> "View":
         """The lock as one side of `envbuild diff`."""
+
+    def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan | None":
+        """How the image's layers group the lock's packages (core/layers.py); None: one layer for all."""
+        return None
 
     def checked_names(self, lock: Lock) -> tuple[str, ...]:
         """The locked names a report lists one test case each for."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
+from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.layout import EMBEDDED_LOCKS, VENV
 from envbuild.core.lockfile import Lock, Package, requirements
 from envbuild.core.progress import Progress
@@ -26,9 +27,14 @@ if TYPE_CHECKING:
     from envbuild.adapters.resolvers import ResolveRequest
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
+    from envbuild.core.layers import LayerPlan, LayerRules
     from envbuild.core.render import RenderExtras
     from envbuild.core.spec import Spec, Target
     from envbuild.core.verify import View
+
+
+# uv, the in-image installer of the layer stages (templates/base.Dockerfile.j2): a pinned wheel.
+INSTALLER_PINS = Path(__file__).resolve().parent.parent / "data" / "uv-installer.txt"
 
 
 class PipEcosystem(Ecosystem):
@@ -70,6 +76,7 @@ class PipEcosystem(Ecosystem):
                 raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
             pins = requirements.settle_markers(pins, spec.python, request.platform)
             pins = _with_built_wheels(pins, job, request)  # inside: it asks the same find-links directories
+            pins = _with_sizes(pins, job, request)
         cuda = locked_cuda(pins, cuda_data())
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
@@ -91,6 +98,8 @@ class PipEcosystem(Ecosystem):
         found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
                              log=progress)
         return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
+                          folders={"installer": {"uv.whl": fetch_installer(spec, target, lock, wheels, environ, progress)}},
+                          by_package={w.name: (w.path, install_requirements([w])) for w in found},
                           summary=f"{len(found)} wheels")
 
     def template(self, target: Target) -> str:
@@ -99,8 +108,14 @@ class PipEcosystem(Ecosystem):
     def render_extras(self, lock: Lock) -> "RenderExtras":
         from envbuild.core.render import RenderExtras
 
-        return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format]}, image_json={"venv": self.prefix},
-                            history=f"{self.prefix} from {lock.target} lock")
+        return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format],
+                                     "installer": {"version": _installer_pins()[0].version}},
+                            image_json={"venv": self.prefix}, history=f"{self.prefix} from {lock.target} lock")
+
+    def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan":
+        from envbuild.core.layers import plan_layers
+
+        return plan_layers([(p.name, p.size) for p in lock.pip], rules, project=project, file=file, key=key)
 
     # ------------------------------------------------------------ verify
 
@@ -243,6 +258,38 @@ def _other_variants(pins: Sequence[Package], installed: Mapping[str, Mapping[str
         if tags:
             groups.setdefault(tags, []).append(pin)
     return groups
+
+
+def fetch_installer(spec: "Spec", target: "Target", lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str],
+                    progress: Progress) -> Path:
+    """uv's wheel for the lock's platform, from the spec's index (a PyPI mirror has it), else from
+    PyPI: pinned by hash like every wheel."""
+    index = spec.index_url(target)
+    found = wheels.fetch(_installer_pins(), python=spec.python, platform=lock.platform, index_url=expand(index, environ),
+                         extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
+    return found[0].path
+
+
+def _installer_pins() -> tuple[Package, ...]:
+    return requirements.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/uv-installer.txt").packages
+
+
+def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:
+    """Each pin with the size of its locked file (the layer plan's input, core/layers.py): kept from
+    the previous lock for a pin whose files are unchanged, asked of the index for the others."""
+    from envbuild.adapters.sizes import locked_sizes
+    from envbuild.adapters.wheelhouse import cache_root
+
+    before = {p.name: p for p in job.previous.pip} if job.previous else {}
+    known = {p.name: old.size for p in pins for old in [before.get(p.name)]
+             if old is not None and old.hashes == p.hashes and old.version == p.version and old.size}
+    ask = [p for p in pins if p.name not in known and not (p.name in before and before[p.name].hashes == p.hashes)]
+    if ask:
+        known |= locked_sizes(ask, python=job.spec.python, platform=request.platform,
+                              index_urls=(request.index_url, *request.extra_index_urls),
+                              wheel_cache=cache_root(job.environ) / "wheels",
+                              log=lambda line: job.progress(f"[{job.target.name}] {line}"))
+    return tuple(replace(p, size=known.get(p.name)) for p in pins)
 
 
 def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:

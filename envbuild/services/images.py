@@ -25,13 +25,14 @@ from envbuild.adapters.inputs import (confined, display_path, load_spec, load_ta
 from envbuild.adapters.templates import load_templates
 from envbuild.core import image_plan
 from envbuild.core.engine import ContainerEngine, ImageInfo
+from envbuild.core.layers import LayerPlan, LayerRules
 from envbuild.core.layout import EMBEDDED_LOCKS, LOCKS_DIR
 from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, render_dockerfile, required_base,
-                                  source_date_epoch)
+from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder, render_dockerfile,
+                                  required_base, source_date_epoch)
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, SpecError, ToolUnavailable, UserError
@@ -53,6 +54,7 @@ class Prepared:
     tag_digest: str
     epoch: int
     project: tuple[ProjectWheel, Path] | None = None  # the project's wheel, in the cache
+    plan: LayerPlan | None = None  # the image's layers (core/layers.py); None: the ecosystem's one
     files: tuple[tuple[str, Path], ...] = ()  # the spec's files: (destination in the image, source here)
 
     @property
@@ -103,11 +105,13 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
     project = _project(spec, target, root, boundary, lock, wheels, epoch, environ, progress)
     files = tuple((f.dst, _file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
     extras = ecosystem.render_extras(lock)
+    key = f"targets.{target.name}.layers" if target.layers != LayerRules() else "layers"
+    plan = ecosystem.layer_plan(lock, spec.layers_for(target), project=bool(project or files), file=spec.file, key=key)
     render_input = RenderInput(
         spec=spec, target=target, lock_text=lock_text, lock_file=f"{LOCKS_DIR}/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
         revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras,
-        project=project[0] if project else None, epoch=epoch)
+        project=project[0] if project else None, epoch=epoch, layers=plan)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
@@ -118,8 +122,9 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
     return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,
-                    dockerfile=dockerfile, embedded=embedded, epoch=epoch, project=project, files=files,
-                    history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history),
+                    dockerfile=dockerfile, embedded=embedded, epoch=epoch, project=project, files=files, plan=plan,
+                    history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history,
+                                               plan),
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfile, embedded=embedded,
                                                      base=info.id if info else base_ref, epoch=epoch,
                                                      files={dst: tree_digest(source) for dst, source in files}))
@@ -289,25 +294,38 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
 
 
 def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
-    """The build context: Dockerfile, wheels/, envbuild/ (embedded files and install lists) and the
-    ecosystem's own folders; files are linked from the cache where the file system allows."""
-    (context / "wheels").mkdir()
+    """The build context: Dockerfile, envbuild/ (embedded files and install lists), the ecosystem's
+    own folders, and the wheels: one folder per layer of the plan (layers/01/, …, layers/project/,
+    each with its install.txt), or wheels/ for an ecosystem of one layer. Files are linked from the
+    cache where the file system allows."""
     (context / "envbuild").mkdir()
-    for wheel in files.wheels:
-        link_or_copy(wheel, context / "wheels" / wheel.name)
     texts = dict(prepared.embedded, **files.texts)
+    project_line = ""
     if prepared.project:
-        project, wheel = prepared.project
-        link_or_copy(wheel, context / "wheels" / wheel.name)
-        texts["project.txt"] = f"{project.name}=={project.version} --hash=sha256:{project.sha256}\n"
+        project, _wheel = prepared.project
+        project_line = f"{project.name}=={project.version} --hash=sha256:{project.sha256}\n"
+    if prepared.plan is None:
+        if project_line:
+            texts["project.txt"] = project_line
+        (context / "wheels").mkdir()
+        for wheel in (*files.wheels, *([prepared.project[1]] if prepared.project else [])):
+            link_or_copy(wheel, context / "wheels" / wheel.name)
+        files_dir = context / "files"
+    else:
+        for index, layer in enumerate(prepared.plan.layers):
+            _layer_folder(context / "layers" / layer_folder(index), [files.by_package[name] for name in layer.packages])
+        if prepared.plan.project:
+            _layer_folder(context / "layers" / "project",
+                          [(prepared.project[1], project_line)] if prepared.project else [])
+        files_dir = context / "layers" / "project" / "files"
     for name, text in texts.items():
         (context / "envbuild" / name).write_text(text, encoding="utf-8")
     for index, (_dst, source) in enumerate(prepared.files):
-        (context / "files").mkdir(exist_ok=True)
+        files_dir.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, context / "files" / str(index), symlinks=False)
+            shutil.copytree(source, files_dir / str(index), symlinks=False)
         else:
-            shutil.copy2(source, context / "files" / str(index))
+            shutil.copy2(source, files_dir / str(index))
     for folder, entries in files.folders.items():
         (context / folder).mkdir()
         for name, entry in entries.items():
@@ -316,6 +334,13 @@ def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFile
             else:
                 (context / folder / name).write_text(entry, encoding="utf-8")
     (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
+
+
+def _layer_folder(folder: Path, wheels: list[tuple[Path, str]]) -> None:
+    folder.mkdir(parents=True)
+    for wheel, _line in wheels:
+        link_or_copy(wheel, folder / wheel.name)
+    (folder / "install.txt").write_text("".join(sorted(line for _wheel, line in wheels)), encoding="utf-8")
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,

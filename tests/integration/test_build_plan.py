@@ -15,7 +15,7 @@ from envbuild.services import images
 from tests.conftest import hermetic_env, run_cli
 from tests.support.fake_engine import FakeEngine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_installer")]
 
 
 @pytest.fixture
@@ -42,13 +42,17 @@ def test_the_context_holds_the_rendered_dockerfile_the_lock_and_exactly_the_lock
     rendered = images.render(image, "cpu", engine=engine, wheels=Wheelhouse(tmp_path / "cache" / "wheels", hermetic_env()),
                              environ=hermetic_env(), output=None, templates=None, progress=lambda _line: None)
     assert context.files["Dockerfile"] == rendered
-    assert f"FROM {engine.tags['envbuild/base:bookworm']} AS builder" in rendered  # the base pinned by its ID
+    assert f"FROM {engine.tags['envbuild/base:bookworm']} AS installer" in rendered  # the base pinned by its ID
     assert context.files["envbuild/lock.txt"] == lock_text
-    wheels = {name: digest for name, digest in context.files.items() if name.startswith("wheels/")}
-    assert {re.match(r"wheels/([a-z]+)-", name)[1] for name in wheels} == {p.name for p in lock.packages}
-    assert all(digest in {h for p in lock.packages for h in p.hashes} for digest in wheels.values())
-    install = context.files["envbuild/install.txt"].splitlines()
+    # Small packages: one layer of them, in its own folder with its own install list.
+    wheels = {name: digest for name, digest in context.files.items() if name.endswith(".whl")}
+    assert {re.match(r"layers/01/([a-z]+)-", name)[1] for name in wheels if name.startswith("layers/")} \
+        == {p.name for p in lock.packages}
+    assert all(digest in {h for p in lock.packages for h in p.hashes}
+               for name, digest in wheels.items() if name.startswith("layers/"))
+    install = context.files["layers/01/install.txt"].splitlines()
     assert sorted(line.split("==")[0] for line in install) == sorted(p.name for p in lock.packages)
+    assert "installer/uv.whl" in context.files
     assert context.buildargs == {"SOURCE_DATE_EPOCH": "1777593600"}  # exclude-newer 2026-05-01
     assert outcome.built and re.fullmatch(r"team/model:cpu-[0-9a-f]{12}", outcome.ref)
     assert engine.tags[outcome.ref] == outcome.image_id

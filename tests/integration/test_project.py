@@ -17,7 +17,7 @@ from tests.conftest import hermetic_env, run_cli
 from tests.support.fake_engine import FakeEngine
 from tests.support.project import make_project
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_installer")]
 
 
 @pytest.fixture
@@ -51,14 +51,14 @@ def test_the_project_s_wheel_goes_in_after_the_lock_and_is_named_in_labels_and_i
     engine = engine_with_base()
     outcome = build(repo, engine, tmp_path)
     [context] = engine.builds
-    [wheel] = [name for name in context.files if name.startswith("wheels/tinytrain-")]
-    line = context.files["envbuild/project.txt"]
+    [wheel] = [name for name in context.files if name.startswith("layers/project/tinytrain-")]
+    line = context.files["layers/project/install.txt"]  # the project's own layer, after the lock's
     assert re.fullmatch(r"tinytrain==0\.3\.0 --hash=sha256:[0-9a-f]{64}\n", line)
     assert context.files[wheel] == "sha256:" + line.split("sha256:")[1].strip()  # the very file the line pins
-    assert "-r /tmp/envbuild/project.txt" in context.files["Dockerfile"]
+    assert "COPY --from=project /staging/ /\nCOPY --from=metadata" in context.files["Dockerfile"]
     meta = json.loads(context.files["envbuild/image.json"])
     assert meta["project"] | {"sha256": ""} == {"name": "tinytrain", "version": "0.3.0", "sha256": "",
-                                                 "wheel": wheel.removeprefix("wheels/"), "dirty": False}
+                                                 "wheel": wheel.removeprefix("layers/project/"), "dirty": False}
     labels = engine.inspect(outcome.image_id).labels
     assert labels["org.opencontainers.image.version"] == "0.3.0"
     assert labels["org.opencontainers.image.description"] == "A tiny training project"

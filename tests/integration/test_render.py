@@ -54,9 +54,9 @@ def test_cuda_dockerfile_sets_what_the_nvidia_runtime_needs(locked, cli):
     text = cli("render", str(locked), "--target", "cuda").stdout
     # NVIDIA's CUDA images have no Python: a system stage adds it, and both stages build on it.
     assert f"FROM {CUDA_BASE} AS system" in text and "install -y --no-install-recommends python3 python3-venv" in text
-    assert "FROM system AS builder" in text and "\nFROM system\nCOPY --from=builder /staging/ /" in text
+    assert "FROM system AS installer" in text and "\nFROM system\nCOPY --from=skeleton /staging/ /" in text
     pip_way = cli("render", str(locked), "--target", "cuda-pip").stdout
-    assert "AS system" not in pip_way and f"FROM {BASE} AS builder" in pip_way
+    assert "AS system" not in pip_way and f"FROM {BASE} AS installer" in pip_way
     assert "NVIDIA_VISIBLE_DEVICES=all" in text and "NVIDIA_DRIVER_CAPABILITIES=compute,utility" in text
     assert 'NVIDIA_REQUIRE_CUDA="cuda>=12.4"' in text and 'dev.envbuild.cuda="12.4"' in text
 
@@ -76,7 +76,7 @@ def test_template_override_replaces_a_block(locked, cli):
     (overrides / "cpu.Dockerfile.j2").write_text(
         '{%- extends "base.Dockerfile.j2" -%}\n{% block runtime_env %}{{ super() }}\nENV TEAM=ml{% endblock %}\n')
     text = cli("render", str(locked), "--target", "cpu", "--templates", str(overrides)).stdout
-    assert "ENV TEAM=ml" in text and "COPY --from=builder /staging/ /" in text
+    assert "ENV TEAM=ml" in text and "COPY --from=metadata /staging/ /" in text
 
 
 def test_missing_base_and_undefined_template_variables_are_clear_errors(locked, cli):

@@ -10,7 +10,8 @@ from envbuild.errors import LockError, UserError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "lock_format.txt"
 PINS = (Package(name="numpy", version="2.1.0", hashes=("sha256:" + "2" * 64, "sha256:" + "1" * 64)),
-        Package(name="torch", version="2.4.1+cpu", hashes=("sha256:" + "3" * 64,), marker='sys_platform == "linux"'))
+        Package(name="torch", version="2.4.1+cpu", hashes=("sha256:" + "3" * 64,), marker='sys_platform == "linux"',
+                size=185_432_100))
 
 
 def make(**kw) -> Lock:
@@ -31,10 +32,20 @@ def test_render_is_sorted_pip_format_and_round_trips():
     assert "# cuda-runtime: 12.1 (torch 2.4.1+cu121)\n" in text
     parsed = read_lock(text, "cpu.txt")
     sorted_pins = tuple(sorted((Package(name=p.name, version=p.version, hashes=tuple(sorted(p.hashes)),
-                                        marker=p.marker) for p in PINS), key=lambda p: p.name))
+                                        marker=p.marker, size=p.size) for p in PINS), key=lambda p: p.name))
     assert parsed == Lock(**(vars(lock) | {"packages": sorted_pins}))
     assert requirements.read_inputs_digest(text) == lock.inputs_digest
     assert render_lock(parsed) == text
+
+
+def test_sizes_are_header_lines_outside_the_body_digest():
+    text = render_lock(make())
+    assert "# size: torch 185432100\n" in text and "# size: numpy" not in text  # only what the index told
+    without = render_lock(make(packages=tuple(Package(name=p.name, version=p.version, hashes=p.hashes, marker=p.marker)
+                                              for p in PINS)))
+    assert requirements.lock_body(text) == requirements.lock_body(without)
+    assert read_lock(text, "cpu.txt").package("torch").size == 185_432_100
+    assert read_lock(text.replace("185432100", "lots"), "cpu.txt").package("torch").size is None
 
 
 def test_the_format_is_stable_byte_for_byte():

@@ -16,7 +16,7 @@ SPEC = parse_spec('name: team/model\npython: "3.11"\nexclude-newer: 2026-05-01\n
                   'targets:\n  cpu: {}\n  gpu:\n    cuda: "12.4"\n    base: nvidia/cuda:12.4.1-runtime-ubuntu22.04\n')
 
 
-PIP = RenderExtras(context={"embedded_lock": "lock.txt"}, image_json={"venv": "/opt/venv"})
+PIP = RenderExtras(context={"embedded_lock": "lock.txt", "installer": {"version": "0.13.9"}}, image_json={"venv": "/opt/venv"})
 
 
 def render_input(target="cpu", template="cpu.Dockerfile.j2", extras=PIP):

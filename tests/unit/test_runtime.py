@@ -47,13 +47,13 @@ def test_every_runtime_setting_renders_into_a_stable_dockerfile():
     text = render_dockerfile(load_templates(), RenderInput(
         spec=s, target=s.target("cpu"), lock_text="a==1 --hash=sha256:00\n", lock_file="locks/cpu.txt",
         image_dir="images/model", base_ref="debian@sha256:" + "0" * 64, inputs_digest="sha256:1",
-        template="cpu.Dockerfile.j2", extras=RenderExtras(context={"embedded_lock": "lock.txt"})))
+        template="cpu.Dockerfile.j2", extras=RenderExtras(context={"embedded_lock": "lock.txt", "installer": {"version": "0.13.9"}})))
     if os.environ.get("ENVBUILD_UPDATE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
     assert 'ENV OMP_NUM_THREADS="8" \\\n    GREETING="cost \\$5"' in text  # no build-time expansion of $5
     assert "USER 10001:10001" in text and "trainer:x:10001:10001::/home/trainer" in text
-    assert 'com.example.team="vision"' in text and "cp -a /tmp/files/1 /staging/workspace/extra.json" in text
+    assert 'com.example.team="vision"' in text and "cp -a /tmp/layer/files/1 /staging/workspace/extra.json" in text
     assert "chown 10001:10001 /staging/workspace" in text
 
 

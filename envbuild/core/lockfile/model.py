@@ -22,6 +22,7 @@ class Package:
     md5: str | None = None  # conda records md5 beside sha256
     build: str | None = None  # conda only: the build string
     dependencies: tuple[tuple[str, str], ...] = ()  # conda-lock entries: (name, constraint)
+    size: int | None = None  # bytes of the locked file the target installs, where the index told (layers)
 
     @property
     def sha256(self) -> str:

@@ -81,6 +81,8 @@ def render(lock: Lock) -> str:
     lines.extend(f"# find-links: {strip_credentials(u)}" for u in lock.find_links)
     lines.extend(f"# vcs: {name} {strip_credentials(pinned)} from {strip_credentials(source)}"
                  for name, pinned, source in lock.vcs)
+    # The layer plan's input (core/layers.py): a hint about each file, not a fact pip checks.
+    lines.extend(f"# size: {p.name} {p.size}" for p in sorted(lock.packages, key=lambda p: p.name) if p.size)
     lines.append(f"# {_BODY_KEY}: {body_sha256(body_text)}")
     lines.append(f"# inputs-digest: {lock.inputs_digest}")
     lines.extend(f"#   {name}: {digest}" for name, digest in lock.inputs)
@@ -117,6 +119,9 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     links = [line.split(": ", 1)[1].strip() for line in _header_lines(text) if line.startswith("# find-links: ")]
     vcs = [parts for parts in (line.split(": ", 1)[1].split(None, 1) for line in _header_lines(text)
                                if line.startswith("# vcs: ")) if len(parts) == 2]
+    sizes = {parts[0]: int(parts[1]) for parts in (line[len("# size: "):].split() for line in _header_lines(text)
+                                                   if line.startswith("# size: "))
+             if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 16}
     raw_version = fields.get(_HEADER_KEY)
     regenerate = f"re-lock with '{fields['command']}'" if fields.get("command") else "re-lock with 'envbuild lock'"
     if raw_version is None:
@@ -137,6 +142,8 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
         raise LockError(source, "", f"edited by hand: its body does not match the header's {_BODY_KEY}",
                         hint=f"{regenerate}; a lock is what pip installs, so envbuild refuses one it did not write")
     body = parse_pins(text, source, strict=check_body)
+    if sizes:
+        body = replace(body, packages=tuple(replace(p, size=sizes.get(p.name)) for p in body.packages))
     return replace(body, target=fields["target"], python=fields["python"], platform=fields["platform"],
                    resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),

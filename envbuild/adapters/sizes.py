@@ -1,0 +1,105 @@
+"""The size of each pin's locked file, for the layer plan (core/layers.py), asked at lock time.
+
+Sizes come from the index's JSON pages (PEP 691), which PyPI and most mirrors serve with each file's
+``size`` (PEP 700); a file built here (an sdist's wheel, a git commit's) is measured in the wheel
+cache. What neither tells stays unknown and counts as small: an index without JSON pages costs
+layering precision, never the lock. The file that counts is the largest locked wheel the target can
+install (the sdist where it has none).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from envbuild.core.lockfile import Package
+from envbuild.core.platforms import supported_tags
+from envbuild.core.progress import Progress
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+RECORDED_FROM = 1_000_000  # smaller files are not worth a lock line: they never get a layer of their own
+_TIMEOUT = 30
+
+
+def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_urls: Sequence[str],
+                 wheel_cache: Path, log: Progress) -> dict[str, int]:
+    """name → bytes, for the pins whose locked file is at least RECORDED_FROM."""
+    from envbuild.adapters.wheelhouse import entry_folder
+
+    tags = supported_tags(python, platform)
+    wanted = {p.name: {h.split(":", 1)[1] for h in p.hashes if h.startswith("sha256:")} for p in pins}
+    sizes: dict[str, int] = {}
+    for name, hexes in wanted.items():  # built here: measured where the cache keeps it
+        for hexdigest in hexes:
+            folder = entry_folder(wheel_cache, hexdigest)
+            for path in folder.glob("*.whl") if folder.is_dir() else ():
+                if _installable(path.name, tags):
+                    sizes[name] = max(sizes.get(name, 0), path.stat().st_size)
+    asked = [n for n in wanted if n not in sizes]
+    pages = 0
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for name, size in zip(asked, pool.map(lambda n: _from_indexes(n, wanted[n], index_urls, tags), asked)):
+            if size is not None:
+                sizes[name] = size
+                pages += 1
+    if asked and not pages:
+        log("no file sizes from the index (it serves no PEP 691 JSON pages with PEP 700 sizes): the layer plan "
+            "counts every package as small; name large ones under 'layers.groups'")
+    return {name: size for name, size in sizes.items() if size >= RECORDED_FROM}
+
+
+def _from_indexes(name: str, hexes: set[str], index_urls: Sequence[str], tags: set[Tag]) -> int | None:
+    for url in index_urls:
+        files = _json_page(f"{url.rstrip('/')}/{name}/")
+        wheels = [int(f["size"]) for f in files if _matches(f, hexes) and _installable(str(f.get("filename")), tags)]
+        if wheels:
+            return max(wheels)
+        sdists = [int(f["size"]) for f in files if _matches(f, hexes) and not str(f.get("filename")).endswith(".whl")]
+        if sdists:
+            return max(sdists)
+    return None
+
+
+def _matches(entry: Mapping, hexes: set[str]) -> bool:
+    return (isinstance(entry.get("size"), int) and isinstance(entry.get("hashes"), dict)
+            and entry["hashes"].get("sha256") in hexes)
+
+
+def _installable(filename: str, tags: set[Tag]) -> bool:
+    if not filename.endswith(".whl"):
+        return False
+    try:
+        return bool(set(parse_wheel_filename(filename)[3]) & tags)
+    except InvalidWheelFilename:
+        return False
+
+
+def _json_page(url: str) -> list[Mapping]:
+    """The files of one project page, or nothing (any failure: sizes are a hint, not a fact the
+    lock depends on). Credentials in the URL become a basic-auth header, never part of a message."""
+    import urllib.request
+
+    parts = urlsplit(url)
+    headers = {"Accept": JSON_TYPE}
+    if parts.username is not None:
+        secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(secret).decode()
+        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+    if parts.scheme not in ("http", "https"):
+        return []
+    try:
+        request = urllib.request.Request(urlunsplit(parts), headers=headers)
+        with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
+            if JSON_TYPE not in response.headers.get("Content-Type", ""):
+                return []
+            files = json.loads(response.read(64 << 20)).get("files")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
