@@ -23,6 +23,9 @@ from envbuild.core.progress import Progress
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CHATTER = re.compile(r"^(Removing intermediate container|Successfully (built|tagged)|Sending build context|"
+                      r"DEPRECATED: The legacy builder|\s+(Install the buildx|BuildKit|https://docs.docker.com/go/buildx))")
 
 
 DEFAULT_TIMEOUT = 60.0  # seconds for each Docker API call but the build itself (ENVBUILD_DOCKER_TIMEOUT)
@@ -145,11 +148,21 @@ class Engine:
         return Path(f"/proc/sys/fs/binfmt_misc/qemu-{platform_facts(platform).machine}").exists()
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
-              platform: str | None = None) -> str:
-        """Classic build from a context directory; returns the image ID. Failures name the step."""
+              platform: str | None = None, plain: bool = False) -> str:
+        """Classic build from a context directory; returns the image ID. Failures name the step.
+        Each step's line, and its time when it took a second or more; ``plain``: the steps' own output
+        too (for CI logs), with the daemon's colour codes and container chatter stripped."""
+        import time
+
         from docker.errors import APIError
 
-        step, output, image_id = "", [], None
+        step, output, image_id, started = "", [], None, time.monotonic()
+
+        def finished() -> None:
+            elapsed = time.monotonic() - started
+            if step and elapsed >= 1:
+                log(f"  {step.split(' (', 1)[0]} took {elapsed:.1f} s")
+
         extra = {"platform": platform} if platform else {}
         try:
             stream = self.api.build(path=context_dir, dockerfile="Dockerfile", rm=True, forcerm=True, pull=False,
@@ -163,18 +176,22 @@ class Engine:
                 if "aux" in chunk and "ID" in chunk["aux"]:
                     image_id = chunk["aux"]["ID"]
                 text = chunk.get("stream", "")
-                for line in text.splitlines():
+                for line in _ANSI.sub("", text).splitlines():
                     match = _STEP.match(line)
                     if match:
-                        step, output = f"step {match[1]}/{match[2]} ({match[3][:100]})", []
+                        finished()
+                        step, output, started = f"step {match[1]}/{match[2]} ({match[3][:100]})", [], time.monotonic()
                         log(f"step {match[1]}/{match[2]}: {match[3][:120]}")
-                    elif line.strip() and not line.startswith(" ---> "):
+                    elif line.strip() and not line.startswith(" ---> ") and not _CHATTER.match(line):
                         output.append(line)
+                        if plain:
+                            log(f"  | {line}")
                     m = re.match(r"^Successfully built ([0-9a-f]+)$", line)
                     if m and image_id is None:
                         image_id = m[1]
         except APIError as exc:
             raise BuildError(f"build failed: {_short(exc)}") from None
+        finished()
         if image_id is None:
             raise BuildError("the engine finished the build without reporting an image ID", details=_tail(output, ""))
         info = self.inspect(image_id)
@@ -213,6 +230,10 @@ class Engine:
         if not match:
             raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")
         return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref)
+
+    def layer_sizes(self, image_id: str) -> list[int]:
+        """Of a normalised image, whose history has one entry per layer (core/image_plan.history)."""
+        return [int(entry.get("Size") or 0) for entry in reversed(self.api.history(image_id))]
 
     # ------------------------------------------------------------ push
 

@@ -18,6 +18,8 @@ def build(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
     manifest: Path = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
+    progress_mode: str = typer.Option("auto", "--progress", help="auto: each step and its time; plain: the build's "
+                                      "own output too (CI logs)."),
 ) -> None:
     """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
     import os
@@ -26,9 +28,13 @@ def build(
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.services import images
 
+    from envbuild.errors import UserError
+
+    if progress_mode not in ("auto", "plain"):
+        raise UserError(f"--progress {progress_mode}: expected auto or plain")
     result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
-                          templates=templates, progress=progress)
+                          templates=templates, progress=progress, plain=progress_mode == "plain")
     if manifest is not None:
         from envbuild.adapters.files import atomic_write
         from envbuild.errors import ToolUnavailable
@@ -39,10 +45,17 @@ def build(
     if as_json:
         out(json.dumps({"schema": 1, "image": result.ref, "id": result.image_id, "digest": result.digest,
                         "built": result.built, "seconds": round(result.seconds, 3), "size": result.size,
-                        "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None},
-                       sort_keys=True))
+                        "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None,
+                        "layers": [{"name": name, "size": size, "diff_id": diff_id}
+                                   for name, size, diff_id in result.layers],
+                        "phases": result.phases}, sort_keys=True))
         return
     state = "built" if result.built else "up to date (no rebuild)"
-    out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s)")
+    timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
+    out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s: {timings})")
+    if result.built and len(result.layers) > 1:
+        from envbuild.core.layers import human_size
+
+        out("layers: " + ", ".join(f"{name} {human_size(size)}" for name, size, _diff in result.layers))
     if result.repo_digest:
         out(f"pushed: {result.ref.rsplit(':', 1)[0]}@{result.repo_digest}")

@@ -40,12 +40,16 @@ class ContainerEngine(Protocol):
         """Whether this engine can build and run images for ``platform`` (natively, or emulated)."""
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
-              platform: str | None = None) -> str:
-        """Build the context's Dockerfile (for ``platform``, when not the engine's own); the image ID."""
+              platform: str | None = None, plain: bool = False) -> str:
+        """Build the context's Dockerfile (for ``platform``, when not the engine's own); the image ID.
+        ``log`` gets each step and its time; ``plain``: every line of the build's own output too."""
 
     def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
         """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it
         ``ref``; the new image ID."""
+
+    def layer_sizes(self, image_id: str) -> list[int]:
+        """Each layer's size in bytes, the base's first (as `docker history` shows them)."""
 
     def push(self, ref: str, log: Progress) -> str:
         """The registry's digest of the pushed manifest."""

@@ -12,8 +12,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,14 @@ class Prepared:
     def ref(self) -> str:
         return image_plan.image_ref(self.spec.name, self.target.name, self.tag_digest)
 
+    @property
+    def layer_names(self) -> list[str]:
+        """envbuild's layers, the lowest first."""
+        if self.plan is None:
+            return ["environment"]
+        return ["skeleton", *(layer.name for layer in self.plan.layers), *(["project"] if self.plan.project else []),
+                "metadata"]
+
 
 @dataclass(frozen=True, kw_only=True)
 class BuildOutcome:
@@ -72,6 +80,8 @@ class BuildOutcome:
     size: int
     repo_digest: str | None = None
     manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
+    layers: tuple[tuple[str, int, str], ...] = ()  # envbuild's layers: (name, bytes, diff ID), the lowest first
+    phases: Mapping[str, float] = field(default_factory=dict)  # seconds: prepare, fetch, build, normalise, ...
 
 
 def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
@@ -253,19 +263,28 @@ def render(directory: Path, target: str, *, engine: ContainerEngine | None, whee
 
 def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
-          progress: Progress = silent, manifests: bool = True) -> BuildOutcome:
+          progress: Progress = silent, manifests: bool = True, plain: bool = False) -> BuildOutcome:
     """``manifests`` False: record no build manifest (it runs the image on the engine, docker's CLI);
-    else it goes to the fetcher's cache (``<cache>/manifests``)."""
+    else it goes to the fetcher's cache (``<cache>/manifests``). ``plain``: stream the build's own output."""
     cache = wheels.cache.parent if manifests else None
-    started = time.monotonic()
+    started = clock = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        phases[name] = round(now - clock, 3)
+        clock = now
+
     prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
                        progress=progress, require_fresh=True)
+    phase("prepare")
     ref = prepared.ref
     existing = engine.inspect(ref)
     if existing is not None and not no_cache:
         progress(f"{ref} is up to date: same inputs, nothing to build")
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
-                        cache=cache)
+                        cache=cache, phases=phases, phase=phase)
     if not engine.runs(prepared.lock.platform):
         raise ToolUnavailable(f"target {target} is {prepared.lock.platform}, which this engine can neither build "
                               "natively nor emulate (no QEMU binfmt handler registered)",
@@ -275,22 +294,28 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     lock_epoch = epoch_of(prepared.lock.exclude_newer)
     files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(lock_epoch),
                                      environ, progress)
+    phase("fetch")
+    if prepared.plan is not None:
+        progress(f"{prepared.plan.count} layers above the base:")
+        for line in prepared.plan.describe():
+            progress(f"  {line}")
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)
         _fill_context(context, prepared, files)
         progress(f"building {ref} from {files.summary}")
         raw_id = engine.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
                               log=progress, platform=None if engine.native_platform() == prepared.lock.platform
-                              else prepared.lock.platform)
-    t0 = time.monotonic()
+                              else prepared.lock.platform, plain=plain)
+    phase("build")
     image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=prepared.history, ref=ref)
     if raw_id != image_id:
         engine.remove(raw_id)
-    progress(f"normalised the image config in {time.monotonic() - t0:.2f} s")
+    phase("normalise")
+    progress(f"normalised the image config in {phases['normalise']:.2f} s")
     info = engine.inspect(image_id)
     assert info is not None
     return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
-                    cache=cache)
+                    cache=cache, phases=phases, phase=phase)
 
 
 def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
@@ -344,12 +369,20 @@ def _layer_folder(folder: Path, wheels: list[tuple[Path, str]]) -> None:
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
-             progress: Progress, cache: Path | None) -> BuildOutcome:
+             progress: Progress, cache: Path | None, phases: dict[str, float],
+             phase: Callable[[str], None]) -> BuildOutcome:
     manifest = record_manifest(info.id, cache, progress) if cache is not None else None
+    if manifest is not None:
+        phase("manifest")
     repo_digest = engine.push(prepared.ref, progress) if push else None
+    if push:
+        phase("push")
+    names = prepared.layer_names
+    sizes = engine.layer_sizes(info.id)[-len(names):]
+    layers = tuple(zip(names, sizes, info.diff_ids[-len(names):])) if len(sizes) == len(names) else ()
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
-                        manifest=manifest)
+                        manifest=manifest, layers=layers, phases=dict(phases))
 
 
 def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:

@@ -32,7 +32,8 @@ def test_an_image_verifies_clean_against_the_lock_it_carries(built_image, cli, t
 
 def test_drift_planted_in_a_running_container(container, cli):
     as_root = ["exec", "-u", "0", container]
-    docker(*as_root, "/opt/venv/bin/python", "-m", "pip", "uninstall", "-y", "-q", "epsilon")
+    # The image has no pip (nothing installs at run time): uninstalled by hand, as pip would.
+    docker(*as_root, "sh", "-c", f"rm -rf {SITE}/epsilon {SITE}/epsilon-1.0.dist-info")
     docker(*as_root, "sh", "-c", f"echo tampered >> {SITE}/gamma/data.txt && rm {SITE}/delta/__init__.py")
     docker(*as_root, "sed", "-i", "s/^Version: 1.1$/Version: 1.2/", f"{SITE}/beta-1.1.dist-info/METADATA")
     result = cli("verify", "--container", container, "--files", "--json")

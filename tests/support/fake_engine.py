@@ -61,7 +61,7 @@ class FakeEngine:
         return platform == self.native or platform in self.emulated
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log,
-              platform: str | None = None) -> str:
+              platform: str | None = None, plain: bool = False) -> str:
         root = Path(context_dir)
         files = {}
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -87,6 +87,9 @@ class FakeEngine:
         self.images[new_id] = replace(info, id=new_id)
         self.tags[ref] = new_id
         return new_id
+
+    def layer_sizes(self, image_id: str) -> list[int]:
+        return [1000] * len(self.images[image_id].diff_ids)
 
     def push(self, ref: str, log) -> str:
         self.pushed.append(ref)
