@@ -231,6 +231,17 @@ class Engine:
             raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")
         return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref)
 
+    def prune_stages(self, dry_run: bool) -> tuple[int, int]:
+        from envbuild.core.layout import LABEL_PREFIX
+
+        filters = {"dangling": True, "label": f"{LABEL_PREFIX}.stage"}
+        if dry_run:
+            found = self.api.images(filters=filters)
+            return len(found), sum(int(image.get("Size") or 0) for image in found)
+        result = self.api.prune_images(filters=filters)
+        deleted = [entry for entry in result.get("ImagesDeleted") or () if entry.get("Deleted")]
+        return len(deleted), int(result.get("SpaceReclaimed") or 0)
+
     def layer_sizes(self, image_id: str) -> list[int]:
         """Of a normalised image, whose history has one entry per layer (core/image_plan.history)."""
         return [int(entry.get("Size") or 0) for entry in reversed(self.api.history(image_id))]

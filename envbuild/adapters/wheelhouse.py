@@ -127,6 +127,7 @@ class Wheelhouse:
                 fetched += 1
             else:
                 _check_file(path, package)  # a cache entry that no longer hashes to its name stops the build
+                _used(path)
             paths.append(path)
         kind = "conda packages" if all(p.manager == "conda" for p in packages) else "pip wheels"
         log(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
@@ -145,6 +146,7 @@ class Wheelhouse:
                     continue  # an interrupted copy
                 if path.name.endswith(".whl") and _fits(path.name, tags):
                     self._verify(path, hexdigest, pin)
+                    _used(path)
                     return Wheel(name=pin.name, version=pin.version, path=path, sha256=hexdigest)
         return None
 
@@ -274,6 +276,14 @@ def _download_url(url: str, dest: Path, shown: str) -> None:
         dest.unlink(missing_ok=True)
         reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
         raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
+
+
+def _used(path: Path) -> None:
+    """A cache file's mtime is its last use: what `envbuild prune --cache-older-than` goes by."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only shared cache: never trimmed by age, never an error
 
 
 def _check_file(path: Path, package: Package) -> None:

@@ -14,6 +14,7 @@ from envbuild import __version__
 from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
+from envbuild.cli import prune as prune_cmd
 from envbuild.cli import diff as diff_cmd
 from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
@@ -53,6 +54,7 @@ app.command("base")(base_cmd.base)
 app.command("verify")(verify_cmd.verify)
 app.command("snapshot")(snapshot_cmd.snapshot)
 app.command("diff")(diff_cmd.diff)
+app.command("prune")(prune_cmd.prune)
 
 
 def main(argv: list[str] | None = None) -> None:

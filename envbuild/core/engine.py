@@ -51,6 +51,10 @@ class ContainerEngine(Protocol):
     def layer_sizes(self, image_id: str) -> list[int]:
         """Each layer's size in bytes, the base's first (as `docker history` shows them)."""
 
+    def prune_stages(self, dry_run: bool) -> tuple[int, int]:
+        """Remove the builder stages envbuild's builds left (untagged images labelled
+        dev.envbuild.stage): (how many, bytes reclaimed, or held when ``dry_run``)."""
+
     def push(self, ref: str, log: Progress) -> str:
         """The registry's digest of the pushed manifest."""
 

@@ -63,3 +63,13 @@ def test_a_bump_in_one_layer_leaves_every_other_package_layer_byte_identical(mak
     # Rebuilt from nothing, the same inputs give the same image.
     again, _ = build(cli, directory, env, "--no-cache")
     assert again["id"] == second["id"]
+
+
+def test_prune_finds_the_builder_stages_builds_leave(built_image, cli, built_image_env):
+    """built_image's build left its stages (labelled dev.envbuild.stage); a dry run counts, removes nothing."""
+    result = cli("prune", "--dry-run", "--json", env=built_image_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dry_run"] is True and report["stages"] >= 1 and report["stage_bytes"] > 0
+    again = json.loads(cli("prune", "--dry-run", "--json", env=built_image_env).stdout)
+    assert again["stages"] == report["stages"]  # nothing was removed

@@ -88,6 +88,9 @@ class FakeEngine:
         self.tags[ref] = new_id
         return new_id
 
+    def prune_stages(self, dry_run: bool) -> tuple[int, int]:
+        return 0, 0
+
     def layer_sizes(self, image_id: str) -> list[int]:
         return [1000] * len(self.images[image_id].diff_ids)
 

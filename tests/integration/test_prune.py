@@ -1,0 +1,30 @@
+"""envbuild prune --cache-older-than: cache files unused for that long go, the rest stay (no engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from tests.conftest import hermetic_env
+
+
+def test_cache_files_unused_for_the_given_days_are_removed_and_recent_ones_kept(cli, tmp_path):
+    cache = tmp_path / "cache"
+    old = cache / "wheels" / "sha256" / "aa" / ("aa" * 32) / "old-1.0-py3-none-any.whl"
+    new = cache / "archives" / "sha256" / "bb" / ("bb" * 32) / "new-1.0-0.conda"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x" * 1000)
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    env = hermetic_env(ENVBUILD_CACHE=str(cache))
+    dry = cli("prune", "--no-stages", "--cache-older-than", "7", "--dry-run", "--json", env=env)
+    assert json.loads(dry.stdout) | {"schema": 0} == {"schema": 0, "dry_run": True, "stages": 0, "stage_bytes": 0,
+                                                      "cache_entries": 1, "cache_bytes": 1000}
+    assert old.exists()
+    done = cli("prune", "--no-stages", "--cache-older-than", "7", env=env)
+    assert done.returncode == 0 and "removed 0 builder stage images (0.0 MB) and 1 cache files" in done.stdout
+    assert not old.parent.exists() and new.exists()
+    bad = cli("prune", "--no-stages", "--cache-older-than", "-1", env=env)
+    assert bad.returncode == 2 and "expected a number of days" in bad.stderr
