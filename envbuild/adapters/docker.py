@@ -235,9 +235,8 @@ class Engine:
         from envbuild.core.layout import LABEL_PREFIX
 
         filters = {"dangling": True, "label": f"{LABEL_PREFIX}.stage"}
-        if dry_run:
-            found = self.api.images(filters=filters)
-            return len(found), sum(int(image.get("Size") or 0) for image in found)
+        if dry_run:  # an image's Size counts the base's layers it shares: no honest total before removal
+            return len(self.api.images(filters=filters)), 0
         result = self.api.prune_images(filters=filters)
         deleted = [entry for entry in result.get("ImagesDeleted") or () if entry.get("Deleted")]
         return len(deleted), int(result.get("SpaceReclaimed") or 0)

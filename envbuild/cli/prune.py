@@ -35,6 +35,7 @@ def prune(
         out(json.dumps({"schema": 1, "dry_run": dry_run, "stages": result.stages, "stage_bytes": result.stage_bytes,
                         "cache_entries": result.cache_entries, "cache_bytes": result.cache_bytes}, sort_keys=True))
         return
-    verb = "would remove" if dry_run else "removed"
-    out(f"{verb} {result.stages} builder stage images ({result.stage_bytes / 1e6:.1f} MB) and "
+    stages_text = (f"{result.stages} builder stage images" if dry_run
+                   else f"{result.stages} builder stage images ({result.stage_bytes / 1e6:.1f} MB reclaimed)")
+    out(f"{'would remove' if dry_run else 'removed'} {stages_text} and "
         f"{result.cache_entries} cache files ({result.cache_bytes / 1e6:.1f} MB)")

@@ -53,7 +53,7 @@ class ContainerEngine(Protocol):
 
     def prune_stages(self, dry_run: bool) -> tuple[int, int]:
         """Remove the builder stages envbuild's builds left (untagged images labelled
-        dev.envbuild.stage): (how many, bytes reclaimed, or held when ``dry_run``)."""
+        dev.envbuild.stage): (how many, bytes reclaimed; 0 bytes when ``dry_run``)."""
 
     def push(self, ref: str, log: Progress) -> str:
         """The registry's digest of the pushed manifest."""

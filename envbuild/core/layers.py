@@ -85,7 +85,8 @@ class LayerPlan:
         lines = ["skeleton: the venv (interpreter links, pyvenv.cfg)"]
         for layer in self.layers:
             shown = ", ".join(layer.packages[:6]) + (f", … ({len(layer.packages)} in all)" if len(layer.packages) > 6 else "")
-            lines.append(f"{layer.name}: {shown} [{layer.why}, {human_size(layer.size)}]")
+            size = human_size(layer.size) if layer.size else "sizes not in the lock"
+            lines.append(f"{layer.name}: {shown} [{layer.why}, {size}]")
         if self.project:
             lines.append("project: the project's wheel and the spec's files")
         lines.append("metadata: /etc/envbuild, the user")

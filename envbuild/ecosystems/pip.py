@@ -283,7 +283,11 @@ def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
     before = {p.name: p for p in job.previous.pip} if job.previous else {}
     known = {p.name: old.size for p in pins for old in [before.get(p.name)]
              if old is not None and old.hashes == p.hashes and old.version == p.version and old.size}
-    ask = [p for p in pins if p.name not in known and not (p.name in before and before[p.name].hashes == p.hashes)]
+    # A pin the previous lock recorded no size for was small then (under RECORDED_FROM) and still is;
+    # a previous lock with no sizes at all predates them: everything is asked.
+    sized_before = any(old.size for old in before.values())
+    ask = [p for p in pins if p.name not in known
+           and not (sized_before and p.name in before and before[p.name].hashes == p.hashes)]
     if ask:
         known |= locked_sizes(ask, python=job.spec.python, platform=request.platform,
                               index_urls=(request.index_url, *request.extra_index_urls),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from envbuild import ecosystems
 from envbuild.adapters import git
-from envbuild.adapters.files import atomic_write, link_or_copy
+from envbuild.adapters.files import atomic_write, link_or_copy, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.templates import load_templates
@@ -185,18 +185,6 @@ def _file_source(spec: Spec, root: Path, boundary: Path, copy: FileCopy) -> Path
         raise SpecError(spec.file, f"{copy.key}.src", f"no such file or directory: {copy.src}",
                         hint="paths are relative to the directory of envbuild.yaml")
     return source
-
-
-def tree_digest(path: Path) -> str:
-    """A file's or a directory's contents (paths, executable bits, bytes) as one digest: what the
-    tag digest covers of the spec's files."""
-    from envbuild.adapters.wheelhouse import sha256_file
-    from envbuild.core.digest import digest_of
-
-    if path.is_file():
-        return digest_of([".", bool(path.stat().st_mode & 0o111), sha256_file(path)])
-    entries = sorted(p for p in path.rglob("*") if p.is_file())
-    return digest_of([[p.relative_to(path).as_posix(), bool(p.stat().st_mode & 0o111), sha256_file(p)] for p in entries])
 
 
 def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> None:

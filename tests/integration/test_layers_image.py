@@ -70,6 +70,6 @@ def test_prune_finds_the_builder_stages_builds_leave(built_image, cli, built_ima
     result = cli("prune", "--dry-run", "--json", env=built_image_env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["dry_run"] is True and report["stages"] >= 1 and report["stage_bytes"] > 0
+    assert report["dry_run"] is True and report["stages"] >= 1
     again = json.loads(cli("prune", "--dry-run", "--json", env=built_image_env).stdout)
     assert again["stages"] == report["stages"]  # nothing was removed

@@ -24,7 +24,7 @@ def test_cache_files_unused_for_the_given_days_are_removed_and_recent_ones_kept(
                                                       "cache_entries": 1, "cache_bytes": 1000}
     assert old.exists()
     done = cli("prune", "--no-stages", "--cache-older-than", "7", env=env)
-    assert done.returncode == 0 and "removed 0 builder stage images (0.0 MB) and 1 cache files" in done.stdout
+    assert done.returncode == 0 and "removed 0 builder stage images (0.0 MB reclaimed) and 1 cache files" in done.stdout
     assert not old.parent.exists() and new.exists()
     bad = cli("prune", "--no-stages", "--cache-older-than", "-1", env=env)
     assert bad.returncode == 2 and "expected a number of days" in bad.stderr
