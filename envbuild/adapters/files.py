@@ -93,19 +93,20 @@ def remove_stale(folder: Path, *, age: float = STALE_SECONDS) -> None:
             pass  # another process removed or replaced it
 
 
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def tree_digest(path: Path) -> str:
     """A file's or a directory's contents (paths, executable bits, bytes) as one digest: what the
     tag digest covers of the spec's files."""
-    import hashlib
-
     from envbuild.core.digest import digest_of
-
-    def sha256_file(file: Path) -> str:
-        digest = hashlib.sha256()
-        with open(file, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
 
     if path.is_file():
         return digest_of([".", bool(path.stat().st_mode & 0o111), sha256_file(path)])

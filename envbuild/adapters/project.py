@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from envbuild.adapters import git
+from envbuild.adapters.files import sha256_file
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
-from envbuild.adapters.wheelhouse import Wheelhouse, entry_folder, sha256_file
+from envbuild.adapters.wheelhouse import Wheelhouse, entry_folder
 from envbuild.core.progress import Progress
 from envbuild.core.project import ProjectWheel, read_metadata
 from envbuild.errors import BuildError, UserError

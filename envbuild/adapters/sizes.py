@@ -43,13 +43,13 @@ def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_u
                 if _installable(path.name, tags):
                     sizes[name] = max(sizes.get(name, 0), path.stat().st_size)
     asked = [n for n in wanted if n not in sizes]
-    pages = 0
+    answered = 0
     with ThreadPoolExecutor(max_workers=16) as pool:
         for name, size in zip(asked, pool.map(lambda n: _from_indexes(n, wanted[n], index_urls, tags), asked)):
             if size is not None:
                 sizes[name] = size
-                pages += 1
-    if asked and not pages:
+                answered += 1
+    if asked and not answered:
         log("no file sizes from the index (it serves no PEP 691 JSON pages with PEP 700 sizes): the layer plan "
             "counts every package as small; name large ones under 'layers.groups'")
     return {name: size for name, size in sizes.items() if size >= RECORDED_FROM}

@@ -28,7 +28,7 @@ from pathlib import Path
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from envbuild.adapters.files import store
+from envbuild.adapters.files import sha256_file, store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.core.lockfile import Package
@@ -61,14 +61,6 @@ def cache_root(environ: Mapping[str, str]) -> Path:
 def entry_folder(cache: Path, hexdigest: str) -> Path:
     """Where a file with this sha256 lives in a content-addressed cache (wheels, conda archives)."""
     return cache / "sha256" / hexdigest[:2] / hexdigest
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Wheelhouse:
