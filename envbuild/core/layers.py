@@ -32,7 +32,9 @@ from envbuild.errors import SpecError
 
 MB = 1_000_000
 DEFAULT_MAX = 16  # layers above the base, all of envbuild's included
-DEFAULT_THRESHOLD = 32 * MB
+# 8 MB of wheel: numpy, pandas, scikit-learn get layers of their own, so that what a bump of a small
+# package rebuilds and re-pushes (the "packages" layer) stays in the tens of MB (bench/layers.py).
+DEFAULT_THRESHOLD = 8 * MB
 # The layers that are always there: the venv skeleton and envbuild's metadata (+ the user).
 FIXED_LAYERS = 2
 CUDA_PATTERNS = ("nvidia-*",)
