@@ -6,6 +6,11 @@ fetched and checked against the lock on the host; each is checked again here bef
 Afterwards every conda-meta record names the URL and channel of the lock (not the local file it was
 installed from), and is readable by every user.
 
+``python conda_installer.py --split LAYERS PREFIX DEST`` then cuts the installed prefix into the
+image's layers (core/layers.py): each layer's packages' files — as their conda-meta records list
+them, with the .pyc files of their .py files and the record itself — move to DEST/<folder>/PREFIX;
+what no layer claims (the pip part, the project, conda-meta/history) stays for the last layer.
+
 Exit codes: 0 installed · 4 a file does not match its hashes, or the install failed.
 """
 
@@ -54,7 +59,47 @@ def _relabel(plan, prefix):
             path.chmod(0o644)
 
 
+def split(layers_file, prefix, dest):
+    layers = json.loads(Path(layers_file).read_text(encoding="utf-8"))["layers"]
+    meta = Path(prefix) / "conda-meta"
+    records = {}
+    for path in sorted(meta.glob("*.json")):
+        records[json.loads(path.read_text(encoding="utf-8")).get("name")] = path
+    moved = 0
+    for layer in layers:
+        root = Path(dest) / layer["folder"] / Path(prefix).relative_to("/")
+        for name in layer["packages"]:
+            record = records.get(name)
+            if record is None:
+                continue
+            files = json.loads(record.read_text(encoding="utf-8")).get("files") or []
+            for relative in [*files, *_compiled(prefix, files), str(record.relative_to(prefix))]:
+                source = Path(prefix) / relative
+                if source.is_symlink() or source.exists():
+                    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(source, root / relative)
+                    moved += 1
+    print(f"envbuild: split {moved} files into {len(layers)} layers")
+
+
+def _compiled(prefix, files):
+    """The .pyc files of a record's .py files that the record does not list."""
+    listed = set(files)
+    for relative in files:
+        if relative.endswith(".py"):
+            folder = (Path(prefix) / relative).parent / "__pycache__"
+            stem = Path(relative).stem
+            if folder.is_dir():
+                for pyc in sorted(folder.glob(f"{stem}.*.pyc")):
+                    candidate = str(pyc.relative_to(prefix))
+                    if candidate not in listed:
+                        yield candidate
+
+
 def main(argv):
+    if argv[1] == "--split":
+        split(argv[2], argv[3], argv[4])
+        return
     plan_file, prefix = argv[1], argv[2]
     cache = argv[3] if len(argv) > 3 else "/tmp/envbuild-conda-cache"
     plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))

@@ -19,12 +19,12 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from envbuild.core.layers import RECORDED_FROM
 from envbuild.core.lockfile import Package
 from envbuild.core.platforms import supported_tags
 from envbuild.core.progress import Progress
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-RECORDED_FROM = 1_000_000  # smaller files are not worth a lock line: they never get a layer of their own
 _TIMEOUT = 30
 
 

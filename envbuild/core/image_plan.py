@@ -39,11 +39,13 @@ def history(base: str, base_layers: int, target: str, environment: str, plan: "L
     entries = [f"base image {base} layer {i + 1}" for i in range(base_layers)]
     if plan is None:
         return entries + [f"envbuild {target}: {environment}, /etc/envbuild, user app"]
-    entries.append(f"envbuild {target}: {environment}: the venv's skeleton")
+    if plan.staged:
+        entries.append(f"envbuild {target}: {environment}: the venv's skeleton")
     entries += [f"envbuild {target}: layer {layer.name} ({len(layer.packages)} packages)" for layer in plan.layers]
     if plan.project:
         entries.append(f"envbuild {target}: the project's wheel and files")
-    return entries + [f"envbuild {target}: /etc/envbuild, user app"]
+    return entries + [f"envbuild {target}: /etc/envbuild, user app" if plan.staged else
+                      f"envbuild {target}: {environment}: the rest (pip part, project), /etc/envbuild, user app"]
 
 
 def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:

@@ -16,6 +16,12 @@ CUDA group; your own groups are never merged (too many of them is an error).
 
 The sizes come from the lock (the size of each pin's locked file, as its index reported it); a
 package whose size the lock does not know counts as small.
+
+A conda target's plan is "split" (not staged): one builder stage installs the whole prefix (py-rattler
+links noarch Python packages with the prefix's own interpreter, so a stage of its own would need
+Python in it), and the layers are cut from it package by package along conda-meta's file lists. Its
+layers are byte-identical across lock changes just the same, so pushes and pulls follow the change;
+the rebuild re-links the whole prefix from the archives (seconds, not a download).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from envbuild.core.lines import canonical_name
 from envbuild.errors import SpecError
 
 MB = 1_000_000
+RECORDED_FROM = MB  # the locks record sizes from here on: smaller files never get a layer of their own
 DEFAULT_MAX = 16  # layers above the base, all of envbuild's included
 # 8 MB of wheel: numpy, pandas, scikit-learn get layers of their own, so that what a bump of a small
 # package rebuilds and re-pushes (the "packages" layer) stays in the tens of MB (bench/layers.py).
@@ -38,6 +45,10 @@ DEFAULT_THRESHOLD = 8 * MB
 # The layers that are always there: the venv skeleton and envbuild's metadata (+ the user).
 FIXED_LAYERS = 2
 CUDA_PATTERNS = ("nvidia-*",)
+# conda-forge's and NVIDIA's channels split the CUDA runtime into many packages.
+CONDA_CUDA_PATTERNS = ("cuda-*", "libcublas*", "libcufft*", "libcurand*", "libcusolver*", "libcusparse*", "libcufile*",
+                       "libcudss*", "libcutensor*", "libnvjitlink*", "libnvjpeg*", "libnvfatbin*", "libnpp*", "cudnn",
+                       "libcudnn*", "nccl", "libnccl*", "cutensor")
 KEYS = {"max", "threshold", "groups"}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$", re.I)
 _UNITS = {"b": 1, "kb": 1000, "mb": MB, "gb": 1000 * MB, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
@@ -72,11 +83,18 @@ class Layer:
 class LayerPlan:
     layers: tuple[Layer, ...]  # the package layers, in image order (skeleton, project and metadata apart)
     project: bool = False  # a layer for the project's wheel and the spec's files
+    staged: bool = True  # each layer installed in a stage of its own (pip); False: split from one install (conda)
 
     @property
     def count(self) -> int:
         """Layers above the base."""
-        return FIXED_LAYERS + len(self.layers) + (1 if self.project else 0)
+        return FIXED_LAYERS - (0 if self.staged else 1) + len(self.layers) + (1 if self.project else 0)
+
+    @property
+    def names(self) -> list[str]:
+        """envbuild's layers, the lowest first."""
+        return [*(["skeleton"] if self.staged else []), *(layer.name for layer in self.layers),
+                *(["project"] if self.project else []), "metadata"]
 
     def layer_of(self, name: str) -> str:
         key = canonical_name(name)
@@ -84,19 +102,21 @@ class LayerPlan:
 
     def describe(self) -> list[str]:
         """One line per layer, for `build` and the README."""
-        lines = ["skeleton: the venv (interpreter links, pyvenv.cfg)"]
+        lines = ["skeleton: the venv (interpreter links, pyvenv.cfg)"] if self.staged else []
         for layer in self.layers:
             shown = ", ".join(layer.packages[:6]) + (f", … ({len(layer.packages)} in all)" if len(layer.packages) > 6 else "")
             size = human_size(layer.size) if layer.size else "sizes not in the lock"
             lines.append(f"{layer.name}: {shown} [{layer.why}, {size}]")
         if self.project:
             lines.append("project: the project's wheel and the spec's files")
-        lines.append("metadata: /etc/envbuild, the user")
+        lines.append("metadata: /etc/envbuild, the user" if self.staged else
+                     "metadata: the pip part and the project, /etc/envbuild, the user")
         return lines
 
 
 def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *, project: bool = False,
-                file: str = "envbuild.yaml", key: str = "layers") -> LayerPlan:
+                file: str = "envbuild.yaml", key: str = "layers", staged: bool = True,
+                cuda_patterns: Sequence[str] = CUDA_PATTERNS) -> LayerPlan:
     """``packages``: (name, size of its locked file or None) of every package the layers install."""
     limit = rules.max if rules.max is not None else DEFAULT_MAX
     threshold = rules.threshold if rules.threshold is not None else DEFAULT_THRESHOLD
@@ -111,11 +131,11 @@ def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *
 
     own = [Layer(name, names, sum(sizes[n] for n in names), "group")
            for name, patterns in rules.groups or () for names in [take(patterns)] if names]
-    cuda = take(CUDA_PATTERNS)
+    cuda = take(cuda_patterns)
     cuda_layers = [Layer("cuda", cuda, sum(sizes[n] for n in cuda), "cuda")] if cuda else []
     large = sorted((n for n in left if left[n] >= threshold), key=lambda n: (-left[n], n))
     large_layers = [Layer(n, (n,), left.pop(n), "large") for n in large]
-    room = limit - FIXED_LAYERS - (1 if project else 0) - len(own) - 1  # 1: the "packages" layer
+    room = limit - FIXED_LAYERS + (0 if staged else 1) - (1 if project else 0) - len(own) - 1  # 1: "packages"
     if room < 0:
         raise SpecError(file, f"{key}.max", f"{len(own)} groups need {limit - room} layers, more than max {limit}",
                         hint=f"raise {key}.max or join groups")
@@ -127,7 +147,7 @@ def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *
             left.update((n, sizes[n]) for n in cuda_layers.pop().packages)
     rest = tuple(sorted(left))
     rest_layers = [Layer("packages", rest, sum(sizes[n] for n in rest), "packages")] if rest else []
-    return LayerPlan(layers=tuple(own + cuda_layers + large_layers + rest_layers), project=project)
+    return LayerPlan(layers=tuple(own + cuda_layers + large_layers + rest_layers), project=project, staged=staged)
 
 
 def canonical_pattern(pattern: str) -> str:

@@ -195,6 +195,12 @@ def layer_context(plan: LayerPlan | None) -> dict[str, Any]:
             "layer_epoch": LAYER_EPOCH}
 
 
+def layer_split(plan: LayerPlan) -> str:
+    """What the conda installer's --split reads: each layer folder's package names (conda's), in order."""
+    return json.dumps({"layers": [{"folder": layer_folder(i), "packages": list(layer.packages)}
+                                  for i, layer in enumerate(plan.layers)]}, indent=1, sort_keys=True) + "\n"
+
+
 def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
     import jinja2  # here, not at the top: verify and lock read this module's helpers without Jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
+from envbuild.core.layers import RECORDED_FROM
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, LABEL_PREFIX
 from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
 from envbuild.core.platforms import conda_virtual_packages, platform as platform_facts
@@ -32,6 +33,7 @@ from envbuild.errors import ResolutionError, UserError
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.conda_env import CondaEnv
+    from envbuild.core.layers import LayerPlan, LayerRules
     from envbuild.core.findings import Finding
     from envbuild.core.render import RenderExtras
     from envbuild.core.spec import Spec, Target
@@ -133,6 +135,14 @@ class CondaEcosystem(Ecosystem):
     def template(self, target: Target) -> str:
         return "conda.Dockerfile.j2"
 
+    def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan":
+        """The conda packages' layers, split from one install (core/layers.py); the pip part, the
+        project and the files go with the metadata."""
+        from envbuild.core.layers import CONDA_CUDA_PATTERNS, plan_layers
+
+        return plan_layers([(p.name, p.size) for p in lock.conda], rules, file=file, key=key, staged=False,
+                           cuda_patterns=CONDA_CUDA_PATTERNS)
+
     def render_extras(self, lock: Lock) -> "RenderExtras":
         from envbuild.core.render import RenderExtras
 
@@ -198,9 +208,11 @@ def _from_record(record: dict, channels: list[tuple[str, str]]) -> Package:
         name, _, constraint = dep.partition(" ")
         depends.append((name, constraint.strip() or "*"))
     sha256 = record.get("sha256") or ""
+    size = record.get("size")
     return Package(name=record["name"], version=str(record["version"]), manager=CONDA, url=strip_credentials(url),
                    hashes=(f"sha256:{sha256}",) if sha256 else (), md5=record.get("md5"), build=record.get("build"),
-                   dependencies=tuple(depends))
+                   dependencies=tuple(depends),
+                   size=size if isinstance(size, int) and size >= RECORDED_FROM else None)
 
 
 def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Package], python: str) -> list[Package]:

@@ -31,7 +31,8 @@ from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder, render_dockerfile,
+from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder, layer_split,
+                                   render_dockerfile,
                                   required_base, source_date_epoch)
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
@@ -64,10 +65,7 @@ class Prepared:
     @property
     def layer_names(self) -> list[str]:
         """envbuild's layers, the lowest first."""
-        if self.plan is None:
-            return ["environment"]
-        return ["skeleton", *(layer.name for layer in self.plan.layers), *(["project"] if self.plan.project else []),
-                "metadata"]
+        return ["environment"] if self.plan is None else self.plan.names
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,7 +315,9 @@ def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFile
     if prepared.project:
         project, _wheel = prepared.project
         project_line = f"{project.name}=={project.version} --hash=sha256:{project.sha256}\n"
-    if prepared.plan is None:
+    if prepared.plan is None or not prepared.plan.staged:
+        if prepared.plan is not None:  # split from one install: which packages go to which layer folder
+            texts["layers.json"] = layer_split(prepared.plan)
         if project_line:
             texts["project.txt"] = project_line
         (context / "wheels").mkdir()

@@ -30,6 +30,7 @@ exclude-newer: 2026-06-01
 index: {index.url}
 base: {base_image}
 conda: environment.yml
+layers: {{groups: {{tools: [tinytool, libtiny]}}}}
 targets:
   cpu: {{}}
   rebuilt:
@@ -60,6 +61,7 @@ def test_the_image_runs_its_conda_and_pip_packages_as_non_root(conda_built, engi
     assert record["url"].startswith("file://") and record["url"] in lock_text  # the lock's URL, not the build's copy
     labels = engine.inspect(result["id"]).labels
     assert labels["dev.envbuild.conda-prefix"] == "/opt/conda" and labels["dev.envbuild.target"] == "cpu"
+    assert [layer["name"] for layer in result["layers"]] == ["tools", "packages", "metadata"]
 
 
 def test_verify_the_image_clean_and_rebuild_is_a_no_op_then_reproducible(conda_built, built_image_env):
@@ -93,7 +95,7 @@ def test_drift_planted_in_a_running_container(conda_built, built_image_env):
 
 
 def test_a_rebuilt_conda_package_is_a_build_finding(conda_built, built_image_env):
-    image, _ = conda_built
+    image, built = conda_built
     other = run_cli("build", str(image), "--target", "rebuilt", "--json", env=built_image_env)
     assert other.returncode == 0, other.stderr
     verify = run_cli("verify", "--lock", str(image / "locks" / "cpu.conda-lock.yml"), "--image",
@@ -102,3 +104,7 @@ def test_a_rebuilt_conda_package_is_a_build_finding(conda_built, built_image_env
     assert verify.returncode == 1
     assert [(f["kind"], f["name"], f["expected"], f["actual"]) for f in findings] == [
         ("build", "libtiny", "1.1 h1_1", "1.1 h0_0")]
+    # the layers split from the one install: only the group holding libtiny (and the metadata) differ
+    first = {layer["name"]: layer["diff_id"] for layer in built["layers"]}
+    second = {layer["name"]: layer["diff_id"] for layer in json.loads(other.stdout)["layers"]}
+    assert [name for name in first if first[name] != second[name]] == ["tools", "metadata"]

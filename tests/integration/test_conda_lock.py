@@ -227,3 +227,46 @@ def test_a_driver_too_old_for_a_conda_cuda_package_is_a_gpu_finding(cli, conda_i
     findings = json.loads(result.stdout)["findings"]
     assert result.returncode == 1
     assert [(f["kind"], f["name"], f["actual"]) for f in findings] == [("gpu", "driver", "470.256.02")]
+
+
+def test_the_installed_prefix_splits_into_layers_that_add_up_to_it(cli, conda_image, tmp_path):
+    """conda_installer.py --split (what a conda image's builder runs): each layer gets exactly its
+    packages' files and records; the layers copied back over what is left give the whole prefix,
+    and verify --files is clean on it."""
+    import shutil
+
+    from envbuild.core.layers import LayerRules
+    from envbuild.core.lockfile import read_lock
+    from envbuild.core.render import layer_split
+    from envbuild.ecosystems.conda import CondaEcosystem
+
+    image = conda_image(["python=3.11", "tinytool", "tinydata"], pip=["alpha<2"])
+    assert lock(cli, image).returncode == 0
+    lock_file = image / "locks" / "cpu.conda-lock.yml"
+    prefix = tmp_path / "env"
+    install_conda_lock(lock_file, prefix)
+    whole = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*") if not p.is_dir())
+    rules = LayerRules(groups=(("tools", ("tinytool", "libtiny")),))
+    plan = CondaEcosystem().layer_plan(read_lock(lock_file.read_text(), str(lock_file)), rules, project=False,
+                                       file="envbuild.yaml", key="layers")
+    assert [(layer.name, layer.packages) for layer in plan.layers] == [
+        ("tools", ("libtiny", "tinytool")), ("packages", ("python", "tinydata"))]
+    assert not plan.staged and plan.names == ["tools", "packages", "metadata"]
+    (tmp_path / "layers.json").write_text(layer_split(plan))
+    done = subprocess.run([sys.executable, str(REPO / "envbuild" / "conda_installer.py"), "--split",
+                           str(tmp_path / "layers.json"), str(prefix), str(tmp_path / "layers")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    tools = tmp_path / "layers" / "01" / prefix.relative_to("/")
+    assert sorted(str(p.relative_to(tools)) for p in tools.rglob("*") if not p.is_dir()) == [
+        "bin/tinytool", "conda-meta/libtiny-1.1-h1_1.json", "conda-meta/tinytool-2.0-h0_0.json", "lib/libtiny.txt",
+        "share/tinytool/README"]
+    left = {str(p.relative_to(prefix)) for p in prefix.rglob("*") if not p.is_dir()}
+    assert any(name.startswith("lib/python3.11/site-packages/alpha") for name in left)  # the pip part stays
+    assert not any(name.startswith(("bin/tinytool", "share/tinydata", "conda-meta/python-")) for name in left)
+    for folder in ("01", "02"):
+        shutil.copytree(tmp_path / "layers" / folder / prefix.relative_to("/"), prefix, symlinks=True,
+                        dirs_exist_ok=True)
+    assert sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*") if not p.is_dir()) == whole
+    result = cli("verify", "--lock", str(lock_file), "--python", str(prefix / "bin" / "python"), "--files")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -115,3 +115,17 @@ def test_bad_layer_rules_name_the_key(value, where, says):
     with pytest.raises(SpecError) as error:
         rules_from(Reader("envbuild.yaml"), "layers", value)
     assert where in str(error.value) and says in str(error.value) + str(error.value.hint)
+
+
+def test_a_conda_plan_is_split_from_one_install_with_conda_forge_cuda_names():
+    from envbuild.core.layers import CONDA_CUDA_PATTERNS
+
+    stack = [("pytorch", 1_200_000_000), ("libcublas", 400_000_000), ("cuda-cudart", 1_000_000), ("cudnn", 700_000_000),
+             ("libcurl", 400_000), ("python", 31_000_000), ("openssl", 3_100_000), ("numpy", 8_900_000)]
+    plan = plan_layers(stack, LayerRules(), staged=False, cuda_patterns=CONDA_CUDA_PATTERNS)
+    assert [(layer.name, layer.packages) for layer in plan.layers] == [
+        ("cuda", ("cuda-cudart", "cudnn", "libcublas")), ("pytorch", ("pytorch",)), ("python", ("python",)),
+        ("numpy", ("numpy",)), ("packages", ("libcurl", "openssl"))]
+    assert plan.names == ["cuda", "pytorch", "python", "numpy", "packages", "metadata"] and plan.count == 6
+    assert plan.describe()[-1] == "metadata: the pip part and the project, /etc/envbuild, the user"
+    assert [layer.name for layer in plan_layers(stack, LayerRules(max=3), staged=False).layers] == ["pytorch", "packages"]

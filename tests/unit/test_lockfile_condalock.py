@@ -13,7 +13,7 @@ from envbuild.errors import LockError, UserError
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "lock_format.conda-lock.yml"
 LIB = Package(name="libtiny", version="1.1", manager="conda", build="h1_1",
               url="https://conda.example.com/ch/linux-64/libtiny-1.1-h1_1.tar.bz2", hashes=("sha256:" + "a" * 64,),
-              md5="b" * 32)
+              md5="b" * 32, size=12_000_000)  # a size: the layer plan's input, outside the package list
 TOOL = Package(name="tinytool", version="2.0", manager="conda", build="h0_0", dependencies=(("libtiny", ">=1.1"),),
                url="https://conda.example.com/ch/noarch/tinytool-2.0-h0_0.conda", hashes=("sha256:" + "c" * 64,),
                md5="d" * 32)
@@ -70,6 +70,13 @@ def test_conda_lock_own_parser_accepts_it(tmp_path: Path):
         ("libtiny", "conda", "a" * 64), ("tinytool", "conda", "c" * 64), ("requests", "pip", "e" * 64)}
     assert parsed.metadata.channels[0].used_env_vars == ("TOKEN",)
     assert parsed.metadata.custom_metadata["inputs-digest"] == LOCK.inputs_digest
+    assert parsed.metadata.custom_metadata["size: libtiny"] == "12000000"
+
+
+def test_a_size_is_outside_the_package_digest():
+    text = render_lock(LOCK)
+    assert read_lock(text.replace("size: libtiny': '12000000'", "size: libtiny': '13000000'"), "x").packages[0].size == 13_000_000
+    assert read_lock(text.replace("    'size: libtiny': '12000000'\n", ""), "x").packages[0].size is None
 
 
 def test_a_lock_written_by_conda_lock_itself_reads_build_from_the_file_name():

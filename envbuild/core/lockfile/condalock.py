@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -33,6 +34,7 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 ENVBUILD_FORMAT = "2"
 _CUSTOM = "metadata.custom_metadata"
 _INPUT_PREFIX = "input: "
+_SIZE_PREFIX = "size: "
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -45,6 +47,8 @@ def render(lock: Lock) -> str:
         if value:
             custom[key] = value
     custom.update({f"{_INPUT_PREFIX}{name}": digest for name, digest in lock.inputs})
+    # The archives' sizes, for the layer plan (core/layers.py): outside the package list and its digest.
+    custom.update({f"{_SIZE_PREFIX}{p.name}": str(p.size) for p in sorted(lock.packages, key=_order) if p.size})
     doc = {
         "version": 1,
         "metadata": {
@@ -110,8 +114,10 @@ def parse(text: str, source: str, *, subdir: str | None = None, check_body: bool
             raise LockError(source, "metadata.platforms", f"locks {len(platforms)} platforms ({', '.join(platforms)}); "
                             "envbuild checks one", hint="lock one platform per file")
         subdir = platforms[0]
+    sizes = {k[len(_SIZE_PREFIX):]: int(v) for k, v in custom.items() if k.startswith(_SIZE_PREFIX) and str(v).isdigit()}
     packages = [_package(entry, f"package[{i}]", source, check_body) for i, entry in enumerate(doc["package"])
                 if not isinstance(entry, dict) or entry.get("platform") == subdir]
+    packages = [replace(p, size=sizes[p.name]) if p.manager == CONDA and p.name in sizes else p for p in packages]
     return Lock(
         format=FORMAT,
         target=str(custom.get("target", "")),
