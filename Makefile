@@ -57,6 +57,7 @@ check-locks: venv
 bench: venv
 	$(PY) bench/lock.py
 	$(PY) bench/build.py
+	$(PY) bench/fetch.py
 	$(PY) bench/layers.py
 	$(PY) bench/verify.py
 	$(PY) bench/conda.py

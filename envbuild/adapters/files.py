@@ -73,6 +73,11 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def entry_folder(cache: Path, hexdigest: str) -> Path:
+    """Where a file with this sha256 lives in a content-addressed cache (wheels, conda archives)."""
+    return cache / "sha256" / hexdigest[:2] / hexdigest
+
+
 def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
     """``folder/name`` written by ``write(temporary path)`` and renamed into place. Each writer has a
     temporary file of its own (mkstemp, dot-named: readers skip those), so writers of one cache entry

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from packaging.tags import Tag
@@ -24,6 +25,9 @@ from envbuild.core.lockfile import Package
 from envbuild.core.platforms import supported_tags
 from envbuild.core.progress import Progress
 
+if TYPE_CHECKING:
+    import urllib.request
+
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _TIMEOUT = 30
 
@@ -31,7 +35,7 @@ _TIMEOUT = 30
 def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_urls: Sequence[str],
                  wheel_cache: Path, log: Progress) -> dict[str, int]:
     """name → bytes, for the pins whose locked file is at least RECORDED_FROM."""
-    from envbuild.adapters.wheelhouse import entry_folder
+    from envbuild.adapters.files import entry_folder
 
     tags = supported_tags(python, platform)
     wanted = {p.name: {h.split(":", 1)[1] for h in p.hashes if h.startswith("sha256:")} for p in pins}
@@ -57,7 +61,7 @@ def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_u
 
 def _from_indexes(name: str, hexes: set[str], index_urls: Sequence[str], tags: set[Tag]) -> int | None:
     for url in index_urls:
-        files = _json_page(f"{url.rstrip('/')}/{name}/")
+        files = json_page(f"{url.rstrip('/')}/{name}/")
         wheels = [int(f["size"]) for f in files if _matches(f, hexes) and _installable(str(f.get("filename")), tags)]
         if wheels:
             return max(wheels)
@@ -81,21 +85,29 @@ def _installable(filename: str, tags: set[Tag]) -> bool:
         return False
 
 
-def _json_page(url: str) -> list[Mapping]:
-    """The files of one project page, or nothing (any failure: sizes are a hint, not a fact the
-    lock depends on). Credentials in the URL become a basic-auth header, never part of a message."""
+def request_for(url: str, accept: str) -> "urllib.request.Request":
+    """An http(s) request; credentials in the URL become a basic-auth header, never part of the URL
+    a message could show."""
     import urllib.request
 
     parts = urlsplit(url)
-    headers = {"Accept": JSON_TYPE}
+    headers = {"Accept": accept}
     if parts.username is not None:
         secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(secret).decode()
-        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
     if parts.scheme not in ("http", "https"):
-        return []
+        raise ValueError(f"not an http(s) URL: {parts.scheme}")
+    return urllib.request.Request(urlunsplit(parts), headers=headers)
+
+
+def json_page(url: str) -> list[Mapping]:
+    """The files of one project page, or nothing (any failure, or no JSON: sizes are a hint, and a
+    download falls back to pip)."""
+    import urllib.request
+
     try:
-        request = urllib.request.Request(urlunsplit(parts), headers=headers)
+        request = request_for(url, JSON_TYPE)
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
             if JSON_TYPE not in response.headers.get("Content-Type", ""):
                 return []

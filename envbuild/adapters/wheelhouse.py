@@ -28,11 +28,11 @@ from pathlib import Path
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from envbuild.adapters.files import sha256_file, store
+from envbuild.adapters.files import entry_folder, sha256_file, store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.core.lockfile import Package
-from envbuild.core.platforms import platform as platform_facts, supported_tags
+from envbuild.core.platforms import platform as platform_facts, ranked_tags, supported_tags
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text, redact_url
 from envbuild.errors import BuildError, ToolUnavailable
@@ -56,11 +56,6 @@ def cache_root(environ: Mapping[str, str]) -> Path:
     root = environ.get("ENVBUILD_CACHE") or os.path.join(environ.get("XDG_CACHE_HOME") or
                                                          os.path.expanduser("~/.cache"), "envbuild")
     return Path(root)
-
-
-def entry_folder(cache: Path, hexdigest: str) -> Path:
-    """Where a file with this sha256 lives in a content-addressed cache (wheels, conda archives)."""
-    return cache / "sha256" / hexdigest[:2] / hexdigest
 
 
 class Wheelhouse:
@@ -92,12 +87,15 @@ class Wheelhouse:
             if wheel:
                 found[pin.name] = wheel
         missing = [p for p in pins if p.name not in found]
-        if missing:
-            log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
+        if not missing:
+            log(f"all {len(pins)} wheels already in the cache ({self.cache})")
+            return [found[p.name] for p in pins]
+        log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
+        found.update(self._direct(missing, python, platform, [index_url, *extra_index_urls], tags, log))
+        missing = [p for p in missing if p.name not in found]
+        if missing:  # what the JSON pages do not answer: pip reads every kind of index
             found.update(self._download(missing, python, platform, plats, (index_url, extra_index_urls, find_links),
                                         tags, log))
-        else:
-            log(f"all {len(pins)} wheels already in the cache ({self.cache})")
         return [found[p.name] for p in pins]
 
     def fetch_files(self, packages: Sequence[Package], log: Progress,
@@ -161,6 +159,36 @@ class Wheelhouse:
         return store(target.parent, path.name, lambda tmp: shutil.copyfile(path, tmp))
 
     # ------------------------------------------------------------ download
+
+    def _direct(self, pins: Sequence[Package], python: str, platform: str, index_urls: Sequence[str],
+                tags: set[Tag], log: Progress) -> dict[str, Wheel]:
+        """The pins whose file the index's JSON pages name, fetched in parallel with progress (downloads.py)."""
+        from envbuild.adapters.downloads import Remote, download, find_remote, stream
+
+        ranked = [tag for tag in ranked_tags(python, platform) if tag in tags] + sorted(tags, key=str)
+        remotes = find_remote(pins, [u for u in index_urls if u.startswith(("http://", "https://"))], ranked)
+        if not remotes:
+            return {}
+
+        def fetch_one(remote: Remote, add: Callable[[int], None]) -> Path:
+            def write(partial: Path) -> None:
+                try:
+                    stream(remote.url, partial, add)
+                except (OSError, ValueError) as exc:
+                    reason = redact_text(str(getattr(exc, "reason", None) or exc))
+                    raise ToolUnavailable(f"cannot fetch {remote.filename} for {remote.pin.name} {remote.pin.version}: "
+                                          f"{reason}", hint="check the index, or build again") from None
+                actual = sha256_file(partial)
+                if actual != remote.sha256:
+                    raise BuildError(f"{remote.pin.name} {remote.pin.version}: {remote.filename} arrived with sha256 "
+                                     f"{actual[:16]}…, not the {remote.sha256[:16]}… the lock and the index name",
+                                     hint="build again; if it recurs, find out who serves that file")
+
+            return store(entry_folder(self.cache, remote.sha256), remote.filename, write)
+
+        paths = download(list(remotes.values()), fetch_one, log, self.environ)
+        return {name: Wheel(name=name, version=remotes[name].pin.version, path=path, sha256=remotes[name].sha256)
+                for name, path in paths.items()}
 
     def _env(self, sources: "_Sources") -> dict[str, str]:
         return resolver_env(self.environ) | index_env("pip", *sources)

@@ -58,7 +58,7 @@ app.command("prune")(prune_cmd.prune)
 
 
 def main(argv: list[str] | None = None) -> None:
-    from envbuild.cli.output import report_error
+    from envbuild.cli.output import report_error, use_meter
     from envbuild.errors import EnvbuildError
 
     from envbuild.adapters.process import Stopped, kill_children, stop_on_signals
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     stop_on_signals()
+    use_meter()
     try:
         app(args=args, prog_name="envbuild", standalone_mode=True)
     except EnvbuildError as exc:

@@ -27,6 +27,26 @@ def progress(line: str) -> None:
     print(printable(redact_text(line)), file=sys.stderr, flush=True)
 
 
+_BAR = 24
+
+
+def _meter(done: int, total: int, text: str, *, done_flag: bool = False) -> None:
+    """A bar redrawn in place on a terminal (adapters/downloads.py calls it); cleared when done."""
+    if done_flag:
+        sys.stderr.write("\r\x1b[K")
+    else:
+        filled = _BAR * done // total if total else 0
+        bar = "#" * filled + "-" * (_BAR - filled) if total else "." * (done // (1 << 20) % _BAR + 1)
+        sys.stderr.write(f"\r\x1b[K[{bar}] {printable(text)}")
+    sys.stderr.flush()
+
+
+def use_meter() -> None:
+    """On a terminal, progress carries a meter: downloads draw a bar instead of periodic lines."""
+    if sys.stderr.isatty():
+        progress.meter = _meter  # type: ignore[attr-defined]
+
+
 def report_error(exc: EnvbuildError) -> None:
     print(f"envbuild: error: {printable(redact_text(exc.message))}", file=sys.stderr)
     if exc.details:

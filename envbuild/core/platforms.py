@@ -92,6 +92,19 @@ def supported_tags(python: str, name: str) -> set["Tag"]:
     return tags
 
 
+def ranked_tags(python: str, name: str) -> list["Tag"]:
+    """supported_tags, most preferred first, in the order pip picks a wheel by (packaging's)."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    major, minor = (int(part) for part in python.split(".")[:2])
+    plats = platform(name).wheel_platforms
+    ours = supported_tags(python, name)
+    ordered = [*cpython_tags((major, minor), [f"cp{major}{minor}"], plats),
+               *compatible_tags((major, minor), f"cp{major}{minor}", plats)]
+    ranked = [tag for tag in dict.fromkeys(ordered) if tag in ours]
+    return ranked + sorted(ours - set(ranked), key=str)  # cp311-abi3-any and the like: last
+
+
 def marker_environment(python: str, name: str) -> dict[str, str]:
     """The PEP 508 marker environment of CPython ``python`` (X.Y or X.Y.Z) on this platform."""
     major_minor = ".".join(python.split(".")[:2])

@@ -82,6 +82,7 @@ class LocalIndex:
             def _json(self, name: str) -> dict:
                 files = [{"filename": f["filename"], "url": f"../../files/{f['filename']}",
                           "hashes": {"sha256": f["sha256"]}, "upload-time": f["upload-time"],
+                          "size": index.paths[f["filename"]].stat().st_size,
                           **({"requires-python": f["requires-python"]} if f["requires-python"] else {})}
                          for f in index.files[name]]
                 return {"meta": {"api-version": "1.1"}, "name": name, "files": files}

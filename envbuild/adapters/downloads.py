@@ -1,0 +1,150 @@
+"""Wheels straight from the index: the locked file found on the index's JSON page (PEP 691), fetched
+four at a time with progress in bytes, hash-checked before it enters the cache.
+
+The lock pins hashes, not URLs; the JSON page of each project gives every file's URL, hashes and
+size (PEP 700). Where a page has no JSON (an index that serves only HTML, a find-links page, a
+file:// mirror) or no file of the pin's hashes fits the target, the pin is left to ``pip download``
+(wheelhouse.py), which reads every kind of index. Among a pin's files that fit, the one pip would
+pick: the target's most preferred wheel tag (packaging's order).
+
+Progress: on a terminal, a bar redrawn in place (the CLI gives its progress callback a ``meter``);
+otherwise one line every ENVBUILD_PROGRESS_INTERVAL seconds (default 5) and a closing line with
+bytes, time and rate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from envbuild.core.layers import human_size
+from envbuild.core.lockfile import Package
+from envbuild.core.progress import Progress
+
+_WORKERS = 4
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Remote:
+    pin: Package
+    url: str  # absolute; credentials only as the index URL had them (never shown)
+    filename: str
+    sha256: str
+    size: int | None
+
+
+def find_remote(pins: Sequence[Package], index_urls: Sequence[str], ranked: Sequence[Tag]) -> dict[str, Remote]:
+    """name → the pin's file on the first index whose JSON page lists a fitting file of its hashes."""
+    from envbuild.adapters.sizes import json_page
+
+    rank = {tag: i for i, tag in enumerate(ranked)}
+
+    def lookup(pin: Package) -> Remote | None:
+        hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
+        for index in index_urls:
+            page = f"{index.rstrip('/')}/{pin.name}/"
+            best: tuple[int, Remote] | None = None
+            for entry in json_page(page):
+                digest = (entry.get("hashes") or {}).get("sha256") if isinstance(entry.get("hashes"), dict) else None
+                filename, url = str(entry.get("filename", "")), entry.get("url")
+                order = _best_rank(filename, rank)
+                if digest in hexes and isinstance(url, str) and order is not None and (best is None or order < best[0]):
+                    size = entry.get("size") if isinstance(entry.get("size"), int) else None
+                    best = (order, Remote(pin, urljoin(page, url), filename, digest, size))
+            if best:
+                return best[1]
+        return None
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        found = dict(zip((p.name for p in pins), pool.map(lookup, pins)))
+    return {name: remote for name, remote in found.items() if remote is not None}
+
+
+def _best_rank(filename: str, rank: Mapping[Tag, int]) -> int | None:
+    if not filename.endswith(".whl"):
+        return None
+    try:
+        orders = [rank[tag] for tag in parse_wheel_filename(filename)[3] if tag in rank]
+    except InvalidWheelFilename:
+        return None
+    return min(orders) if orders else None
+
+
+def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[int], None]], Path], log: Progress,
+             environ: Mapping[str, str]) -> dict[str, Path]:
+    """``fetch_one(remote, add)`` stores one file (calling ``add(n)`` per n bytes received) and
+    returns its path; name → path."""
+    total = sum(r.size or 0 for r in remotes)
+    known = all(r.size for r in remotes)
+    counter = _Counter()
+    meter = getattr(log, "meter", None)
+    interval = _interval(environ)
+    started = last = time.monotonic()
+    paths: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        pending = {pool.submit(fetch_one, r, counter.add): r for r in remotes}
+        while pending:
+            done, _ = wait(pending, timeout=0.2 if meter else min(interval, 1.0), return_when=FIRST_COMPLETED)
+            for future in done:
+                remote = pending.pop(future)
+                paths[remote.pin.name] = future.result()  # a failure stops the build: it raises here
+            now = time.monotonic()
+            text = _status(counter.value, total if known else 0, len(paths), len(remotes), now - started)
+            if meter:
+                meter(counter.value, total if known else 0, text)
+            elif now - last >= interval and pending:
+                log(f"  {text}")
+                last = now
+    seconds = time.monotonic() - started
+    if meter:
+        meter(counter.value, counter.value, "", done_flag=True)
+    log(f"downloaded {len(remotes)} wheels, {human_size(counter.value)} in {seconds:.1f} s "
+        f"({human_size(int(counter.value / max(seconds, 1e-3)))}/s)")
+    return paths
+
+
+def _status(received: int, total: int, files: int, count: int, seconds: float) -> str:
+    rate = human_size(int(received / max(seconds, 1e-3)))
+    if total:
+        return f"{human_size(received)} of {human_size(total)} ({received * 100 // total} %), {files}/{count} files, {rate}/s"
+    return f"{human_size(received)}, {files}/{count} files, {rate}/s"
+
+
+def _interval(environ: Mapping[str, str]) -> float:
+    try:
+        return max(0.1, float(environ.get("ENVBUILD_PROGRESS_INTERVAL", "5")))
+    except ValueError:
+        return 5.0
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.value += n
+
+
+def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 120) -> None:
+    """One http(s) file into ``dest``, ``add`` told of every block. Credentials in the URL become a
+    basic-auth header (sizes.request_for), never part of a message."""
+    import urllib.request
+
+    from envbuild.adapters.sizes import request_for
+
+    request = request_for(url, "*/*")
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:  # noqa: S310
+        while block := response.read(_BLOCK):
+            out.write(block)
+            add(len(block))
