@@ -15,6 +15,7 @@ import json
 import re
 import tarfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from envbuild.core.engine import ImageInfo
@@ -164,11 +165,16 @@ class Engine:
                 log(f"  {step.split(' (', 1)[0]} took {elapsed:.1f} s")
 
         extra = {"platform": platform} if platform else {}
+        sent = sum(f.stat().st_size for f in Path(context_dir).rglob("*") if f.is_file() and not f.is_symlink())
+        uploading: float | None = time.monotonic()
         try:
             stream = self.api.build(path=context_dir, dockerfile="Dockerfile", rm=True, forcerm=True, pull=False,
                                     nocache=nocache, buildargs=dict(buildargs), decode=True, **extra,
                                     timeout=None)  # a step may run for an hour without a line of output
             for chunk in stream:
+                if uploading is not None:  # the SDK tars the context and sends it before the first line
+                    log(f"sent the build context ({sent / 1e6:.1f} MB) in {time.monotonic() - uploading:.1f} s")
+                    uploading, started = None, time.monotonic()
                 if "error" in chunk:
                     detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
                     raise BuildError(f"build failed at {step or 'the start'}", details=_tail(output, detail),

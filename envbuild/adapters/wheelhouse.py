@@ -88,7 +88,7 @@ class Wheelhouse:
                 found[pin.name] = wheel
         missing = [p for p in pins if p.name not in found]
         if not missing:
-            log(f"all {len(pins)} wheels already in the cache ({self.cache})")
+            log(f"{'the wheel' if len(pins) == 1 else f'all {len(pins)} wheels'} already in the cache ({self.cache})")
             return [found[p.name] for p in pins]
         log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
         found.update(self._direct(missing, python, platform, [index_url, *extra_index_urls], tags, log))

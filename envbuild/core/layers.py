@@ -84,6 +84,7 @@ class LayerPlan:
     layers: tuple[Layer, ...]  # the package layers, in image order (skeleton, project and metadata apart)
     project: bool = False  # a layer for the project's wheel and the spec's files
     staged: bool = True  # each layer installed in a stage of its own (pip); False: split from one install (conda)
+    sized: bool = True  # the lock knew some sizes (then a package without one is under RECORDED_FROM)
 
     @property
     def count(self) -> int:
@@ -105,7 +106,7 @@ class LayerPlan:
         lines = ["skeleton: the venv (interpreter links, pyvenv.cfg)"] if self.staged else []
         for layer in self.layers:
             shown = ", ".join(layer.packages[:6]) + (f", … ({len(layer.packages)} in all)" if len(layer.packages) > 6 else "")
-            size = human_size(layer.size) if layer.size else "sizes not in the lock"
+            size = human_size(layer.size) if layer.size else "each under 1 MB" if self.sized else "sizes not in the lock"
             lines.append(f"{layer.name}: {shown} [{layer.why}, {size}]")
         if self.project:
             lines.append("project: the project's wheel and the spec's files")
@@ -147,7 +148,8 @@ def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *
             left.update((n, sizes[n]) for n in cuda_layers.pop().packages)
     rest = tuple(sorted(left))
     rest_layers = [Layer("packages", rest, sum(sizes[n] for n in rest), "packages")] if rest else []
-    return LayerPlan(layers=tuple(own + cuda_layers + large_layers + rest_layers), project=project, staged=staged)
+    return LayerPlan(layers=tuple(own + cuda_layers + large_layers + rest_layers), project=project, staged=staged,
+                     sized=any(sizes.values()))
 
 
 def canonical_pattern(pattern: str) -> str:

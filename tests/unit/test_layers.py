@@ -70,7 +70,11 @@ def test_more_groups_than_layers_is_an_error_naming_the_key():
 
 
 def test_packages_of_unknown_size_are_small_and_the_threshold_is_the_users():
-    assert [layer.name for layer in plan_layers([("torch", None), ("six", None)], LayerRules()).layers] == ["packages"]
+    unsized = plan_layers([("torch", None), ("six", None)], LayerRules())
+    assert [layer.name for layer in unsized.layers] == ["packages"]
+    assert unsized.describe()[1] == "packages: six, torch [packages, sizes not in the lock]"
+    small = plan_layers([("numpy", 16_900_000), ("six", None)], LayerRules()).describe()
+    assert small[1:3] == ["numpy: numpy [large, 16.9 MB]", "packages: six [packages, each under 1 MB]"]
     plan = plan_layers(CUDA_STACK, LayerRules(threshold=100 * MB))
     assert [layer.name for layer in plan.layers] == ["cuda", "torch", "triton", "packages"]
 
