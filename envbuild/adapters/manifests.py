@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.files import atomic_write
+from envbuild.core.progress import Progress
+from envbuild.errors import ToolUnavailable
 
 
 def manifest_path(image_id: str, cache: Path) -> Path:
@@ -35,3 +37,25 @@ def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("image") != image_id or not isinstance(data.get("trees"), dict):
         return None
     return data["trees"]
+
+
+def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:
+    """Every file envbuild put into the image, hashed in a throw-away container of it (no network),
+    kept in the cache by image ID: what `verify --files` of the image or its containers compares
+    with. Recorded once per image (a no-op rebuild finds it)."""
+    import time
+
+    from envbuild.adapters.places import IMAGE_TREES, Place, take_snapshot
+
+    if read_manifest(image_id, cache) is not None:
+        return manifest_path(image_id, cache)
+    t0 = time.monotonic()
+    try:
+        snapshot = take_snapshot(Place(kind="image", name=image_id), trees=IMAGE_TREES, timeout=600)
+    except ToolUnavailable as exc:  # an image without a Python to run the probe: verify says so later
+        progress(f"warning: no build manifest recorded: {exc.message}")
+        return None
+    path = write_manifest(image_id, snapshot.get("trees") or {}, cache)
+    count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
+    progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
+    return path

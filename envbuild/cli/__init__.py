@@ -18,6 +18,7 @@ from envbuild.cli import prune as prune_cmd
 from envbuild.cli import diff as diff_cmd
 from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
+from envbuild.cli import sbom as sbom_cmd
 from envbuild.cli import snapshot as snapshot_cmd
 from envbuild.cli import verify as verify_cmd
 
@@ -55,6 +56,7 @@ app.command("verify")(verify_cmd.verify)
 app.command("snapshot")(snapshot_cmd.snapshot)
 app.command("diff")(diff_cmd.diff)
 app.command("prune")(prune_cmd.prune)
+app.command("sbom")(sbom_cmd.sbom)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json] [--manifest FILE]"""
+"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json] [--manifest FILE] [--sbom FILE] [--provenance FILE]"""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def build(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
     manifest: Path = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
+    sbom: Path = typer.Option(None, "--sbom", help="Also write the image's SBOM (CycloneDX 1.6 JSON) here."),
+    provenance: Path = typer.Option(None, "--provenance", help="Also write the build's provenance (in-toto "
+                                    "Statement v1, SLSA Provenance v1) here."),
     progress_mode: str = typer.Option("auto", "--progress", help="auto: each step and its time; plain: the build's "
                                       "own output too (CI logs)."),
 ) -> None:
@@ -34,9 +37,14 @@ def build(
         raise UserError(f"--progress {progress_mode}: expected auto or plain")
     result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
-                          templates=templates, progress=progress, plain=progress_mode == "plain")
+                          templates=templates, progress=progress, plain=progress_mode == "plain",
+                          sbom=sbom is not None, provenance=provenance is not None)
+    from envbuild.adapters.files import atomic_write
+
+    for path, text in ((sbom, result.sbom), (provenance, result.provenance)):
+        if path is not None and text:
+            atomic_write(path, text)
     if manifest is not None:
-        from envbuild.adapters.files import atomic_write
         from envbuild.errors import ToolUnavailable
 
         if result.manifest is None:

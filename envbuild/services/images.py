@@ -9,19 +9,22 @@ extras, core/render.py and core/image_plan.py.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envbuild import ecosystems
 from envbuild.adapters import git
-from envbuild.adapters.files import atomic_write, link_or_copy, tree_digest
+from envbuild.adapters.bases import resolve_base
+from envbuild.adapters.files import atomic_write, link_or_copy, sha256_file, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
+from envbuild.adapters.manifests import record_manifest
 from envbuild.adapters.templates import load_templates
 from envbuild.core import image_plan
 from envbuild.core.engine import ContainerEngine, ImageInfo
@@ -31,9 +34,9 @@ from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder, layer_split,
-                                   render_dockerfile,
-                                  required_base, source_date_epoch)
+from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder,
+                                  layer_split, lock_sha256, render_dockerfile, required_base, source_date_epoch)
+from envbuild.core.render import labels as image_labels
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
 from envbuild.errors import CheckFailed, SpecError, ToolUnavailable, UserError
@@ -57,6 +60,7 @@ class Prepared:
     project: tuple[ProjectWheel, Path] | None = None  # the project's wheel, in the cache
     plan: LayerPlan | None = None  # the image's layers (core/layers.py); None: the ecosystem's one
     files: tuple[tuple[str, Path], ...] = ()  # the spec's files: (destination in the image, source here)
+    labels: Mapping[str, str] = field(default_factory=dict)  # the image's
 
     @property
     def ref(self) -> str:
@@ -80,6 +84,8 @@ class BuildOutcome:
     manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
     layers: tuple[tuple[str, int, str], ...] = ()  # envbuild's layers: (name, bytes, diff ID), the lowest first
     phases: Mapping[str, float] = field(default_factory=dict)  # seconds: prepare, fetch, build, normalise, ...
+    sbom: str = ""  # the CycloneDX document (embedded at /etc/envbuild/sbom.cdx.json)
+    provenance: str | None = None  # the in-toto statement, when asked for
 
 
 def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
@@ -131,6 +137,7 @@ def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None
     }
     return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,
                     dockerfile=dockerfile, embedded=embedded, epoch=epoch, project=project, files=files, plan=plan,
+                    labels=image_labels(render_input),
                     history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history,
                                                plan),
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfile, embedded=embedded,
@@ -198,37 +205,21 @@ def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> N
         progress(f"warning: {warning}")
 
 
-def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
-                 pull: bool = True) -> tuple[str, str | None, ImageInfo | None]:
-    """(what FROM names, the digest for the label, the local image). Pinned by digest when possible;
-    a local image without a registry digest (e.g. from 'envbuild base') is pinned by its image ID."""
-    from envbuild.adapters.docker import split_ref
+def sbom_text(prepared: Prepared) -> str:
+    """The CycloneDX document of the image (core/sbom.py): what build embeds, and what `sbom --image`
+    derives back from the image. Not part of the tag digest: its inputs already are."""
+    from envbuild import __version__
+    from envbuild.core.sbom import cyclonedx_json, subject_of_image
 
-    pinned = "@sha256:" in ref
-    if engine is None:
-        if not pinned:
-            progress(f"warning: base {ref} is not pinned by digest and no engine is available to resolve it")
-        return ref, ref.split("@", 1)[1] if pinned else None, None
-    info = engine.inspect(ref)
-    if info is None and pinned and not pull:
-        return ref, ref.split("@", 1)[1], None  # rendering needs the digest, not the image
-    if info is None:
-        try:
-            info = engine.pull(ref, progress)
-        except ToolUnavailable as exc:
-            raise ToolUnavailable(f"base image {ref} is not here and cannot be pulled ({exc.message})",
-                                  hint="where no registry is reachable, make one: 'envbuild base --tag "
-                                  f"{ref.split('@')[0]}'") from None
-    if pinned:
-        return ref, ref.split("@", 1)[1], info
-    repo = split_ref(ref)[0]
-    for repo_digest in info.repo_digests:
-        if repo_digest.split("@", 1)[0] == repo:
-            progress(f"warning: base {ref} is a floating tag; pinned it to {repo_digest} "
-                     "(pin it in envbuild.yaml to make the choice yours)")
-            return repo_digest, repo_digest.split("@", 1)[1], info
-    progress(f"base {ref} is a local image; pinned by its ID {info.id[:19]}…")
-    return info.id, info.id, info
+    return cyclonedx_json(subject_of_image(prepared.labels, json.loads(prepared.embedded["image.json"]),
+                                           prepared.lock.packages, image=prepared.ref, tool_version=__version__,
+                                           lock_sha256=lock_sha256(prepared.lock_text)))
+
+
+def sbom(directory: Path, target: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
+         environ: Mapping[str, str], progress: Progress) -> str:
+    return sbom_text(prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=None,
+                             progress=progress, require_fresh=False, pull=False))
 
 
 def needs_engine(directory: Path, target: str) -> bool:
@@ -249,11 +240,15 @@ def render(directory: Path, target: str, *, engine: ContainerEngine | None, whee
 
 def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
-          progress: Progress = silent, manifests: bool = True, plain: bool = False) -> BuildOutcome:
+          progress: Progress = silent, manifests: bool = True, plain: bool = False,
+          provenance: bool = False, sbom: bool = False) -> BuildOutcome:
     """``manifests`` False: record no build manifest (it runs the image on the engine, docker's CLI);
-    else it goes to the fetcher's cache (``<cache>/manifests``). ``plain``: stream the build's own output."""
+    else it goes to the fetcher's cache (``<cache>/manifests``). ``plain``: stream the build's own output.
+    ``provenance``: write the in-toto statement too (an up-to-date image has its files looked up again);
+    ``sbom``: the SBOM of an up-to-date image too (a built one always has it)."""
     cache = wheels.cache.parent if manifests else None
     started = clock = time.monotonic()
+    started_at = iso_timestamp(int(time.time()))
     phases: dict[str, float] = {}
 
     def phase(name: str) -> None:
@@ -267,20 +262,26 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     phase("prepare")
     ref = prepared.ref
     existing = engine.inspect(ref)
+    # Wheels built from sdists must match the lock's hashes: the lock's epoch, not the image's.
+    lock_epoch = epoch_of(prepared.lock.exclude_newer)
+
+    def fetch() -> ecosystems.BuildFiles:
+        return prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(lock_epoch),
+                                        environ, progress)
+
     if existing is not None and not no_cache:
         progress(f"{ref} is up to date: same inputs, nothing to build")
         return _outcome(engine, prepared, existing, built=False, push=push, started=started, progress=progress,
-                        cache=cache, phases=phases, phase=phase)
+                        cache=cache, phases=phases, phase=phase, sbom=sbom_text(prepared) if sbom else "",
+                        provenance=(fetch(), started_at) if provenance else None)
     if not engine.runs(prepared.lock.platform):
         raise ToolUnavailable(f"target {target} is {prepared.lock.platform}, which this engine can neither build "
                               "natively nor emulate (no QEMU binfmt handler registered)",
                               hint="register one (docker run --privileged --rm tonistiigi/binfmt --install "
                               f"{prepared.lock.platform.split('/')[1]}), or build on a {prepared.lock.platform} host")
-    # Wheels built from sdists must match the lock's hashes: the lock's epoch, not the image's.
-    lock_epoch = epoch_of(prepared.lock.exclude_newer)
-    files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target, wheels.for_epoch(lock_epoch),
-                                     environ, progress)
+    files = fetch()
     phase("fetch")
+    prepared = replace(prepared, embedded={**prepared.embedded, "sbom.cdx.json": sbom_text(prepared)})
     if prepared.plan is not None:
         progress(f"{prepared.plan.count} layers above the base:")
         for line in prepared.plan.describe():
@@ -301,7 +302,8 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     info = engine.inspect(image_id)
     assert info is not None
     return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
-                    cache=cache, phases=phases, phase=phase)
+                    cache=cache, phases=phases, phase=phase, sbom=prepared.embedded["sbom.cdx.json"],
+                    provenance=(files, started_at) if provenance else None)
 
 
 def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
@@ -357,8 +359,8 @@ def _layer_folder(folder: Path, wheels: list[tuple[Path, str]]) -> None:
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
-             progress: Progress, cache: Path | None, phases: dict[str, float],
-             phase: Callable[[str], None]) -> BuildOutcome:
+             progress: Progress, cache: Path | None, phases: dict[str, float], phase: Callable[[str], None],
+             sbom: str, provenance: tuple[ecosystems.BuildFiles, str] | None) -> BuildOutcome:
     manifest = record_manifest(info.id, cache, progress) if cache is not None else None
     if manifest is not None:
         phase("manifest")
@@ -368,27 +370,27 @@ def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, bu
     names = prepared.layer_names
     sizes = engine.layer_sizes(info.id)[-len(names):]
     layers = tuple(zip(names, sizes, info.diff_ids[-len(names):])) if len(sizes) == len(names) else ()
+    statement = _provenance(prepared, info, repo_digest, *provenance) if provenance else None
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
-                        manifest=manifest, layers=layers, phases=dict(phases))
+                        manifest=manifest, layers=layers, phases=dict(phases), sbom=sbom, provenance=statement)
 
 
-def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:
-    """Every file envbuild put into the image, hashed in a throw-away container of it (no network),
-    kept in the cache by image ID: what `verify --files` of the image or its containers compares
-    with. Recorded once per image (a no-op rebuild finds it)."""
-    from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
-    from envbuild.adapters.places import IMAGE_TREES, Place, take_snapshot
+def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, files: ecosystems.BuildFiles,
+                started_at: str) -> str:
+    """The in-toto statement of this build (core/provenance.py): every file it read."""
+    from envbuild import __version__
+    from envbuild.core.provenance import build_facts, provenance_json
 
-    if read_manifest(image_id, cache) is not None:
-        return manifest_path(image_id, cache)
-    t0 = time.monotonic()
-    try:
-        snapshot = take_snapshot(Place(kind="image", name=image_id), trees=IMAGE_TREES, timeout=600)
-    except ToolUnavailable as exc:  # an image without a Python to run the probe: verify says so later
-        progress(f"warning: no build manifest recorded: {exc.message}")
-        return None
-    path = write_manifest(image_id, snapshot.get("trees") or {}, cache)
-    count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
-    progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
-    return path
+    paths = [*files.wheels, *(entry for folder in files.folders.values() for entry in folder.values()
+                              if isinstance(entry, Path))]
+    # The cache is content-addressed (an entry's folder is its sha256); anything else is hashed here.
+    read = [(p.name, p.parent.name if re.fullmatch("[0-9a-f]{64}", p.parent.name) else sha256_file(p)) for p in paths]
+    project = (prepared.project[1].name, prepared.project[0].sha256) if prepared.project else None
+    return provenance_json(build_facts(
+        prepared.labels, image=prepared.ref, image_id=info.id,
+        repo_digest=f"{prepared.ref.rsplit(':', 1)[0]}@{repo_digest}" if repo_digest else None,
+        target=prepared.target.name, spec_file=prepared.spec.file, tag_digest=prepared.tag_digest,
+        tool_version=__version__, lock_sha256=lock_sha256(prepared.lock_text), files=read,
+        urls={p.sha256: p.url for p in prepared.lock.packages if p.url}, project=project, started=started_at,
+        finished=iso_timestamp(int(time.time()))))

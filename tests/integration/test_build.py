@@ -48,6 +48,24 @@ def test_image_runs_as_non_root_imports_its_packages_and_carries_lock_and_labels
     assert labels["org.opencontainers.image.base.name"] == "envbuild/base:bookworm"
 
 
+def test_the_embedded_sbom_is_valid_and_what_sbom_and_build_give_back(built, env, cli, tmp_path):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    image, result = built
+    embedded = docker("run", "--rm", "--network", "none", result["image"], "cat", "/etc/envbuild/sbom.cdx.json")
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(embedded) is None
+    assert cli("sbom", "--image", result["image"], env=env).stdout == embedded  # derived back from what it carries
+    assert cli("sbom", str(image), "--target", "cpu", env=env).stdout == embedded
+    written = cli("build", str(image), "--target", "cpu", "--sbom", str(tmp_path / "s.json"), "--provenance",
+                  str(tmp_path / "p.json"), env=env)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "s.json").read_text() == embedded
+    statement = json.loads((tmp_path / "p.json").read_text())
+    assert statement["subject"][0]["digest"]["sha256"] == result["id"].split(":", 1)[1]
+    assert SECRET not in embedded and SECRET not in (tmp_path / "p.json").read_text()
+
+
 def test_a_second_build_is_a_no_op(built, env, cli):
     image, first = built
     again = cli("build", str(image), "--target", "cpu", "--json", env=env)

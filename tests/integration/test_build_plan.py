@@ -134,3 +134,31 @@ def test_an_arm64_target_beside_amd64_locks_renders_and_builds_only_where_it_can
     assert outcome.built
     build(directory, emulating, tmp_path)  # the amd64 target: no platform asked of the engine
     assert emulating.builds[-1].platform is None
+
+
+def test_the_image_carries_its_sbom_and_the_provenance_names_the_image_and_every_file_read(image, tmp_path):
+    import json
+
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm", layers=2)
+    outcome = build(image, engine, tmp_path, provenance=True)
+    [context] = engine.builds
+    assert context.files["envbuild/sbom.cdx.json"] == outcome.sbom  # embedded at /etc/envbuild/sbom.cdx.json
+    assert "/tmp/envbuild/sbom.cdx.json /staging/etc/envbuild/" in context.files["Dockerfile"]
+    lock = read_lock((image / "locks" / "cpu.txt").read_text(), "cpu.txt")
+    purls = {c["purl"] for c in json.loads(outcome.sbom)["components"] if c["type"] == "library"}
+    assert purls == {f"pkg:pypi/{p.name}@{p.version}" for p in lock.packages}
+    statement = json.loads(outcome.provenance)
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert statement["subject"] == [{"name": outcome.ref, "digest": {"sha256": outcome.image_id.split(":", 1)[1]}}]
+    read = {d["digest"].get("sha256") for d in statement["predicate"]["buildDefinition"]["resolvedDependencies"]}
+    wheels = {digest.split(":", 1)[1] for name, digest in context.files.items() if name.endswith(".whl")}
+    assert wheels <= read  # every wheel in the context, the in-image installer's too
+    assert engine.tags["envbuild/base:bookworm"].split(":", 1)[1] in read
+    parameters = statement["predicate"]["buildDefinition"]["internalParameters"]
+    assert parameters["tagDigest"] == outcome.digest and parameters["inputsDigest"] == lock.inputs_digest
+    again = build(image, engine, tmp_path, provenance=True, sbom=True)  # up to date: the same documents
+    assert not again.built and again.sbom == outcome.sbom
+    assert json.loads(again.provenance)["subject"] == statement["subject"]
+    assert json.loads(again.provenance)["predicate"]["buildDefinition"] == statement["predicate"]["buildDefinition"]

@@ -1,0 +1,64 @@
+"""envbuild sbom [DIR --target T | --lock FILE | --image REF | SNAPSHOT.json] [--format cyclonedx-json] [-o FILE]"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import progress
+
+FORMATS = ("cyclonedx-json",)
+
+
+def sbom(
+    source: str = typer.Argument(".", help="An image directory holding envbuild.yaml, or a snapshot JSON file."),
+    target: str = typer.Option(None, "--target", "-t", help="The target of the image directory."),
+    lock: Path = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
+    image: str = typer.Option(None, "--image", help="An image: what it carries (its embedded lock, image.json, labels)."),
+    format: str = typer.Option("cyclonedx-json", "--format", help="cyclonedx-json (CycloneDX 1.6)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    interpreter: str = typer.Option("python3", "--interpreter", help="The Python to run in the image."),
+) -> None:
+    """Print the SBOM of a target, a lock, an image or a snapshot: every package with its purl and hashes."""
+    import os
+
+    from envbuild.adapters.files import atomic_write
+    from envbuild.errors import UserError
+    from envbuild.services import sboms
+
+    if format not in FORMATS:
+        raise UserError(f"--format {format!r}: expected one of {', '.join(FORMATS)}",
+                        hint="SPDX output is not there yet; CycloneDX 1.6 JSON is what `build` embeds")
+    given = [name for name, value in (("--lock", lock), ("--image", image)) if value is not None]
+    path = Path(source)
+    if len(given) > 1 or (given and source != "."):
+        raise UserError("give one source: DIR --target T, --lock FILE, --image REF or SNAPSHOT.json")
+    if lock is not None:
+        text = sboms.of_lock(lock)
+    elif image is not None:
+        text = sboms.of_image(image, interpreter=interpreter)
+    elif path.is_file() or path.suffix == ".json":
+        text = sboms.of_snapshot(path)
+    else:
+        if target is None:
+            raise UserError(f"{source}: an image directory needs --target", hint="or pass --lock FILE or --image REF")
+        from envbuild.adapters.docker import Engine, api_timeout
+        from envbuild.adapters.wheelhouse import Wheelhouse
+        from envbuild.errors import ToolUnavailable
+        from envbuild.services import images
+
+        engine = None
+        if images.needs_engine(path, target):
+            try:
+                engine = Engine.connect(api_timeout(os.environ))
+            except ToolUnavailable as exc:
+                progress(f"note: {exc.message}; the base image is named as written, without its digest")
+        text = images.sbom(path, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
+                           progress=progress)
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write(output, text)
+        progress(f"wrote {output}")
