@@ -30,8 +30,9 @@ def test_a_cuda_stack_is_planned_from_the_most_stable_and_heaviest_to_the_most_v
     if os.environ.get("ENVBUILD_UPDATE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
-    assert [layer.name for layer in plan.layers] == ["cuda", "torch", "triton", "scipy", "numpy", "pandas", "packages"]
-    assert plan.count == 10  # skeleton + 7 + project + metadata
+    assert [layer.name for layer in plan.layers] == ["cuda", "torch", "triton", "scipy", "numpy", "pandas", "sympy",
+                                                     "packages"]
+    assert plan.count == 11  # skeleton + 8 + project + metadata
     assert plan.layer_of("tqdm") == "packages" and plan.layer_of("nvidia-nccl-cu12") == "cuda"
 
 
@@ -44,7 +45,7 @@ def test_bumping_a_small_package_changes_only_the_packages_layer():
 def test_the_users_groups_come_first_in_the_order_written_and_take_their_packages():
     rules = LayerRules(groups=(("torch-stack", ("torch", "Triton")), ("data", ("pandas", "numpy*"))))
     plan = plan_layers(CUDA_STACK, rules)
-    assert [layer.name for layer in plan.layers] == ["torch-stack", "data", "cuda", "scipy", "packages"]
+    assert [layer.name for layer in plan.layers] == ["torch-stack", "data", "cuda", "scipy", "sympy", "packages"]
     assert plan.layers[0].packages == ("torch", "triton") and plan.layers[0].why == "group"
 
 
