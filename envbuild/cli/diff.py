@@ -1,4 +1,4 @@
-"""envbuild diff A B — any two of: lock file, snapshot JSON, image."""
+"""envbuild diff A B — any two of: lock file, snapshot JSON, container:NAME, image."""
 
 from __future__ import annotations
 
@@ -6,24 +6,27 @@ import json
 
 import typer
 
+import envbuild.cli.places as opt
 from envbuild.cli.output import out
 
 
 def diff(
-    a: str = typer.Argument(..., help="Lock file, snapshot JSON or image reference (the expected side)."),
-    b: str = typer.Argument(..., help="Lock file, snapshot JSON or image reference (the actual side)."),
+    a: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME or image reference (the expected side)."),
+    b: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME or image reference (the actual side)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    fail_on: str = opt.FAIL_ON,
 ) -> None:
     """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
     from envbuild.cli.output import out_text
-    from envbuild.core.report import Outcome, to_json, to_table
+    from envbuild.core.report import Outcome, exit_code, to_json, to_table
     from envbuild.services import verifying
 
+    opt.check_level(fail_on)
     findings = verifying.diff(a, b)
     outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))
     if as_json:
-        out(json.dumps(to_json([outcome], lock=None), sort_keys=True))
+        out(json.dumps(to_json([outcome], lock=None, fail_on=fail_on), sort_keys=True))
     else:
         out_text(to_table([outcome], ok_summary=lambda _count: "no differences"))
-    if findings:
+    if exit_code([outcome], fail_on):
         raise typer.Exit(1)

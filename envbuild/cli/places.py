@@ -14,6 +14,8 @@ PYTHON = typer.Option([], "--python", help="An interpreter or venv's python (rep
 CONTAINER = typer.Option([], "--container", help="A running container, via docker exec (repeatable).")
 IMAGE = typer.Option([], "--image", help="An image, via docker run --network none (repeatable).")
 SSH = typer.Option([], "--ssh", help="A host, via ssh HOST python3 - (repeatable; checked in parallel).")
+FAIL_ON = typer.Option("low", "--fail-on", help="The least severe finding that fails: low (any), medium, high, "
+                       "critical (README: Severities).")
 INTERPRETER = typer.Option("python3", "--interpreter", help="The Python to run in containers, images, hosts.")
 SSH_CONFIG = typer.Option(None, "--ssh-config", help="An ssh config file (ssh -F).")
 CONDA_PREFIX = typer.Option(None, "--conda-prefix",
@@ -37,3 +39,11 @@ def places(python: list[str], container: list[str], image: list[str], ssh: list[
 
         found = [replace(place, conda_prefix=conda_prefix) for place in found]
     return found
+
+
+def check_level(level: str) -> None:
+    from envbuild.core.severity import LEVELS
+    from envbuild.errors import UserError
+
+    if level not in LEVELS:
+        raise UserError(f"--fail-on {level}: expected one of {', '.join(LEVELS)}")

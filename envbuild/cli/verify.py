@@ -28,12 +28,14 @@ def verify(
     gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
+    fail_on: str = opt.FAIL_ON,
 ) -> None:
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
     import os
 
     from envbuild.services import verifying
 
+    opt.check_level(fail_on)
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files, allow_extra=allow_extra,
                                         require_gpu=gpu, timeout=timeout, log=progress)
@@ -43,10 +45,10 @@ def verify(
     from envbuild.errors import FileError
 
     if as_json:
-        out(json.dumps(to_json(outcomes, lock=choice.label), sort_keys=True))
+        out(json.dumps(to_json(outcomes, lock=choice.label, fail_on=fail_on), sort_keys=True))
     else:
         out_text(to_table(outcomes))
-    code = exit_code(outcomes)
+    code = exit_code(outcomes, fail_on)
     if junit is not None:
         try:
             atomic_write(junit, to_junit(outcomes))

@@ -80,8 +80,9 @@ def conda_python_names(lock: Lock, snapshot: Mapping[str, Any]) -> set[str]:
 def view_of_conda_lock(lock: Lock, label: str) -> View:
     packages = {f"{p.name} (conda)": f"{p.version} {p.build}" if p.build else p.version for p in lock.conda}
     packages.update({p.key: p.version for p in lock.pip})
-    return View(label=label, packages=packages, python=lock.python,
-                platform=lock.platform)
+    return View(label=label, packages=packages, python=lock.python, platform=lock.platform,
+                hashes={f"{p.name} (conda)": frozenset(p.hashes) for p in lock.conda if p.hashes}
+                | {p.key: frozenset(p.hashes) for p in lock.pip if p.hashes})
 
 
 def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
@@ -94,5 +95,6 @@ def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
         d["name"] for d in snapshot.get("distributions", []) if d.get("installer") == "conda"}
     packages = {n: v for n, v in base.packages.items() if n not in conda_owned}
     packages.update({f"{r['name']} (conda)": f"{r.get('version')} {r.get('build')}" for r in records})
-    return View(label=label, packages=packages, python=base.python, platform=base.platform, gpu=base.gpu)
+    return View(label=label, packages=packages, python=base.python, platform=base.platform, gpu=base.gpu,
+                files={n: v for n, v in base.files.items() if n not in conda_owned})
 

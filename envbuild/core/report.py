@@ -1,4 +1,7 @@
-"""Findings → a table, the JSON envelope, JUnit XML; and the final exit code. Pure."""
+"""Findings → a table, the JSON envelope, JUnit XML; and the final exit code. Pure.
+
+Every finding carries its severity (core/severity.py): tables list the most severe first, JSON and
+JUnit name it, and ``fail_on`` sets the least severe finding that fails (default: any)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envbuild.core.findings import Finding
+from envbuild.core.severity import LEVELS, at_least, severity
 from envbuild.core.text import printable
 from envbuild.errors import CheckFailed, ToolUnavailable
 
@@ -30,22 +34,24 @@ class Outcome:
         return self.error is None and not self.findings
 
 
-def exit_code(outcomes: Sequence[Outcome]) -> int:
-    """5 when any environment could not be reached (the check is incomplete), else 1 on any finding."""
+def exit_code(outcomes: Sequence[Outcome], fail_on: str = "low") -> int:
+    """5 when any environment could not be reached (the check is incomplete), else 1 on any finding
+    at least as severe as ``fail_on``."""
     if any(o.error for o in outcomes):
         return ToolUnavailable.exit_code
-    return CheckFailed.exit_code if any(o.findings for o in outcomes) else 0
+    return CheckFailed.exit_code if any(at_least(f, fail_on) for o in outcomes for f in o.findings) else 0
 
 
-def to_json(outcomes: Sequence[Outcome], *, lock: str | None) -> dict[str, Any]:
+def to_json(outcomes: Sequence[Outcome], *, lock: str | None, fail_on: str = "low") -> dict[str, Any]:
     findings = []
     for o in outcomes:
-        for f in o.findings:
-            findings.append(dict(f.to_dict(), **({"target": o.label} if len(outcomes) > 1 else {})))
+        for f in _ranked(o.findings):
+            findings.append(dict(f.to_dict(), severity=severity(f), **({"target": o.label} if len(outcomes) > 1 else {})))
     return {
         "schema": 1,
         "ok": all(o.ok for o in outcomes),
-        "exit_code": exit_code(outcomes),
+        "exit_code": exit_code(outcomes, fail_on),
+        "fail_on": fail_on,
         "lock": lock,
         "findings": findings,
         "targets": [{"target": o.label, "ok": o.ok, "error": o.error, "findings": len(o.findings),
@@ -68,15 +74,18 @@ def to_table(outcomes: Sequence[Outcome], *, ok_summary: Callable[[int], str] = 
         if not o.findings:
             lines.append(f"{label}: ok ({ok_summary(len(o.packages))})")
         else:
-            lines.append(f"{label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}")
-            rows = [tuple(printable(c) for c in (f.kind, f.name, f.expected or "-", f.actual or "-", f.detail))
-                    for f in o.findings]
-            widths = [max(len(r[i]) for r in rows + [("kind", "name", "expected", "actual", "")]) for i in range(4)]
-            header = ("kind", "name", "expected", "actual")
+            ranked = _ranked(o.findings)
+            counts = ", ".join(f"{n} {level}" for level in reversed(LEVELS)
+                               if (n := sum(1 for f in ranked if severity(f) == level)))
+            lines.append(f"{label}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''} ({counts})")
+            header = ("severity", "kind", "name", "expected", "actual")
+            rows = [tuple(printable(c) for c in (severity(f), f.kind, f.name, f.expected or "-", f.actual or "-",
+                                                   f.detail)) for f in ranked]
+            widths = [max(len(r[i]) for r in rows + [(*header, "")]) for i in range(len(header))]
             lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
             for row in rows:
-                text = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths))
-                lines.append(("  " + text + ("  " + row[4] if row[4] else "")).rstrip())
+                text = "  ".join(c.ljust(w) for c, w in zip(row[:5], widths))
+                lines.append(("  " + text + ("  " + row[5] if row[5] else "")).rstrip())
         lines.extend(f"  note: {printable(n)}" for n in o.notes)
     return "\n".join(lines) + "\n"
 
@@ -125,6 +134,11 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+def _ranked(findings: Sequence[Finding]) -> list[Finding]:
+    """The most severe first; in the order found within a level."""
+    return sorted(findings, key=lambda f: -LEVELS.index(severity(f)))
+
+
 def _printable_outcome(o: Outcome) -> Outcome:
     from dataclasses import replace
 
@@ -141,7 +155,8 @@ def _failure(case: Any, findings: list[Finding]) -> None:
     import xml.etree.ElementTree as ET
 
     first = findings[0]
-    message = "; ".join(f"{f.kind} {f.name}: expected {f.expected or '-'}, actual {f.actual or '-'}" for f in findings)
+    message = "; ".join(f"[{severity(f)}] {f.kind} {f.name}: expected {f.expected or '-'}, actual {f.actual or '-'}"
+                        for f in findings)
     node = ET.SubElement(case, "failure", message=message, type=first.kind)
     node.text = "\n".join(f"{f.kind}: expected {f.expected or '-'}, actual {f.actual or '-'}"
                           + (f" ({f.detail})" if f.detail else "") for f in findings)

@@ -131,6 +131,8 @@ def _root_properties(subject: BomSubject) -> Sequence[tuple[str, str]]:
         out.append(("envbuild:image", subject.image))
     if subject.lock_sha256:
         out.append(("envbuild:lock:sha256", subject.lock_sha256))
+    else:
+        out.append(("envbuild:components", "as found installed, no lock: no hashes to vouch for them"))
     return out
 
 

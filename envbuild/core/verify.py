@@ -7,7 +7,7 @@ the lock pins them, and whatever the user allows with --allow-extra.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from envbuild.core import platforms
@@ -128,20 +128,24 @@ class View:
     python: str | None = None
     platform: str | None = None
     gpu: Mapping[str, Any] | None = None  # None: unknown (a lock); {}: known to have no GPU stack
+    hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # a lock's: the files it accepts per package
+    files: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)  # a --files snapshot's verdicts
 
 
 def view_of_lock(lock: Lock, label: str) -> View:
     return View(label=label, packages={p.name: p.version for p in lock.pip}, python=lock.python,
-                platform=lock.platform)
+                platform=lock.platform, hashes={p.name: frozenset(p.hashes) for p in lock.pip if p.hashes})
 
 
 def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
     interp = snapshot.get("interpreter", {})
     machine = str(interp.get("machine"))
     known = platforms.of_machine(machine) if interp.get("system", "linux") == "linux" else None
-    return View(label=label, packages={n: d["version"] for n, d in active(snapshot).items()},
+    installed = active(snapshot)
+    return View(label=label, packages={n: d["version"] for n, d in installed.items()},
                 python=interp.get("version"), platform=known or f"{interp.get('system', 'linux')}/{machine}",
-                gpu=snapshot.get("gpu") or {})
+                gpu=snapshot.get("gpu") or {},
+                files={n: (d["files"], str(d.get("location", ""))) for n, d in installed.items() if d.get("files")})
 
 
 def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:
@@ -161,13 +165,31 @@ def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Find
         elif left is None:
             findings.append(Finding(kind="unexpected", name=name, actual=right, detail=f"only in {b.label}"))
         elif not same_version(left, right):
-            findings.append(Finding(kind="version", name=name, expected=left, actual=right))
+            findings.append(Finding(kind="version", name=name, expected=left, actual=right,
+                                    detail=_direction(left, right)))
+        elif a.hashes.get(name) and b.hashes.get(name) and not a.hashes[name] & b.hashes[name]:
+            findings.append(Finding(kind="rehashed", name=name, expected=left, actual=right,
+                                    detail="same version, other files: no file one side accepts is one the other does"))
+    for side in (a, b):  # files a --files snapshot found changed since their install
+        for name, (files, location) in sorted(side.files.items()):
+            changed = files_finding(name, files, location, "files as installed (RECORD)")
+            if changed:
+                findings.append(replace(changed, detail=f"in {side.label}: {changed.detail}"))
     if a.gpu is not None and b.gpu is not None:  # driver, CUDA runtime, cuDNN, NCCL, torch's CUDA build, GPUs
         for key in sorted(set(a.gpu) | set(b.gpu)):
             left, right = _gpu_text(key, a.gpu.get(key)), _gpu_text(key, b.gpu.get(key))
             if left != right:
                 findings.append(Finding(kind="gpu", name=key, expected=left, actual=right))
     return findings
+
+
+def _direction(expected: str, actual: str) -> str:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return "upgraded" if Version(actual) > Version(expected) else "downgraded"
+    except InvalidVersion:
+        return ""
 
 
 def _python_matches(a: str, b: str) -> bool:

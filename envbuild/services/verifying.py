@@ -177,13 +177,17 @@ def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIME
 
 
 def view(argument: str, *, interpreter: str = "python3") -> "View":
-    """A lock file, a snapshot JSON file, or (when no such file exists) an image reference."""
+    """A lock file, a snapshot JSON file, ``container:NAME`` (a running container, via docker exec),
+    or (when no such file exists) an image reference."""
     from envbuild import ecosystems
     from envbuild.adapters.files import read_text
     from envbuild.core.conda_verify import view_of_conda_snapshot
     from envbuild.core.lockfile import read_lock
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
+    if argument.startswith("container:"):
+        data = take_snapshot(Place(kind="container", name=argument.split(":", 1)[1], interpreter=interpreter))
+        return view_of_conda_snapshot(data, argument)
     path = Path(argument)
     if path.is_file():
         text = read_text(path, argument)

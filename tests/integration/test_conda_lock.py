@@ -144,7 +144,7 @@ def test_a_swapped_build_and_a_pip_version_are_drift(cli, conda_image, tmp_path)
     findings = {f["name"]: f for f in json.loads(result.stdout)["findings"]}
     assert result.returncode == 1 and set(findings) == {"libtiny", "beta"}
     assert findings["libtiny"] | {"detail": ""} == {"kind": "build", "name": "libtiny", "expected": "1.1 h1_1",
-                                                   "actual": "1.1 h0_0", "detail": ""}
+                                                   "actual": "1.1 h0_0", "detail": "", "severity": "medium"}
     assert (findings["beta"]["kind"], findings["beta"]["expected"], findings["beta"]["actual"]) == ("version", "1.1", "1.0")
     diff = cli("diff", str(image / "locks" / "cpu.conda-lock.yml"), str(other / "locks" / "cpu.conda-lock.yml"))
     assert diff.returncode == 1 and "libtiny (conda)" in diff.stdout and "beta" in diff.stdout

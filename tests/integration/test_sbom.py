@@ -75,6 +75,8 @@ def test_a_snapshot_without_a_lock_lists_what_was_found(cli, tmp_path, venv):
     doc = valid(cli("sbom", str(snapshot)).stdout)
     assert {c["purl"].split("@")[0] for c in doc["components"]} >= {"pkg:pypi/alpha", "pkg:pypi/epsilon"}
     assert all("hashes" not in c for c in doc["components"])  # found, not locked: no hash to vouch for
+    assert {"name": "envbuild:components", "value": "as found installed, no lock: no hashes to vouch for them"} \
+        in doc["metadata"]["component"]["properties"]
 
 
 def test_bad_sources_are_one_line_and_a_hint(cli, tmp_path):

@@ -38,7 +38,12 @@ def test_upgraded_package(cli, locked, venv, index):
     pip(venv, "install", "--no-deps", "--index-url", index.url, "beta==1.0")
     result, report = verify(cli, locked, venv, "--files")
     assert result.returncode == 1
-    assert report["findings"] == [{"kind": "version", "name": "beta", "expected": "1.1", "actual": "1.0"}]
+    assert report["findings"] == [{"kind": "version", "name": "beta", "expected": "1.1", "actual": "1.0",
+                                   "severity": "medium"}]  # a minor change (1.1 → 1.0)
+    passing, report = verify(cli, locked, venv, "--fail-on", "high")
+    assert passing.returncode == 0 and report["fail_on"] == "high" and report["exit_code"] == 0
+    bogus = cli("verify", str(locked), "--target", "cpu", "--python", str(venv / "bin" / "python"), "--fail-on", "x")
+    assert bogus.returncode == 2 and "--fail-on x: expected one of low, medium, high, critical" in bogus.stderr
 
 
 def test_uninstalled_package(cli, locked, venv):

@@ -54,6 +54,8 @@ def test_the_same_drift_in_an_image_committed_from_it(container, cli):
         assert result.returncode == 1 and kinds(json.loads(result.stdout)) == [("modified", "alpha")]
         diff = cli("diff", ref, ref)
         assert diff.returncode == 0
+        against = cli("diff", f"container:{container}", ref, "--json")  # a running container as an operand
+        assert against.returncode == 0, against.stdout + against.stderr
     finally:
         subprocess.run(["docker", "rmi", ref], capture_output=True)
 

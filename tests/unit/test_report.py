@@ -47,8 +47,9 @@ def test_exit_code_precedence(outcomes, code):
 def test_the_json_envelope_names_the_place_of_each_finding_when_there_are_several():
     envelope = to_json([CLEAN, DRIFT], lock="locks/cpu.txt")
     assert (envelope["schema"], envelope["ok"], envelope["exit_code"], envelope["lock"]) == (1, False, 1, "locks/cpu.txt")
-    assert envelope["findings"][0] == {"kind": "version", "name": "numpy", "expected": "2.1.0", "actual": "2.2.0",
-                                       "target": "ssh gpu-prod-1"}
+    assert envelope["findings"][2] == {"kind": "version", "name": "numpy", "expected": "2.1.0", "actual": "2.2.0",
+                                       "severity": "high", "target": "ssh gpu-prod-1"}
+    assert [f["severity"] for f in envelope["findings"]] == ["critical", "critical", "high", "low"]  # most severe first
     assert envelope["targets"][1] == {"target": "ssh gpu-prod-1", "ok": False, "error": None, "findings": 4,
                                       "notes": ["no NVIDIA driver here: GPU checks skipped"]}
     assert "target" not in to_json([DRIFT], lock=None)["findings"][0]
@@ -58,3 +59,12 @@ def test_control_characters_from_a_place_never_reach_the_terminal_or_the_xml():
     hostile = Outcome(label="image x", findings=(Finding(kind="unexpected", name="evil\x1b[2J\x07", actual="1\x00"),))
     assert "\x1b" not in to_table([hostile])
     ET.fromstring(to_junit([hostile]).split("\n", 1)[1])  # parses: XML 1.0 has no control characters
+
+
+@pytest.mark.parametrize("fail_on, code", [("low", 1), ("high", 1), ("critical", 1)])
+def test_fail_on_sets_the_least_severe_finding_that_fails(fail_on, code):
+    assert exit_code([DRIFT], fail_on) == code
+    minor = Outcome(label="x", findings=(Finding(kind="version", name="rich", expected="13.0.0", actual="13.1.0"),))
+    assert [exit_code([minor], level) for level in ("low", "medium", "high")] == [1, 1, 0]
+    assert to_json([minor], lock=None, fail_on="high")["exit_code"] == 0
+    assert exit_code([minor, DOWN], "critical") == 5  # an incomplete check is never a pass

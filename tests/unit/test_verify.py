@@ -66,3 +66,26 @@ def test_diff_compares_gpu_stacks_of_two_snapshots_but_not_of_a_lock():
     no_gpu = view_of_snapshot(snap({}), "ci")
     assert ("gpu", "driver", "550.54.14", None) in [(f.kind, f.name, f.expected, f.actual) for f in diff_views(train, no_gpu)]
     assert [f for f in diff_views(view_of_lock(LOCK, "lock"), no_gpu) if f.kind == "gpu"] == []
+
+
+def test_diff_says_which_way_a_version_moved_and_finds_a_swapped_artifact():
+    train = view_of_lock(LOCK, "train.txt")
+    newer = view_of_lock(replace(LOCK, packages=(Package(name="numpy", version="2.2.0", hashes=("sha256:1",)),
+                                                 Package(name="torch", version="2.4.1+cpu", hashes=("sha256:9",)))), "b")
+    found = [(f.kind, f.name, f.detail.split(":")[0]) for f in diff_views(train, newer)]
+    assert found == [("version", "numpy", "upgraded"), ("rehashed", "torch", "same version, other files")]
+    assert [f.detail for f in diff_views(newer, train) if f.kind == "version"] == ["downgraded"]
+    overlapping = view_of_lock(replace(LOCK, packages=(LOCK.packages[0], replace(LOCK.packages[1],
+                                                                                 hashes=("sha256:2", "sha256:9")))), "c")
+    assert diff_views(train, overlapping) == []  # one file both accept: not a swap
+
+
+def test_diff_reports_files_a_files_snapshot_found_modified():
+    prod = view_of_snapshot({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                             "distributions": [{"name": "numpy", "version": "2.1.0", "location": "/s",
+                                                "files": {"modified": ["/s/numpy/linalg/x.py"]}},
+                                               {"name": "torch", "version": "2.4.1+cpu", "location": "/s"}]},
+                            "prod.json")
+    [finding] = diff_views(view_of_lock(LOCK, "train.txt"), prod)
+    assert (finding.kind, finding.name, finding.actual) == ("modified", "numpy", "1 modified")
+    assert finding.detail == "in prod.json: numpy/linalg/x.py" and finding.paths == ("/s/numpy/linalg/x.py",)

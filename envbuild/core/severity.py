@@ -1,0 +1,84 @@
+"""How much a finding risks a model's results, from pure rules (README: Severities). Pure.
+
+critical: the GPU stack (the CUDA runtime's packages, cuDNN, NCCL, torch's and jax's builds, the
+    driver), the interpreter, the platform — a model that runs at all may compute something else;
+    files modified in the GPU stack, and a tampered /etc/envbuild record.
+high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way; files modified or
+    unowned, duplicates and shadowing; a missing package; a major version change.
+medium: a minor version change; another build or other files of the same version; anything else.
+low: a patch change; an unexpected extra package.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+from envbuild.core.findings import Finding
+
+LEVELS = ("low", "medium", "high", "critical")
+GPU_STACK = ("nvidia-*", "torch", "triton", "pytorch", "pytorch-cuda", "jax", "jaxlib", "jax-cuda*", "cupy*",
+             "cuda-*", "cudatoolkit", "cudnn", "libcudnn*", "nccl", "libnccl*", "libcublas*", "libcufft*",
+             "libcurand*", "libcusolver*", "libcusparse*", "libnvjitlink*", "tensorrt*", "onnxruntime-gpu",
+             "tensorflow*", "xformers", "flash-attn", "bitsandbytes", "deepspeed", "vllm")
+NATIVE = ("numpy", "scipy", "mkl*", "intel-openmp", "libblas", "libcblas", "liblapack*", "openblas", "libopenblas",
+          "blas", "scikit-learn", "pandas", "pyarrow", "numba", "llvmlite", "xgboost", "lightgbm", "catboost", "h5py",
+          "numexpr", "bottleneck", "opencv*", "libgfortran*", "libgomp", "llvm-openmp", "tbb")
+_FILES = ("modified", "unowned", "shadowed", "duplicate")
+_CONTENT = ("build", "rehashed")
+_ENVIRONMENT = ("python", "platform", "gpu")
+
+
+def severity(finding: Finding) -> str:
+    name = _name(finding.name)
+    gpu, native = _matches(name, GPU_STACK), _matches(name, NATIVE)
+    kind = finding.kind
+    if kind in _ENVIRONMENT or finding.name == "/etc/envbuild lock":
+        return "critical"
+    if kind == "unexpected":
+        return "low"
+    if kind in _FILES or kind == "missing":
+        return "critical" if gpu and kind == "modified" else "high"
+    if kind in ("version", *_CONTENT):
+        if gpu:
+            return "critical"
+        if native:
+            return "high"
+        return _change(finding.expected, finding.actual) if kind == "version" else "medium"
+    return "medium"
+
+
+def at_least(finding: Finding, level: str) -> bool:
+    return LEVELS.index(severity(finding)) >= LEVELS.index(level)
+
+
+def _change(expected: str | None, actual: str | None) -> str:
+    """major → high, minor → medium, anything smaller → low; unreadable versions: medium."""
+    a, b = _release(expected), _release(actual)
+    if a is None or b is None:
+        return "medium"
+    if a[0] != b[0]:
+        return "high"
+    if a[1:2] != b[1:2]:
+        return "medium"
+    return "low"
+
+
+def _release(text: str | None) -> tuple[int, ...] | None:
+    from packaging.version import InvalidVersion, Version
+
+    if not text:
+        return None
+    try:
+        release = Version(text.split()[0]).release
+    except InvalidVersion:
+        return None
+    return tuple(release) + (0,) * (3 - len(release))
+
+
+def _name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
