@@ -103,6 +103,7 @@ def test_a_project_without_a_build_file_is_a_clear_error(make_image, index, tmp_
     assert result.returncode == 2 and "no pyproject.toml, setup.py or setup.cfg" in result.stderr
 
 
+@pytest.mark.network  # the conda builder's installer (py-rattler) is fetched from PyPI, pinned by hash
 def test_a_conda_target_takes_a_project_into_its_prefix(conda_image, tmp_path):
     from tests.conftest import CONDA_SPEC
 
