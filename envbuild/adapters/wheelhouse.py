@@ -282,16 +282,16 @@ class Wheelhouse:
 
 def _download_url(url: str, dest: Path, shown: str) -> None:
     """shown: the URL for messages (as the lock has it: ${VAR}s, not their values)."""
-    import urllib.request
     from urllib.parse import unquote, urlsplit
+
+    from envbuild.adapters.downloads import stream
 
     parts = urlsplit(url)
     try:
         if parts.scheme == "file":
             shutil.copyfile(unquote(parts.path), dest)
             return
-        with urllib.request.urlopen(url, timeout=120) as response, open(dest, "wb") as out:  # noqa: S310
-            shutil.copyfileobj(response, out, 1 << 20)
+        stream(url, dest, lambda _received: None)
     except (OSError, ValueError) as exc:
         dest.unlink(missing_ok=True)
         reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)

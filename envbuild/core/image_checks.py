@@ -14,10 +14,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envbuild.core.findings import Finding
-from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, VENV
+from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, PROBE_LOCK_KEYS, VENV
 
 _WORDS = {"C": "changed", "A": "added", "D": "deleted"}
 _SHOWN = 3
+
+
+def carried_lock(snapshot: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(format, text) of the lock the place carries under /etc/envbuild (as the probe read it), or None."""
+    carried = snapshot.get("envbuild") or {}
+    found = [(format, carried[key]) for format, key in PROBE_LOCK_KEYS.items() if carried.get(key)]
+    return found[-1] if found else None
 
 
 def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:

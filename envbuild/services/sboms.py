@@ -52,17 +52,16 @@ def of_snapshot(path: Path) -> str:
 
 
 def _of_snapshot(data: Mapping[str, Any], label: str) -> str:
-    from envbuild.core.image_checks import label_vouches
-    from envbuild.core.layout import PROBE_LOCK_KEYS
+    from envbuild.core.image_checks import carried_lock, label_vouches
     from envbuild.core.lockfile import PIP, Package, read_lock
     from envbuild.core.render import lock_sha256
     from envbuild.core.sbom import cyclonedx_json, subject_of_image
 
     carried = data.get("envbuild") or {}
     labels = (data.get("engine") or {}).get("labels") or {}
-    found = [(format, carried[key]) for format, key in PROBE_LOCK_KEYS.items() if carried.get(key)]
+    found = carried_lock(data)
     if found:
-        format, text = found[-1]
+        format, text = found
         lock = read_lock(text, f"{label}: embedded lock", format=format, check_body=not label_vouches(data, text))
         packages, sha256 = lock.packages, lock_sha256(text)
     else:

@@ -148,17 +148,16 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.findings import Finding
-    from envbuild.core.image_checks import label_vouches
-    from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS, PROBE_LOCK_KEYS
+    from envbuild.core.image_checks import carried_lock, label_vouches
+    from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS
     from envbuild.core.lockfile import read_lock
 
-    carried = snapshot.get("envbuild") or {}
-    found = [(format, carried[key]) for format, key in PROBE_LOCK_KEYS.items() if carried.get(key)]
-    if not found:
+    found = carried_lock(snapshot)
+    if found is None:
         names = " or ".join(f"{EMBEDDED_DIR}/{name}" for name in EMBEDDED_LOCKS.values())
         raise UserError(f"{place.label} carries no {names} (not built by envbuild?)",
                         hint="pass --lock FILE, or an image directory and --target")
-    format, text = found[-1]
+    format, text = found
     where = f"{EMBEDDED_DIR}/{EMBEDDED_LOCKS[format]}"
     try:
         # The image's label vouches for the lock it was built with (one of lock format 1 too);
