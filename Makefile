@@ -58,6 +58,7 @@ bench: venv
 	$(PY) bench/lock.py
 	$(PY) bench/build.py
 	$(PY) bench/fetch.py
+	$(PY) bench/record.py
 	$(PY) bench/layers.py
 	$(PY) bench/verify.py
 	$(PY) bench/conda.py

@@ -144,17 +144,24 @@ def engine_record(place: Place, timeout: float) -> dict[str, Any]:
     inside it: the image's labels (the lock's sha256 among them) and, for a container, every path
     changed since it was created (`docker diff`)."""
     what = "container" if place.kind == "container" else "image"
-    image = "{{.Image}}" if place.kind == "container" else "{{.Id}}"
+    image = "{{.Image}} {{json .Config.Image}}" if place.kind == "container" else "{{.Id}} null"
     done = run(["docker", what, "inspect", "--format", image + " {{json .Config.Labels}}", place.name], timeout=timeout)
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: docker {what} inspect failed: {done.stderr.strip()[-300:]}")
-    image_id, _, text = done.stdout.strip().partition(" ")
+    image_id, _, rest = done.stdout.strip().partition(" ")
+    created_from, _, text = rest.partition(" ")
+    try:  # the reference the container was created from (an image is named by its argument)
+        ref = place.name if place.kind == "image" else json.loads(created_from)
+    except ValueError:
+        ref = None
     try:
         labels = json.loads(text or "null") or {}
     except ValueError:
         labels = {}
     record: dict[str, Any] = {"labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
                               "image_id": image_id}
+    if isinstance(ref, str) and ref:
+        record["ref"] = ref
     if place.kind == "container":
         changed = run(["docker", "diff", place.name], timeout=timeout)
         if changed.returncode != 0:

@@ -10,11 +10,12 @@ import sys
 
 import typer
 
-from envbuild import __version__
+from envbuild.version import __version__
 from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
 from envbuild.cli import prune as prune_cmd
+from envbuild.cli import record as record_cmd
 from envbuild.cli import diff as diff_cmd
 from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
@@ -55,6 +56,7 @@ app.command("base")(base_cmd.base)
 app.command("verify")(verify_cmd.verify)
 app.command("snapshot")(snapshot_cmd.snapshot)
 app.command("diff")(diff_cmd.diff)
+app.command("record")(record_cmd.record)
 app.command("prune")(prune_cmd.prune)
 app.command("sbom")(sbom_cmd.sbom)
 

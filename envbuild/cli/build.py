@@ -38,7 +38,13 @@ def build(
     result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
                           templates=templates, progress=progress, plain=progress_mode == "plain",
-                          sbom=sbom is not None, provenance=provenance is not None)
+                          sbom=sbom is not None or push, provenance=provenance is not None or push)
+    attached: list[str] = []
+    if push and result.repo_digest:  # the provenance and the SBOM travel with the image
+        from envbuild.services import attaching
+
+        attached = attaching.attach(result.ref, result.repo_digest, provenance=result.provenance, sbom=result.sbom,
+                                    environ=os.environ)
     from envbuild.adapters.files import atomic_write
 
     for path, text in ((sbom, result.sbom), (provenance, result.provenance)):
@@ -56,7 +62,7 @@ def build(
                         "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None,
                         "layers": [{"name": name, "size": size, "diff_id": diff_id}
                                    for name, size, diff_id in result.layers],
-                        "phases": result.phases}, sort_keys=True))
+                        "phases": result.phases, "attached": attached}, sort_keys=True))
         return
     state = "built" if result.built else "up to date (no rebuild)"
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
@@ -67,3 +73,5 @@ def build(
         out("layers: " + ", ".join(f"{name} {human_size(size)}" for name, size, _diff in result.layers))
     if result.repo_digest:
         out(f"pushed: {result.ref.rsplit(':', 1)[0]}@{result.repo_digest}")
+    for reference in attached:
+        out(f"attached: {reference}")

@@ -1,4 +1,4 @@
-"""envbuild diff A B — any two of: lock file, snapshot JSON, container:NAME, image."""
+"""envbuild diff A B — any two of: lock file, snapshot JSON, container:NAME, mlflow: source, image."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from envbuild.cli.output import out
 
 
 def diff(
-    a: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME or image reference (the expected side)."),
+    a: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME, mlflow:runs:/ID, mlflow:models:/… or image (the expected side)."),
     b: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME or image reference (the actual side)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     fail_on: str = opt.FAIL_ON,
@@ -22,7 +22,9 @@ def diff(
     from envbuild.services import verifying
 
     opt.check_level(fail_on)
-    findings = verifying.diff(a, b)
+    import os
+
+    findings = verifying.diff(a, b, environ=os.environ)
     outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))
     if as_json:
         out(json.dumps(to_json([outcome], lock=None, fail_on=fail_on), sort_keys=True))

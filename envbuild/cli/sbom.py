@@ -9,7 +9,7 @@ import typer
 
 from envbuild.cli.output import progress
 
-FORMATS = ("cyclonedx-json",)
+FORMATS = ("cyclonedx-json", "spdx-json")
 
 
 def sbom(
@@ -17,7 +17,7 @@ def sbom(
     target: str = typer.Option(None, "--target", "-t", help="The target of the image directory."),
     lock: Path = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
     image: str = typer.Option(None, "--image", help="An image: what it carries (its embedded lock, image.json, labels)."),
-    format: str = typer.Option("cyclonedx-json", "--format", help="cyclonedx-json (CycloneDX 1.6)."),
+    format: str = typer.Option("cyclonedx-json", "--format", help="cyclonedx-json (CycloneDX 1.6) or spdx-json (SPDX 2.3)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
     interpreter: str = typer.Option("python3", "--interpreter", help="The Python to run in the image."),
 ) -> None:
@@ -29,8 +29,7 @@ def sbom(
     from envbuild.services import sboms
 
     if format not in FORMATS:
-        raise UserError(f"--format {format!r}: expected one of {', '.join(FORMATS)}",
-                        hint="SPDX output is not there yet; CycloneDX 1.6 JSON is what `build` embeds")
+        raise UserError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
     given = [name for name, value in (("--lock", lock), ("--image", image)) if value is not None]
     path = Path(source)
     if len(given) > 1 or (given and source != "."):
@@ -57,6 +56,14 @@ def sbom(
                 progress(f"note: {exc.message}; the base image is named as written, without its digest")
         text = images.sbom(path, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
                            progress=progress)
+    if format == "spdx-json":  # the same document, translated: the two formats cannot disagree
+        try:
+            from envbuild.core.spdx import spdx_json
+        except ImportError:
+            from envbuild.errors import ToolUnavailable
+
+            raise ToolUnavailable("SPDX output needs spdx-tools", hint="pip install 'envbuild[spdx]'") from None
+        text = spdx_json(text)
     if output is None or str(output) == "-":
         sys.stdout.write(text)
     else:

@@ -15,6 +15,9 @@ def verify(
     directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (with --target)."),
     target: str = typer.Option(None, "--target", "-t", help="Target whose lock to verify against."),
     lock: Path = typer.Option(None, "--lock", help="A lock file to verify against."),
+    against: str = typer.Option(None, "--against", help="What another environment had: mlflow:runs:/ID, "
+                                "mlflow:models:/NAME/VERSION or @ALIAS (its recorded snapshot and lock), a snapshot "
+                                "JSON, a lock file or an image."),
     python: list[str] = opt.PYTHON,
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,
@@ -38,7 +41,8 @@ def verify(
     opt.check_level(fail_on)
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files, allow_extra=allow_extra,
-                                        require_gpu=gpu, timeout=timeout, log=progress)
+                                        require_gpu=gpu, timeout=timeout, against=against,
+                                        log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error
     from envbuild.core.report import exit_code, to_json, to_junit, to_table

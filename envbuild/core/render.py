@@ -112,7 +112,8 @@ def image_metadata(r: RenderInput) -> dict[str, Any]:
     return {"schema": 1, "name": r.spec.name, "target": r.target.name, "python": r.spec.python,
             "platform": r.spec.platform_for(r.target), "cuda": r.target.cuda, **r.extras.image_json,
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text),
-            **({"project": r.project.metadata()} if r.project else {})}
+            **({"project": r.project.metadata()} if r.project else {}),
+            **({"determinism": dict(d)} if (d := r.spec.runtime_for(r.target).determinism) else {})}
 
 
 def identity(runtime: Runtime) -> tuple[str, int, str]:
@@ -130,7 +131,7 @@ def identity(runtime: Runtime) -> tuple[str, int, str]:
 def env_lines(runtime: Runtime) -> list[str]:
     """ENV pairs, quoted for a Dockerfile: JSON string escapes, and $ escaped so that the builder
     expands no variable in them."""
-    return [f"{name}={json.dumps(value, ensure_ascii=False).replace('$', chr(92) + '$')}" for name, value in runtime.env]
+    return [f"{name}={json.dumps(value, ensure_ascii=False).replace('$', chr(92) + '$')}" for name, value in runtime.environment]
 
 
 def system_packages(r: RenderInput) -> tuple[str, ...]:

@@ -1,8 +1,15 @@
 """The image's runtime settings in envbuild.yaml: entrypoint, cmd, workdir, env, user, labels and
 files, at the top level and per target. Pure: data in, model out, errors with key paths.
 
-A target's settings override the top level's: entrypoint, cmd, workdir and user replace; env and
-labels merge (the target's value wins for a key both set); files append (the target's after).
+A target's settings override the top level's: entrypoint, cmd, workdir, user and determinism
+replace; env and labels merge (the target's value wins for a key both set); files append (the
+target's after).
+
+``determinism: true`` sets the variables that make runs repeatable (DETERMINISM: Python's hash
+seed, cuBLAS's deterministic workspace as PyTorch's reproducibility notes ask, TensorFlow's
+deterministic ops and cuDNN); a mapping sets those with its own values over them, and a null value
+drops one. They are ENV lines of the image (before the spec's own env, which wins) and recorded in
+/etc/envbuild/image.json, where verify finds what a container or host should have.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from envbuild.core.keypaths import Reader, kind
 from envbuild.core.layout import LABEL_PREFIX
 from envbuild.errors import SpecError
 
-KEYS = {"entrypoint", "cmd", "workdir", "env", "user", "labels", "files"}
+KEYS = {"entrypoint", "cmd", "workdir", "env", "user", "labels", "files", "determinism"}
+DETERMINISM = {"PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8", "TF_DETERMINISTIC_OPS": "1",
+               "TF_CUDNN_DETERMINISTIC": "1"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _USER = re.compile(r"^(?:[a-z_][a-z0-9_-]{0,31}|\d{1,10})$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
@@ -41,6 +50,12 @@ class Runtime:
     user: str | None = None  # a user name, or a uid; "root" is allowed (with a warning)
     labels: tuple[tuple[str, str], ...] = ()
     files: tuple[FileCopy, ...] = ()
+    determinism: tuple[tuple[str, str], ...] | None = None  # None: not said here; () : off
+
+    @property
+    def environment(self) -> tuple[tuple[str, str], ...]:
+        """The image's ENV: the determinism variables, then the spec's env over them."""
+        return tuple({**dict(self.determinism or ()), **dict(self.env)}.items())
 
     def over(self, base: "Runtime") -> "Runtime":
         """These settings (a target's) over ``base`` (the top level's)."""
@@ -49,7 +64,8 @@ class Runtime:
                        workdir=self.workdir or base.workdir, user=self.user or base.user,
                        env=tuple({**dict(base.env), **dict(self.env)}.items()),
                        labels=tuple({**dict(base.labels), **dict(self.labels)}.items()),
-                       files=base.files + self.files)
+                       files=base.files + self.files,
+                       determinism=self.determinism if self.determinism is not None else base.determinism)
 
 
 def runtime_from(r: Reader, path: str, data: dict[str, Any]) -> Runtime:
@@ -63,7 +79,19 @@ def runtime_from(r: Reader, path: str, data: dict[str, Any]) -> Runtime:
         user=_user(r, f"{where}user", data["user"]) if "user" in data else None,
         labels=_labels(r, f"{where}labels", data.get("labels")),
         files=_files(r, f"{where}files", data.get("files")),
+        determinism=_determinism(r, f"{where}determinism", data["determinism"]) if "determinism" in data else None,
     )
+
+
+def _determinism(r: Reader, path: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, bool):
+        return tuple(DETERMINISM.items()) if value else ()
+    if not isinstance(value, dict):
+        raise SpecError(r.file, path, f"expected true, false or a mapping of variables, got {kind(value)}")
+    dropped = {name for name, raw in value.items() if raw is None}
+    given = dict((name, text) for _key, name, text in _string_map(
+        r, path, {k: v for k, v in value.items() if v is not None}, _ENV_NAME, "a variable name of letters, digits and '_'"))
+    return tuple((k, v) for k, v in {**DETERMINISM, **given}.items() if k not in dropped)
 
 
 def _argv(r: Reader, path: str, value: Any) -> tuple[str, ...]:

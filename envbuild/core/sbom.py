@@ -159,3 +159,37 @@ def subject_of_image(labels: Mapping[str, str], image_json: Mapping[str, Any], p
                       image=image, base=(base, labels.get("org.opencontainers.image.base.digest")) if base else None,
                       project=(str(project["name"]), str(project["version"]), str(project["sha256"])) if project else None,
                       lock_sha256=lock_sha256)
+
+
+def bom_of_lock(text: str, label: str, *, tool_version: str) -> str:
+    """The document of a lock file's text (its target, its exclude-newer date as the time)."""
+    from envbuild.core.lockfile import read_lock
+    from envbuild.core.render import lock_sha256
+
+    lock = read_lock(text, label)
+    return cyclonedx_json(BomSubject(name=label.rsplit("/", 1)[-1], target=lock.target, packages=lock.packages,
+                                     created=lock.exclude_newer, tool_version=tool_version, platform=lock.platform,
+                                     lock_sha256=lock_sha256(text)))
+
+
+def bom_of_snapshot(data: Mapping[str, Any], label: str, *, tool_version: str) -> str:
+    """The document of a snapshot: of the lock an envbuild image carries (vouched for by its label,
+    else by its own body digest), or of the distributions found, without hashes, when it has none."""
+    from envbuild.core.image_checks import carried_lock, label_vouches
+    from envbuild.core.lockfile import PIP, read_lock
+    from envbuild.core.render import lock_sha256
+
+    carried = data.get("envbuild") or {}
+    labels = (data.get("engine") or {}).get("labels") or {}
+    found = carried_lock(data)
+    if found:
+        format, text = found
+        lock = read_lock(text, f"{label}: embedded lock", format=format, check_body=not label_vouches(data, text))
+        packages, sha256 = lock.packages, lock_sha256(text)
+    else:
+        packages = tuple(Package(name=str(d["name"]), version=str(d["version"]), manager=PIP)
+                         for d in data.get("distributions") or [] if d.get("name") and d.get("version"))
+        sha256 = None
+    image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else {}
+    return cyclonedx_json(subject_of_image(labels, image_json, packages, image=label, tool_version=tool_version,
+                                           lock_sha256=sha256))

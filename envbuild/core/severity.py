@@ -5,7 +5,8 @@ critical: the GPU stack (the CUDA runtime's packages, cuDNN, NCCL, torch's and j
     files modified in the GPU stack, and a tampered /etc/envbuild record.
 high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way; files modified or
     unowned, duplicates and shadowing; a missing package; a major version change.
-medium: a minor version change; another build or other files of the same version; anything else.
+medium: a minor version change; another build or other files of the same version; a determinism
+    variable unset or different (results differ run to run, not by design); anything else.
 low: a patch change; an unexpected extra package.
 """
 

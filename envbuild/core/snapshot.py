@@ -74,7 +74,8 @@ SNAPSHOT = Record({
     "envbuild": Record({"lock": str, "conda_lock": str, "image": Record({"conda_prefix": Opt(str)})}),
     "conda": Record({"prefix": Opt(str), "packages": Opt([_CONDA_PACKAGE])}),
     "taken": Record({"from": str, "at": str}),
-    "engine": Record({"labels": MapOf(str), "changes": [[str]], "image_id": str}),
+    "environment": MapOf(str),  # the determinism variables only (probe/system.py)
+    "engine": Record({"labels": MapOf(str), "changes": [[str]], "image_id": str, "ref": str}),
 }, frozenset({"schema", "interpreter", "distributions"}))
 
 

@@ -130,6 +130,7 @@ class View:
     gpu: Mapping[str, Any] | None = None  # None: unknown (a lock); {}: known to have no GPU stack
     hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # a lock's: the files it accepts per package
     files: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)  # a --files snapshot's verdicts
+    determinism: Mapping[str, str] = field(default_factory=dict)  # the determinism variables it ran with
 
 
 def view_of_lock(lock: Lock, label: str) -> View:
@@ -145,7 +146,8 @@ def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
     return View(label=label, packages={n: d["version"] for n, d in installed.items()},
                 python=interp.get("version"), platform=known or f"{interp.get('system', 'linux')}/{machine}",
                 gpu=snapshot.get("gpu") or {},
-                files={n: (d["files"], str(d.get("location", ""))) for n, d in installed.items() if d.get("files")})
+                files={n: (d["files"], str(d.get("location", ""))) for n, d in installed.items() if d.get("files")},
+                determinism=dict(snapshot.get("environment") or {}))
 
 
 def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:
@@ -175,6 +177,7 @@ def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Find
             changed = files_finding(name, files, location, "files as installed (RECORD)")
             if changed:
                 findings.append(replace(changed, detail=f"in {side.label}: {changed.detail}"))
+    findings.extend(determinism_findings(a.determinism, b.determinism, f"as {a.label} ran"))
     if a.gpu is not None and b.gpu is not None:  # driver, CUDA runtime, cuDNN, NCCL, torch's CUDA build, GPUs
         for key in sorted(set(a.gpu) | set(b.gpu)):
             left, right = _gpu_text(key, a.gpu.get(key)), _gpu_text(key, b.gpu.get(key))
@@ -204,3 +207,11 @@ def _gpu_text(key: str, value: Any) -> str | None:
     if key == "gpus":
         return ", ".join(sorted(g.get("model", "?") for g in value)) or None
     return str(value)
+
+
+def determinism_findings(expected: Mapping[str, str], actual: Mapping[str, str], why: str) -> list[Finding]:
+    """A variable that made the expected side's runs repeatable, unset or other here. More of them
+    here than there is not drift."""
+    return [Finding(kind="determinism", name=name, expected=value, actual=actual.get(name),
+                    detail=f"{why}; {'unset here' if name not in actual else 'another value here'}")
+            for name, value in sorted(expected.items()) if actual.get(name) != value]

@@ -8,7 +8,7 @@ from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
 from .hashing import check_files, file_manifest, stale_pycs
 from .paths import interpreter, os_release, search_path, shadowing
-from .system import conda_packages, conda_prefix, embedded, gpu
+from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
 
 def collect(files=False, root=None, conda=None, trees=()):
@@ -46,6 +46,7 @@ def collect(files=False, root=None, conda=None, trees=()):
         snapshot["trees"] = tree_files
     if found:
         snapshot["envbuild"] = found
+    snapshot["environment"] = determinism_env(found.get("image"))
     prefix = conda_prefix(conda, found.get("image"))
     if prefix:
         snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files)

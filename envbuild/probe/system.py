@@ -116,3 +116,16 @@ def embedded(root):
         except ValueError:
             pass
     return out
+
+
+# The variables that make runs repeatable (envbuild/core/runtime.py DETERMINISM): only these are read
+# from the environment, with those the image says it set; never the rest (it holds secrets).
+DETERMINISM_NAMES = ("PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC")
+
+
+def determinism_env(image):
+    names = set(DETERMINISM_NAMES)
+    said = image.get("determinism") if isinstance(image, dict) else None
+    if isinstance(said, dict):
+        names.update(n for n in said if isinstance(n, str))
+    return {n: os.environ[n] for n in sorted(names) if n in os.environ}

@@ -208,7 +208,7 @@ def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> N
 def sbom_text(prepared: Prepared) -> str:
     """The CycloneDX document of the image (core/sbom.py): what build embeds, and what `sbom --image`
     derives back from the image. Not part of the tag digest: its inputs already are."""
-    from envbuild import __version__
+    from envbuild.version import __version__
     from envbuild.core.sbom import cyclonedx_json, subject_of_image
 
     return cyclonedx_json(subject_of_image(prepared.labels, json.loads(prepared.embedded["image.json"]),
@@ -379,7 +379,7 @@ def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, bu
 def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, files: ecosystems.BuildFiles,
                 started_at: str) -> str:
     """The in-toto statement of this build (core/provenance.py): every file it read."""
-    from envbuild import __version__
+    from envbuild.version import __version__
     from envbuild.core.provenance import build_facts, provenance_json
 
     paths = [*files.wheels, *(entry for folder in files.folders.values() for entry in folder.values()

@@ -14,23 +14,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from envbuild import __version__
+from envbuild.version import __version__
 from envbuild.errors import UserError
 
 
 def of_lock(path: Path) -> str:
     from envbuild.adapters.files import read_text
-    from envbuild.core.lockfile import read_lock
-    from envbuild.core.render import lock_sha256
-    from envbuild.core.sbom import BomSubject, cyclonedx_json
+    from envbuild.core.sbom import bom_of_lock
 
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
-    text = read_text(path, str(path))
-    lock = read_lock(text, str(path))
-    return cyclonedx_json(BomSubject(name=path.name, target=lock.target, packages=lock.packages,
-                                     created=lock.exclude_newer, tool_version=__version__, platform=lock.platform,
-                                     lock_sha256=lock_sha256(text)))
+    return bom_of_lock(read_text(path, str(path)), str(path), tool_version=__version__)
 
 
 def of_image(ref: str, *, interpreter: str = "python3") -> str:
@@ -52,22 +46,6 @@ def of_snapshot(path: Path) -> str:
 
 
 def _of_snapshot(data: Mapping[str, Any], label: str) -> str:
-    from envbuild.core.image_checks import carried_lock, label_vouches
-    from envbuild.core.lockfile import PIP, Package, read_lock
-    from envbuild.core.render import lock_sha256
-    from envbuild.core.sbom import cyclonedx_json, subject_of_image
+    from envbuild.core.sbom import bom_of_snapshot
 
-    carried = data.get("envbuild") or {}
-    labels = (data.get("engine") or {}).get("labels") or {}
-    found = carried_lock(data)
-    if found:
-        format, text = found
-        lock = read_lock(text, f"{label}: embedded lock", format=format, check_body=not label_vouches(data, text))
-        packages, sha256 = lock.packages, lock_sha256(text)
-    else:
-        packages = tuple(Package(name=str(d["name"]), version=str(d["version"]), manager=PIP)
-                         for d in data.get("distributions") or [] if d.get("name") and d.get("version"))
-        sha256 = None
-    image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else {}
-    subject = subject_of_image(labels, image_json, packages, image=label, tool_version=__version__, lock_sha256=sha256)
-    return cyclonedx_json(subject)
+    return bom_of_snapshot(data, label, tool_version=__version__)

@@ -31,10 +31,12 @@ def _build_manifest(snapshot: Mapping[str, Any], environ: Mapping[str, str]) -> 
 
 @dataclass(frozen=True, kw_only=True)
 class LockChoice:
-    """Where the lock comes from: a file, an image directory's target, or (None) each image's own."""
+    """Where the lock comes from: a file, an image directory's target, or (None) each image's own;
+    with --against, also what that environment had (``expected``: a recorded snapshot's view)."""
 
     lock: "Lock | None"
     label: str | None
+    expected: "View | None" = None
 
 
 def choose_lock(directory: Path | None, target: str | None, lock_file: Path | None,
@@ -63,23 +65,57 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
 def verify(directory: Path | None, target: str | None, lock_file: Path | None, places: Sequence[Place], *,
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
-           log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           against: str | None = None, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
-    (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s)."""
+    (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
+    ``against``: another environment is the expected side (see expected_of)."""
+    from dataclasses import replace
+
+    from envbuild.core.conda_verify import view_of_conda_snapshot
     from envbuild.core.report import Outcome
+    from envbuild.core.verify import diff_views
     from envbuild.ecosystems.pip import cache_wheels
 
+    if against is not None and (directory is not None or target is not None or lock_file is not None):
+        raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
     wait = start_snapshots(places, files=files, timeout=timeout)  # the probes run while the lock is read
-    choice = choose_lock(directory, target, lock_file, places)
+    choice = expected_of(against, environ=environ) if against else choose_lock(directory, target, lock_file, places)
     outcomes = []
     for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
-        outcomes.append(_check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
-                                     require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
-                                     environ=environ))
+        if choice.lock is None and choice.expected is not None:
+            outcome = Outcome(label=place.label, notes=("the expected side carries no lock: compared as installed",))
+        else:
+            outcome = _check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
+                                   require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
+                                   environ=environ)
+        if choice.expected is not None and outcome.error is None:
+            # what the expected environment actually had, beyond its lock: each difference said once
+            seen = {(f.kind, f.name) for f in outcome.findings}
+            more = [f for f in diff_views(choice.expected, view_of_conda_snapshot(snapshot, place.label),
+                                          ignore=set(allow_extra) | {"pip", "setuptools", "wheel"})
+                    if (f.kind, f.name) not in seen and (f.kind, f.name.removesuffix(" (conda)")) not in seen]
+            outcome = replace(outcome, findings=outcome.findings + tuple(more))
+        outcomes.append(outcome)
     return choice, outcomes
+
+
+def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
+    """The expected side of ``verify --against``: an MLflow run's record (its lock and the snapshot of
+    what it trained in), a snapshot file (and the lock it carries), a lock file, or an image."""
+    from envbuild.core.lineage import is_mlflow
+
+    if is_mlflow(source):
+        return _recorded(source, environ)
+    from envbuild.adapters.files import read_text
+
+    path = Path(source)
+    if path.is_file() and not read_text(path, source).lstrip().startswith("{"):
+        return LockChoice(lock=_read_lock(path), label=source)
+    snapshot = _snapshot_of(source)
+    return LockChoice(lock=_carried(snapshot, source), label=source, expected=_view_of(snapshot, source))
 
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
@@ -92,6 +128,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     from envbuild.core.image_checks import engine_findings, manifest_findings
     from envbuild.core.ownership import shadowed_findings
     from envbuild.core.report import Outcome
+    from envbuild.core.verify import determinism_findings
 
     notes: list[str] = []
     embedded_text = None
@@ -116,6 +153,11 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     elif files and place.kind in ("container", "image"):
         notes.append("no build manifest for this image here (built elsewhere, or the cache was cleared): "
                      "its files were checked against the locked wheels only")
+    image_json = (snapshot.get("envbuild") or {}).get("image")
+    said = image_json.get("determinism") if isinstance(image_json, dict) else None
+    if isinstance(said, dict):  # what the image set, against what the place runs with
+        findings.extend(determinism_findings({str(k): str(v) for k, v in said.items()},
+                                             snapshot.get("environment") or {}, "set by the image"))
     more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
                                    require_gpu=require_gpu)
     findings.extend(more)
@@ -175,43 +217,92 @@ def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIME
     return data
 
 
-def view(argument: str, *, interpreter: str = "python3") -> "View":
-    """A lock file, a snapshot JSON file, ``container:NAME`` (a running container, via docker exec),
-    or (when no such file exists) an image reference."""
-    from envbuild import ecosystems
-    from envbuild.adapters.files import read_text
-    from envbuild.core.conda_verify import view_of_conda_snapshot
+def _recorded(source: str, environ: Mapping[str, str]) -> LockChoice:
+    """What `envbuild record` logged into the run behind an MLflow source: hostile until checked."""
+    from envbuild.adapters import mlflow_runs
+    from envbuild.core import lineage
     from envbuild.core.lockfile import read_lock
+
+    parsed = lineage.parse_source(source)
+    run_id = mlflow_runs.run_of(parsed, environ=environ)
+    found = mlflow_runs.read_record(run_id, environ=environ)
+    if lineage.SNAPSHOT not in found:
+        raise UserError(f"{source}: run {run_id} has no envbuild record",
+                        hint="record the training environment with 'envbuild record' or envbuild.record()")
+    where = f"{source} (run {run_id})"
+    snapshot = _parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
+    lock = next((read_lock(found[name], f"{where}: {name}", format=format)  # its body digest must hold
+                 for format, name in lineage.LOCKS.items() if name in found), None)
+    return LockChoice(lock=lock, label=where, expected=_view_of(snapshot, where))
+
+
+def _snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
+    from envbuild.adapters.files import read_text
+
+    path = Path(argument)
+    if argument.startswith("container:"):
+        return take_snapshot(Place(kind="container", name=argument.split(":", 1)[1], interpreter=interpreter))
+    if path.is_file():
+        return _parse_snapshot(read_text(path, argument), argument)
+    if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
+        raise UserError(f"{argument}: no such file")
+    return take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
+
+
+def _parse_snapshot(text: str, label: str) -> dict[str, Any]:
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
-    if argument.startswith("container:"):
-        data = take_snapshot(Place(kind="container", name=argument.split(":", 1)[1], interpreter=interpreter))
-        return view_of_conda_snapshot(data, argument)
+    try:
+        return validate_snapshot(json.loads(text))
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, InvalidSnapshot):
+            raise UserError(f"{label}: not an envbuild snapshot: {exc}",
+                            hint="make one with 'envbuild snapshot -o FILE'") from None
+        raise UserError(f"{label}: not valid JSON: {exc}") from None
+
+
+def _carried(snapshot: Mapping[str, Any], label: str) -> "Lock | None":
+    """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
+    from envbuild.core.image_checks import carried_lock, label_vouches
+    from envbuild.core.lockfile import read_lock
+
+    found = carried_lock(snapshot)
+    if found is None:
+        return None
+    return read_lock(found[1], f"{label}: embedded lock", format=found[0], check_body=not label_vouches(snapshot, found[1]))
+
+
+def _view_of(snapshot: Mapping[str, Any], label: str) -> "View":
+    from envbuild.core.conda_verify import view_of_conda_snapshot
+
+    return view_of_conda_snapshot(snapshot, label)
+
+
+def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, str] | None = None) -> "View":
+    """A lock file, a snapshot JSON file, ``container:NAME`` (a running container, via docker exec),
+    an MLflow source (the snapshot its run recorded), or (when no such file exists) an image reference."""
+    from envbuild import ecosystems
+    from envbuild.adapters.files import read_text
+    from envbuild.core.lineage import is_mlflow
+    from envbuild.core.lockfile import read_lock
+
+    if is_mlflow(argument):
+        recorded = _recorded(argument, environ if environ is not None else {})
+        assert recorded.expected is not None  # a record always has its snapshot
+        return recorded.expected
     path = Path(argument)
     if path.is_file():
         text = read_text(path, argument)
-        if text.lstrip().startswith("{"):
-            try:
-                data = json.loads(text)
-            except (ValueError, RecursionError) as exc:
-                raise UserError(f"{argument}: not valid JSON: {exc}") from None
-            try:
-                return view_of_conda_snapshot(validate_snapshot(data), argument)
-            except InvalidSnapshot as exc:
-                raise UserError(f"{argument}: not an envbuild snapshot: {exc}",
-                                hint="make one with 'envbuild snapshot -o FILE'") from None
-        lock = read_lock(text, argument)
-        return ecosystems.for_lock(lock).view(lock, argument)
-    if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
-        raise UserError(f"{argument}: no such file")
-    data = take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
-    return view_of_conda_snapshot(data, argument)
+        if not text.lstrip().startswith("{"):
+            lock = read_lock(text, argument)
+            return ecosystems.for_lock(lock).view(lock, argument)
+    return _view_of(_snapshot_of(argument, interpreter), argument)
 
 
-def diff(a: str, b: str) -> list["Finding"]:
+def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
     from envbuild.core.verify import diff_views
 
-    return diff_views(view(a), view(b))
+    return diff_views(view(a, environ=environ), view(b, environ=environ))
 
 
 def _read_lock(path: Path) -> "Lock":

@@ -64,3 +64,21 @@ targets:
         assert response.headers["Docker-Content-Digest"] == out["repo_digest"]
         manifest = json.load(response)
     assert manifest["config"]["digest"] == out["id"]  # the pushed config is the reproducible one
+    # the provenance and the SBOM are attached: this registry has no referrers API, so by cosign's tag scheme
+    hexdigest = out["repo_digest"].split(":", 1)[1]
+    assert len(out["attached"]) == 4  # each by digest, and by its fallback tag
+    for suffix, kind in (("att", "application/vnd.in-toto+json"), ("sbom", "application/vnd.cyclonedx+json")):
+        assert f"{registry}/envbuild-test/pushed:sha256-{hexdigest}.{suffix}" in out["attached"]
+        request = urllib.request.Request(f"http://{registry}/v2/envbuild-test/pushed/manifests/sha256-{hexdigest}.{suffix}",
+                                         headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            artifact = json.load(response)
+        assert artifact["artifactType"] == kind and artifact["subject"]["digest"] == out["repo_digest"]
+        layer = artifact["layers"][0]["digest"]
+        with urllib.request.urlopen(f"http://{registry}/v2/envbuild-test/pushed/blobs/{layer}", timeout=10) as response:
+            document = json.load(response)
+        if suffix == "att":
+            assert document["predicateType"] == "https://slsa.dev/provenance/v1"
+            assert {"sha256": out["id"].split(":", 1)[1]} in [s["digest"] for s in document["subject"]]
+        else:
+            assert document["bomFormat"] == "CycloneDX"

@@ -82,9 +82,40 @@ def test_a_snapshot_without_a_lock_lists_what_was_found(cli, tmp_path, venv):
 def test_bad_sources_are_one_line_and_a_hint(cli, tmp_path):
     missing = cli("sbom", "--lock", str(tmp_path / "nope.txt"))
     assert missing.returncode == 2 and "no lock file at" in missing.stderr and "hint:" in missing.stderr
-    spdx = cli("sbom", "--lock", str(tmp_path / "nope.txt"), "--format", "spdx-json")
-    assert spdx.returncode == 2 and "--format 'spdx-json'" in spdx.stderr
+    spdx = cli("sbom", "--lock", str(tmp_path / "nope.txt"), "--format", "swid")
+    assert spdx.returncode == 2 and "--format 'swid': expected one of cyclonedx-json, spdx-json" in spdx.stderr
     both = cli("sbom", str(tmp_path), "--lock", str(tmp_path / "x.txt"))
     assert both.returncode == 2 and "give one source" in both.stderr
     for result in (missing, spdx, both):
         assert_no_traceback(result)
+
+
+def test_spdx_is_the_same_document_in_spdx_2_3_and_valid_by_spdx_tools(make_image, cli, index, conda_image):
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    image = locked(make_image, cli, index)
+    lock_file = image / "locks" / "cpu.txt"
+    cyclonedx = json.loads(cli("sbom", "--lock", str(lock_file)).stdout)
+    result = cli("sbom", "--lock", str(lock_file), "--format", "spdx-json")
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["spdxVersion"] == "SPDX-2.3" and doc["creationInfo"]["created"].startswith("2026-05-01")
+    purls = {ref["referenceLocator"]: p for p in doc["packages"] for ref in p.get("externalRefs", [])}
+    assert set(purls) == {c["purl"] for c in cyclonedx["components"]}
+    for component in cyclonedx["components"]:
+        assert sorted(c["checksumValue"] for c in purls[component["purl"]]["checksums"]) == \
+            sorted(h["content"] for h in component["hashes"])
+    assert cli("sbom", "--lock", str(lock_file), "--format", "spdx-json").stdout == result.stdout  # deterministic
+    conda = conda_image(["python=3.11", "tinytool"], pip=["alpha<2"])
+    assert cli("lock", str(conda)).returncode == 0
+    for text in (result.stdout, cli("sbom", "--lock", str(conda / "locks" / "cpu.conda-lock.yml"), "--format",
+                                    "spdx-json").stdout):
+        path = image / "doc.spdx.json"
+        path.write_text(text)
+        assert validate_full_spdx_document(parse_file(str(path))) == []
+    relations = {(r["spdxElementId"], r["relationshipType"]) for r in json.loads(text)["relationships"]}
+    assert ("SPDXRef-DOCUMENT", "DESCRIBES") in relations and ("SPDXRef-environment", "DEPENDS_ON") in relations
+    assert sum(1 for r in json.loads(text)["relationships"] if r["relationshipType"] == "DEPENDS_ON"
+               and r["spdxElementId"] != "SPDXRef-environment") > 0  # conda's own relations

@@ -195,3 +195,19 @@ def test_an_unrunnable_interpreter_is_exit_5(cli, locked, tmp_path):
 def test_nothing_to_verify_against_is_a_usage_error(cli, tmp_path):
     result = cli("verify", "--python", sys.executable, cwd=tmp_path)
     assert result.returncode == 2 and "nothing to verify against" in result.stderr
+
+
+def test_verify_against_a_snapshot_file_checks_what_that_environment_had(cli, locked, venv, tmp_path, index):
+    python = str(venv / "bin" / "python")
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "omega")  # the reference had an extra
+    reference = tmp_path / "training.json"
+    assert cli("snapshot", "--python", python, "-o", str(reference)).returncode == 0
+    same = cli("verify", "--python", python, "--against", str(reference), "--json")
+    assert same.returncode == 0 and json.loads(same.stdout)["findings"] == [], same.stdout
+    pip(venv, "uninstall", "-y", "omega")
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "beta==1.0")
+    drift = cli("verify", "--python", python, "--against", str(reference), "--json")
+    assert drift.returncode == 1 and kinds(json.loads(drift.stdout)) == [("missing", "omega"), ("version", "beta")]
+    both = cli("verify", str(locked), "--python", python, "--against", str(reference))
+    assert both.returncode == 2 and "--against names the expected side" in both.stderr
+    assert_no_traceback(both)

@@ -84,3 +84,30 @@ def test_root_and_a_uid_are_users_too():
     assert identity(spec(BASE + "user: 0\ntargets:\n  cpu: {}\n").runtime) == ("root", 0, "/root")
     assert identity(spec(BASE + "user: 2000\ntargets:\n  cpu: {}\n").runtime) == ("app", 2000, "/home/app")
     assert identity(spec(BASE + "targets:\n  cpu: {}\n").runtime) == ("app", 10001, "/home/app")
+
+
+def test_determinism_true_sets_the_documented_variables_and_a_mapping_adjusts_them():
+    from envbuild.core.runtime import DETERMINISM
+
+    on = spec(BASE + "determinism: true\nenv: {PYTHONHASHSEED: '42'}\ntargets:\n  cpu: {}\n  gpu: {determinism: false}\n")
+    cpu = on.runtime_for(on.target("cpu"))
+    assert dict(cpu.determinism) == DETERMINISM and DETERMINISM["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    assert dict(cpu.environment)["PYTHONHASHSEED"] == "42"  # the spec's own env wins over the defaults
+    gpu = on.runtime_for(on.target("gpu"))
+    assert gpu.determinism == () and gpu.environment == (("PYTHONHASHSEED", "42"),)  # off: only the spec's env
+    tuned = spec(BASE + "determinism: {TF_DETERMINISTIC_OPS: null, MY_SEED: 7}\ntargets:\n  cpu: {}\n")
+    assert dict(tuned.runtime_for(tuned.target("cpu")).determinism) == {
+        "PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8", "TF_CUDNN_DETERMINISTIC": "1", "MY_SEED": "7"}
+    assert spec(BASE + "targets:\n  cpu: {}\n").runtime_for(spec(BASE + "targets:\n  cpu: {}\n").target("cpu")).determinism is None
+    for bad, words in (("determinism: yes please", "expected true, false or a mapping"),
+                       ("determinism: {1X: a}", "determinism.1X: expected a variable name")):
+        with pytest.raises(SpecError) as caught:
+            spec(BASE + bad + "\ntargets:\n  cpu: {}\n")
+        assert words in caught.value.message
+
+
+def test_the_probe_reads_the_variables_the_spec_sets():
+    from envbuild.core.runtime import DETERMINISM
+    from envbuild.probe.system import DETERMINISM_NAMES
+
+    assert set(DETERMINISM_NAMES) == set(DETERMINISM)  # the probe cannot import core: the two lists agree

@@ -31,3 +31,10 @@ from envbuild.core.severity import severity
 ])
 def test_the_rules(kind, name, expected, actual, level):
     assert severity(Finding(kind=kind, name=name, expected=expected, actual=actual)) == level
+
+
+def test_a_determinism_variable_is_medium():
+    from envbuild.core.findings import Finding
+    from envbuild.core.severity import severity
+
+    assert severity(Finding(kind="determinism", name="PYTHONHASHSEED", expected="0", actual="random")) == "medium"

@@ -89,3 +89,15 @@ def test_diff_reports_files_a_files_snapshot_found_modified():
     [finding] = diff_views(view_of_lock(LOCK, "train.txt"), prod)
     assert (finding.kind, finding.name, finding.actual) == ("modified", "numpy", "1 modified")
     assert finding.detail == "in prod.json: numpy/linalg/x.py" and finding.paths == ("/s/numpy/linalg/x.py",)
+
+
+def test_determinism_the_expected_side_ran_with_is_drift_when_unset_or_other():
+    from envbuild.core.verify import View, determinism_findings, diff_views
+
+    training = View(label="run", packages={}, determinism={"PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"})
+    serving = View(label="prod", packages={}, determinism={"PYTHONHASHSEED": "random", "TF_DETERMINISTIC_OPS": "1"})
+    found = diff_views(training, serving)
+    assert [(f.kind, f.name, f.expected, f.actual) for f in found] == [
+        ("determinism", "CUBLAS_WORKSPACE_CONFIG", ":4096:8", None), ("determinism", "PYTHONHASHSEED", "0", "random")]
+    assert "unset here" in found[0].detail and "another value here" in found[1].detail
+    assert diff_views(serving, serving) == [] and determinism_findings({}, {"X": "1"}, "why") == []

@@ -1,0 +1,134 @@
+"""What `envbuild record` logs to a training run, and how a recorded run is named. Pure.
+
+A record is a few artifacts under ``envbuild/`` in the run (the snapshot of the environment that
+trained, the lock it was built from, its SBOM, the image's own metadata) and run tags that the
+MLflow UI and search can filter on. Reading a record back treats the run as hostile input: the
+snapshot must have the snapshot's shape and the lock must be one envbuild wrote (its body digest).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from envbuild.core.layout import EMBEDDED_LOCKS, LABEL_PREFIX
+from envbuild.errors import UserError
+
+ARTIFACT_DIR = "envbuild"
+SNAPSHOT = "snapshot.json"
+LOCKS = EMBEDDED_LOCKS  # lock format → artifact name: the names an image carries them under
+SBOM = "sbom.cdx.json"
+IMAGE = "image.json"
+RECORD = "record.json"  # what was recorded, and from where: the index of the others
+
+_RUN_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}")
+_MODEL = re.compile(r"(?P<name>[^/@]+)(?:/(?P<version>[0-9]+)|@(?P<alias>[A-Za-z0-9_-]+))")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """``mlflow:runs:/<id>``, ``mlflow:models:/<name>/<version>`` or ``mlflow:models:/<name>@<alias>``."""
+
+    run_id: str | None = None
+    model: str | None = None
+    version: str | None = None
+    alias: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.run_id:
+            return f"mlflow:runs:/{self.run_id}"
+        return f"mlflow:models:/{self.model}" + (f"/{self.version}" if self.version else f"@{self.alias}")
+
+
+def is_mlflow(argument: str) -> bool:
+    return argument.startswith("mlflow:")
+
+
+def parse_source(argument: str) -> Source:
+    hint = "expected mlflow:runs:/<run_id>, mlflow:models:/<name>/<version> or mlflow:models:/<name>@<alias>"
+    rest = argument.removeprefix("mlflow:")
+    if rest.startswith("runs:/"):
+        run_id = rest.removeprefix("runs:/").strip("/")
+        if _RUN_ID.fullmatch(run_id):
+            return Source(run_id=run_id)
+    elif rest.startswith("models:/"):
+        found = _MODEL.fullmatch(rest.removeprefix("models:/").rstrip("/"))
+        if found:
+            return Source(model=found["name"], version=found["version"], alias=found["alias"])
+    raise UserError(f"{argument}: not an MLflow source", hint=hint)
+
+
+def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | None, sbom: str | None,
+                     source: str, git_commit: str | None, tool_version: str,
+                     data: list[dict[str, Any]] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """(artifact name → text, run tag → value). ``lock`` is (format, text): the one the place carries
+    when it is an envbuild image, else the one the user named; ``data``: dvc.lock's outputs."""
+    from envbuild.core.render import lock_sha256
+
+    artifacts = {SNAPSHOT: json.dumps(snapshot, indent=2, sort_keys=True) + "\n"}
+    carried = snapshot.get("envbuild") or {}
+    labels = (snapshot.get("engine") or {}).get("labels") or {}  # the engine's: out of reach of the place
+    image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else None
+    tags = {"envbuild.version": tool_version, "envbuild.source": source}
+    if lock is not None:
+        format, text = lock
+        artifacts[LOCKS[format]] = text
+        tags["envbuild.lock.sha256"] = lock_sha256(text)
+    if sbom is not None:
+        artifacts[SBOM] = sbom
+    if data is not None:
+        artifacts[DVC] = json.dumps({"outputs": data}, indent=2, sort_keys=True) + "\n"
+        tags["envbuild.dvc.outputs"] = str(len(data))
+    if image_json is not None:
+        artifacts[IMAGE] = json.dumps(image_json, indent=2, sort_keys=True) + "\n"
+    engine = snapshot.get("engine") or {}
+    if engine.get("image_id"):
+        tags["envbuild.image.id"] = engine["image_id"]
+    if engine.get("ref"):
+        tags["envbuild.image"] = engine["ref"]
+    digest = labels.get(f"{LABEL_PREFIX}.inputs-digest") or (image_json or {}).get("inputs_digest")
+    if digest:
+        tags["envbuild.inputs-digest"] = str(digest)
+    revision = labels.get("org.opencontainers.image.revision") or git_commit
+    if revision:
+        tags["envbuild.git.commit"] = str(revision).removesuffix("-dirty")
+        tags["envbuild.git.dirty"] = "true" if str(revision).endswith("-dirty") else "false"
+    index = {"artifacts": sorted(artifacts), "tags": tags, "taken": snapshot.get("taken")}
+    artifacts[RECORD] = json.dumps(index, indent=2, sort_keys=True) + "\n"
+    return artifacts, tags
+
+
+
+DVC = "dvc.json"
+
+
+def dvc_outputs(data: Any, source: str) -> list[dict[str, Any]]:
+    """The outputs a ``dvc.lock`` (schema 2.0) pins, stage by stage: path, hash algorithm and value,
+    size and file count (a directory's). What DVC versions, as DVC wrote it; DVC itself checks it."""
+    if not isinstance(data, dict) or not isinstance(data.get("stages", {}), dict):
+        raise UserError(f"{source}: not a dvc.lock (expected a mapping with 'stages')")
+    if str(data.get("schema", "")) != "2.0":
+        raise UserError(f"{source}: schema: {data.get('schema')!r} is not supported (this envbuild reads dvc.lock 2.0)")
+    found = []
+    for stage, body in sorted(data.get("stages", {}).items()):
+        outs = body.get("outs", []) if isinstance(body, dict) else None
+        if not isinstance(outs, list):
+            raise UserError(f"{source}: stages.{stage}.outs: expected a list")
+        for i, out in enumerate(outs):
+            where = f"{source}: stages.{stage}.outs[{i}]"
+            if not isinstance(out, dict) or not isinstance(out.get("path"), str):
+                raise UserError(f"{where}.path: expected a string")
+            algorithm = str(out.get("hash") or "md5")
+            value = out.get(algorithm, out.get("md5"))
+            if not isinstance(value, str):
+                raise UserError(f"{where}.{algorithm}: expected the output's hash")
+            entry = {"stage": str(stage), "path": out["path"], "hash": algorithm, "value": value}
+            for key in ("size", "nfiles"):
+                if isinstance(out.get(key), int) and not isinstance(out.get(key), bool):
+                    entry[key] = out[key]
+            found.append(entry)
+    return found
