@@ -86,7 +86,8 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             outcomes.append(Outcome(label=place.label, error=snapshot.message))
             continue
         if choice.lock is None and choice.expected is not None:
-            outcome = Outcome(label=place.label, notes=("the expected side carries no lock: compared as installed",))
+            outcome = Outcome(label=place.label, packages=tuple(sorted(choice.expected.packages)),
+                              notes=("the expected side carries no lock: compared as installed",))
         else:
             outcome = _check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
