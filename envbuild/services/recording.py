@@ -34,7 +34,7 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
     from envbuild.adapters import git, mlflow_runs
     from envbuild.adapters.files import read_text
     from envbuild.adapters.places import take_snapshot
-    from envbuild.core.image_checks import carried_lock, label_vouches
+    from envbuild.core.image_checks import carried_lock
     from envbuild.core.lineage import record_artifacts
     from envbuild.core.lockfile import read_lock
     from envbuild.core.sbom import bom_of_lock, bom_of_snapshot
@@ -52,13 +52,10 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
         text = read_text(lock_file, str(lock_file))
         lock = read_lock(text, str(lock_file))
         lock_pair, sbom = (lock.format, text), bom_of_lock(text, str(lock_file), tool_version=__version__)
-    elif carried is not None:
-        # the place's lock is what it says it is only where the engine's label vouches for it or its body digest holds
-        read_lock(carried[1], f"{place.label}: embedded lock", format=carried[0],
-                  check_body=not label_vouches(snapshot, carried[1]))
-        lock_pair, sbom = carried, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
     else:
-        lock_pair, sbom = None, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
+        # bom_of_snapshot reads the carried lock as verify does: it stands where the engine's label
+        # vouches for it or its own body digest holds, and is refused otherwise
+        lock_pair, sbom = carried, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
     artifacts, tags = record_artifacts(snapshot, lock=lock_pair, sbom=sbom, source=place.label,
                                        git_commit=git.revision(directory or Path.cwd()), tool_version=__version__,
                                        data=_data(dvc_lock, directory or Path.cwd()))
