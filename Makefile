@@ -5,8 +5,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
+TOOLS  ?= .tools
 
-.PHONY: venv test test-fast demo lock-dev check-locks check-env bench clean
+.PHONY: venv tools test test-fast demo lock-dev check-locks check-env bench clean
 
 venv: $(VENV)/.installed
 
@@ -18,12 +19,22 @@ $(VENV)/.installed: locks/dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
+## make tools: the tools envbuild drives that are not its dependencies (DVC, for verify --data),
+## each in a venv of its own under .tools/, from its hash-pinned lock under tools/.
+tools: $(TOOLS)/dvc/.installed
+
+$(TOOLS)/dvc/.installed: tools/dvc/locks/tool.txt
+	rm -rf $(TOOLS)/dvc
+	$(PYTHON) -m venv $(TOOLS)/dvc
+	$(TOOLS)/dvc/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/dvc/locks/tool.txt
+	touch $@
+
 ## make test: the whole suite, as CI runs it (network and Docker tests included).
-test: venv
+test: venv tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: only the hermetic tests (no PyPI, no Docker engine, no sshd).
-test-fast: venv
+test-fast: venv tools
 	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
 ## make demo: the main job end to end on images/train: lock, build the training image (the project
@@ -50,18 +61,20 @@ check-env: venv
 
 check-locks: venv
 	$(ENVBUILD) lock . --check
+	$(ENVBUILD) lock tools/dvc --check
 	$(ENVBUILD) lock images/demo --check
 	$(ENVBUILD) lock images/train --check
 
 ## make bench: every benchmark, each against its peer tools (prints, never asserts).
-bench: venv
+bench: venv tools
 	$(PY) bench/lock.py
 	$(PY) bench/build.py
 	$(PY) bench/fetch.py
 	$(PY) bench/record.py
+	$(PY) bench/data.py
 	$(PY) bench/layers.py
 	$(PY) bench/verify.py
 	$(PY) bench/conda.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache

@@ -187,7 +187,7 @@ def start_snapshots(places: Sequence[Place], *, files: bool,
         except ToolUnavailable as exc:
             return exc
 
-    pool = ThreadPoolExecutor(max_workers=min(16, len(places)))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(16, len(places))))
     futures = [pool.submit(one, place) for place in places]
     pool.shutdown(wait=False)
     return lambda: [future.result() for future in futures]

@@ -1,4 +1,4 @@
-"""envbuild snapshot [--python EXE | --container NAME | --image REF | --ssh HOST] [--files] [--output FILE]"""
+"""envbuild snapshot [--python EXE | --container NAME | --image REF | --ssh HOST] [--files] [--dvc-lock FILE] [--output FILE]"""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ def snapshot(
     conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
     timeout: float = opt.TIMEOUT,
+    dvc_lock: Path = typer.Option(None, "--dvc-lock", help="The data versions to record beside it (default: "
+                                  "./dvc.lock when there is one)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
 ) -> None:
     """Record an environment as JSON, to archive next to a trained model and diff later."""
@@ -31,7 +33,7 @@ def snapshot(
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
-    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock), indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:

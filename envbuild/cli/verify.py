@@ -1,4 +1,4 @@
-"""envbuild verify [DIR --target NAME | --lock FILE] [--python EXE | --container NAME | --image REF | --ssh HOST ...]"""
+"""envbuild verify [DIR --target NAME | --lock FILE | --against SOURCE] [--python EXE | --container NAME | --image REF | --ssh HOST ...] [--data]"""
 
 from __future__ import annotations
 
@@ -29,20 +29,23 @@ def verify(
     timeout: float = opt.TIMEOUT,
     allow_extra: list[str] = typer.Option([], "--allow-extra", help="A package that is not drift (repeatable)."),
     gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
+    data: bool = typer.Option(False, "--data", help="Also check the DVC workspace here with `dvc status` (and "
+                              "against the data --against recorded); alone, only the data."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
     fail_on: str = opt.FAIL_ON,
 ) -> None:
-    """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform."""
+    """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform, data."""
     import os
 
     from envbuild.services import verifying
 
     opt.check_level(fail_on)
-    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
-    choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files, allow_extra=allow_extra,
-                                        require_gpu=gpu, timeout=timeout, against=against,
-                                        log=progress)
+    data_only = data and not (directory or target or lock or against or python or container or image or ssh)
+    where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
+    choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
+                                        allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
+                                        data=Path.cwd() if data else None, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error
     from envbuild.core.report import exit_code, to_json, to_junit, to_table

@@ -9,6 +9,7 @@ as pip locks are; Python distributions that conda itself installed are conda's, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from envbuild.core.findings import Finding
@@ -95,6 +96,5 @@ def view_of_conda_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
         d["name"] for d in snapshot.get("distributions", []) if d.get("installer") == "conda"}
     packages = {n: v for n, v in base.packages.items() if n not in conda_owned}
     packages.update({f"{r['name']} (conda)": f"{r.get('version')} {r.get('build')}" for r in records})
-    return View(label=label, packages=packages, python=base.python, platform=base.platform, gpu=base.gpu,
-                files={n: v for n, v in base.files.items() if n not in conda_owned})
+    return replace(base, packages=packages, files={n: v for n, v in base.files.items() if n not in conda_owned})
 

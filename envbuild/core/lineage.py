@@ -104,31 +104,3 @@ def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | Non
 
 
 DVC = "dvc.json"
-
-
-def dvc_outputs(data: Any, source: str) -> list[dict[str, Any]]:
-    """The outputs a ``dvc.lock`` (schema 2.0) pins, stage by stage: path, hash algorithm and value,
-    size and file count (a directory's). What DVC versions, as DVC wrote it; DVC itself checks it."""
-    if not isinstance(data, dict) or not isinstance(data.get("stages", {}), dict):
-        raise UserError(f"{source}: not a dvc.lock (expected a mapping with 'stages')")
-    if str(data.get("schema", "")) != "2.0":
-        raise UserError(f"{source}: schema: {data.get('schema')!r} is not supported (this envbuild reads dvc.lock 2.0)")
-    found = []
-    for stage, body in sorted(data.get("stages", {}).items()):
-        outs = body.get("outs", []) if isinstance(body, dict) else None
-        if not isinstance(outs, list):
-            raise UserError(f"{source}: stages.{stage}.outs: expected a list")
-        for i, out in enumerate(outs):
-            where = f"{source}: stages.{stage}.outs[{i}]"
-            if not isinstance(out, dict) or not isinstance(out.get("path"), str):
-                raise UserError(f"{where}.path: expected a string")
-            algorithm = str(out.get("hash") or "md5")
-            value = out.get(algorithm, out.get("md5"))
-            if not isinstance(value, str):
-                raise UserError(f"{where}.{algorithm}: expected the output's hash")
-            entry = {"stage": str(stage), "path": out["path"], "hash": algorithm, "value": value}
-            for key in ("size", "nfiles"):
-                if isinstance(out.get(key), int) and not isinstance(out.get(key), bool):
-                    entry[key] = out[key]
-            found.append(entry)
-    return found

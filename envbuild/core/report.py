@@ -28,6 +28,7 @@ class Outcome:
     error: str | None = None  # set when the environment could not be inspected at all
     packages: tuple[str, ...] = ()  # the locked names checked, for JUnit
     notes: tuple[str, ...] = field(default=())
+    subject: str = "locked package"  # what ``packages`` names, for the summary line ("versioned output")
 
     @property
     def ok(self) -> bool:
@@ -59,8 +60,8 @@ def to_json(outcomes: Sequence[Outcome], *, lock: str | None, fail_on: str = "lo
     }
 
 
-def packages_matched(count: int) -> str:
-    return f"{count} locked package{'s match' if count != 1 else ' matches'}"
+def packages_matched(count: int, subject: str = "locked package") -> str:
+    return f"{count} {subject}{'s match' if count != 1 else ' matches'}"
 
 
 def to_table(outcomes: Sequence[Outcome], *, ok_summary: Callable[[int], str] = packages_matched) -> str:
@@ -72,7 +73,9 @@ def to_table(outcomes: Sequence[Outcome], *, ok_summary: Callable[[int], str] = 
             lines.append(f"{label}: UNREACHABLE: {printable(o.error)}")
             continue
         if not o.findings:
-            lines.append(f"{label}: ok ({ok_summary(len(o.packages))})")
+            summary = ok_summary(len(o.packages)) if o.subject == "locked package" else packages_matched(
+                len(o.packages), o.subject)
+            lines.append(f"{label}: ok ({summary})")
         else:
             ranked = _ranked(o.findings)
             counts = ", ".join(f"{n} {level}" for level in reversed(LEVELS)
@@ -107,13 +110,15 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
             by_name: dict[str, list[Finding]] = {}
             for f in o.findings:
                 by_name.setdefault(f.name, []).append(f)
+            reported: set[int] = set()  # every finding fails some testcase: a report never passes what exit 1 fails
             for name in o.packages:
                 cases += 1
                 case = ET.SubElement(suite, "testcase", classname=f"{o.label}.packages", name=name)
-                bad = [f for f in by_name.get(name, []) if f.kind in PACKAGE_KINDS]
+                bad = [f for f in by_name.get(name, []) if f.kind in PACKAGE_KINDS or f.kind == "data"]
                 if bad:
                     failures += 1
                     _failure(case, bad)
+                    reported.update(map(id, bad))
             for check, kinds in ENVIRONMENT_CHECKS:
                 cases += 1
                 case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name=check)
@@ -121,12 +126,16 @@ def to_junit(outcomes: Sequence[Outcome]) -> str:
                 if bad:
                     failures += 1
                     _failure(case, bad)
-            stray = [f for f in o.findings if f.kind in PACKAGE_KINDS and f.name not in o.packages]
-            if stray:
+                    reported.update(map(id, bad))
+            rest: dict[str, list[Finding]] = {}
+            for f in o.findings:
+                if id(f) not in reported:
+                    rest.setdefault("other packages" if f.kind in PACKAGE_KINDS else f.kind, []).append(f)
+            for check, bad in rest.items():
                 cases += 1
                 failures += 1
-                case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name="other packages")
-                _failure(case, stray)
+                case = ET.SubElement(suite, "testcase", classname=f"{o.label}.environment", name=check)
+                _failure(case, bad)
         suite.set("tests", str(cases))
         suite.set("failures", str(failures))
         suite.set("errors", str(errors))

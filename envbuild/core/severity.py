@@ -4,7 +4,8 @@ critical: the GPU stack (the CUDA runtime's packages, cuDNN, NCCL, torch's and j
     driver), the interpreter, the platform — a model that runs at all may compute something else;
     files modified in the GPU stack, and a tampered /etc/envbuild record.
 high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way; files modified or
-    unowned, duplicates and shadowing; a missing package; a major version change.
+    unowned, duplicates and shadowing; a missing package; a major version change; data other than
+    DVC versioned (or than the run trained on).
 medium: a minor version change; another build or other files of the same version; a determinism
     variable unset or different (results differ run to run, not by design); anything else.
 low: a patch change; an unexpected extra package.
@@ -36,6 +37,8 @@ def severity(finding: Finding) -> str:
     kind = finding.kind
     if kind in _ENVIRONMENT or finding.name == "/etc/envbuild lock":
         return "critical"
+    if kind == "data":
+        return "high"
     if kind == "unexpected":
         return "low"
     if kind in _FILES or kind == "missing":

@@ -76,6 +76,9 @@ SNAPSHOT = Record({
     "taken": Record({"from": str, "at": str}),
     "environment": MapOf(str),  # the determinism variables only (probe/system.py)
     "engine": Record({"labels": MapOf(str), "changes": [[str]], "image_id": str, "ref": str}),
+    "data": Record({"dvc_lock": str, "outputs": [Record({  # the data versions beside it (core/data.py)
+        "stage": str, "path": str, "hash": str, "value": str, "size": int, "nfiles": int,
+    }, frozenset({"stage", "path", "hash", "value"}))]}, frozenset({"outputs"})),
 }, frozenset({"schema", "interpreter", "distributions"}))
 
 

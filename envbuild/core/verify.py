@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from envbuild.core import platforms
+from envbuild.core.data import compare_outputs
 from envbuild.core.findings import Finding
 from envbuild.core.lines import canonical_name
 from envbuild.core.lockfile import Lock
@@ -131,6 +132,7 @@ class View:
     hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # a lock's: the files it accepts per package
     files: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)  # a --files snapshot's verdicts
     determinism: Mapping[str, str] = field(default_factory=dict)  # the determinism variables it ran with
+    data: tuple[Mapping[str, Any], ...] | None = None  # the DVC outputs beside it (None: not recorded)
 
 
 def view_of_lock(lock: Lock, label: str) -> View:
@@ -147,7 +149,8 @@ def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
                 python=interp.get("version"), platform=known or f"{interp.get('system', 'linux')}/{machine}",
                 gpu=snapshot.get("gpu") or {},
                 files={n: (d["files"], str(d.get("location", ""))) for n, d in installed.items() if d.get("files")},
-                determinism=dict(snapshot.get("environment") or {}))
+                determinism=dict(snapshot.get("environment") or {}),
+                data=tuple((snapshot.get("data") or {}).get("outputs") or ()) if "data" in snapshot else None)
 
 
 def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:
@@ -178,6 +181,8 @@ def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Find
             if changed:
                 findings.append(replace(changed, detail=f"in {side.label}: {changed.detail}"))
     findings.extend(determinism_findings(a.determinism, b.determinism, f"as {a.label} ran"))
+    if a.data is not None and b.data is not None:
+        findings.extend(compare_outputs(a.data, b.data, expected_label=a.label, actual_label=b.label))
     if a.gpu is not None and b.gpu is not None:  # driver, CUDA runtime, cuDNN, NCCL, torch's CUDA build, GPUs
         for key in sorted(set(a.gpu) | set(b.gpu)):
             left, right = _gpu_text(key, a.gpu.get(key)), _gpu_text(key, b.gpu.get(key))

@@ -32,6 +32,7 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
     """``dvc_lock`` (default: dvc.lock in ``directory``, the current one, when there is one): the data
     versions the run trained on."""
     from envbuild.adapters import git, mlflow_runs
+    from envbuild.adapters.dvc import lock_outputs
     from envbuild.adapters.files import read_text
     from envbuild.adapters.places import take_snapshot
     from envbuild.core.image_checks import carried_lock
@@ -43,8 +44,11 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
     if not run_id:
         raise UserError("no MLflow run to record into", hint="pass --run-id, or set MLFLOW_RUN_ID (mlflow sets it "
                         "for the code of `mlflow run`; envbuild.record() also finds the active run)")
+    data = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
     snapshot = take_snapshot(place, files=files, timeout=timeout)
     snapshot["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if data is not None:
+        snapshot["data"] = {"dvc_lock": data[0], "outputs": data[1]}
     carried = carried_lock(snapshot)
     if lock_file is not None:
         if not lock_file.is_file():
@@ -58,23 +62,6 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
         lock_pair, sbom = carried, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
     artifacts, tags = record_artifacts(snapshot, lock=lock_pair, sbom=sbom, source=place.label,
                                        git_commit=git.revision(directory or Path.cwd()), tool_version=__version__,
-                                       data=_data(dvc_lock, directory or Path.cwd()))
+                                       data=data[1] if data else None)
     uri = mlflow_runs.log_record(run_id, artifacts, tags, environ=environ)
     return Recorded(run_id=run_id, artifact_uri=uri, artifacts=tuple(sorted(artifacts)), tags=tags)
-
-
-def _data(dvc_lock: Path | None, directory: Path) -> list[dict] | None:
-    import yaml
-
-    from envbuild.adapters.files import read_text
-    from envbuild.core.lineage import dvc_outputs
-
-    path = dvc_lock or directory / "dvc.lock"
-    if dvc_lock is None and not path.is_file():
-        return None
-    if not path.is_file():
-        raise UserError(f"no dvc.lock at {path}")
-    try:
-        return dvc_outputs(yaml.safe_load(read_text(path, str(path))), str(path))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None

@@ -65,10 +65,13 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
 def verify(directory: Path | None, target: str | None, lock_file: Path | None, places: Sequence[Place], *,
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
-           against: str | None = None, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           against: str | None = None, data: Path | None = None,
+           log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
-    ``against``: another environment is the expected side (see expected_of)."""
+    ``against``: another environment is the expected side (see expected_of). ``data``: a directory
+    of a DVC workspace, checked by DVC (and against the data ``against`` recorded); with no
+    ``places``, only the data is checked."""
     from dataclasses import replace
 
     from envbuild.core.conda_verify import view_of_conda_snapshot
@@ -79,7 +82,12 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     if against is not None and (directory is not None or target is not None or lock_file is not None):
         raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
     wait = start_snapshots(places, files=files, timeout=timeout)  # the probes run while the lock is read
-    choice = expected_of(against, environ=environ) if against else choose_lock(directory, target, lock_file, places)
+    if against:
+        choice = expected_of(against, environ=environ)
+    elif places or directory is not None or target is not None or lock_file is not None:
+        choice = choose_lock(directory, target, lock_file, places)
+    else:
+        choice = LockChoice(lock=None, label=None)  # the data alone
     outcomes = []
     for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
@@ -100,7 +108,34 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
                     if (f.kind, f.name) not in seen and (f.kind, f.name.removesuffix(" (conda)")) not in seen]
             outcome = replace(outcome, findings=outcome.findings + tuple(more))
         outcomes.append(outcome)
+    if data is not None:
+        outcomes.append(_check_data(data, choice, environ=environ))
     return choice, outcomes
+
+
+def _check_data(directory: Path, choice: LockChoice, *, environ: Mapping[str, str]) -> "Outcome":
+    """The workspace's data through `dvc status`; against a record that has data, its dvc.lock's
+    outputs against the ones the recorded run had. No DVC here: an error outcome (exit 5), not a pass."""
+    from envbuild.adapters import dvc
+    from envbuild.core.data import compare_outputs, status_findings
+    from envbuild.core.report import Outcome
+
+    root = dvc.workspace_root(directory)
+    label = f"data ({root})"
+    current = dvc.lock_outputs(None, root)
+    try:
+        findings = status_findings(dvc.status(root, environ=environ), str(root))
+    except ToolUnavailable as exc:
+        return Outcome(label=label, error=exc.message)
+    recorded = choice.expected.data if choice.expected is not None else None
+    notes = []
+    if recorded is not None:
+        findings += compare_outputs(recorded, current[1] if current else [], expected_label=str(choice.label),
+                                    actual_label=current[0] if current else f"{root} (no dvc.lock)")
+    elif choice.expected is not None:
+        notes.append(f"{choice.label} recorded no data versions: the workspace was checked against its own dvc.lock")
+    return Outcome(label=label, findings=tuple(findings), notes=tuple(notes), subject="versioned output",
+                   packages=tuple(o["path"] for o in current[1]) if current else ())
 
 
 def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
@@ -212,9 +247,17 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     return lock, text, where, None
 
 
-def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
+             directory: Path | None = None) -> dict[str, Any]:
+    """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
+    versions recorded beside the environment."""
+    from envbuild.adapters.dvc import lock_outputs
+
+    versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
     data = take_snapshot(place, files=files, timeout=timeout)
     data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if versions is not None:
+        data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}
     return data
 
 
@@ -232,6 +275,12 @@ def _recorded(source: str, environ: Mapping[str, str]) -> LockChoice:
                         hint="record the training environment with 'envbuild record' or envbuild.record()")
     where = f"{source} (run {run_id})"
     snapshot = _parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
+    if "data" not in snapshot and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
+        from envbuild.core.data import checked_outputs
+
+        dvc_json = _json(found[lineage.DVC], f"{where}: {lineage.DVC}")
+        snapshot["data"] = {"outputs": checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict)
+                                                       else None, f"{where}: {lineage.DVC}")}
     lock = next((read_lock(found[name], f"{where}: {name}", format=format)  # its body digest must hold
                  for format, name in lineage.LOCKS.items() if name in found), None)
     return LockChoice(lock=lock, label=where, expected=_view_of(snapshot, where))
@@ -254,11 +303,16 @@ def _parse_snapshot(text: str, label: str) -> dict[str, Any]:
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
     try:
-        return validate_snapshot(json.loads(text))
+        return validate_snapshot(_json(text, label))
+    except InvalidSnapshot as exc:
+        raise UserError(f"{label}: not an envbuild snapshot: {exc}",
+                        hint="make one with 'envbuild snapshot -o FILE'") from None
+
+
+def _json(text: str, label: str) -> Any:
+    try:
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        if isinstance(exc, InvalidSnapshot):
-            raise UserError(f"{label}: not an envbuild snapshot: {exc}",
-                            hint="make one with 'envbuild snapshot -o FILE'") from None
         raise UserError(f"{label}: not valid JSON: {exc}") from None
 
 

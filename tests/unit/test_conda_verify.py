@@ -82,3 +82,15 @@ def test_diff_of_lock_and_snapshot_views():
     snap["conda"]["packages"][1]["build"] = "h0_0"
     diff = diff_views(view_of_conda_lock(LOCK, "lock"), view_of_conda_snapshot(snap, "prod"))
     assert found(diff) == [("version", "libtiny (conda)", "1.1 h1_1", "1.1 h0_0")]
+
+
+def test_a_conda_snapshot_s_view_keeps_what_it_ran_with_and_its_data():
+    """diff of two conda snapshots compares determinism variables and DVC outputs too, as of pip ones."""
+    data = snapshot()
+    data.update(environment={"PYTHONHASHSEED": "0"},
+                data={"outputs": [{"stage": "s", "path": "p", "hash": "md5", "value": "aa"}]})
+    view = view_of_conda_snapshot(data, "a")
+    assert view.determinism == {"PYTHONHASHSEED": "0"} and view.data[0]["value"] == "aa"
+    other = dict(data, environment={"PYTHONHASHSEED": "random"},
+                 data={"outputs": [{"stage": "s", "path": "p", "hash": "md5", "value": "bb"}]})
+    assert sorted(f.kind for f in diff_views(view, view_of_conda_snapshot(other, "b"))) == ["data", "determinism"]

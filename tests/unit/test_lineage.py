@@ -76,7 +76,7 @@ stages:
 def test_dvc_lock_outputs_are_recorded_as_dvc_wrote_them():
     import yaml
 
-    from envbuild.core.lineage import dvc_outputs
+    from envbuild.core.data import dvc_outputs
 
     assert dvc_outputs(yaml.safe_load(DVC_LOCK), "dvc.lock") == [
         {"stage": "prepare", "path": "data/prepared", "hash": "md5", "value": "92eb5ffee6ae2fec3ad71c777531578f.dir",
@@ -97,7 +97,7 @@ def test_dvc_lock_outputs_are_recorded_as_dvc_wrote_them():
 def test_a_dvc_lock_of_the_wrong_shape_is_refused_at_its_key_path(text, message):
     import yaml
 
-    from envbuild.core.lineage import dvc_outputs
+    from envbuild.core.data import dvc_outputs
 
     with pytest.raises(UserError) as caught:
         dvc_outputs(yaml.safe_load(text), "dvc.lock")

@@ -68,3 +68,21 @@ def test_fail_on_sets_the_least_severe_finding_that_fails(fail_on, code):
     assert [exit_code([minor], level) for level in ("low", "medium", "high")] == [1, 1, 0]
     assert to_json([minor], lock=None, fail_on="high")["exit_code"] == 0
     assert exit_code([minor, DOWN], "critical") == 5  # an incomplete check is never a pass
+
+
+def test_junit_fails_a_testcase_for_every_finding_whatever_its_kind():
+    """A report that passes what the exit code fails would let CI go green on drift."""
+    odd = Outcome(label="c", packages=("numpy",), findings=(
+        Finding(kind="determinism", name="PYTHONHASHSEED", expected="0", actual="random"),
+        Finding(kind="unowned", name="/opt/venv", actual="1 file"),
+        Finding(kind="missing", name="tqdm", expected="4.67.1")))
+    data = Outcome(label="data (/ws)", packages=("data/prepared",), subject="versioned output", findings=(
+        Finding(kind="data", name="data/prepared", expected="as dvc.lock has it", actual="modified"),
+        Finding(kind="data", name="data/raw.csv", expected="as dvc.lock has it", actual="deleted")))
+    root = ET.fromstring(to_junit([odd, data]).split("\n", 1)[1])
+    failed = {(s.get("name"), c.get("name")) for s in root for c in s if c.find("failure") is not None}
+    assert failed == {("envbuild verify c", "determinism"), ("envbuild verify c", "unowned"),
+                      ("envbuild verify c", "other packages"), ("envbuild verify data (/ws)", "data/prepared"),
+                      ("envbuild verify data (/ws)", "data")}
+    assert to_table([Outcome(label="data (/ws)", packages=("a", "b"), subject="versioned output")]) == \
+        "data (/ws): ok (2 versioned outputs match)\n"

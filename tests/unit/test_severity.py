@@ -28,6 +28,7 @@ from envbuild.core.severity import severity
     ("build", "libtiny", "1.1 h1_1", "1.1 h0_0", "medium"),
     ("unexpected", "rich", None, "13.0", "low"),
     ("image", "image", "x", "y", "medium"),
+    ("data", "data/prepared", "as dvc.lock has it", "modified", "high"),  # other data than versioned
 ])
 def test_the_rules(kind, name, expected, actual, level):
     assert severity(Finding(kind=kind, name=name, expected=expected, actual=actual)) == level

@@ -24,6 +24,9 @@ def test_a_good_snapshot_passes_with_keys_it_does_not_know():
     (lambda d: d["distributions"][0]["files"].update(modified="x"), r"files\.modified: expected a list, got a string"),
     (lambda d: d.update(site_files={"/s": {"a.py": 5}}), r"site_files\./s\.a\.py: expected a string, got a number"),
     (lambda d: d.update(interpreter=[]), "interpreter: expected a mapping, got a list"),
+    (lambda d: d.update(data={"dvc_lock": "dvc.lock"}), "data.outputs: missing"),
+    (lambda d: d.update(data={"outputs": [{"stage": "s", "path": "p", "hash": "md5", "value": 5}]}),
+     r"data\.outputs\[0\]\.value: expected a string, got a number"),
 ])
 def test_a_wrong_shape_names_its_key(change, message):
     import copy
