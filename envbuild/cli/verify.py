@@ -14,7 +14,10 @@ from envbuild.cli.output import out, out_text, progress
 def verify(
     directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (with --target)."),
     target: str = typer.Option(None, "--target", "-t", help="Target whose lock to verify against."),
-    lock: Path = typer.Option(None, "--lock", help="A lock file to verify against."),
+    lock: Path = typer.Option(None, "--lock", help="A lock file to verify against: envbuild's, a hashed requirements "
+                              "file (pip-compile, uv), pylock.toml, uv.lock or a conda-lock file."),
+    platform: str = typer.Option(None, "--platform", help="Which platform of a multi-platform conda-lock file "
+                                 "(linux/amd64, linux-64, osx-arm64; default: each environment's own)."),
     against: str = typer.Option(None, "--against", help="What another environment had: mlflow:runs:/ID, "
                                 "mlflow:models:/NAME/VERSION or @ALIAS (its recorded snapshot and lock), a snapshot "
                                 "JSON, a lock file or an image."),
@@ -45,7 +48,7 @@ def verify(
     where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
-                                        data=Path.cwd() if data else None, log=progress)
+                                        data=Path.cwd() if data else None, platform=platform, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error
     from envbuild.core.report import exit_code, to_json, to_junit, to_table

@@ -32,19 +32,24 @@ def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 def verify(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     findings = environment_findings(lock.python, lock.platform, snapshot)
     locked = {p.name: p.version for p in lock.pip}
-    findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)))
+    findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)),
+                                 optional={p.name for p in lock.pip if p.optional})
     findings.extend(duplicate_findings(snapshot))
     return findings
 
 
-def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], allowed: set[str]) -> list[Finding]:
-    """Python distributions against locked versions (canonical name → version)."""
+def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], allowed: set[str], *,
+                     optional: Iterable[str] = ()) -> list[Finding]:
+    """Python distributions against locked versions (canonical name → version); an ``optional`` one
+    is checked when installed and not missing when not."""
     findings = []
     installed = active(snapshot)
+    optional = set(optional)
     for name, version in sorted(locked.items()):
         dist = installed.get(name)
         if dist is None:
-            findings.append(Finding(kind="missing", name=name, expected=version))
+            if name not in optional:
+                findings.append(Finding(kind="missing", name=name, expected=version))
             continue
         if not same_version(dist["version"], version):
             findings.append(Finding(kind="version", name=name, expected=version, actual=dist["version"]))
@@ -85,6 +90,8 @@ def environment_findings(python: str | None, platform: str, snapshot: Mapping[st
     if python and interp.get("implementation", "cpython") != "cpython":
         findings.append(Finding(kind="python", name="implementation", expected="cpython",
                                 actual=interp.get("implementation")))
+    if not platform:  # a lock for no platform of its own (another tool's, settled for this environment)
+        return findings
     machine = str(interp.get("machine", "")).lower()
     known = platforms.PLATFORMS.get(platform)
     if interp.get("system", "linux") != "linux" or machine not in (known.machines if known else ()):
@@ -136,8 +143,10 @@ class View:
 
 
 def view_of_lock(lock: Lock, label: str) -> View:
-    return View(label=label, packages={p.name: p.version for p in lock.pip}, python=lock.python,
-                platform=lock.platform, hashes={p.name: frozenset(p.hashes) for p in lock.pip if p.hashes})
+    """What the lock installs: not its optional packages (a uv.lock's extras and groups)."""
+    pins = [p for p in lock.pip if not p.optional]
+    return View(label=label, packages={p.name: p.version for p in pins}, python=lock.python,
+                platform=lock.platform, hashes={p.name: frozenset(p.hashes) for p in pins if p.hashes})
 
 
 def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:

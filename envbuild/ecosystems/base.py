@@ -99,5 +99,6 @@ class Ecosystem(ABC):
         return None
 
     def checked_names(self, lock: Lock) -> tuple[str, ...]:
-        """The locked names a report lists one test case each for."""
-        return tuple(p.key for p in lock.packages)
+        """The locked names a report lists one test case each for (not the optional ones: an absent
+        one is not a match)."""
+        return tuple(p.key for p in lock.packages if not p.optional)

@@ -142,7 +142,8 @@ class PipEcosystem(Ecosystem):
         from envbuild.core.versions import same_version
 
         installed = active(snapshot)
-        pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)]
+        pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)
+                and p.hashes]  # another tool's lock may pin a git or path source by version alone
         records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
         # A lock lists every file of a version; an environment may have installed another than the one
         # the target's build takes (manylinux_2_34 on a newer glibc; a platform wheel where a pure one

@@ -16,6 +16,7 @@ from envbuild.errors import BuildError, ToolUnavailable, UserError
 if TYPE_CHECKING:  # imported when needed: verify starts its probes before it reads the lock
     from envbuild.core.findings import Finding
     from envbuild.core.lockfile import Lock
+    from envbuild.core.lockfile.foreign import Foreign
     from envbuild.core.report import Outcome
     from envbuild.core.verify import View
     from envbuild.ecosystems.base import WheelSource
@@ -34,15 +35,18 @@ class LockChoice:
     """Where the lock comes from: a file, an image directory's target, or (None) each image's own;
     with --against, also what that environment had (``expected``: a recorded snapshot's view)."""
 
-    lock: "Lock | None"
+    lock: "Lock | Foreign | None"  # Foreign: another tool's lock, settled for each place (core/lockfile/foreign.py)
     label: str | None
     expected: "View | None" = None
 
 
 def choose_lock(directory: Path | None, target: str | None, lock_file: Path | None,
-                places: Sequence[Place]) -> LockChoice:
+                places: Sequence[Place], platform: str | None = None) -> LockChoice:
+    """``lock_file`` may be another tool's lock (``platform``: which of a conda-lock file's platforms)."""
+    from envbuild.adapters.lockfiles import read_any_lock_file, read_lock_file
+
     if lock_file is not None:
-        return LockChoice(lock=_read_lock(lock_file), label=str(lock_file))
+        return LockChoice(lock=read_any_lock_file(lock_file, platform), label=str(lock_file))
     if directory is not None or target is not None:
         from envbuild import ecosystems
         from envbuild.adapters.inputs import load_spec, spec_dir, target_lock_path
@@ -55,7 +59,7 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
         chosen = spec.target(name)
         path = target_lock_path(spec_dir(directory or Path(".")), chosen.name,
                                 ecosystems.for_target(spec, chosen).lock_format)
-        return LockChoice(lock=_read_lock(path), label=str(path))
+        return LockChoice(lock=read_lock_file(path), label=str(path))
     if places and all(p.kind in ("image", "container") for p in places):
         return LockChoice(lock=None, label=None)  # each is verified against the lock its image carries
     raise UserError("nothing to verify against", hint="pass an image directory and --target, or --lock FILE "
@@ -65,7 +69,7 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
 def verify(directory: Path | None, target: str | None, lock_file: Path | None, places: Sequence[Place], *,
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
-           against: str | None = None, data: Path | None = None,
+           against: str | None = None, data: Path | None = None, platform: str | None = None,
            log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
@@ -75,6 +79,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     from dataclasses import replace
 
     from envbuild.core.conda_verify import view_of_conda_snapshot
+    from envbuild.core.lockfile.foreign import settle_for
     from envbuild.core.report import Outcome
     from envbuild.core.verify import diff_views
     from envbuild.ecosystems.pip import cache_wheels
@@ -85,7 +90,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     if against:
         choice = expected_of(against, environ=environ)
     elif places or directory is not None or target is not None or lock_file is not None:
-        choice = choose_lock(directory, target, lock_file, places)
+        choice = choose_lock(directory, target, lock_file, places, platform)
     else:
         choice = LockChoice(lock=None, label=None)  # the data alone
     outcomes = []
@@ -97,7 +102,8 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             outcome = Outcome(label=place.label, packages=tuple(sorted(choice.expected.packages)),
                               notes=("the expected side carries no lock: compared as installed",))
         else:
-            outcome = _check_place(place, snapshot, choice.lock, files=files, allow_extra=allow_extra,
+            lock = settle_for(choice.lock, snapshot.get("interpreter") or {})  # another tool's: for this place
+            outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
                                    environ=environ)
         if choice.expected is not None and outcome.error is None:
@@ -147,9 +153,11 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
         return _recorded(source, environ)
     from envbuild.adapters.files import read_text
 
+    from envbuild.adapters.lockfiles import read_any_lock_file
+
     path = Path(source)
     if path.is_file() and not read_text(path, source).lstrip().startswith("{"):
-        return LockChoice(lock=_read_lock(path), label=source)
+        return LockChoice(lock=read_any_lock_file(path), label=source)
     snapshot = _snapshot_of(source)
     return LockChoice(lock=_carried(snapshot, source), label=source, expected=_view_of(snapshot, source))
 
@@ -334,36 +342,56 @@ def _view_of(snapshot: Mapping[str, Any], label: str) -> "View":
 
 
 def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, str] | None = None) -> "View":
-    """A lock file, a snapshot JSON file, ``container:NAME`` (a running container, via docker exec),
-    an MLflow source (the snapshot its run recorded), or (when no such file exists) an image reference."""
-    from envbuild import ecosystems
+    """A lock file (envbuild's or another tool's, settled for the interpreter running envbuild), a
+    snapshot JSON file, ``container:NAME`` (a running container, via docker exec), an MLflow source
+    (the snapshot its run recorded), or (when no such file exists) an image reference."""
+    side = _side(argument, interpreter=interpreter, environ=environ)
+    return side if not isinstance(side, tuple) else _lock_view(side, None)
+
+
+def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
+    """Another tool's lock is settled for the environment on the other side (when that side is one),
+    else for the interpreter running envbuild."""
+    from envbuild.core.verify import diff_views
+
+    sides = [_side(a, environ=environ), _side(b, environ=environ)]
+    known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
+    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known) for s in sides)
+    return diff_views(left, right)
+
+
+def _side(argument: str, *, interpreter: str = "python3",
+          environ: Mapping[str, str] | None = None) -> "View | tuple[Lock | Foreign, str]":
     from envbuild.adapters.files import read_text
+    from envbuild.adapters.lockfiles import read_any_lock_file
     from envbuild.core.lineage import is_mlflow
-    from envbuild.core.lockfile import read_lock
 
     if is_mlflow(argument):
         recorded = _recorded(argument, environ if environ is not None else {})
         assert recorded.expected is not None  # a record always has its snapshot
         return recorded.expected
     path = Path(argument)
-    if path.is_file():
-        text = read_text(path, argument)
-        if not text.lstrip().startswith("{"):
-            lock = read_lock(text, argument)
-            return ecosystems.for_lock(lock).view(lock, argument)
+    if path.is_file() and not read_text(path, argument).lstrip().startswith("{"):
+        return read_any_lock_file(path), argument
     return _view_of(_snapshot_of(argument, interpreter), argument)
 
 
-def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
-    from envbuild.core.verify import diff_views
+def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None") -> "View":
+    """A lock's view; another tool's settled for ``environment`` (a snapshot's), else for this interpreter."""
+    import platform as host
+    import sys
 
-    return diff_views(view(a, environ=environ), view(b, environ=environ))
+    from envbuild import ecosystems
+    from envbuild.core.lockfile.foreign import settle
+    from envbuild.core.platforms import PLATFORMS, of_machine
 
-
-def _read_lock(path: Path) -> "Lock":
-    from envbuild.adapters.files import read_text
-    from envbuild.core.lockfile import read_lock
-
-    if not path.is_file():
-        raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
-    return read_lock(read_text(path, str(path)), str(path))
+    lock, label = side
+    if environment is not None and environment.python:
+        name = environment.platform or ""
+        python, machine = environment.python, name.rsplit("/", 1)[-1]
+        platform = name if name in PLATFORMS else ""
+    else:
+        python, machine = ".".join(map(str, sys.version_info[:3])), host.machine()
+        platform = of_machine(machine) or ""
+    settled = settle(lock, python=python, platform=platform, machine=machine)
+    return ecosystems.for_lock(settled).view(settled, label)

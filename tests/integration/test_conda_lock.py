@@ -270,3 +270,32 @@ def test_the_installed_prefix_splits_into_layers_that_add_up_to_it(cli, conda_im
     assert sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*") if not p.is_dir()) == whole
     result = cli("verify", "--lock", str(lock_file), "--python", str(prefix / "bin" / "python"), "--files")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_conda_lock_tool_file_with_several_platforms_is_checked_for_the_environment_s_own(cli, conda_image,
+                                                                                          tmp_path):
+    """conda-lock's own multi-platform file (no envbuild metadata): the prefix's platform is chosen,
+    unless --platform names another."""
+    import yaml
+
+    image = conda_image(["python=3.11", "tinytool"])
+    assert lock(cli, image).returncode == 0
+    lock_file = image / "locks" / "cpu.conda-lock.yml"
+    prefix = tmp_path / "env"
+    install_conda_lock(lock_file, prefix)
+    doc = yaml.safe_load(lock_file.read_text())
+    doc["metadata"].pop("custom_metadata")
+    doc["metadata"]["platforms"] = ["linux-64", "linux-aarch64"]
+    arm = [dict(p, platform="linux-aarch64", url=p["url"].replace("linux-64", "linux-aarch64"),
+                hash=dict(p["hash"], sha256="0" * 64)) for p in doc["package"]]
+    doc["package"] += arm
+    foreign = tmp_path / "conda-lock.yml"
+    foreign.write_text(yaml.safe_dump(doc))
+    python = str(prefix / "bin" / "python")
+    own = cli("verify", "--lock", str(foreign), "--python", python, "--json")
+    assert_no_traceback(own)
+    assert own.returncode == 0, own.stdout + own.stderr
+    other = cli("verify", "--lock", str(foreign), "--python", python, "--platform", "linux-aarch64", "--json")
+    assert other.returncode == 1 and json.loads(other.stdout)["findings"]
+    missing = cli("verify", "--lock", str(foreign), "--python", python, "--platform", "osx-arm64")
+    assert missing.returncode == 2 and "locks no osx-arm64 (linux-64, linux-aarch64)" in missing.stderr

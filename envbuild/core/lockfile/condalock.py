@@ -193,5 +193,7 @@ def _python_of(packages: list[Package]) -> str | None:
 
 
 def looks_like(name: str, text: str) -> bool:
-    return name.endswith((SUFFIX, ".conda-lock.yaml")) or (text.lstrip().startswith(("#", "version: 1"))
-                                                           and "\npackage:" in text and "manager:" in text)
+    """By name (conda-lock writes conda-lock.yml; envbuild <target>.conda-lock.yml), else by its top-level keys."""
+    if name in ("conda-lock.yml", "conda-lock.yaml") or name.endswith((SUFFIX, ".conda-lock.yaml")):
+        return True
+    return bool(re.search(r"(?m)^version: 1\s*$", text) and re.search(r"(?m)^package:", text) and "manager:" in text)

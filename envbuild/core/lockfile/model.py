@@ -23,6 +23,7 @@ class Package:
     build: str | None = None  # conda only: the build string
     dependencies: tuple[tuple[str, str], ...] = ()  # conda-lock entries: (name, constraint)
     size: int | None = None  # bytes of the locked file the target installs, where the index told (layers)
+    optional: bool = False  # checked when installed, not missing when not (a uv.lock's extras and groups)
 
     @property
     def sha256(self) -> str:
