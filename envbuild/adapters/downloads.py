@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from envbuild.core.export import IndexFile
 from envbuild.core.layers import human_size
 from envbuild.core.lockfile import Package
 from envbuild.core.progress import Progress
@@ -148,3 +149,36 @@ def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 12
         while block := response.read(_BLOCK):
             out.write(block)
             add(len(block))
+
+
+def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> dict[str, list[IndexFile]]:
+    """name → every file of the pin's hashes the index's JSON page lists (the first index that has
+    any). ``indexes``: (URL with its ${VAR}s expanded, as written): a file URL under the expanded
+    index is given back under the written one, so no expanded secret leaves in an export."""
+    from envbuild.adapters.sizes import json_page
+
+    def lookup(pin: Package) -> list[IndexFile]:
+        hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
+        for expanded, written in indexes:
+            if not expanded.startswith(("http://", "https://")):
+                continue
+            page = f"{expanded.rstrip('/')}/{pin.name}/"
+            found = []
+            for entry in json_page(page):
+                hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+                url = entry.get("url")
+                if hashes.get("sha256") not in hexes or not isinstance(url, str):
+                    continue
+                absolute = urljoin(page, url)
+                if absolute.startswith(expanded.rstrip("/") + "/"):
+                    absolute = written.rstrip("/") + absolute[len(expanded.rstrip("/")):]
+                found.append(IndexFile(filename=str(entry.get("filename", "")), url=absolute, sha256=hashes["sha256"],
+                                       size=entry.get("size") if isinstance(entry.get("size"), int) else None,
+                                       upload_time=entry.get("upload-time") if isinstance(entry.get("upload-time"),
+                                                                                           str) else None))
+            if found:
+                return found
+        return []
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return dict(zip((p.name for p in pins), pool.map(lookup, pins)))

@@ -24,3 +24,4 @@ def _text(path: Path) -> str:
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
     return read_text(path, str(path))
+

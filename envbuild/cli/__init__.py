@@ -17,6 +17,7 @@ from envbuild.cli import lock as lock_cmd
 from envbuild.cli import prune as prune_cmd
 from envbuild.cli import record as record_cmd
 from envbuild.cli import diff as diff_cmd
+from envbuild.cli import export as export_cmd
 from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
 from envbuild.cli import sbom as sbom_cmd
@@ -59,6 +60,7 @@ app.command("diff")(diff_cmd.diff)
 app.command("record")(record_cmd.record)
 app.command("prune")(prune_cmd.prune)
 app.command("sbom")(sbom_cmd.sbom)
+app.command("export")(export_cmd.export)
 
 
 def main(argv: list[str] | None = None) -> None:

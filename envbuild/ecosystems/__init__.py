@@ -12,6 +12,7 @@ Layering: services → ecosystems → adapters → core. An ecosystem imports no
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envbuild.core.lockfile import Lock
@@ -33,9 +34,26 @@ def for_target(spec: "Spec", target: "Target") -> Ecosystem:
 
 
 def for_lock(lock: Lock) -> Ecosystem:
-    """The ecosystem whose lock format this lock was read from."""
+    """The ecosystem whose lock format this lock was read from; a conda-lock file with no conda
+    package (pip pins only, as `export --format conda-lock` writes a pip target's) is pip's."""
+    if lock.packages and not lock.conda:
+        return by_name("pip")
     return next(e for e in _ECOSYSTEMS if e.lock_format == lock.format)
 
 
 def by_name(name: str) -> Ecosystem:
     return next(e for e in _ECOSYSTEMS if e.name == name)
+
+
+def target_lock_file(directory: Path | None, target: str | None) -> Path:
+    """The lock of an image directory's target (the only target when it has one)."""
+    from envbuild.adapters.inputs import load_spec, spec_dir, target_lock_path
+    from envbuild.errors import UserError
+
+    spec = load_spec(directory or Path("."))
+    name = target or (spec.targets[0].name if len(spec.targets) == 1 else None)
+    if name is None:
+        raise UserError("this spec has several targets: say which with --target",
+                        hint=f"targets: {', '.join(t.name for t in spec.targets)}")
+    chosen = spec.target(name)
+    return target_lock_path(spec_dir(directory or Path(".")), chosen.name, for_target(spec, chosen).lock_format)

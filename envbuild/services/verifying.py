@@ -44,21 +44,12 @@ def choose_lock(directory: Path | None, target: str | None, lock_file: Path | No
                 places: Sequence[Place], platform: str | None = None) -> LockChoice:
     """``lock_file`` may be another tool's lock (``platform``: which of a conda-lock file's platforms)."""
     from envbuild.adapters.lockfiles import read_any_lock_file, read_lock_file
+    from envbuild.ecosystems import target_lock_file
 
     if lock_file is not None:
         return LockChoice(lock=read_any_lock_file(lock_file, platform), label=str(lock_file))
     if directory is not None or target is not None:
-        from envbuild import ecosystems
-        from envbuild.adapters.inputs import load_spec, spec_dir, target_lock_path
-
-        spec = load_spec(directory or Path("."))
-        name = target or (spec.targets[0].name if len(spec.targets) == 1 else None)
-        if name is None:
-            raise UserError("this spec has several targets: say which with --target",
-                            hint=f"targets: {', '.join(t.name for t in spec.targets)}")
-        chosen = spec.target(name)
-        path = target_lock_path(spec_dir(directory or Path(".")), chosen.name,
-                                ecosystems.for_target(spec, chosen).lock_format)
+        path = target_lock_file(directory, target)
         return LockChoice(lock=read_lock_file(path), label=str(path))
     if places and all(p.kind in ("image", "container") for p in places):
         return LockChoice(lock=None, label=None)  # each is verified against the lock its image carries

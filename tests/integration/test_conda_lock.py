@@ -299,3 +299,23 @@ def test_a_conda_lock_tool_file_with_several_platforms_is_checked_for_the_enviro
     assert other.returncode == 1 and json.loads(other.stdout)["findings"]
     missing = cli("verify", "--lock", str(foreign), "--python", python, "--platform", "osx-arm64")
     assert missing.returncode == 2 and "locks no osx-arm64 (linux-64, linux-aarch64)" in missing.stderr
+
+
+def test_an_exported_conda_lock_installs_the_same_prefix_and_verifies_clean(cli, conda_image, tmp_path):
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    image = conda_image(["python=3.11", "tinytool"], pip=["alpha<2"])
+    assert lock(cli, image).returncode == 0
+    exported = tmp_path / "conda-lock.yml"
+    done = cli("export", str(image), "--format", "conda-lock", "-o", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert "envbuild-lock" not in exported.read_text()
+    assert {p.name for p in parse_conda_lock_file(exported).package} >= {"python", "tinytool", "alpha"}
+    prefix = tmp_path / "env"
+    install_conda_lock(exported, prefix)
+    python = str(prefix / "bin" / "python")
+    for against in (image / "locks" / "cpu.conda-lock.yml", exported):
+        result = cli("verify", "--lock", str(against), "--python", python, "--files", "--json")
+        assert result.returncode == 0, result.stdout + result.stderr
+    refused = cli("export", str(image), "--format", "requirements")
+    assert refused.returncode == 2 and "its conda packages have no requirements form" in refused.stderr

@@ -1,0 +1,35 @@
+"""envbuild export [DIR --target T | --lock FILE] --format requirements|pylock.toml|conda-lock [-o FILE]"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import progress
+
+
+def export(
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml."),
+    target: str = typer.Option(None, "--target", "-t", help="The target whose lock to export (the only one if one)."),
+    lock: Path = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
+    format: str = typer.Option(..., "--format", "-f", help="requirements (pip --require-hashes), pylock.toml "
+                               "(PEP 751: uv, pip) or conda-lock (conda-lock, micromamba, pixi)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+) -> None:
+    """Write a lock in another tool's format: every pin and hash as locked."""
+    import os
+
+    from envbuild.adapters.files import atomic_write
+    from envbuild.errors import UserError
+    from envbuild.services import exporting
+
+    if lock is not None and (directory is not None or target is not None):
+        raise UserError("give one source: DIR [--target T] or --lock FILE")
+    text = exporting.export(directory, target, lock, format, environ=os.environ)
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write(output, text)
+        progress(f"wrote {output}")
