@@ -23,7 +23,7 @@ from typing import Any
 from envbuild.adapters.process import run
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
-KINDS = ("local", "python", "container", "image", "ssh")
+KINDS = ("local", "python", "container", "image", "ssh", "exec")
 DEFAULT_TIMEOUT = 120.0  # seconds per place
 _GRACE = 5.0  # this side waits this much longer than the probe's own alarm
 
@@ -32,7 +32,7 @@ _GRACE = 5.0  # this side waits this much longer than the probe's own alarm
 class Place:
     kind: str  # one of KINDS
     name: str = ""
-    interpreter: str = "python3"  # for container, image, ssh
+    interpreter: str = "python3"  # for container, image, ssh, exec
     ssh_config: str | None = None
     conda_prefix: str | None = None  # a conda environment to inventory (default: found by the probe)
 
@@ -40,6 +40,8 @@ class Place:
         if self.kind == "ssh" and (self.name.startswith("-") or not self.name.strip()):
             raise UserError(f"--ssh {self.name!r}: not a host name (it starts with '-': ssh would read it as an "
                             "option)", hint="give a host name, user@host or an alias from your ssh config")
+        if self.kind == "exec":
+            exec_argv(self.name)  # a command line that does not split is the user's mistake, said now
 
     @property
     def label(self) -> str:
@@ -97,6 +99,10 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
         return ["docker", "exec", "-i", place.name, place.interpreter, *args]
     if place.kind == "image":
         return ["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", place.interpreter, place.name, *args]
+    if place.kind == "exec":
+        # The user's own command line, split as a shell would split it but run without one; the
+        # probe's words follow it (kubectl exec and podman exec pass them on as argv; ssh joins them).
+        return [*exec_argv(place.name), place.interpreter, *args]
     if place.kind == "ssh":
         config = ["-F", place.ssh_config] if place.ssh_config else []
         # The remote side is a shell: every word is quoted, so a path with spaces is a path and
@@ -104,6 +110,17 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
         remote = " ".join(shlex.quote(word) for word in (place.interpreter, *args))
         return ["ssh", *config, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", place.name, remote]
     raise UserError(f"unknown place kind {place.kind!r}")
+
+
+def exec_argv(command: str) -> list[str]:
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UserError(f"--exec {command!r}: {exc}", hint="quote it as one argument: --exec 'kubectl exec -i POD --'") \
+            from None
+    if not argv:
+        raise UserError("--exec '': no command", hint="e.g. --exec 'kubectl exec -i POD --'")
+    return argv
 
 
 def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT,
@@ -175,9 +192,9 @@ def _interpreter(place: Place) -> str:
     return {"local": sys.executable, "python": place.name}.get(place.kind, place.interpreter)
 
 
-def start_snapshots(places: Sequence[Place], *, files: bool,
-                    timeout: float = DEFAULT_TIMEOUT) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
-    """Start probing every place now, in parallel, and return a function that waits for the results
+def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DEFAULT_TIMEOUT,
+                    jobs: int = 16) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+    """Start probing every place now, ``jobs`` at a time, and return a function that waits for the results
     (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
     the caller read and parse the lock while the probes run."""
 
@@ -187,7 +204,7 @@ def start_snapshots(places: Sequence[Place], *, files: bool,
         except ToolUnavailable as exc:
             return exc
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(16, len(places))))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(places))))
     futures = [pool.submit(one, place) for place in places]
     pool.shutdown(wait=False)
     return lambda: [future.result() for future in futures]

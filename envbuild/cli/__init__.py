@@ -14,6 +14,7 @@ from envbuild.version import __version__
 from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
+from envbuild.cli import probe as probe_cmd
 from envbuild.cli import prune as prune_cmd
 from envbuild.cli import record as record_cmd
 from envbuild.cli import diff as diff_cmd
@@ -21,6 +22,7 @@ from envbuild.cli import export as export_cmd
 from envbuild.cli import init as init_cmd
 from envbuild.cli import render as render_cmd
 from envbuild.cli import sbom as sbom_cmd
+from envbuild.cli import schema as schema_cmd
 from envbuild.cli import snapshot as snapshot_cmd
 from envbuild.cli import verify as verify_cmd
 
@@ -61,6 +63,8 @@ app.command("record")(record_cmd.record)
 app.command("prune")(prune_cmd.prune)
 app.command("sbom")(sbom_cmd.sbom)
 app.command("export")(export_cmd.export)
+app.command("probe")(probe_cmd.probe)
+app.command("schema")(schema_cmd.schema)
 
 
 def main(argv: list[str] | None = None) -> None:

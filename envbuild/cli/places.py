@@ -14,6 +14,10 @@ PYTHON = typer.Option([], "--python", help="An interpreter or venv's python (rep
 CONTAINER = typer.Option([], "--container", help="A running container, via docker exec (repeatable).")
 IMAGE = typer.Option([], "--image", help="An image, via docker run --network none (repeatable).")
 SSH = typer.Option([], "--ssh", help="A host, via ssh HOST python3 - (repeatable; checked in parallel).")
+EXEC = typer.Option([], "--exec", help="Any command that runs its arguments with stdin attached: 'kubectl exec -i "
+                    "POD --', 'podman exec -i C', 'ssh -J bastion host' (repeatable; checked in parallel).")
+HOSTS = typer.Option(None, "--hosts", help="A file of ssh hosts, one per line ('#' starts a comment).")
+JOBS = typer.Option(16, "--jobs", "-j", min=1, help="How many environments are probed at once.")
 FAIL_ON = typer.Option("low", "--fail-on", help="The least severe finding that fails: low (any), medium, high, "
                        "critical (README: Severities).")
 INTERPRETER = typer.Option("python3", "--interpreter", help="The Python to run in containers, images, hosts.")
@@ -25,19 +29,38 @@ TIMEOUT = typer.Option(120.0, "--timeout", min=1, help="Seconds each environment
 
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
-           ssh_config: Path | None, conda_prefix: str | None = None) -> list["Place"]:
+           ssh_config: Path | None, conda_prefix: str | None = None, *, exec_: list[str] = (),
+           hosts: Path | None = None) -> list["Place"]:
     from envbuild.adapters.places import Place
 
     found = [Place(kind="python", name=p) for p in python]
     found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
     found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
     found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
-              for h in ssh]
+              for h in [*ssh, *(_hosts(hosts) if hosts is not None else [])]]
+    found += [Place(kind="exec", name=command, interpreter=interpreter) for command in exec_]
     found = found or [Place(kind="local")]
     if conda_prefix:
         from dataclasses import replace
 
         found = [replace(place, conda_prefix=conda_prefix) for place in found]
+    return found
+
+
+def _hosts(path: Path) -> list[str]:
+    """One host per line; blank lines and '#' comments skipped; a file with none is a mistake."""
+    from envbuild.adapters.files import read_text
+    from envbuild.errors import UserError
+
+    if not path.is_file():
+        raise UserError(f"--hosts {path}: no such file")
+    found = [line.split("#", 1)[0].strip() for line in read_text(path, str(path)).splitlines()]
+    found = [host for host in found if host]
+    for host in found:
+        if len(host.split()) != 1:
+            raise UserError(f"--hosts {path}: {host!r}: one host per line (user@host or an ssh config alias)")
+    if not found:
+        raise UserError(f"--hosts {path}: no hosts in it")
     return found
 
 

@@ -17,6 +17,7 @@ def record(
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,
     ssh: list[str] = opt.SSH,
+    exec_: list[str] = opt.EXEC,
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
@@ -34,7 +35,7 @@ def record(
     from envbuild.errors import UserError
     from envbuild.services import recording
 
-    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix, exec_=exec_)
     if len(where) != 1:
         raise UserError("record takes one environment at a time")
     done = recording.record(where[0], environ=os.environ, run_id=run_id, lock_file=lock, files=files, timeout=timeout,

@@ -16,6 +16,7 @@ def snapshot(
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,
     ssh: list[str] = opt.SSH,
+    exec_: list[str] = opt.EXEC,
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
@@ -30,7 +31,7 @@ def snapshot(
     from envbuild.errors import UserError
     from envbuild.services import verifying
 
-    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
+    where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix, exec_=exec_)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
     text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock), indent=2, sort_keys=True) + "\n"

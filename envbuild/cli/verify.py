@@ -25,6 +25,9 @@ def verify(
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,
     ssh: list[str] = opt.SSH,
+    exec_: list[str] = opt.EXEC,
+    hosts: Path = opt.HOSTS,
+    jobs: int = opt.JOBS,
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
@@ -44,11 +47,13 @@ def verify(
     from envbuild.services import verifying
 
     opt.check_level(fail_on)
-    data_only = data and not (directory or target or lock or against or python or container or image or ssh)
-    where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix)
+    data_only = data and not (directory or target or lock or against or python or container or image or ssh or exec_
+                              or hosts)
+    where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
+                                                exec_=exec_, hosts=hosts)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
-                                        data=Path.cwd() if data else None, platform=platform, log=progress)
+                                        data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error
     from envbuild.core.report import exit_code, to_json, to_junit, to_table

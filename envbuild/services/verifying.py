@@ -61,7 +61,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
            against: str | None = None, data: Path | None = None, platform: str | None = None,
-           log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           jobs: int = 16, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
     ``against``: another environment is the expected side (see expected_of). ``data``: a directory
@@ -77,7 +77,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
 
     if against is not None and (directory is not None or target is not None or lock_file is not None):
         raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
-    wait = start_snapshots(places, files=files, timeout=timeout)  # the probes run while the lock is read
+    wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs)  # the probes run while the lock is read
     if against:
         choice = expected_of(against, environ=environ)
     elif places or directory is not None or target is not None or lock_file is not None:

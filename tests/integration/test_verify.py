@@ -211,3 +211,26 @@ def test_verify_against_a_snapshot_file_checks_what_that_environment_had(cli, lo
     both = cli("verify", str(locked), "--python", python, "--against", str(reference))
     assert both.returncode == 2 and "--against names the expected side" in both.stderr
     assert_no_traceback(both)
+
+
+def test_exec_runs_the_probe_through_any_command_and_jobs_bounds_the_parallelism(cli, locked, venv, tmp_path):
+    """--exec CMD: the probe goes to CMD's standard input with the interpreter and its arguments after
+    CMD's own (here a shell that waits first, standing in for kubectl exec -i POD --)."""
+    import time
+
+    slow = "sh -c 'sleep 2; exec \"$0\" \"$@\"'"
+    args = ["verify", "--lock", str(locked / "locks" / "cpu.txt"), "--interpreter", str(venv / "bin" / "python"),
+            "--exec", slow, "--exec", slow, "--json"]
+    timings = {}
+    for jobs in ("1", "2"):
+        start = time.monotonic()
+        done = cli(*args, "--jobs", jobs)
+        timings[jobs] = time.monotonic() - start
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(done.stdout)
+        assert [t["target"] for t in report["targets"]] == [f"exec {slow}"] * 2 and report["findings"] == []
+    assert timings["1"] >= 4 > timings["2"], timings
+    broken = cli("verify", "--lock", str(locked / "locks" / "cpu.txt"), "--exec", "kubectl exec -i 'pod")
+    assert broken.returncode == 2 and "--exec" in broken.stderr and "No closing quotation" in broken.stderr
+    missing = cli("verify", "--lock", str(locked / "locks" / "cpu.txt"), "--exec", "no-such-kubectl exec -i pod --")
+    assert missing.returncode == 5 and "no-such-kubectl is not installed" in missing.stdout

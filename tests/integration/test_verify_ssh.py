@@ -86,3 +86,20 @@ def test_nothing_is_installed_on_the_host(sshd, cli, locked, venv):
     assert cli("snapshot", "--ssh", "gpu-prod-1", "--ssh-config", str(sshd),
                "--interpreter", str(venv / "bin" / "python")).returncode == 0
     assert sorted(p.name for p in (venv / "lib").rglob("*")) == before
+
+
+def test_a_hosts_file_and_any_transport_through_exec(sshd, cli, locked, venv, tmp_path):
+    """--hosts FILE (comments, blank lines) and --exec 'ssh -F CONFIG HOST' (the way a bastion hop,
+    kubectl exec or podman exec is used) reach the same hosts as --ssh."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("# production\ngpu-prod-1\n\ngpu-prod-2   # the second rack\n")
+    common = ["verify", "--lock", str(locked / "locks" / "cpu.txt"), "--interpreter", str(venv / "bin" / "python")]
+    both = cli(*common, "--ssh-config", str(sshd), "--hosts", str(hosts), "--json")
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert [t["target"] for t in json.loads(both.stdout)["targets"]] == ["ssh gpu-prod-1", "ssh gpu-prod-2"]
+    through = cli(*common, "--exec", f"ssh -F {sshd} gpu-prod-1", "--json")
+    assert through.returncode == 0, through.stdout + through.stderr
+    assert json.loads(through.stdout)["targets"][0]["target"] == f"exec ssh -F {sshd} gpu-prod-1"
+    hosts.write_text("# nobody\n")
+    empty = cli(*common, "--hosts", str(hosts))
+    assert empty.returncode == 2 and "no hosts in it" in empty.stderr

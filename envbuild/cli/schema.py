@@ -1,0 +1,27 @@
+"""envbuild schema [-o FILE]: the JSON Schema of envbuild.yaml, for editors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from envbuild.cli.output import progress
+
+
+def schema(
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+) -> None:
+    """Print the JSON Schema of envbuild.yaml (completion and checks in editors: yaml-language-server's
+    '# yaml-language-server: $schema=envbuild.schema.json' line, or VS Code's yaml.schemas)."""
+    from envbuild.adapters.files import atomic_write
+    from envbuild.core.schema import spec_schema
+
+    text = json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write(output, text)
+        progress(f"wrote {output}")
