@@ -20,20 +20,14 @@ $(VENV)/.installed: locks/dev.txt pyproject.toml
 	touch $@
 
 ## make tools: the tools envbuild drives or is tested with that are not its dependencies (DVC for
-## verify --data, ansible-core for examples/ansible),
+## verify --data, ansible-core for examples/ansible, pre-commit for .pre-commit-hooks.yaml),
 ## each in a venv of its own under .tools/, from its hash-pinned lock under tools/.
-tools: $(TOOLS)/dvc/.installed $(TOOLS)/ansible/.installed
+tools: $(TOOLS)/dvc/.installed $(TOOLS)/ansible/.installed $(TOOLS)/pre-commit/.installed
 
-$(TOOLS)/dvc/.installed: tools/dvc/locks/tool.txt
-	rm -rf $(TOOLS)/dvc
-	$(PYTHON) -m venv $(TOOLS)/dvc
-	$(TOOLS)/dvc/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/dvc/locks/tool.txt
-	touch $@
-
-$(TOOLS)/ansible/.installed: tools/ansible/locks/tool.txt
-	rm -rf $(TOOLS)/ansible
-	$(PYTHON) -m venv $(TOOLS)/ansible
-	$(TOOLS)/ansible/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/ansible/locks/tool.txt
+$(TOOLS)/%/.installed: tools/%/locks/tool.txt
+	rm -rf $(TOOLS)/$*
+	$(PYTHON) -m venv $(TOOLS)/$*
+	$(TOOLS)/$*/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/$*/locks/tool.txt
 	touch $@
 
 ## make test: the whole suite, as CI runs it (network and Docker tests included).
@@ -68,8 +62,7 @@ check-env: venv
 
 check-locks: venv
 	$(ENVBUILD) lock . --check
-	$(ENVBUILD) lock tools/dvc --check
-	$(ENVBUILD) lock tools/ansible --check
+	$(ENVBUILD) lock tools --check --all
 	$(ENVBUILD) lock images/demo --check
 	$(ENVBUILD) lock images/train --check
 

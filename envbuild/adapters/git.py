@@ -75,3 +75,14 @@ def tree_id(directory: Path) -> str | None:
     except ToolUnavailable:
         return None
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def tracked_files(directory: Path, name: str) -> list[Path] | None:
+    """The files called ``name`` git tracks under ``directory`` (None outside a repository)."""
+    try:
+        done = run(["git", "-C", str(directory), "ls-files", "-z", "--", f"{name}", f"**/{name}"], timeout=30)
+    except ToolUnavailable:
+        return None
+    if done.returncode != 0:
+        return None
+    return [directory / p for p in done.stdout.split("\0") if p]

@@ -1,4 +1,4 @@
-"""envbuild lock [DIR] [--target NAME]... [--resolver uv|pip-tools] [--upgrade] [--check]"""
+"""envbuild lock [DIR] [--all] [--target NAME]... [--resolver uv|pip-tools] [--upgrade] [--check]"""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ def lock(
     resolver: str = typer.Option("uv", "--resolver", help="uv (any Python/platform) or pip-tools (host only)."),
     upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Re-resolve everything instead of keeping pins."),
     check: bool = typer.Option(False, "--check", help="Offline: exit 1 if a lock is missing or stale."),
+    every: bool = typer.Option(False, "--all", help="Every envbuild.yaml under DIR (the files git tracks, in a "
+                               "repository), as the pre-commit hook checks them."),
     conda_solver: str = typer.Option("auto", "--conda-solver",
                                      help="conda targets: auto (conda-lock if a conda binary is on PATH, "
                                      "else py-rattler), rattler or conda-lock."),
@@ -24,8 +26,13 @@ def lock(
     from envbuild.adapters.inputs import display_path
     from envbuild.services import locking
 
+    directories = _spec_dirs(directory) if every else [directory]
+    if every and target:
+        from envbuild.errors import UserError
+
+        raise UserError("--all checks every target of every spec: it takes no --target")
     if check:
-        outcomes = locking.check_locks(directory, targets=target)
+        outcomes = [c for d in directories for c in locking.check_locks(d, targets=target)]
         for c in outcomes:
             if c.fresh:
                 out(f"{c.target}: up to date ({display_path(c.path)})")
@@ -40,8 +47,10 @@ def lock(
 
     import os
 
-    for result in locking.lock(directory, targets=target, resolver=resolver, upgrade=upgrade, progress=progress,
-                               environ=os.environ, conda_solver=conda_solver):
+    results = (r for d in directories for r in locking.lock(d, targets=target, resolver=resolver, upgrade=upgrade,
+                                                              progress=progress, environ=os.environ,
+                                                              conda_solver=conda_solver))
+    for result in results:
         state = "wrote" if result.written else "unchanged"
         out(f"{result.target}: {result.packages} packages, {state} {display_path(result.path)} "
             f"({result.seconds:.1f} s)")
@@ -49,3 +58,18 @@ def lock(
             out(f"  {change.describe()}")
         if not result.changes:
             out("  no version changes")
+
+
+def _spec_dirs(directory: Path) -> list[Path]:
+    """The directories under ``directory`` holding an envbuild.yaml: the files git tracks there (a
+    repository's own specs, not a vendored copy's), else a walk that skips hidden directories."""
+    from envbuild.adapters.git import tracked_files
+    from envbuild.errors import UserError
+
+    tracked = tracked_files(directory, "envbuild.yaml")
+    found = tracked if tracked is not None else [
+        p for p in directory.rglob("envbuild.yaml") if not any(part.startswith(".") for part in
+                                                            p.relative_to(directory).parts)]
+    if not found:
+        raise UserError(f"no envbuild.yaml under {directory}")
+    return sorted({p.parent for p in found})

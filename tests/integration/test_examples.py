@@ -50,3 +50,35 @@ def test_the_ansible_playbook_snapshots_each_host_and_envbuild_diff_finds_the_dr
     assert drift.returncode == 1
     assert [(f["kind"], f["name"], f["actual"]) for f in json.loads(drift.stdout)["findings"]] == [
         ("version", "beta", "1.0")]
+
+
+@pytest.mark.network  # pre-commit installs envbuild into its own venv from PyPI, as it does for users
+def test_the_pre_commit_hook_passes_a_fresh_lock_and_fails_a_stale_one(cli, locked, tmp_path):
+    import shutil
+
+    tool = REPO / ".tools" / "pre-commit" / "bin" / "pre-commit"
+    if not tool.is_file():
+        pytest.skip("pre-commit is not installed: run 'make tools'")
+    project = tmp_path / "project"
+    shutil.copytree(locked, project / "images" / "model")
+    git = ["git", "-C", str(project)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "model"], check=True)
+    env = hermetic_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-cache"), PIP_INDEX_URL="https://pypi.org/simple",
+                       PIP_CONFIG_FILE="/dev/null", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PYTHONPATH", None)  # the hook runs the envbuild pre-commit installed, not this checkout's
+
+    def hook() -> subprocess.CompletedProcess:
+        return subprocess.run([str(tool), "try-repo", str(REPO), "envbuild-lock-check", "--all-files"], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=900)
+
+    fresh = hook()
+    assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-2000:]
+    assert "envbuild lock --check" in fresh.stdout and "Passed" in fresh.stdout
+    with open(project / "images" / "model" / "requirements.in", "a") as handle:
+        handle.write("gamma\n")
+    stale = hook()
+    assert stale.returncode == 1, stale.stdout[-3000:]
+    assert "Failed" in stale.stdout and "cpu: stale (images/model/locks/cpu.txt)" in stale.stdout
+    assert "requirements.in" in stale.stdout  # which input changed
