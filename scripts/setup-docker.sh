@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What building images needs on a Debian machine: a Docker engine that answers (Debian's docker.io,
 # started in the background), mmdebstrap (for `envbuild base` where no registry is reachable) and
-# Debian's docker-registry and openssh-server (the tests start their own on 127.0.0.1).
+# Debian's docker-registry and openssh-server (the tests start their own on 127.0.0.1), and podman
+# (its `podman build` builds an exported context in the tests).
 # Idempotent; exits non-zero, saying why, if the engine cannot start.
 set -euo pipefail
 
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v podman >/dev/null 2>&1 || missing+=(podman)                      # podman build, for envbuild context tests
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # a local registry for push tests
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)                        # an sshd for verify --ssh tests
 if [ ${#missing[@]} -gt 0 ]; then
