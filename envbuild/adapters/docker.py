@@ -21,6 +21,7 @@ from typing import Any
 from envbuild.core.engine import ImageInfo
 from envbuild.core.image_plan import normalized_config
 from envbuild.core.progress import Progress
+from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
@@ -82,11 +83,17 @@ class Engine:
         except ImportError:  # pragma: no cover - docker is a dependency
             raise ToolUnavailable("the docker Python package is not installed") from None
         try:
-            client = docker.from_env(version="auto", timeout=timeout)
+            endpoint = _context_endpoint()
+            client = docker.from_env(version="auto", timeout=timeout) if endpoint is None else docker.DockerClient(
+                base_url=endpoint[0], tls=endpoint[1], version="auto", timeout=timeout)
             client.ping()
         except (DockerException, requests.exceptions.RequestException) as exc:
-            raise ToolUnavailable(f"no Docker engine answers within {timeout:g} s: {_short(exc)}",
-                                  hint="start one (scripts/setup-docker.sh does it on Debian)") from None
+            import os
+
+            where = endpoint[0] if endpoint else os.environ.get("DOCKER_HOST") or "the local socket"
+            raise ToolUnavailable(f"no Docker engine answers at {redact_text(where)} within {timeout:g} s: "
+                                  f"{_short(exc)}", hint="start one (scripts/setup-docker.sh does it on Debian), or "
+                                  "check DOCKER_HOST / the docker context") from None
         return cls(client, timeout)
 
     # ------------------------------------------------------------ images
@@ -295,3 +302,43 @@ def _tail(lines: list[str], detail: str) -> str:
     if detail and (not shown or detail.strip() not in shown[-1]):
         shown.append(detail.strip())
     return "\n".join(shown)
+
+
+def _context_endpoint() -> tuple[str, object] | None:
+    """The engine the docker CLI talks to, chosen as it chooses: DOCKER_HOST, else the context that
+    DOCKER_CONTEXT names, else the client config's current context ($DOCKER_CONFIG, ~/.docker). None:
+    docker-py's own default (DOCKER_HOST or the local socket). verify and snapshot run the docker
+    CLI, so build and they reach the same engine. Read here: docker-py looks for contexts beside a
+    config.json that need not exist."""
+    import hashlib
+    import json
+    import os
+
+    if os.environ.get("DOCKER_HOST"):
+        return None
+    root = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = os.environ.get("DOCKER_CONTEXT")
+    if not name:
+        try:
+            name = json.loads((root / "config.json").read_text(encoding="utf-8")).get("currentContext")
+        except (OSError, ValueError, AttributeError):
+            name = None
+    if not name or name == "default":
+        return None
+    key = hashlib.sha256(name.encode()).hexdigest()
+    try:
+        meta = json.loads((root / "contexts" / "meta" / key / "meta.json").read_text(encoding="utf-8"))
+        endpoint = meta["Endpoints"]["docker"]
+        host = str(endpoint["Host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ToolUnavailable(f"docker context {name!r} does not exist (or has no docker endpoint)",
+                              hint="docker context ls shows them") from None
+    tls_dir = root / "contexts" / "tls" / key / "docker"
+    tls: object = False
+    if tls_dir.is_dir():
+        from docker.tls import TLSConfig
+
+        files = {n: str(tls_dir / f"{n}.pem") for n in ("ca", "cert", "key") if (tls_dir / f"{n}.pem").is_file()}
+        tls = TLSConfig(client_cert=(files["cert"], files["key"]) if "cert" in files and "key" in files else None,
+                        ca_cert=files.get("ca"), verify=not endpoint.get("SkipTLSVerify", False))
+    return host, tls

@@ -17,6 +17,7 @@ from envbuild.cli import lock as lock_cmd
 from envbuild.cli import probe as probe_cmd
 from envbuild.cli import prune as prune_cmd
 from envbuild.cli import record as record_cmd
+from envbuild.cli import context as context_cmd
 from envbuild.cli import diff as diff_cmd
 from envbuild.cli import export as export_cmd
 from envbuild.cli import init as init_cmd
@@ -54,6 +55,7 @@ def _root(
 app.command("init")(init_cmd.init)
 app.command("lock")(lock_cmd.lock)
 app.command("render")(render_cmd.render)
+app.command("context")(context_cmd.context)
 app.command("build")(build_cmd.build)
 app.command("base")(base_cmd.base)
 app.command("verify")(verify_cmd.verify)

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envbuild import ecosystems
+from envbuild.ecosystems.context import fill_context
 from envbuild.adapters import git
 from envbuild.adapters.bases import resolve_base
-from envbuild.adapters.files import atomic_write, link_or_copy, sha256_file, tree_digest
+from envbuild.adapters.files import atomic_write, sha256_file, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.manifests import record_manifest
@@ -34,8 +35,8 @@ from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, layer_folder,
-                                  layer_split, lock_sha256, render_dockerfile, required_base, source_date_epoch)
+from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, lock_sha256,
+                                  render_dockerfile, required_base, source_date_epoch)
 from envbuild.core.render import labels as image_labels
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
@@ -238,6 +239,39 @@ def render(directory: Path, target: str, *, engine: ContainerEngine | None, whee
     return prepared.dockerfile
 
 
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    ref: str  # the tag build would give the image (its inputs' digest)
+    epoch: int  # SOURCE_DATE_EPOCH (the Dockerfile's default already)
+    path: Path
+    summary: str
+
+
+def context(directory: Path, target: str, *, output: Path, engine: ContainerEngine | None, wheels: "Wheelhouse",
+            environ: Mapping[str, str], templates: Path | None = None, progress: Progress = silent) -> Context:
+    """The complete hermetic build context of a target in ``output`` (new, or empty): the Dockerfile
+    build renders, every wheel and archive fetched and hash-checked, the embedded files and the SBOM.
+    Any builder that reads a Dockerfile builds it with no network: docker, buildx, podman, buildah, kaniko."""
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise UserError(f"{output} is not an empty directory", hint="give a new directory: -o DIR")
+    prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
+                       progress=progress, require_fresh=True, pull=engine is not None)
+    files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target,
+                                     wheels.for_epoch(epoch_of(prepared.lock.exclude_newer)), environ, progress)
+    prepared = replace(prepared, embedded={**prepared.embedded, "sbom.cdx.json": sbom_text(prepared)})
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent if output.parent.is_dir() else None))
+    try:
+        fill_context(staging, dockerfile=prepared.dockerfile, embedded=prepared.embedded, plan=prepared.plan,
+                     project=prepared.project, files=prepared.files, build_files=files, link=False)
+        if output.exists():
+            output.rmdir()
+        staging.rename(output)  # all or nothing: a context half written is never left as the output
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary)
+
+
 def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
           progress: Progress = silent, manifests: bool = True, plain: bool = False,
@@ -288,7 +322,8 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
             progress(f"  {line}")
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)
-        _fill_context(context, prepared, files)
+        fill_context(context, dockerfile=prepared.dockerfile, embedded=prepared.embedded, plan=prepared.plan,
+                     project=prepared.project, files=prepared.files, build_files=files)
         progress(f"building {ref} from {files.summary}")
         raw_id = engine.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
                               log=progress, platform=None if engine.native_platform() == prepared.lock.platform
@@ -304,58 +339,6 @@ def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Whe
     return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
                     cache=cache, phases=phases, phase=phase, sbom=prepared.embedded["sbom.cdx.json"],
                     provenance=(files, started_at) if provenance else None)
-
-
-def _fill_context(context: Path, prepared: Prepared, files: ecosystems.BuildFiles) -> None:
-    """The build context: Dockerfile, envbuild/ (embedded files and install lists), the ecosystem's
-    own folders, and the wheels: one folder per layer of the plan (layers/01/, …, layers/project/,
-    each with its install.txt), or wheels/ for an ecosystem of one layer. Files are linked from the
-    cache where the file system allows."""
-    (context / "envbuild").mkdir()
-    texts = dict(prepared.embedded, **files.texts)
-    project_line = ""
-    if prepared.project:
-        project, _wheel = prepared.project
-        project_line = f"{project.name}=={project.version} --hash=sha256:{project.sha256}\n"
-    if prepared.plan is None or not prepared.plan.staged:
-        if prepared.plan is not None:  # split from one install: which packages go to which layer folder
-            texts["layers.json"] = layer_split(prepared.plan)
-        if project_line:
-            texts["project.txt"] = project_line
-        (context / "wheels").mkdir()
-        for wheel in (*files.wheels, *([prepared.project[1]] if prepared.project else [])):
-            link_or_copy(wheel, context / "wheels" / wheel.name)
-        files_dir = context / "files"
-    else:
-        for index, layer in enumerate(prepared.plan.layers):
-            _layer_folder(context / "layers" / layer_folder(index), [files.by_package[name] for name in layer.packages])
-        if prepared.plan.project:
-            _layer_folder(context / "layers" / "project",
-                          [(prepared.project[1], project_line)] if prepared.project else [])
-        files_dir = context / "layers" / "project" / "files"
-    for name, text in texts.items():
-        (context / "envbuild" / name).write_text(text, encoding="utf-8")
-    for index, (_dst, source) in enumerate(prepared.files):
-        files_dir.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, files_dir / str(index), symlinks=False)
-        else:
-            shutil.copy2(source, files_dir / str(index))
-    for folder, entries in files.folders.items():
-        (context / folder).mkdir()
-        for name, entry in entries.items():
-            if isinstance(entry, Path):
-                link_or_copy(entry, context / folder / name)
-            else:
-                (context / folder / name).write_text(entry, encoding="utf-8")
-    (context / "Dockerfile").write_text(prepared.dockerfile, encoding="utf-8")
-
-
-def _layer_folder(folder: Path, wheels: list[tuple[Path, str]]) -> None:
-    folder.mkdir(parents=True)
-    for wheel, _line in wheels:
-        link_or_copy(wheel, folder / wheel.name)
-    (folder / "install.txt").write_text("".join(sorted(line for _wheel, line in wheels)), encoding="utf-8")
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
