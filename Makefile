@@ -73,6 +73,7 @@ bench: venv tools
 	$(PY) bench/fetch.py
 	$(PY) bench/record.py
 	$(PY) bench/data.py
+	$(PY) bench/interop.py
 	$(PY) bench/layers.py
 	$(PY) bench/verify.py
 	$(PY) bench/conda.py

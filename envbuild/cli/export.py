@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from envbuild.cli.output import progress
+from envbuild.cli.output import write_result
 
 
 def export(
@@ -21,15 +20,10 @@ def export(
     """Write a lock in another tool's format: every pin and hash as locked."""
     import os
 
-    from envbuild.adapters.files import atomic_write
     from envbuild.errors import UserError
     from envbuild.services import exporting
 
     if lock is not None and (directory is not None or target is not None):
         raise UserError("give one source: DIR [--target T] or --lock FILE")
     text = exporting.export(directory, target, lock, format, environ=os.environ)
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(output, text)
-        progress(f"wrote {output}")
+    write_result(text, output)

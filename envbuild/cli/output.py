@@ -7,10 +7,14 @@ cannot move the cursor, clear the screen or overwrite a line (see core/text.py).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from envbuild.core.redact import redact_text
 from envbuild.core.text import printable, printable_lines
 from envbuild.errors import EnvbuildError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def out(line: str = "") -> None:
@@ -54,3 +58,15 @@ def report_error(exc: EnvbuildError) -> None:
             print(f"  {printable(line)}", file=sys.stderr)
     if exc.hint:
         print(f"hint: {printable(redact_text(exc.hint))}", file=sys.stderr)
+
+
+def write_result(text: str, output: "Path | None") -> None:
+    """A command's document: to ``output`` (atomically; ``-`` or None is standard output)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from envbuild.adapters.files import atomic_write
+
+    atomic_write(output, text)
+    progress(f"wrote {output}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from envbuild.cli.output import progress
+from envbuild.cli.output import write_result
 
 
 def probe(
@@ -15,12 +14,7 @@ def probe(
 ) -> None:
     """Print the probe for tools that run it themselves (Ansible, Salt, a CronJob): run it with
     `python3 -I -S - [--files]` on its standard input; its JSON answer is a snapshot for diff and verify --against."""
-    from envbuild.adapters.files import atomic_write
     from envbuild.adapters.places import probe_source
 
     text = probe_source()
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(output, text)
-        progress(f"wrote {output}")
+    write_result(text, output)

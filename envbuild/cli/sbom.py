@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from envbuild.cli.output import progress
+from envbuild.cli.output import progress, write_result
 
 FORMATS = ("cyclonedx-json", "spdx-json")
 
@@ -24,7 +23,6 @@ def sbom(
     """Print the SBOM of a target, a lock, an image or a snapshot: every package with its purl and hashes."""
     import os
 
-    from envbuild.adapters.files import atomic_write
     from envbuild.errors import UserError
     from envbuild.services import sboms
 
@@ -64,8 +62,4 @@ def sbom(
 
             raise ToolUnavailable("SPDX output needs spdx-tools", hint="pip install 'envbuild[spdx]'") from None
         text = spdx_json(text)
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(output, text)
-        progress(f"wrote {output}")
+    write_result(text, output)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
-from envbuild.cli.output import progress
+from envbuild.cli.output import write_result
 
 
 def schema(
@@ -16,12 +15,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of envbuild.yaml (completion and checks in editors: yaml-language-server's
     '# yaml-language-server: $schema=envbuild.schema.json' line, or VS Code's yaml.schemas)."""
-    from envbuild.adapters.files import atomic_write
     from envbuild.core.schema import spec_schema
 
     text = json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(output, text)
-        progress(f"wrote {output}")
+    write_result(text, output)
