@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
 import envbuild.cli.places as opt
+from envbuild.cli.output import write_result
 
 
 def snapshot(
@@ -24,10 +24,9 @@ def snapshot(
     timeout: float = opt.TIMEOUT,
     dvc_lock: Path = typer.Option(None, "--dvc-lock", help="The data versions to record beside it (default: "
                                   "./dvc.lock when there is one)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
 ) -> None:
     """Record an environment as JSON, to archive next to a trained model and diff later."""
-    from envbuild.adapters.files import atomic_write
     from envbuild.errors import UserError
     from envbuild.services import verifying
 
@@ -35,7 +34,4 @@ def snapshot(
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
     text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock), indent=2, sort_keys=True) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        atomic_write(output, text)
+    write_result(text, output)

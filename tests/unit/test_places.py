@@ -34,3 +34,20 @@ def test_a_hosts_file_is_one_host_per_line_with_comments(tmp_path: Path):
             places([], [], [], [], "python3", None, hosts=hosts)
     with pytest.raises(UserError, match="no such file"):
         places([], [], [], [], "python3", None, hosts=tmp_path / "absent")
+
+
+def test_short_help_and_version_and_o_dash_is_standard_output(tmp_path: Path):
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "envbuild", *args], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+
+    from envbuild.version import __version__
+
+    assert run("-V").stdout.strip() == f"envbuild {__version__}"
+    assert run("verify", "-h").stdout.startswith("Usage: envbuild verify")
+    snapshot = run("snapshot", "-o", "-")
+    assert snapshot.returncode == 0 and snapshot.stdout.lstrip().startswith("{")
+    assert not (tmp_path / "-").exists()
