@@ -25,15 +25,11 @@ def context(
     from envbuild.adapters.docker import Engine, api_timeout
     from envbuild.adapters.inputs import load_spec
     from envbuild.adapters.wheelhouse import Wheelhouse
-    from envbuild.errors import ToolUnavailable, UserError
+    from envbuild.ecosystems import chosen_target
+    from envbuild.errors import ToolUnavailable
     from envbuild.services import images
 
-    spec = load_spec(directory)
-    if target is None:
-        if len(spec.targets) != 1:
-            raise UserError("this spec has several targets: say which with --target",
-                            hint=f"targets: {', '.join(t.name for t in spec.targets)}")
-        target = spec.targets[0].name
+    target = chosen_target(load_spec(directory), target).name
     engine = None
     if images.needs_engine(directory, target):  # to pin the base by digest, as build does
         try:

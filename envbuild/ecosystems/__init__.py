@@ -48,12 +48,19 @@ def by_name(name: str) -> Ecosystem:
 def target_lock_file(directory: Path | None, target: str | None) -> Path:
     """The lock of an image directory's target (the only target when it has one)."""
     from envbuild.adapters.inputs import load_spec, spec_dir, target_lock_path
-    from envbuild.errors import UserError
 
     spec = load_spec(directory or Path("."))
-    name = target or (spec.targets[0].name if len(spec.targets) == 1 else None)
-    if name is None:
+    chosen = chosen_target(spec, target)
+    return target_lock_path(spec_dir(directory or Path(".")), chosen.name, for_target(spec, chosen).lock_format)
+
+
+def chosen_target(spec: "Spec", name: str | None) -> "Target":
+    """The target named, or the only one when none is named (--target may be left out then)."""
+    from envbuild.errors import UserError
+
+    if name is not None:
+        return spec.target(name)
+    if len(spec.targets) != 1:
         raise UserError("this spec has several targets: say which with --target",
                         hint=f"targets: {', '.join(t.name for t in spec.targets)}")
-    chosen = spec.target(name)
-    return target_lock_path(spec_dir(directory or Path(".")), chosen.name, for_target(spec, chosen).lock_format)
+    return spec.targets[0]
