@@ -54,7 +54,8 @@ TEST_CACHE = tempfile.mkdtemp(prefix="envbuild-test-cache-")
 
 def hermetic_env(**extra: str) -> dict[str, str]:
     """The environment for subprocesses in tests: no pip.conf of this machine, no colour, a test cache."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_FIND_LINKS", "PIP_EXTRA_INDEX", "PIP_INDEX"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_FIND_LINKS", "PIP_EXTRA_INDEX", "PIP_INDEX"))
+           and k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "GITHUB_STEP_SUMMARY", "FORCE_COLOR")}  # the tester's shell
     env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", PYTHONPATH=str(REPO), ENVBUILD_CACHE=TEST_CACHE,
                MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="1")  # MLflow 3 reports usage unless told not to
     env.update(extra)

@@ -55,6 +55,19 @@ def spec_dir(directory: Path) -> Path:
     return directory.parent if directory.is_file() else directory
 
 
+def find_spec_dir(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding envbuild.yaml, as git finds .git: the
+    walk stops at the repository's root (a directory with .git) or the filesystem's, so a spec
+    outside the repository is never picked up. None when there is none."""
+    here = start.absolute()
+    for parent in [here, *here.parents]:
+        if (parent / SPEC_FILE).is_file():
+            return parent
+        if (parent / ".git").exists():
+            return None
+    return None
+
+
 def repository_root(directory: Path) -> Path:
     """The git work tree holding the image directory, or the image directory itself outside git:
     the boundary no input may cross."""

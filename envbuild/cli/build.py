@@ -11,8 +11,9 @@ from envbuild.cli.output import out, progress
 
 
 def build(
-    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
-    target: str = typer.Option(..., "--target", "-t", help="Target to build."),
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+                                     "here or above)."),
+    target: str = typer.Option(None, "--target", "-t", help="Target to build (the only one if the spec has one)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Build again even if the tag exists."),
     push: bool = typer.Option(False, "--push", help="Push to the registry named in the image name."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -33,8 +34,11 @@ def build(
 
     from envbuild.errors import UserError
 
+    from envbuild.cli.discovery import spec_directory
+
     if progress_mode not in ("auto", "plain"):
         raise UserError(f"--progress {progress_mode}: expected auto or plain")
+    directory = spec_directory(directory)
     result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
                           templates=templates, progress=progress, plain=progress_mode == "plain",

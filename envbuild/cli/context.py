@@ -12,7 +12,8 @@ from envbuild.cli.output import out, progress
 
 
 def context(
-    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+                                     "here or above)."),
     target: str = typer.Option(None, "--target", "-t", help="Target (the only one if the spec has one)."),
     output: Path = typer.Option(..., "--output", "-o", help="A new (or empty) directory for the context."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
@@ -29,6 +30,9 @@ def context(
     from envbuild.errors import ToolUnavailable
     from envbuild.services import images
 
+    from envbuild.cli.discovery import spec_directory
+
+    directory = spec_directory(directory)
     target = chosen_target(load_spec(directory), target).name
     engine = None
     if images.needs_engine(directory, target):  # to pin the base by digest, as build does

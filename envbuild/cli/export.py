@@ -25,5 +25,9 @@ def export(
 
     if lock is not None and (directory is not None or target is not None):
         raise UserError("give one source: DIR [--target T] or --lock FILE")
+    if lock is None:
+        from envbuild.cli.discovery import spec_directory
+
+        directory = spec_directory(directory)
     text = exporting.export(directory, target, lock, format, environ=os.environ)
     write_result(text, output)

@@ -10,7 +10,8 @@ from envbuild.cli.output import out, progress
 
 
 def lock(
-    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+                                     "here or above)."),
     target: list[str] = typer.Option([], "--target", "-t", help="Target to lock (repeatable; default: all)."),
     resolver: str = typer.Option("uv", "--resolver", help="uv (any Python/platform) or pip-tools (host only)."),
     upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Re-resolve everything instead of keeping pins."),
@@ -26,7 +27,9 @@ def lock(
     from envbuild.adapters.inputs import display_path
     from envbuild.services import locking
 
-    directories = _spec_dirs(directory) if every else [directory]
+    from envbuild.cli.discovery import spec_directory
+
+    directories = _spec_dirs(directory or Path(".")) if every else [spec_directory(directory)]
     if every and target:
         from envbuild.errors import UserError
 

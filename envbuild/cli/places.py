@@ -39,7 +39,12 @@ def places(python: list[str], container: list[str], image: list[str], ssh: list[
     found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
               for h in [*ssh, *(_hosts(hosts) if hosts is not None else [])]]
     found += [Place(kind="exec", name=command, interpreter=interpreter) for command in exec_]
-    found = found or [Place(kind="local")]
+    if not found:
+        import os
+
+        from envbuild.cli.discovery import default_place
+
+        found = [default_place(os.environ)]
     if conda_prefix:
         from dataclasses import replace
 

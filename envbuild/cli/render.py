@@ -11,8 +11,9 @@ from envbuild.cli.output import progress
 
 
 def render(
-    directory: Path = typer.Argument(Path("."), help="Image directory holding envbuild.yaml."),
-    target: str = typer.Option(..., "--target", "-t", help="Target to render."),
+    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+                                     "here or above)."),
+    target: str = typer.Option(None, "--target", "-t", help="Target to render (the only one if the spec has one)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
 ) -> None:
@@ -23,6 +24,9 @@ def render(
     from envbuild.errors import ToolUnavailable
     from envbuild.services import images
 
+    from envbuild.cli.discovery import spec_directory
+
+    directory = spec_directory(directory)
     engine = None
     if images.needs_engine(directory, target):  # a base pinned by digest needs no engine: never wait for one
         try:

@@ -51,6 +51,11 @@ def verify(
                               or hosts)
     where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
                                                 exec_=exec_, hosts=hosts)
+    if directory is None and lock is None and against is None and where and \
+            not all(place.kind in ("image", "container") for place in where):  # images carry their own lock
+        from envbuild.cli.discovery import spec_directory
+
+        directory = spec_directory(None, required=False)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
                                         data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)

@@ -89,12 +89,12 @@ class BuildOutcome:
     provenance: str | None = None  # the in-toto statement, when asked for
 
 
-def prepare(directory: Path, target_name: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
+def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
             environ: Mapping[str, str], templates: Path | None, progress: Progress, require_fresh: bool,
             pull: bool = True) -> Prepared:
     spec = load_spec(directory)
     root = spec_dir(directory)
-    target = spec.target(target_name)
+    target = ecosystems.chosen_target(spec, target_name)
     inputs = load_target_inputs(spec, root, target)
     ecosystem = ecosystems.for_target(spec, target)
     path = target_lock_path(root, target.name, ecosystem.lock_format)
@@ -223,13 +223,13 @@ def sbom(directory: Path, target: str, *, engine: ContainerEngine | None, wheels
                              progress=progress, require_fresh=False, pull=False))
 
 
-def needs_engine(directory: Path, target: str) -> bool:
+def needs_engine(directory: Path, target: str | None) -> bool:
     """Rendering needs an engine only to pin a base that is not pinned by digest already."""
     spec = load_spec(directory)
-    return "@sha256:" not in (spec.base_for(spec.target(target)) or "")
+    return "@sha256:" not in (spec.base_for(ecosystems.chosen_target(spec, target)) or "")
 
 
-def render(directory: Path, target: str, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
+def render(directory: Path, target: str | None, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
            environ: Mapping[str, str], output: Path | None, templates: Path | None, progress: Progress) -> str:
     """``wheels`` and ``environ``: a target with a project has its wheel built (the labels name it)."""
     prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
@@ -272,7 +272,7 @@ def context(directory: Path, target: str, *, output: Path, engine: ContainerEngi
     return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary)
 
 
-def build(directory: Path, target: str, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
+def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
           progress: Progress = silent, manifests: bool = True, plain: bool = False,
           provenance: bool = False, sbom: bool = False) -> BuildOutcome:
