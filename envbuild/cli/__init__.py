@@ -11,6 +11,7 @@ import sys
 import typer
 
 from envbuild.version import __version__
+from envbuild.cli.conventions import with_conventions
 from envbuild.cli import base as base_cmd
 from envbuild.cli import build as build_cmd
 from envbuild.cli import lock as lock_cmd
@@ -30,7 +31,7 @@ from envbuild.cli import verify as verify_cmd
 app = typer.Typer(
     name="envbuild",
     help="Lock, build and verify ML environments.",
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion [bash|zsh|fish|powershell]
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never print locals: they can hold credentials
     rich_markup_mode=None,
@@ -44,35 +45,25 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Lock, build and verify ML environments."""
-    del debug, version  # declared for --help and parsing; main() reads --debug from argv before Typer runs
+    del version
 
 
-app.command("init")(init_cmd.init)
-app.command("lock")(lock_cmd.lock)
-app.command("render")(render_cmd.render)
-app.command("context")(context_cmd.context)
-app.command("build")(build_cmd.build)
-app.command("base")(base_cmd.base)
-app.command("verify")(verify_cmd.verify)
-app.command("snapshot")(snapshot_cmd.snapshot)
-app.command("diff")(diff_cmd.diff)
-app.command("record")(record_cmd.record)
-app.command("prune")(prune_cmd.prune)
-app.command("sbom")(sbom_cmd.sbom)
-app.command("export")(export_cmd.export)
-app.command("probe")(probe_cmd.probe)
-app.command("schema")(schema_cmd.schema)
+app.callback()(with_conventions(_root))
+for _name, _command in (("init", init_cmd.init), ("lock", lock_cmd.lock), ("render", render_cmd.render),
+                        ("context", context_cmd.context), ("build", build_cmd.build), ("base", base_cmd.base),
+                        ("verify", verify_cmd.verify), ("snapshot", snapshot_cmd.snapshot), ("diff", diff_cmd.diff),
+                        ("record", record_cmd.record), ("prune", prune_cmd.prune), ("sbom", sbom_cmd.sbom),
+                        ("export", export_cmd.export), ("probe", probe_cmd.probe), ("schema", schema_cmd.schema)):
+    app.command(_name)(with_conventions(_command))
 
 
 def main(argv: list[str] | None = None) -> None:
     from envbuild.cli.output import report_error, use_meter
-    from envbuild.errors import EnvbuildError
+    from envbuild.errors import EnvbuildError, UserError
 
     from envbuild.adapters.process import Stopped, kill_children, stop_on_signals
 
@@ -81,13 +72,22 @@ def main(argv: list[str] | None = None) -> None:
     stop_on_signals()
     use_meter()
     try:
-        app(args=args, prog_name="envbuild", standalone_mode=True)
+        code = typer.main.get_command(app).main(args=args, prog_name="envbuild", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.TyperException as exc:  # click's usage errors: one line and a hint, as every other error
+        if not hasattr(exc, "format_message"):
+            raise
+        context = getattr(exc, "ctx", None)
+        where = context.command_path if context is not None else "envbuild"
+        error = UserError(exc.format_message(), hint=f"'{where} -h' lists its arguments and options")
+        report_error(error)
+        sys.exit(getattr(exc, "exit_code", error.exit_code))
     except EnvbuildError as exc:
         if debug:
             _traceback()
         report_error(exc)
         sys.exit(exc.exit_code)
-    except (Stopped, KeyboardInterrupt) as exc:
+    except (Stopped, KeyboardInterrupt, typer.Abort) as exc:
         kill_children()
         print(f"envbuild: interrupted ({exc or 'SIGINT'}); nothing was left running", file=sys.stderr)
         sys.exit(128 + getattr(exc, "signum", 2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from envbuild.cli.settings import SETTINGS
 from envbuild.core.redact import redact_text
 from envbuild.core.text import printable, printable_lines
 from envbuild.errors import EnvbuildError
@@ -28,6 +29,9 @@ def out_text(text: str) -> None:
 
 
 def progress(line: str) -> None:
+    """Progress and notes on stderr; -q keeps only warnings (they say a result may not be what it seems)."""
+    if SETTINGS.quiet and not line.startswith(("warning", "hint")):
+        return
     print(printable(redact_text(line)), file=sys.stderr, flush=True)
 
 
@@ -35,6 +39,8 @@ _BAR = 24
 
 
 def _meter(done: int, total: int, text: str, *, done_flag: bool = False) -> None:
+    if SETTINGS.quiet:
+        return
     """A bar redrawn in place on a terminal (adapters/downloads.py calls it); cleared when done."""
     if done_flag:
         sys.stderr.write("\r\x1b[K")
