@@ -76,3 +76,30 @@ def write_result(text: str, output: "Path | None") -> None:
 
     atomic_write(output, text)
     progress(f"wrote {output}")
+
+
+FORMATS = ("text", "json", "markdown")
+
+
+def report_format(value: str, as_json: bool) -> str:
+    """--format text|json|markdown; --json is --format json."""
+    from envbuild.errors import UserError
+
+    if value not in FORMATS:
+        raise UserError(f"--format {value}: expected one of {', '.join(FORMATS)}")
+    return "json" if as_json else value
+
+
+def step_summary(markdown: str) -> None:
+    """In a GitHub Actions job ($GITHUB_STEP_SUMMARY set), the Markdown report is appended to the
+    job's summary too, whatever --format says for standard output."""
+    import os
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(markdown + "\n")
+    except OSError as exc:
+        progress(f"warning: cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror or exc}")

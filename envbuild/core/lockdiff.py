@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from envbuild.core.lockfile import PIP, Lock, Package
@@ -60,3 +60,16 @@ def _entries(lock: Lock | None) -> list[Package]:
         return []
     mixed = bool(lock.conda)
     return [replace(p, name=f"{p.key} (pip)" if mixed and p.manager == PIP else p.key) for p in lock.packages]
+
+
+_ORDER = ("added", "removed", "upgraded", "downgraded", "rehashed")
+
+
+def summary(changes: Sequence[Change]) -> str:
+    """One line for a re-lock: '106 added' or '2 upgraded, 1 removed'; 'no version changes'."""
+    counts = [f"{n} {kind}" for kind in _ORDER if (n := sum(1 for c in changes if c.kind == kind))]
+    return ", ".join(counts) or "no version changes"
+
+
+def change_dict(change: Change) -> dict[str, str | None]:
+    return {"kind": change.kind, "name": change.name, "old": change.old, "new": change.new}
