@@ -15,6 +15,7 @@ from envbuild.core.text import printable, printable_lines
 from envbuild.errors import EnvbuildError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -103,3 +104,29 @@ def step_summary(markdown: str) -> None:
             summary.write(markdown + "\n")
     except OSError as exc:
         progress(f"warning: cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror or exc}")
+
+
+def show_report(outcomes: list, fmt: str, *, lock: str | None, fail_on: str, title: str,
+                ok_summary: "Callable[[int], str] | None" = None) -> None:
+    """verify's and diff's findings on stdout as text (a table; colour on a terminal), JSON or
+    Markdown; the Markdown also to the job summary in GitHub Actions."""
+    import json
+
+    from envbuild.core.markdown import verify_markdown
+    from envbuild.core.report import to_json, to_table
+
+    markdown = verify_markdown(outcomes, title=title, lock=lock)
+    step_summary(markdown)
+    if fmt == "json":
+        out(json.dumps(to_json(outcomes, lock=lock, fail_on=fail_on), sort_keys=True))
+    elif fmt == "markdown":
+        out_text(markdown)
+    else:
+        from envbuild.cli.settings import use_color
+
+        if use_color():
+            from envbuild.cli.terminal import print_findings
+
+            print_findings(outcomes, ok_summary=ok_summary)
+        else:
+            out_text(to_table(outcomes, **({"ok_summary": ok_summary} if ok_summary else {})))

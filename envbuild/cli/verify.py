@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 import envbuild.cli.places as opt
-from envbuild.cli.output import out, out_text, progress
+from envbuild.cli.output import progress
 
 
 def verify(
@@ -37,7 +36,8 @@ def verify(
     gpu: bool = typer.Option(False, "--gpu", help="Require a working NVIDIA driver (a GPU server, not a CI runner)."),
     data: bool = typer.Option(False, "--data", help="Also check the DVC workspace here with `dvc status` (and "
                               "against the data --against recorded); alone, only the data."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (--format json)."),
+    format: str = typer.Option("text", "--format", "-f", help="text, json or markdown (a table per kind of finding)."),
     junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
     fail_on: str = opt.FAIL_ON,
 ) -> None:
@@ -46,7 +46,10 @@ def verify(
 
     from envbuild.services import verifying
 
+    from envbuild.cli.output import report_format
+
     opt.check_level(fail_on)
+    fmt = report_format(format, as_json)
     data_only = data and not (directory or target or lock or against or python or container or image or ssh or exec_
                               or hosts)
     where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
@@ -60,14 +63,11 @@ def verify(
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
                                         data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)
     from envbuild.adapters.files import atomic_write
-    from envbuild.cli.output import report_error
-    from envbuild.core.report import exit_code, to_json, to_junit, to_table
+    from envbuild.cli.output import report_error, show_report
+    from envbuild.core.report import exit_code, to_junit
     from envbuild.errors import FileError
 
-    if as_json:
-        out(json.dumps(to_json(outcomes, lock=choice.label, fail_on=fail_on), sort_keys=True))
-    else:
-        out_text(to_table(outcomes))
+    show_report(outcomes, fmt, lock=choice.label, fail_on=fail_on, title="envbuild verify")
     code = exit_code(outcomes, fail_on)
     if junit is not None:
         try:
