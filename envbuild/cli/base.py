@@ -13,6 +13,7 @@ def base(
     tag: str = typer.Option(None, "--tag", help="Image name (default envbuild/base:<suite>)."),
     mirror: str = typer.Option("http://deb.debian.org/debian", "--mirror", help="Debian mirror."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Make it again even if the tag exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Bootstrap a Debian base image (python3, python3-venv) from the Debian archive, tagged by content."""
     import os
@@ -22,4 +23,10 @@ def base(
 
     result = make_base(Engine.connect(api_timeout(os.environ)), suite=suite, packages=package, tag=tag, mirror=mirror,
                        rebuild=rebuild, progress=progress, environ=os.environ)
+    if as_json:
+        import json
+
+        out(json.dumps({"schema": 1, "image": result.ref, "content_ref": result.content_ref, "id": result.image_id,
+                        "built": result.built}, sort_keys=True))
+        return
     out(f"{result.ref} = {result.content_ref} ({result.image_id}){'' if result.built else ' (exists)'}")

@@ -16,6 +16,8 @@ def export(
     format: str = typer.Option(..., "--format", "-f", help="requirements (pip --require-hashes), pylock.toml "
                                "(PEP 751: uv, pip) or conda-lock (conda-lock, micromamba, pixi)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
+                                 "or what was written to -o FILE."),
 ) -> None:
     """Write a lock in another tool's format: every pin and hash as locked."""
     import os
@@ -30,4 +32,4 @@ def export(
 
         directory = spec_directory(directory)
     text = exporting.export(directory, target, lock, format, environ=os.environ)
-    write_result(text, output)
+    write_result(text, output, as_json=as_json)

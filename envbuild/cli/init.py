@@ -12,6 +12,7 @@ from envbuild.cli.output import out
 def init(
     directory: Path = typer.Argument(Path("."), help="Where to write envbuild.yaml."),
     source: Path = typer.Option(..., "--from", help="requirements.txt/.in, pyproject.toml or environment.yml."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Write a starter envbuild.yaml from the file a project already has (never over an existing one)."""
     from datetime import datetime, timezone
@@ -21,6 +22,13 @@ def init(
 
     spec, starter = make_spec(directory, source, today=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
     targets = "cpu, cuda" if starter.cuda else "cpu"
+    if as_json:
+        import json
+
+        out(json.dumps({"schema": 1, "spec": display_path(spec), "input": str(starter.input), "python": starter.python,
+                        "targets": targets.split(", "), "project": bool(starter.project),
+                        "next": f"envbuild lock {display_path(directory)}"}, sort_keys=True))
+        return
     project = "; project ." if starter.project else ""
     out(f"wrote {display_path(spec)} (from {starter.input}: python {starter.python}, targets {targets}{project})")
     out(f"next: envbuild lock {display_path(directory)}")

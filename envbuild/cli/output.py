@@ -67,9 +67,19 @@ def report_error(exc: EnvbuildError) -> None:
         print(f"hint: {printable(redact_text(exc.hint))}", file=sys.stderr)
 
 
-def write_result(text: str, output: "Path | None") -> None:
-    """A command's document: to ``output`` (atomically; ``-`` or None is standard output)."""
-    if output is None or str(output) == "-":
+def write_result(text: str, output: "Path | None", *, as_json: bool = False) -> None:
+    """A command's document: to ``output`` (atomically; ``-`` or None is standard output). With
+    --json: a document that is JSON already goes out as it is, any other is wrapped
+    ({"text": ...}); one written to a file is described ({"path", "bytes", "sha256"})."""
+    import json
+
+    to_stdout = output is None or str(output) == "-"
+    if to_stdout and as_json:
+        try:
+            json.loads(text)
+        except ValueError:
+            text = json.dumps({"schema": 1, "text": text}, sort_keys=True) + "\n"
+    if to_stdout:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -77,6 +87,12 @@ def write_result(text: str, output: "Path | None") -> None:
 
     atomic_write(output, text)
     progress(f"wrote {output}")
+    if as_json:
+        import hashlib
+
+        data = text.encode("utf-8")
+        out(json.dumps({"schema": 1, "path": str(output), "bytes": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest()}, sort_keys=True))
 
 
 FORMATS = ("text", "json", "markdown")

@@ -1,4 +1,4 @@
-"""envbuild render [DIR] --target NAME [--output FILE] [--templates DIR]"""
+"""envbuild render [DIR] [--target NAME] [--output FILE] [--templates DIR] [--json]"""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def render(
     target: str = typer.Option(None, "--target", "-t", help="Target to render (the only one if the spec has one)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the target, the Dockerfile (or "
+                                 "where it was written)."),
 ) -> None:
     """Print the Dockerfile for a target: multi-stage, offline install, non-root, lineage labels."""
     import os
@@ -27,6 +29,10 @@ def render(
     from envbuild.cli.discovery import spec_directory
 
     directory = spec_directory(directory)
+    from envbuild.adapters.inputs import load_spec
+    from envbuild.ecosystems import chosen_target
+
+    target = chosen_target(load_spec(directory), target).name
     engine = None
     if images.needs_engine(directory, target):  # a base pinned by digest needs no engine: never wait for one
         try:
@@ -37,5 +43,12 @@ def render(
 
     text = images.render(directory, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
                          output=output, templates=templates, progress=progress)
-    if output is None:
+    if as_json:
+        import json
+
+        from envbuild.cli.output import out
+
+        out(json.dumps({"schema": 1, "directory": str(directory), "target": target, "path": str(output) if output
+                        else None, "dockerfile": None if output else text}, sort_keys=True))
+    elif output is None:
         sys.stdout.write(text)

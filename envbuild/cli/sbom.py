@@ -18,6 +18,8 @@ def sbom(
     image: str = typer.Option(None, "--image", help="An image: what it carries (its embedded lock, image.json, labels)."),
     format: str = typer.Option("cyclonedx-json", "--format", help="cyclonedx-json (CycloneDX 1.6) or spdx-json (SPDX 2.3)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
+                                 "or what was written to -o FILE."),
     interpreter: str = typer.Option("python3", "--interpreter", help="The Python to run in the image."),
 ) -> None:
     """Print the SBOM of a target, a lock, an image or a snapshot: every package with its purl and hashes."""
@@ -62,4 +64,4 @@ def sbom(
 
             raise ToolUnavailable("SPDX output needs spdx-tools", hint="pip install 'envbuild[spdx]'") from None
         text = spdx_json(text)
-    write_result(text, output)
+    write_result(text, output, as_json=as_json)

@@ -25,6 +25,8 @@ def snapshot(
     dvc_lock: Path = typer.Option(None, "--dvc-lock", help="The data versions to record beside it (default: "
                                   "./dvc.lock when there is one)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
+                                 "or what was written to -o FILE."),
 ) -> None:
     """Record an environment as JSON, to archive next to a trained model and diff later."""
     from envbuild.errors import UserError
@@ -34,4 +36,4 @@ def snapshot(
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
     text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock), indent=2, sort_keys=True) + "\n"
-    write_result(text, output)
+    write_result(text, output, as_json=as_json)

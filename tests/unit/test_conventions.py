@@ -26,6 +26,7 @@ def test_every_command_takes_the_common_options():
     for name, command in [("envbuild", group), *group.commands.items()]:
         options = {o for param in command.params for o in getattr(param, "opts", [])}
         assert {"-q", "--quiet", "-v", "--verbose", "--color", "--debug"} <= options, name
+        assert name == "envbuild" or "--json" in options, name
         assert command.context_settings.get("help_option_names", ["-h", "--help"]) == ["-h", "--help"], name
 
 
@@ -78,3 +79,18 @@ def test_colour_follows_the_option_then_no_color_then_force_color_then_the_termi
                                                                                       monkeypatch):
     monkeypatch.setattr(SETTINGS, "color", setting)
     assert use_color(environ, _Tty(tty)) is expected
+
+
+def test_json_on_document_commands_is_the_document_or_what_was_written(tmp_path):
+    import hashlib
+    import json
+
+    schema = run("schema", "--json", cwd=tmp_path)
+    assert json.loads(schema.stdout)["$schema"].startswith("https://json-schema.org/")
+    probe = json.loads(run("probe", "--json", cwd=tmp_path).stdout)  # a script: wrapped
+    assert probe["schema"] == 1 and probe["text"].startswith("import sys, types") and "def _boot(" in probe["text"]
+    written = run("schema", "--json", "-o", str(tmp_path / "s.json"), cwd=tmp_path)
+    described = json.loads(written.stdout)
+    data = (tmp_path / "s.json").read_bytes()
+    assert described == {"schema": 1, "path": str(tmp_path / "s.json"), "bytes": len(data),
+                         "sha256": hashlib.sha256(data).hexdigest()}
