@@ -130,6 +130,8 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
 
     if trees is None:
         trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
+    if place.kind == "local" and not files and not trees:
+        return validate_snapshot(local_snapshot(place.conda_prefix))
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
     try:
@@ -154,6 +156,16 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     if place.kind in ("container", "image"):
         snapshot["engine"] = engine_record(place, timeout)
     return snapshot
+
+
+def local_snapshot(conda_prefix: str | None = None) -> dict[str, Any]:
+    """The probe run in this process, for the interpreter running envbuild: the same code computing
+    the same search path from the same files (it never relies on this process's sys.path beyond the
+    interpreter's own stdlib entries, nor imports what it inventories), without starting a second
+    interpreter. Passed through JSON as an answer from elsewhere would be."""
+    from envbuild.probe.main import collect
+
+    return json.loads(json.dumps(collect(conda=conda_prefix), sort_keys=True))
 
 
 def engine_record(place: Place, timeout: float) -> dict[str, Any]:

@@ -127,12 +127,15 @@ def show_report(outcomes: list, fmt: str, *, lock: str | None, fail_on: str, tit
     """verify's and diff's findings on stdout as text (a table; colour on a terminal), JSON or
     Markdown; the Markdown also to the job summary in GitHub Actions."""
     import json
+    import os
 
-    from envbuild.core.markdown import verify_markdown
     from envbuild.core.report import to_json, to_table
 
-    markdown = verify_markdown(outcomes, title=title, lock=lock)
-    step_summary(markdown)
+    if fmt == "markdown" or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from envbuild.core.markdown import verify_markdown
+
+        markdown = verify_markdown(outcomes, title=title, lock=lock)
+        step_summary(markdown)
     if fmt == "json":
         out(json.dumps(to_json(outcomes, lock=lock, fail_on=fail_on), sort_keys=True))
     elif fmt == "markdown":

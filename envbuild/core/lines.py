@@ -18,6 +18,8 @@ def canonical_name(name: str) -> str:
 
 def strip_comment(line: str) -> str:
     """The line without its '#' comment, in linear time."""
+    if "#" not in line:  # most lines of a lock (its --hash lines): no search at all
+        return line
     found = _COMMENT_START.search(line)
     return line[:found.start()] if found else line
 
