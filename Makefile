@@ -7,7 +7,7 @@ ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
 TOOLS  ?= .tools
 
-.PHONY: venv tools test test-fast demo lock-dev check-locks check-env bench clean
+.PHONY: venv tools test test-fast demo lock-dev check-locks check-env bench clean readme readme-check
 
 venv: $(VENV)/.installed
 
@@ -77,6 +77,14 @@ bench: venv tools
 	$(PY) bench/layers.py
 	$(PY) bench/verify.py
 	$(PY) bench/conda.py
+
+## make readme-check: the README's command reference matches the commands, the paths it names
+## exist, the tour's commands parse (part of make test); make readme rewrites the reference.
+readme-check: venv
+	$(PY) -m pytest -q tests/unit/test_readme.py
+
+readme: venv
+	ENVBUILD_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_readme.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache

@@ -79,7 +79,7 @@ def test_the_tours_commands_parse_and_name_existing_directories():
     for line in README.read_text().splitlines():
         if not line.startswith("$ envbuild "):
             continue
-        command = re.split(r"\s(?:#|;|\||&&|>|2>)", line[2:] + " ", maxsplit=1)[0].strip()
+        command = re.split(r"\s#|;|\s\||&&|\s2?>", line[2:] + " ", maxsplit=1)[0].strip()
         try:
             words = shlex.split(command)[1:]
         except ValueError as exc:
