@@ -29,6 +29,9 @@ def export(
         raise UserError("give one source: DIR [--target T] or --lock FILE")
     if lock is None:
         from envbuild.cli.discovery import spec_directory
+        from envbuild.core.export import check_format
+
+        check_format(format)  # a wrong format is the first thing said, wherever this runs
 
         directory = spec_directory(directory)
     text = exporting.export(directory, target, lock, format, environ=os.environ)
