@@ -71,7 +71,7 @@ _boot(%r).main(sys.argv[1:])
 
 
 # envbuild/probe's modules, each after those it imports (read as files: this process never imports them).
-PROBE_MODULES = ("common", "paths", "dists", "hashing", "system", "main")
+PROBE_MODULES = ("common", "facts", "paths", "dists", "hashing", "system", "main")
 
 
 @functools.lru_cache(maxsize=1)
@@ -130,8 +130,10 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
 
     if trees is None:
         trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
-    if place.kind == "local" and not files and not trees:
-        return validate_snapshot(local_snapshot(place.conda_prefix))
+    if place.kind in ("local", "python") and not files and not trees:
+        found = local_snapshot(place, timeout)
+        if found is not None:
+            return validate_snapshot(found)
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
     try:
@@ -158,14 +160,27 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     return snapshot
 
 
-def local_snapshot(conda_prefix: str | None = None) -> dict[str, Any]:
-    """The probe run in this process, for the interpreter running envbuild: the same code computing
-    the same search path from the same files (it never relies on this process's sys.path beyond the
-    interpreter's own stdlib entries, nor imports what it inventories), without starting a second
-    interpreter. Passed through JSON as an answer from elsewhere would be."""
+def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any] | None:
+    """The probe's metadata inventory run in this process for an interpreter on this machine: the
+    same code, reading the same files, from the interpreter's facts - this one's, or another's from
+    the cache (adapters/interpreters.py) - so no second interpreter starts. It never relies on this
+    process's sys.path, nor imports what it inventories. Passed through JSON as an answer from
+    elsewhere would be. None: that interpreter's facts are not to be had (the probe then runs there)."""
+    import os
+
     from envbuild.probe.main import collect
 
-    return json.loads(json.dumps(collect(conda=conda_prefix), sort_keys=True))
+    facts = None
+    if place.kind == "python":
+        from envbuild.adapters.interpreters import cached_facts, resolve
+        from envbuild.adapters.wheelhouse import cache_root
+
+        executable = resolve(place.name)
+        facts = cached_facts(executable, os.environ, cache_root(os.environ), timeout,
+                                     probe=probe_source()) if executable else None
+        if facts is None:
+            return None
+    return json.loads(json.dumps(collect(conda=place.conda_prefix, facts=facts), sort_keys=True))
 
 
 def engine_record(place: Place, timeout: float) -> dict[str, Any]:

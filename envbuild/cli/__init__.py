@@ -1,4 +1,5 @@
 """Command-line entry point. Commands are thin: parse options, call one service, render the result.
+The Typer app (cli/typer_app.py) is imported only when cli/fast.py cannot take the command line alone.
 
 Errors from the one error tree become one line and a hint on stderr with the class's exit code;
 anything else is an internal error (70). ``--debug`` shows the traceback instead.
@@ -7,58 +8,15 @@ anything else is an internal error (70). ``--debug`` shows the traceback instead
 from __future__ import annotations
 
 import sys
-
-import typer
-
-from envbuild.version import __version__
-from envbuild.cli.conventions import with_conventions
-from envbuild.cli import base as base_cmd
-from envbuild.cli import build as build_cmd
-from envbuild.cli import lock as lock_cmd
-from envbuild.cli import probe as probe_cmd
-from envbuild.cli import prune as prune_cmd
-from envbuild.cli import record as record_cmd
-from envbuild.cli import context as context_cmd
-from envbuild.cli import diff as diff_cmd
-from envbuild.cli import export as export_cmd
-from envbuild.cli import init as init_cmd
-from envbuild.cli import render as render_cmd
-from envbuild.cli import sbom as sbom_cmd
-from envbuild.cli import schema as schema_cmd
-from envbuild.cli import snapshot as snapshot_cmd
-from envbuild.cli import verify as verify_cmd
-
-app = typer.Typer(
-    name="envbuild",
-    help="Lock, build and verify ML environments.",
-    add_completion=True,  # --install-completion / --show-completion [bash|zsh|fish|powershell]
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,  # never print locals: they can hold credentials
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+from typing import Any
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"envbuild {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    if name == "app":  # envbuild.cli.typer_app.app, imported when asked for
+        from envbuild.cli.typer_app import app
 
-
-def _root(
-    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Print the version."),
-) -> None:
-    """Lock, build and verify ML environments."""
-    del version
-
-
-app.callback()(with_conventions(_root))
-for _name, _command in (("init", init_cmd.init), ("lock", lock_cmd.lock), ("render", render_cmd.render),
-                        ("context", context_cmd.context), ("build", build_cmd.build), ("base", base_cmd.base),
-                        ("verify", verify_cmd.verify), ("snapshot", snapshot_cmd.snapshot), ("diff", diff_cmd.diff),
-                        ("record", record_cmd.record), ("prune", prune_cmd.prune), ("sbom", sbom_cmd.sbom),
-                        ("export", export_cmd.export), ("probe", probe_cmd.probe), ("schema", schema_cmd.schema)):
-    app.command(_name)(with_conventions(_command))
+        return app
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -71,10 +29,18 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     stop_on_signals()
     use_meter()
+    from envbuild.cli.fast import fast_verify
+
     try:
-        code = typer.main.get_command(app).main(args=args, prog_name="envbuild", standalone_mode=False)
+        code = fast_verify(args)
+        if code is None:
+            import typer
+
+            from envbuild.cli.typer_app import app
+
+            code = typer.main.get_command(app).main(args=args, prog_name="envbuild", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except typer.TyperException as exc:  # click's usage errors: one line and a hint, as every other error
+    except _usage_errors() as exc:  # click's usage errors: one line and a hint, as every other error
         if not hasattr(exc, "format_message"):
             raise
         context = getattr(exc, "ctx", None)
@@ -87,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             _traceback()
         report_error(exc)
         sys.exit(exc.exit_code)
-    except (Stopped, KeyboardInterrupt, typer.Abort) as exc:
+    except (Stopped, KeyboardInterrupt, *_aborts()) as exc:
         kill_children()
         print(f"envbuild: interrupted ({exc or 'SIGINT'}); nothing was left running", file=sys.stderr)
         sys.exit(128 + getattr(exc, "signum", 2))
@@ -106,6 +72,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"envbuild: internal error: {type(exc).__name__}: {printable(redact_text(str(exc)))}", file=sys.stderr)
         print("hint: run again with --debug for the traceback, and report it", file=sys.stderr)
         sys.exit(70)
+
+
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """Typer's usage errors, when Typer has been imported (the fast path never imports it)."""
+    typer = sys.modules.get("typer")
+    return (typer.TyperException,) if typer is not None else ()
+
+
+def _aborts() -> tuple[type[BaseException], ...]:
+    typer = sys.modules.get("typer")
+    return (typer.Abort,) if typer is not None else ()
 
 
 def _traceback() -> None:

@@ -81,3 +81,48 @@ def _same_prefix(python: Path) -> bool:
         return python.parent.parent.resolve() == Path(sys.prefix).resolve()
     except OSError:
         return False
+
+
+def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
+           ssh_config: Path | None, conda_prefix: str | None = None, *, exec_: list[str] = (),
+           hosts: Path | None = None) -> list["Place"]:
+    from envbuild.adapters.places import Place
+
+    found = [Place(kind="python", name=p) for p in python]
+    found += [Place(kind="container", name=c, interpreter=interpreter) for c in container]
+    found += [Place(kind="image", name=i, interpreter=interpreter) for i in image]
+    found += [Place(kind="ssh", name=h, interpreter=interpreter, ssh_config=str(ssh_config) if ssh_config else None)
+              for h in [*ssh, *(_hosts(hosts) if hosts is not None else [])]]
+    found += [Place(kind="exec", name=command, interpreter=interpreter) for command in exec_]
+    if not found:
+        found = [default_place(os.environ)]
+    if conda_prefix:
+        from dataclasses import replace
+
+        found = [replace(place, conda_prefix=conda_prefix) for place in found]
+    return found
+
+
+def _hosts(path: Path) -> list[str]:
+    """One host per line; blank lines and '#' comments skipped; a file with none is a mistake."""
+    from envbuild.adapters.files import read_text
+    from envbuild.errors import UserError
+
+    if not path.is_file():
+        raise UserError(f"--hosts {path}: no such file")
+    found = [line.split("#", 1)[0].strip() for line in read_text(path, str(path)).splitlines()]
+    found = [host for host in found if host]
+    for host in found:
+        if len(host.split()) != 1:
+            raise UserError(f"--hosts {path}: {host!r}: one host per line (user@host or an ssh config alias)")
+    if not found:
+        raise UserError(f"--hosts {path}: no hosts in it")
+    return found
+
+
+def check_level(level: str) -> None:
+    from envbuild.core.severity import LEVELS
+    from envbuild.errors import UserError
+
+    if level not in LEVELS:
+        raise UserError(f"--fail-on {level}: expected one of {', '.join(LEVELS)}")

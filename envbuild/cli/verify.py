@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 import envbuild.cli.places as opt
-from envbuild.cli.output import progress
 
 
 def verify(
@@ -42,38 +41,9 @@ def verify(
     fail_on: str = opt.FAIL_ON,
 ) -> None:
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform, data."""
-    import os
+    options = dict(locals())  # every parameter, as parsed
+    from envbuild.cli.verify_run import run
 
-    from envbuild.services import verifying
-
-    from envbuild.cli.output import report_format
-
-    opt.check_level(fail_on)
-    fmt = report_format(format, as_json)
-    data_only = data and not (directory or target or lock or against or python or container or image or ssh or exec_
-                              or hosts)
-    where = [] if data_only else opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
-                                                exec_=exec_, hosts=hosts)
-    if directory is None and lock is None and against is None and where and \
-            not all(place.kind in ("image", "container") for place in where):  # images carry their own lock
-        from envbuild.cli.discovery import spec_directory
-
-        directory = spec_directory(None, required=False)
-    choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
-                                        allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
-                                        data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)
-    from envbuild.adapters.files import atomic_write
-    from envbuild.cli.output import report_error, show_report
-    from envbuild.core.report import exit_code, to_junit
-    from envbuild.errors import FileError
-
-    show_report(outcomes, fmt, lock=choice.label, fail_on=fail_on, title="envbuild verify")
-    code = exit_code(outcomes, fail_on)
-    if junit is not None:
-        try:
-            atomic_write(junit, to_junit(outcomes))
-        except FileError as exc:  # the verdict above stands; a clean one still fails for want of its report
-            report_error(exc)
-            code = code or exc.exit_code
+    code = run(**options)
     if code:
         raise typer.Exit(code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.parser import HeaderParser
 
 from envbuild.core.lines import canonical_name
 from envbuild.core.lockfile import Lock
@@ -34,6 +33,8 @@ class ProjectWheel:
 
 def read_metadata(text: str) -> dict[str, object]:
     """Name, Version, Summary, License (or License-Expression) and Requires-Dist from a METADATA file."""
+    from email.parser import HeaderParser  # only when a wheel's METADATA is read (a build), never for verify
+
     message = HeaderParser().parsestr(text)
     return {"name": canonical_name(message.get("Name", "")), "version": message.get("Version", ""),
             "summary": (message.get("Summary") or "").strip(),

@@ -18,8 +18,8 @@ then the directories their .pth files name - reading each .pth file as data: its
 followed, its `import` lines are reported, never executed. What it reports, envbuild checks against
 the lock on its own side; the probe's verdicts are hints.
 
-Modules, in the order the bundle loads them (each imports only those before it): common, paths,
-dists, hashing, system, main (adapters/places.PROBE_MODULES). None imports anything of envbuild
+Modules, in the order the bundle loads them (each imports only those before it): common, facts,
+paths, dists, hashing, system, main (adapters/places.PROBE_MODULES). None imports anything of envbuild
 outside this package.
 """
 

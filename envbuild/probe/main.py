@@ -6,15 +6,18 @@ import sys
 
 from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
+from .facts import own_facts
 from .hashing import check_files, file_manifest, stale_pycs
 from .paths import interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
 
-def collect(files=False, root=None, conda=None, trees=()):
+def collect(files=False, root=None, conda=None, trees=(), facts=None):
+    """``facts``: the interpreter described (facts.own_facts() of another one); default this one."""
+    facts = facts or own_facts()
     root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
     problems = []
-    path, sites, pth = search_path(problems)
+    path, sites, pth = search_path(problems, facts)
     dists = distributions(problems, path)
     pth_owners(pth, dists)
     manifest, hashed = None, {}
@@ -28,12 +31,12 @@ def collect(files=False, root=None, conda=None, trees=()):
     snapshot = {
         "schema": 1,
         "probe": PROBE_VERSION,
-        "interpreter": interpreter(),
+        "interpreter": interpreter(facts),
         "os": os_release(root),
         "path": path,
         "site_dirs": sites,
         "pth": pth,
-        "shadowing": shadowing(path),
+        "shadowing": shadowing(path, facts),
         "distributions": dists,
         "gpu": gpu(root, dists),
         "files_checked": bool(files),
@@ -47,7 +50,7 @@ def collect(files=False, root=None, conda=None, trees=()):
     if found:
         snapshot["envbuild"] = found
     snapshot["environment"] = determinism_env(found.get("image"))
-    prefix = conda_prefix(conda, found.get("image"))
+    prefix = conda_prefix(conda, found.get("image"), facts)
     if prefix:
         snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files)
                              if os.path.isdir(os.path.join(prefix, "conda-meta")) else None}
@@ -69,6 +72,11 @@ def _deadline(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _deadline(argv)
+    if "--facts" in argv:  # only what describes the interpreter (cached by envbuild: adapters/interpreters.py)
+        json.dump(own_facts(), sys.stdout, sort_keys=True)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
     trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
     json.dump(collect(files="--files" in argv, conda=conda, trees=trees), sys.stdout, sort_keys=True)

@@ -3,17 +3,15 @@
 import json
 import os
 import re
-import sys
 
 from .common import listdir, read_text
 from .hashing import hash_all, total_size, verdict
-from .paths import venv_prefix
 
 
-def conda_prefix(explicit, image):
+def conda_prefix(explicit, image, facts):
     """The conda environment to inventory: the one asked for, the one envbuild built into this image,
     or the one this interpreter belongs to."""
-    for candidate in (explicit, (image or {}).get("conda_prefix"), venv_prefix()[0], sys.prefix):
+    for candidate in (explicit, (image or {}).get("conda_prefix"), facts["venv"], facts["prefix"]):
         if candidate and os.path.isdir(os.path.join(candidate, "conda-meta")):
             return candidate
     return explicit  # asked for, but not a conda environment: reported as such

@@ -69,7 +69,6 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     ``places``, only the data is checked."""
     from dataclasses import replace
 
-    from envbuild.core.conda_verify import view_of_conda_snapshot
     from envbuild.core.lockfile.foreign import settle_for
     from envbuild.core.report import Outcome
     from envbuild.core.verify import diff_views
@@ -99,6 +98,8 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
                                    environ=environ)
         if choice.expected is not None and outcome.error is None:
             # what the expected environment actually had, beyond its lock: each difference said once
+            from envbuild.core.conda_verify import view_of_conda_snapshot
+
             seen = {(f.kind, f.name) for f in outcome.findings}
             more = [f for f in diff_views(choice.expected, view_of_conda_snapshot(snapshot, place.label),
                                           ignore=set(allow_extra) | {"pip", "setuptools", "wheel"})

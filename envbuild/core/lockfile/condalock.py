@@ -16,7 +16,6 @@ import re
 from dataclasses import replace
 from typing import Any
 
-import yaml
 
 from envbuild.core.envvars import references
 from envbuild.core.lockfile.model import CONDA, PIP, Lock, Package
@@ -26,8 +25,12 @@ from envbuild.errors import LockError
 
 FORMAT = "conda-lock"
 SUFFIX = ".conda-lock.yml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 200-package lock parses in ms, not 100s of ms
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml():  # imported when a conda lock is read or written: a pip lock's verify never pays for it
+    import yaml
+
+    return yaml
 # envbuild's own format inside conda-lock's: 2 adds packages-sha256, the digest of the package
 # list, so a hand edit (a URL, a hash, an added package) is found offline; 1 is read only as the
 # previous lock when re-locking.
@@ -66,7 +69,8 @@ def render(lock: Lock) -> str:
         "# conda-lock install, micromamba create -f and pixi read it.\n"
         f"# Regenerate it with: {lock.command}\n"
     )
-    return head + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, width=4096,
+    yaml = _yaml()
+    return head + yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, default_flow_style=False, width=4096,
                             allow_unicode=True)
 
 
@@ -96,8 +100,9 @@ def parse(text: str, source: str, *, subdir: str | None = None, check_body: bool
     One envbuild wrote must be in a format version this envbuild reads, match its packages-sha256
     and carry its inputs digest; every package of any conda lock needs a sha256 (what the build
     checks). ``check_body`` False: a previous lock, read for what changed only."""
-    try:
-        doc = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when present)
+    yaml = _yaml()
+    try:  # libyaml's loader when present: a 200-package lock parses in ms, not 100s of ms
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise LockError(source, "", f"not a conda-lock file (invalid YAML: {exc})") from None
     if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("package"), list):

@@ -1,0 +1,52 @@
+"""The body of `envbuild verify`, without Typer: cli/verify.py (the options, for --help and every
+unusual command line) and cli/fast.py (the usual command lines, parsed without importing Typer)
+both call it with the same arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envbuild.cli.discovery import check_level, places
+from envbuild.cli.output import progress
+
+
+def run(*, directory: Path | None, target: str | None, lock: Path | None, platform: str | None, against: str | None,
+        python: list[str], container: list[str], image: list[str], ssh: list[str], exec_: list[str],
+        hosts: Path | None, jobs: int, interpreter: str, ssh_config: Path | None, conda_prefix: str | None,
+        files: bool, timeout: float, allow_extra: list[str], gpu: bool, data: bool, as_json: bool, format: str,
+        junit: Path | None, fail_on: str) -> int:
+    """The exit code."""
+    import os
+
+    from envbuild.services import verifying
+
+    from envbuild.cli.output import report_format
+
+    check_level(fail_on)
+    fmt = report_format(format, as_json)
+    data_only = data and not (directory or target or lock or against or python or container or image or ssh or exec_
+                              or hosts)
+    where = [] if data_only else places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
+                                                exec_=exec_, hosts=hosts)
+    if directory is None and lock is None and against is None and where and \
+            not all(place.kind in ("image", "container") for place in where):  # images carry their own lock
+        from envbuild.cli.discovery import spec_directory
+
+        directory = spec_directory(None, required=False)
+    choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
+                                        allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
+                                        data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)
+    from envbuild.adapters.files import atomic_write
+    from envbuild.cli.output import report_error, show_report
+    from envbuild.core.report import exit_code, to_junit
+    from envbuild.errors import FileError
+
+    show_report(outcomes, fmt, lock=choice.label, fail_on=fail_on, title="envbuild verify")
+    code = exit_code(outcomes, fail_on)
+    if junit is not None:
+        try:
+            atomic_write(junit, to_junit(outcomes))
+        except FileError as exc:  # the verdict above stands; a clean one still fails for want of its report
+            report_error(exc)
+            code = code or exc.exit_code
+    return code
