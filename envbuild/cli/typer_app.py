@@ -7,21 +7,21 @@ import typer
 
 from envbuild.version import __version__
 from envbuild.cli.conventions import with_conventions
-from envbuild.cli import base as base_cmd
-from envbuild.cli import build as build_cmd
-from envbuild.cli import lock as lock_cmd
-from envbuild.cli import probe as probe_cmd
-from envbuild.cli import prune as prune_cmd
-from envbuild.cli import record as record_cmd
-from envbuild.cli import context as context_cmd
-from envbuild.cli import diff as diff_cmd
-from envbuild.cli import export as export_cmd
-from envbuild.cli import init as init_cmd
-from envbuild.cli import render as render_cmd
-from envbuild.cli import sbom as sbom_cmd
-from envbuild.cli import schema as schema_cmd
-from envbuild.cli import snapshot as snapshot_cmd
-from envbuild.cli import verify as verify_cmd
+from envbuild.cli.base import base
+from envbuild.cli.build import build
+from envbuild.cli.lock import lock
+from envbuild.cli.probe import probe
+from envbuild.cli.prune import prune
+from envbuild.cli.record import record
+from envbuild.cli.context import context
+from envbuild.cli.diff import diff
+from envbuild.cli.export import export
+from envbuild.cli.init import init
+from envbuild.cli.render import render
+from envbuild.cli.sbom import sbom
+from envbuild.cli.schema import schema
+from envbuild.cli.snapshot import snapshot
+from envbuild.cli.verify import verify
 
 app = typer.Typer(
     name="envbuild",
@@ -48,9 +48,9 @@ def _root(
 
 
 app.callback()(with_conventions(_root))
-for _name, _command in (("init", init_cmd.init), ("lock", lock_cmd.lock), ("render", render_cmd.render),
-                        ("context", context_cmd.context), ("build", build_cmd.build), ("base", base_cmd.base),
-                        ("verify", verify_cmd.verify), ("snapshot", snapshot_cmd.snapshot), ("diff", diff_cmd.diff),
-                        ("record", record_cmd.record), ("prune", prune_cmd.prune), ("sbom", sbom_cmd.sbom),
-                        ("export", export_cmd.export), ("probe", probe_cmd.probe), ("schema", schema_cmd.schema)):
+for _name, _command in (("init", init), ("lock", lock), ("render", render),
+                        ("context", context), ("build", build), ("base", base),
+                        ("verify", verify), ("snapshot", snapshot), ("diff", diff),
+                        ("record", record), ("prune", prune), ("sbom", sbom),
+                        ("export", export), ("probe", probe), ("schema", schema)):
     app.command(_name)(with_conventions(_command))
