@@ -70,7 +70,7 @@ def cached_facts(executable: str, environ: Mapping[str, str], cache: Path, timeo
         kept = json.loads(path.read_text(encoding="utf-8"))
         if kept.get("key") == key and _valid(kept.get("facts")):
             return kept["facts"]
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         pass
     try:
         done = run([executable, "-I", "-S", "-", f"--deadline={max(1, int(timeout))}", "--facts"],
@@ -79,7 +79,7 @@ def cached_facts(executable: str, environ: Mapping[str, str], cache: Path, timeo
         return None
     try:
         facts = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile answer: the whole probe there then says what is wrong
         facts = None
     if not _valid(facts):
         return None

@@ -98,7 +98,9 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
     if place.kind == "container":
         return ["docker", "exec", "-i", place.name, place.interpreter, *args]
     if place.kind == "image":
-        return ["docker", "run", "--rm", "-i", "--network", "none", "--entrypoint", place.interpreter, place.name, *args]
+        # --pull never: an image that is not here is said to be missing, never fetched from a registry
+        return ["docker", "run", "--rm", "-i", "--pull", "never", "--network", "none", "--entrypoint",
+                place.interpreter, place.name, *args]
     if place.kind == "exec":
         # The user's own command line, split as a shell would split it but run without one; the
         # probe's words follow it (kubectl exec and podman exec pass them on as argv; ssh joins them).
@@ -130,12 +132,14 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
 
     if trees is None:
         trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
-    if place.kind in ("local", "python") and not files and not trees:
-        found = local_snapshot(place, timeout)
-        if found is not None:
-            return validate_snapshot(found)
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
+    if place.kind in ("local", "python") and not files and not trees:
+        found = _bounded(local_snapshot, place, timeout)
+        if found is _LATE:
+            raise no_answer
+        if found is not None:
+            return validate_snapshot(found)
     try:
         done = run(argv_for(place, files, timeout, trees), stdin=probe_source(), timeout=timeout + _GRACE)
     except TimedOut:
@@ -158,6 +162,34 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     if place.kind in ("container", "image"):
         snapshot["engine"] = engine_record(place, timeout)
     return snapshot
+
+
+_LATE = object()
+
+
+def _bounded(function: Callable[..., Any], place: Place, timeout: float) -> Any:
+    """``function(place, timeout)`` within ``timeout`` seconds, else _LATE. A hostile environment can
+    make a read block for ever (a FIFO where METADATA should be): the read then stays behind in a
+    daemon thread, which never keeps envbuild from exiting, as the probe's alarm ends it elsewhere."""
+    import threading
+
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(function(place, timeout))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=f"probe {place.label}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return _LATE
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any] | None:
@@ -239,6 +271,8 @@ def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DE
 
 def _why(place: Place, code: int, stderr: str) -> str:
     last = next((line.strip() for line in reversed(stderr.strip().splitlines()) if line.strip()), "")
+    if place.kind == "image" and "no such image" in stderr.lower():
+        return f"no image {place.name} here (envbuild never pulls: 'docker pull {place.name}' first)"
     if place.kind == "ssh" and code == 255:
         return f"cannot connect ({last or 'ssh exit 255'})"
     if code in (126, 127) or "executable file not found" in stderr or "not found" in last.lower():

@@ -82,3 +82,16 @@ targets:
             assert {"sha256": out["id"].split(":", 1)[1]} in [s["digest"] for s in document["subject"]]
         else:
             assert document["bomFormat"] == "CycloneDX"
+
+
+def test_verify_of_an_image_that_is_not_here_says_so_and_never_pulls(registry, base_image, cli):
+    """The image is in the registry, not in the engine: verify must not fetch it."""
+    ref = f"{registry}/envbuild-test/absent:1"
+    subprocess.run(["docker", "tag", base_image, ref], check=True)
+    subprocess.run(["docker", "push", ref], check=True, capture_output=True)
+    subprocess.run(["docker", "rmi", ref], check=True, capture_output=True)
+    result = cli("verify", "--image", ref)
+    assert result.returncode == 5, result.stderr
+    assert f"no image {ref} here (envbuild never pulls: 'docker pull {ref}' first)" in result.stdout, result.stdout
+    still = subprocess.run(["docker", "image", "inspect", ref], capture_output=True)
+    assert still.returncode != 0, "verify pulled the image"

@@ -148,3 +148,18 @@ def test_an_api_call_that_times_out_after_connecting_is_a_clear_exit_5():
     with pytest.raises(ToolUnavailable, match="did not answer inspect_image within 60 s") as caught:
         _Bounded(SlowAPI(), 60).inspect_image("x")
     assert caught.value.exit_code == 5
+
+
+def test_a_fifo_for_metadata_cannot_hang_the_in_process_probe(cli, locked, venv):
+    """The metadata verify of a local venv reads it in envbuild's own process: a read that never
+    returns must still end in --timeout, exit 5, and envbuild must exit."""
+    site = next((venv / "lib").glob("python*/site-packages"))
+    trap = site / "trap-1.0.dist-info"
+    trap.mkdir()
+    os.mkfifo(trap / "METADATA")
+    started = time.monotonic()
+    result = cli("verify", str(locked), "--python", str(venv / "bin" / "python"), "--timeout", "2", timeout=60)
+    elapsed = time.monotonic() - started
+    assert_no_traceback(result)
+    assert result.returncode == 5 and elapsed < 15, (elapsed, result.stdout, result.stderr)
+    assert "within 2 s" in result.stdout
