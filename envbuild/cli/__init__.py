@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     except _usage_errors() as exc:  # click's usage errors: one line and a hint, as every other error
         if not hasattr(exc, "format_message"):
             raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `envbuild` alone, or a group with no command: the help
+            print(exc.format_message())
+            sys.exit(2)
         context = getattr(exc, "ctx", None)
         where = context.command_path if context is not None else "envbuild"
         error = UserError(exc.format_message(), hint=f"'{where} -h' lists its arguments and options")

@@ -95,3 +95,9 @@ def test_json_on_document_commands_is_the_document_or_what_was_written(tmp_path)
     data = (tmp_path / "s.json").read_bytes()
     assert described == {"schema": 1, "path": str(tmp_path / "s.json"), "bytes": len(data),
                          "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_envbuild_alone_prints_its_help_not_an_error(tmp_path):
+    done = run(cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout.startswith("Usage: envbuild [OPTIONS] COMMAND")
+    assert "verify" in done.stdout and "error" not in done.stderr
