@@ -57,11 +57,11 @@ def _valid(facts: Any) -> bool:
 
 
 def cached_facts(executable: str, environ: Mapping[str, str], cache: Path, timeout: float, *,
-                 probe: str) -> dict[str, Any] | None:
+                 probe: str, own: bool = False) -> dict[str, Any] | None:
     """The facts of ``executable`` (absolute), from the cache or from the interpreter, which runs
     ``probe`` (adapters/places.probe_source) with --facts; None when it cannot be asked (the caller
-    then runs the whole probe there, which says why)."""
-    from envbuild.adapters.process import run
+    then runs the whole probe there, which says why). ``own``: it is the interpreter running
+    envbuild, whose facts this process computes itself."""
     from envbuild.errors import EnvbuildError
 
     key = key_of(executable, environ)
@@ -72,15 +72,12 @@ def cached_facts(executable: str, environ: Mapping[str, str], cache: Path, timeo
             return kept["facts"]
     except (OSError, ValueError, AttributeError, RecursionError):
         pass
-    try:
-        done = run([executable, "-I", "-S", "-", f"--deadline={max(1, int(timeout))}", "--facts"],
-                   stdin=probe, timeout=timeout + 5)
-    except EnvbuildError:
-        return None
-    try:
-        facts = json.loads(done.stdout) if done.returncode == 0 else None
-    except (ValueError, RecursionError):  # a hostile answer: the whole probe there then says what is wrong
-        facts = None
+    if own:
+        from envbuild.probe.facts import own_facts
+
+        facts = json.loads(json.dumps(own_facts()))
+    else:
+        facts = _ask(executable, probe, timeout)
     if not _valid(facts):
         return None
     if key_of(executable, environ) == key:  # unchanged while it answered: safe to keep
@@ -91,3 +88,18 @@ def cached_facts(executable: str, environ: Mapping[str, str], cache: Path, timeo
         except EnvbuildError:
             pass  # a read-only cache only costs the next run its time
     return facts
+
+
+def _ask(executable: str, probe: str, timeout: float) -> Any:
+    from envbuild.adapters.process import run
+    from envbuild.errors import EnvbuildError
+
+    try:
+        done = run([executable, "-I", "-S", "-", f"--deadline={max(1, int(timeout))}", "--facts"],
+                   stdin=probe, timeout=timeout + 5)
+    except EnvbuildError:
+        return None
+    try:
+        return json.loads(done.stdout) if done.returncode == 0 else None
+    except (ValueError, RecursionError):  # a hostile answer: the whole probe there then says what is wrong
+        return None

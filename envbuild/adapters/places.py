@@ -202,16 +202,14 @@ def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, 
 
     from envbuild.probe.main import collect
 
-    facts = None
-    if place.kind == "python":
-        from envbuild.adapters.interpreters import cached_facts, resolve
-        from envbuild.adapters.wheelhouse import cache_root
+    from envbuild.adapters.interpreters import cached_facts, resolve
+    from envbuild.adapters.wheelhouse import cache_root
 
-        executable = resolve(place.name)
-        facts = cached_facts(executable, os.environ, cache_root(os.environ), timeout,
-                                     probe=probe_source()) if executable else None
-        if facts is None:
-            return None
+    executable = sys.executable if place.kind == "local" else resolve(place.name)
+    facts = cached_facts(executable, os.environ, cache_root(os.environ), timeout, probe=probe_source(),
+                         own=place.kind == "local") if executable else None
+    if facts is None:
+        return None
     return json.loads(json.dumps(collect(conda=place.conda_prefix, facts=facts), sort_keys=True))
 
 

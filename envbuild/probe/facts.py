@@ -8,7 +8,6 @@ installed packages: those are read afresh on every run.
 """
 
 import os
-import platform
 import sys
 
 from .common import listdir, read_text
@@ -76,6 +75,7 @@ def stdlib_names(path):
 
 def own_facts():
     """This interpreter's facts (JSON-ready)."""
+    import platform
     import site
 
     venv, system_site = venv_of(sys.executable)
