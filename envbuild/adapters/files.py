@@ -4,8 +4,6 @@ half of either."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +51,8 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
 def _replace_via_temporary(folder: Path, name: str, write: Callable[[Path], None], mode: int) -> Path:
     """``write`` fills a temporary file of this call's own in ``folder`` (dot-named: readers skip
     it), which is then renamed onto ``name``; on any failure it is removed."""
+    import tempfile  # here, not above: reading a file is on verify's path, writing one is not
+
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
@@ -70,6 +70,8 @@ def link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
+        import shutil
+
         shutil.copyfile(source, target)
 
 

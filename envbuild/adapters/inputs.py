@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envbuild.adapters.files import read_text
-from envbuild.core.conda_env import CondaEnv, parse_environment
 from envbuild.core.digest import combine, digest_of
 from envbuild.core.layout import LOCKS_DIR
 from envbuild.core.lockfile import lock_file_name
-from envbuild.core.pyproject import requirements_from_pyproject
 from envbuild.core.redact import strip_credentials
-from envbuild.core.requirements import Problem, RequirementLine, parse_requirements_text
 from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
 from envbuild.errors import SpecError, UserError
+
+if TYPE_CHECKING:  # the readers of inputs (packaging's among them) load when inputs are read: finding a lock needs none
+    from envbuild.core.conda_env import CondaEnv
+    from envbuild.core.requirements import Problem, RequirementLine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,6 +156,8 @@ def _load_conda(spec: Spec, directory: Path, target: Target) -> tuple[Path, Cond
     if not path.is_file():
         raise SpecError(spec.file, key, f"file not found: {rel}",
                         hint=f"paths are relative to the directory of {Path(spec.file).name}")
+    from envbuild.core.conda_env import parse_environment
+
     return path, parse_environment(_read(path, rel), display_path(path))
 
 
@@ -202,6 +206,8 @@ class _Walker:
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
 
+        from envbuild.core.pyproject import requirements_from_pyproject
+
         name = self._name(path)
         try:
             data = tomllib.loads(_read(path, name))
@@ -216,6 +222,8 @@ class _Walker:
         self.components[label] = digest_of([r.text for r in result.requirements])
 
     def _add_file(self, path: Path, kind: str, chain: tuple[Path, ...]) -> None:
+        from envbuild.core.requirements import parse_requirements_text
+
         name = self._name(path)
         if path in chain:
             cycle = " -> ".join(self._name(p) for p in (*chain, path))

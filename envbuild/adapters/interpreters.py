@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,12 @@ _FIELDS = {"executable": str, "version": str, "implementation": str, "prefix": s
 
 def resolve(python: str) -> str | None:
     """The absolute path of an interpreter named as --python names it (a path, or a name on PATH)."""
-    found = python if os.sep in python else shutil.which(python)
+    if os.sep in python:
+        found: str | None = python
+    else:
+        import shutil
+
+        found = shutil.which(python)
     return os.path.abspath(found) if found and os.path.isfile(found) else None
 
 

@@ -17,7 +17,7 @@ from envbuild.errors import ToolUnavailable
 
 
 def manifest_path(image_id: str, cache: Path) -> Path:
-    """``cache``: envbuild's cache root (adapters/wheelhouse.cache_root)."""
+    """``cache``: envbuild's cache root (adapters/cache.cache_root)."""
     return cache / "manifests" / f"{image_id.replace(':', '-')}.json"
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import json
-import shlex
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +107,8 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
         config = ["-F", place.ssh_config] if place.ssh_config else []
         # The remote side is a shell: every word is quoted, so a path with spaces is a path and
         # '; touch X' is part of one, never a command.
+        import shlex
+
         remote = " ".join(shlex.quote(word) for word in (place.interpreter, *args))
         return ["ssh", *config, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", place.name, remote]
     raise UserError(f"unknown place kind {place.kind!r}")
@@ -116,6 +116,8 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
 
 def exec_argv(command: str) -> list[str]:
     try:
+        import shlex
+
         argv = shlex.split(command)
     except ValueError as exc:
         raise UserError(f"--exec {command!r}: {exc}", hint="quote it as one argument: --exec 'kubectl exec -i POD --'") \
@@ -171,25 +173,7 @@ def _bounded(function: Callable[..., Any], place: Place, timeout: float) -> Any:
     """``function(place, timeout)`` within ``timeout`` seconds, else _LATE. A hostile environment can
     make a read block for ever (a FIFO where METADATA should be): the read then stays behind in a
     daemon thread, which never keeps envbuild from exiting, as the probe's alarm ends it elsewhere."""
-    import threading
-
-    result: list[Any] = []
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            result.append(function(place, timeout))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=work, name=f"probe {place.label}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        return _LATE
-    if failure:
-        raise failure[0]
-    return result[0]
+    return _in_thread(lambda: function(place, timeout), name=f"probe {place.label}")(timeout)
 
 
 def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any] | None:
@@ -203,7 +187,7 @@ def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, 
     from envbuild.probe.main import collect
 
     from envbuild.adapters.interpreters import cached_facts, resolve
-    from envbuild.adapters.wheelhouse import cache_root
+    from envbuild.adapters.cache import cache_root
 
     executable = sys.executable if place.kind == "local" else resolve(place.name)
     facts = cached_facts(executable, os.environ, cache_root(os.environ), timeout, probe=probe_source(),
@@ -261,10 +245,43 @@ def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DE
         except ToolUnavailable as exc:
             return exc
 
+    if len(places) == 1:  # one place needs no pool (concurrent.futures costs more to import than a verify here)
+        wait = _in_thread(lambda: one(places[0]))
+        return lambda: [wait()]
+    from concurrent.futures import ThreadPoolExecutor
+
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(places))))
     futures = [pool.submit(one, place) for place in places]
     pool.shutdown(wait=False)
     return lambda: [future.result() for future in futures]
+
+
+def _in_thread(function: Callable[[], Any], name: str | None = None) -> Callable[[float | None], Any]:
+    """``function()`` started in a daemon thread. The callable returned waits (at most its argument's
+    seconds) and gives the result, raises what the function raised, or gives _LATE."""
+    import threading
+
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(function())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=name, daemon=True)
+    worker.start()
+
+    def wait(timeout: float | None = None) -> Any:
+        worker.join(timeout)
+        if worker.is_alive():
+            return _LATE
+        if failure:
+            raise failure[0]
+        return result[0]
+
+    return wait
 
 
 def _why(place: Place, code: int, stderr: str) -> str:

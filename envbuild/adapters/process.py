@@ -9,17 +9,19 @@ Only a SIGKILL of envbuild itself cannot be answered; its children then run to t
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.core.redact import redact_text
 from envbuild.errors import TimedOut, ToolUnavailable
+
+if TYPE_CHECKING:  # subprocess and shutil are imported when a child is first started: an in-process verify starts none
+    import subprocess
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def run(
 
     Raises ToolUnavailable when the executable is missing or the timeout passes.
     """
+    import subprocess
+
     argv = tuple(str(a) for a in argv)
     with _LIVE_LOCK:
         if _STOPPING.is_set():
@@ -179,4 +183,6 @@ def find_executable(name: str) -> str | None:
     beside = Path(sys.executable).parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
+    import shutil
+
     return shutil.which(name)

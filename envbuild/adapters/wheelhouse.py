@@ -28,6 +28,7 @@ from pathlib import Path
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from envbuild.adapters.cache import cache_root
 from envbuild.adapters.files import entry_folder, sha256_file, store
 from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
@@ -48,14 +49,6 @@ class Wheel:
     version: str
     path: Path
     sha256: str
-
-
-def cache_root(environ: Mapping[str, str]) -> Path:
-    """envbuild's cache: $ENVBUILD_CACHE, else $XDG_CACHE_HOME/envbuild, else ~/.cache/envbuild. It
-    holds wheels/, archives/ (conda-lock files by URL) and manifests/ (adapters/manifests.py)."""
-    root = environ.get("ENVBUILD_CACHE") or os.path.join(environ.get("XDG_CACHE_HOME") or
-                                                         os.path.expanduser("~/.cache"), "envbuild")
-    return Path(root)
 
 
 class Wheelhouse:

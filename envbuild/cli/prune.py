@@ -19,7 +19,7 @@ def prune(
     """Reclaim what builds leave: builder stages in the engine (the layer cache), old cache files."""
     import os
 
-    from envbuild.adapters.wheelhouse import cache_root
+    from envbuild.adapters.cache import cache_root
     from envbuild.errors import UserError
     from envbuild.services.pruning import prune as run_prune
 

@@ -3,7 +3,6 @@ the key path and what was expected. Pure; shared by the spec and its runtime set
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,8 @@ class Reader:
         for key in data:
             if key not in allowed:
                 where = f"{path}.{key}" if path else str(key)
+                import difflib  # only for a misspelt key
+
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
                 raise SpecError(self.file, where, "unknown key", hint=hint)

@@ -15,17 +15,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from importlib import import_module
+
 from envbuild.core.lockfile import Lock
 from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob
-from envbuild.ecosystems.conda import CondaEcosystem
-from envbuild.ecosystems.pip import PipEcosystem
 
 if TYPE_CHECKING:
     from envbuild.core.spec import Spec, Target
 
 __all__ = ["BuildFiles", "Ecosystem", "LockJob", "by_name", "for_lock", "for_target"]
 
-_ECOSYSTEMS: tuple[Ecosystem, ...] = (PipEcosystem(), CondaEcosystem())
+# name: (module, class, the lock format it reads and writes). Each module is imported when its
+# ecosystem is first asked for: verifying a venv never loads the conda ecosystem's imports.
+_ECOSYSTEMS = {"pip": ("envbuild.ecosystems.pip", "PipEcosystem", "requirements"),
+               "conda": ("envbuild.ecosystems.conda", "CondaEcosystem", "conda-lock")}
+_LOADED: dict[str, Ecosystem] = {}
 
 
 def for_target(spec: "Spec", target: "Target") -> Ecosystem:
@@ -38,11 +42,16 @@ def for_lock(lock: Lock) -> Ecosystem:
     package (pip pins only, as `export --format conda-lock` writes a pip target's) is pip's."""
     if lock.packages and not lock.conda:
         return by_name("pip")
-    return next(e for e in _ECOSYSTEMS if e.lock_format == lock.format)
+    return by_name(next(name for name, (_, _, fmt) in _ECOSYSTEMS.items() if fmt == lock.format))
 
 
 def by_name(name: str) -> Ecosystem:
-    return next(e for e in _ECOSYSTEMS if e.name == name)
+    if name not in _LOADED:
+        module, cls, fmt = _ECOSYSTEMS[name]
+        ecosystem = getattr(import_module(module), cls)()
+        assert ecosystem.name == name and ecosystem.lock_format == fmt, "the table above disagrees with the module"
+        _LOADED[name] = ecosystem
+    return _LOADED[name]
 
 
 def target_lock_file(directory: Path | None, target: str | None) -> Path:

@@ -8,7 +8,6 @@ with the RECORD inside the very wheel the lock pins.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +44,8 @@ class PipEcosystem(Ecosystem):
     # ------------------------------------------------------------ lock
 
     def lock(self, job: LockJob) -> Lock:
+        import tempfile
+
         from envbuild.adapters.knowledge import cuda_data
         from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
         from envbuild.core.cuda import check_target, cpu_target_warning, locked_cuda
@@ -279,7 +280,7 @@ def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
     """Each pin with the size of its locked file (the layer plan's input, core/layers.py): kept from
     the previous lock for a pin whose files are unchanged, asked of the index for the others."""
     from envbuild.adapters.sizes import locked_sizes
-    from envbuild.adapters.wheelhouse import cache_root
+    from envbuild.adapters.cache import cache_root
 
     before = {p.name: p for p in job.previous.pip} if job.previous else {}
     known = {p.name: old.size for p in pins for old in [before.get(p.name)]
@@ -316,6 +317,8 @@ def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveR
             out[pin.name] = pin
             ask.append(pin)
     if ask:
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-check-") as tmp:
             names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, job.environ, Path(tmp))
         built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
 
 def _build_manifest(snapshot: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Mapping[str, str]] | None:
     from envbuild.adapters.manifests import read_manifest
-    from envbuild.adapters.wheelhouse import cache_root
+    from envbuild.adapters.cache import cache_root
 
     image_id = (snapshot.get("engine") or {}).get("image_id")
     return read_manifest(image_id, cache_root(environ)) if image_id else None
@@ -251,6 +250,8 @@ def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIME
              directory: Path | None = None) -> dict[str, Any]:
     """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
     versions recorded beside the environment."""
+    from datetime import datetime, timezone
+
     from envbuild.adapters.dvc import lock_outputs
 
     versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs

@@ -63,3 +63,29 @@ def test_a_files_verify_of_the_venv_is_still_clean(cli, locked, venv):
                  env=hermetic_env())
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ok"] is True
+
+
+# What a metadata verify of a local venv must not load: the command-line framework, the terminal
+# library, the lock-time machinery (wheelhouse, resolvers, conda, requirement parsing), process and
+# thread pools, and the standard library's heavier modules that only other commands need. Reading
+# a spec (an image directory named) needs PyYAML and datetime; --lock FILE needs neither.
+NOT_ON_THE_VERIFY_PATH = ("typer", "click", "rich", "concurrent.futures", "subprocess", "tempfile", "shutil", "email",
+                          "importlib.metadata", "zipfile", "packaging.requirements", "packaging.tags",
+                          "envbuild.adapters.wheelhouse", "envbuild.adapters.resolvers", "envbuild.ecosystems.conda",
+                          "envbuild.cli.typer_app")
+
+
+def test_a_metadata_verify_loads_only_what_it_needs(locked, venv, tmp_path):
+    code = ("import sys\nfrom envbuild.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+            "    code = exc.code\nprint(code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    env = dict(hermetic_env(), ENVBUILD_CACHE=str(tmp_path / "cache"))
+    python = ["--python", str(venv / "bin" / "python")]
+    for args, unwanted in (([str(locked)], NOT_ON_THE_VERIFY_PATH),
+                           (["--lock", str(locked / "locks" / "cpu.txt")], (*NOT_ON_THE_VERIFY_PATH, "yaml", "datetime"))):
+        for attempt in ("facts asked and cached", "facts from the cache"):
+            done = run([sys.executable, "-c", code, "verify", *args, *python], env=env, timeout=60)
+            exit_code, modules = done.stderr.strip().splitlines()[-1].split(" ", 1)
+            assert exit_code == "0", done.stderr
+        loaded = set(modules.split())
+        assert "envbuild.probe.main" in loaded  # the probe ran here, in this process
+        assert not [m for m in unwanted if m in loaded], args

@@ -49,6 +49,11 @@ def read_any(text: str, source: str, *, platform: str | None = None) -> Lock | F
     """envbuild's own lock (strict: header and body digest) or another tool's, told apart by name and content.
     A foreign lock is checked for its shape now, so a bad file fails before anything is probed."""
     name = source.replace("\\", "/").rsplit("/", 1)[-1]
+    # envbuild's own requirements lock says so in its header: told first, before the scans of the
+    # whole text that tell the other formats apart
+    ours = re.search(r"(?m)^# envbuild-lock: ", _first_lines(text, 60)) is not None
+    if ours and name != "uv.lock" and not _PYLOCK_NAME.match(name) and not condalock.looks_like(name, ""):
+        return requirements.parse(text, source)
     if name == "uv.lock" or (_toml_like(text) and re.search(r"(?m)^\[\[package\]\]", text)):
         foreign = Foreign(kind="uv.lock", source=source, text=text, doc=_toml(text, source))
         _uv_packages(foreign.doc, source)
@@ -64,7 +69,7 @@ def read_any(text: str, source: str, *, platform: str | None = None) -> Lock | F
         if platform and _subdir(platform) not in found:
             raise LockError(source, "metadata.platforms", f"locks no {platform} ({', '.join(found)})")
         return Foreign(kind="conda-lock", source=source, text=text, platform=platform)
-    if re.search(r"(?m)^# envbuild-lock: ", "\n".join(text.splitlines()[:60])):
+    if ours:
         return requirements.parse(text, source)
     try:
         pins = requirements.parse_pins(text, source)
@@ -74,6 +79,12 @@ def read_any(text: str, source: str, *, platform: str | None = None) -> Lock | F
     if not pins.packages:
         raise LockError(source, "", "not a lock file: it pins nothing", hint=f"expected {EXPECTED}")
     return Foreign(kind="requirements", source=source, text=text)
+
+
+def _first_lines(text: str, count: int) -> str:
+    """``"\\n".join(text.splitlines()[:count])`` without splitting the whole text: the first ``count``
+    LF-ended lines hold at least ``count`` of splitlines' lines."""
+    return "\n".join("\n".join(text.split("\n", count)[:count]).splitlines()[:count])
 
 
 def settle(lock: Lock | Foreign, *, python: str, platform: str, machine: str = "") -> Lock:
