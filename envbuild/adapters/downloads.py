@@ -26,9 +26,9 @@ from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from envbuild.core.export import IndexFile
-from envbuild.core.layers import human_size
 from envbuild.core.lockfile import Package
-from envbuild.core.progress import Progress
+from envbuild.core.progress import Progress, human_size, status
+from envbuild.core.progress import interval as progress_interval
 
 _WORKERS = 4
 _BLOCK = 1 << 20
@@ -88,7 +88,7 @@ def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[i
     known = all(r.size for r in remotes)
     counter = _Counter()
     meter = getattr(log, "meter", None)
-    interval = _interval(environ)
+    interval = progress_interval(environ)
     started = last = time.monotonic()
     paths: dict[str, Path] = {}
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
@@ -99,7 +99,7 @@ def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[i
                 remote = pending.pop(future)
                 paths[remote.pin.name] = future.result()  # a failure stops the build: it raises here
             now = time.monotonic()
-            text = _status(counter.value, total if known else 0, len(paths), len(remotes), now - started)
+            text = status(counter.value, total if known else 0, len(paths), len(remotes), now - started)
             if meter:
                 meter(counter.value, total if known else 0, text)
             elif now - last >= interval and pending:
@@ -111,20 +111,6 @@ def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[i
     log(f"downloaded {len(remotes)} wheels, {human_size(counter.value)} in {seconds:.1f} s "
         f"({human_size(int(counter.value / max(seconds, 1e-3)))}/s)")
     return paths
-
-
-def _status(received: int, total: int, files: int, count: int, seconds: float) -> str:
-    rate = human_size(int(received / max(seconds, 1e-3)))
-    if total:
-        return f"{human_size(received)} of {human_size(total)} ({received * 100 // total} %), {files}/{count} files, {rate}/s"
-    return f"{human_size(received)}, {files}/{count} files, {rate}/s"
-
-
-def _interval(environ: Mapping[str, str]) -> float:
-    try:
-        return max(0.1, float(environ.get("ENVBUILD_PROGRESS_INTERVAL", "5")))
-    except ValueError:
-        return 5.0
 
 
 class _Counter:

@@ -14,11 +14,12 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.process import run
+from envbuild.core.progress import Progress, silent
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
 KINDS = ("local", "python", "container", "image", "ssh", "exec")
@@ -84,8 +85,12 @@ def probe_source() -> str:
 IMAGE_TREES = ("/opt/venv", "/opt/conda", "/etc/envbuild")
 
 
-def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees: Sequence[str] = ()) -> list[str]:
+def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees: Sequence[str] = (),
+             progress: float | None = None) -> list[str]:
+    """``progress``: the probe tells on stderr how much it has hashed, every that many seconds
+    (adapters/probe_progress.py)."""
     args = ["-I", "-S", "-", f"--deadline={max(1, int(timeout))}"] + (["--files"] if files else [])
+    args += [f"--progress={progress:g}"] if progress else []
     args += [f"--tree={tree}" for tree in trees]
     if place.conda_prefix:
         args.append(f"--conda-prefix={place.conda_prefix}")
@@ -128,8 +133,9 @@ def exec_argv(command: str) -> list[str]:
 
 
 def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT,
-                  trees: Sequence[str] | None = None) -> dict[str, Any]:
-    """``trees`` (default: IMAGE_TREES for an image or a container with ``files``) are hashed in full."""
+                  trees: Sequence[str] | None = None, log: Progress = silent, alone: bool = True) -> dict[str, Any]:
+    """``trees`` (default: IMAGE_TREES for an image or a container with ``files``) are hashed in full,
+    their progress said through ``log`` (``alone``: the only place at work, which may draw a meter)."""
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
     if trees is None:
@@ -142,12 +148,19 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
             raise no_answer
         if found is not None:
             return validate_snapshot(found)
+    from envbuild.adapters.probe_progress import HashProgress, without_progress
+
+    hashing = HashProgress(place.label, log, alone=alone)
     try:
-        done = run(argv_for(place, files, timeout, trees), stdin=probe_source(), timeout=timeout + _GRACE)
+        argv = argv_for(place, files, timeout, trees, progress=hashing.every if files or trees else None)
+        done = run(argv, stdin=probe_source(), timeout=timeout + _GRACE, on_stderr_line=hashing.line)
     except TimedOut:
         raise no_answer from None
     except ToolUnavailable as exc:
         raise ToolUnavailable(f"{place.label}: {exc.message}") from None
+    finally:
+        hashing.close()
+    done = replace(done, stderr=without_progress(done.stderr))
     if done.returncode in (-14, 128 + 14):  # SIGALRM: the probe's own deadline (directly, or via a shell)
         raise no_answer
     if done.returncode != 0:
@@ -234,14 +247,14 @@ def _interpreter(place: Place) -> str:
 
 
 def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DEFAULT_TIMEOUT,
-                    jobs: int = 16) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+                    jobs: int = 16, log: Progress = silent) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
     """Start probing every place now, ``jobs`` at a time, and return a function that waits for the results
     (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
-    the caller read and parse the lock while the probes run."""
+    the caller read and parse the lock while the probes run. ``log``: the progress of hashing."""
 
     def one(place: Place) -> dict[str, Any] | ToolUnavailable:
         try:
-            return take_snapshot(place, files=files, timeout=timeout)
+            return take_snapshot(place, files=files, timeout=timeout, log=log, alone=len(places) == 1)
         except ToolUnavailable as exc:
             return exc
 

@@ -72,7 +72,7 @@ def build(
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
     out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s: {timings})")
     if result.built and len(result.layers) > 1:
-        from envbuild.core.layers import human_size
+        from envbuild.core.progress import human_size
 
         out("layers: " + ", ".join(f"{name} {human_size(size)}" for name, size, _diff in result.layers))
     if result.repo_digest:

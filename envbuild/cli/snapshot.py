@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 import envbuild.cli.places as opt
-from envbuild.cli.output import write_result
+from envbuild.cli.output import progress, write_result
 
 
 def snapshot(
@@ -35,5 +35,6 @@ def snapshot(
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix, exec_=exec_)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
-    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock,
+                                         log=progress), indent=2, sort_keys=True) + "\n"
     write_result(text, output, as_json=as_json)

@@ -34,6 +34,7 @@ from typing import Any
 
 from envbuild.core.keypaths import Reader, kind
 from envbuild.core.lines import canonical_name
+from envbuild.core.progress import human_size
 from envbuild.errors import SpecError
 
 MB = 1_000_000
@@ -157,13 +158,6 @@ def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *
 def canonical_pattern(pattern: str) -> str:
     """A name pattern compared as names are (PEP 503: 'Torch_Vision*' is 'torch-vision*')."""
     return re.sub(r"[-_.]+", "-", pattern).lower()
-
-
-def human_size(size: int) -> str:
-    for unit, scale in (("GB", 1000 * MB), ("MB", MB), ("kB", 1000)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
 
 
 # ---------------------------------------------------------------- envbuild.yaml

@@ -7,15 +7,17 @@ from .dists import record_rows
 
 
 def _hash(path):
+    """(sha256 as urlsafe base64, bytes read); the digest is "missing" or "unreadable" instead when so."""
     import base64
     import hashlib
 
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return "missing"
+        return "missing", 0
     except OSError:
-        return "unreadable"
+        return "unreadable", 0
+    read = 0
     try:
         size = os.fstat(fd).st_size
         digest = hashlib.sha256()
@@ -23,16 +25,54 @@ def _hash(path):
             chunk = os.read(fd, min(max(size, 1), 8 << 20))
             if not chunk:
                 break
+            read += len(chunk)
             digest.update(chunk)
     except OSError:
-        return "unreadable"
+        return "unreadable", read
     finally:
         os.close(fd)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii"), read
 
 
 def _hash_batch(paths):
     return [_hash(path) for path in paths]
+
+
+class Tally:
+    """Files and bytes hashed so far, told on ``stream`` at most every ``every`` seconds, and once
+    more by ``tell()`` at the end, as 'envbuild-probe: hashed B of T bytes, F of N files': envbuild
+    draws its progress from these lines (adapters/probe_progress.py). The totals grow as each set
+    of files to hash becomes known."""
+
+    def __init__(self, stream, every=0.5):
+        import time
+
+        self._clock = time.monotonic
+        self.stream = stream
+        self.every = every
+        self.files = self.files_total = self.bytes = self.bytes_total = 0
+        self._last = self._clock()
+
+    def expect(self, files, size):
+        self.files_total += files
+        self.bytes_total += size
+
+    def add(self, files, size):
+        self.files += files
+        self.bytes += size
+        now = self._clock()
+        if now - self._last >= self.every:
+            self._last = now
+            self.tell()
+
+    def tell(self):
+        try:
+            self.stream.write("envbuild-probe: hashed %d of %d bytes, %d of %d files\n"
+                              % tuple(min(n, 10 ** 18) for n in (self.bytes, max(self.bytes, self.bytes_total),
+                                                                  self.files, max(self.files, self.files_total))))
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass  # nobody is listening: the answer on stdout is what matters
 
 
 def _pool(workers):
@@ -48,7 +88,7 @@ def _pool(workers):
         return ThreadPoolExecutor(max_workers=workers)
 
 
-def check_files(dists, problems, workers=None, known=None):
+def check_files(dists, problems, workers=None, known=None, tally=None):
     """RECORD verdicts per active distribution. A path that several distributions list (mlflow and
     mlflow-skinny) is modified only when it matches none of their hashes; each file is hashed once,
     on every core."""
@@ -59,7 +99,9 @@ def check_files(dists, problems, workers=None, known=None):
         for path, digest, _size in entries:
             expected.setdefault(path, set()).add(digest)
     known = known or {}
-    actual = hash_all(sorted(p for p in expected if p not in known), workers, total_size(rows))
+    todo = sorted(p for p in expected if p not in known)
+    sizes = {path: size for entries in rows.values() for path, _digest, size in entries}
+    actual = hash_all(todo, workers, _bytes(sizes[p] for p in todo), tally)
     actual.update((p, known[p]) for p in expected if p in known)
     for dist in active:
         dist["files"] = verdict(rows[dist["name"]], expected, actual)
@@ -70,23 +112,40 @@ def check_files(dists, problems, workers=None, known=None):
 
 def total_size(rows):
     """Bytes to hash, from the sizes RECORD and paths.json give (an empty size counts 0)."""
-    return sum(int(size) for entries in rows.values() for _, _, size in entries if str(size).isdigit())
+    return _bytes(size for entries in rows.values() for _, _, size in entries)
 
 
-def hash_all(paths, workers=None, size=0):
+def _bytes(sizes):
+    """The sum of the sizes that are numbers (isdecimal, not isdigit: int() refuses a RECORD's '²')."""
+    return sum(int(size) for size in sizes if str(size).isdecimal())
+
+
+def hash_all(paths, workers=None, size=0, tally=None):
     """Each path's sha256 (urlsafe base64). Workers only when there is enough to share: starting a
-    pool costs ~0.2 s, which 2,000 small files or 32 MB of hashing pay back."""
-    batches = [paths[i:i + 512] for i in range(0, len(paths), 512)]  # one task per batch, not per file
+    pool costs ~0.2 s, which 2,000 small files or 32 MB of hashing pay back. ``size``: the bytes
+    expected (0: not known); ``tally`` counts what is hashed as it is."""
+    if tally is not None:
+        tally.expect(len(paths), size)
+    found = {}
     if len(paths) < 2000 and size < (32 << 20) or len(paths) < 16:
-        return dict(zip(paths, _hash_batch(paths)))
+        for path in paths:
+            found[path], read = _hash(path)
+            if tally is not None:
+                tally.add(1, read)
+        return found
+    batches = [paths[i:i + 512] for i in range(0, len(paths), 512)]  # one task per batch, not per file
     with _pool(workers or min(32, os.cpu_count() or 2)) as pool:
-        return dict(zip(paths, (digest for batch in pool.map(_hash_batch, batches) for digest in batch)))
+        for batch, results in zip(batches, pool.map(_hash_batch, batches)):
+            found.update((path, digest) for path, (digest, _read) in zip(batch, results))
+            if tally is not None:
+                tally.add(len(batch), sum(read for _digest, read in results))
+    return found
 
 
 _MANIFEST_LIMIT = 2000000  # files per site directory: a hostile tree must not make the answer unbounded
 
 
-def file_manifest(sites, problems, workers=None, known=None):
+def file_manifest(sites, problems, workers=None, known=None, tally=None):
     """Every file under each directory, relative to it, with its sha256 (urlsafe base64): what
     envbuild compares with the locked wheels' own RECORD (site directories) or with the manifest it
     recorded when it built the image (--tree). A symbolic link is reported as 'link:' and its target
@@ -114,12 +173,14 @@ def file_manifest(sites, problems, workers=None, known=None):
     import stat
 
     to_hash = []
+    size = 0
     for entries in listed.values():
         for rel, full in entries.items():
             if full.startswith("link:"):
                 continue
             try:
-                mode = os.lstat(full).st_mode
+                status = os.lstat(full)
+                mode = status.st_mode
             except OSError:
                 entries[rel] = "unreadable"
                 continue
@@ -129,7 +190,8 @@ def file_manifest(sites, problems, workers=None, known=None):
                 entries[rel] = "special"
             elif full not in known:
                 to_hash.append(full)
-    hashes = hash_all(sorted(to_hash), workers)
+                size += status.st_size
+    hashes = hash_all(sorted(to_hash), workers, size, tally)
     hashes.update(known)
     for entries in listed.values():
         for rel, full in entries.items():

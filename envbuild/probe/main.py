@@ -7,13 +7,14 @@ import sys
 from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
 from .facts import own_facts
-from .hashing import check_files, file_manifest, stale_pycs
+from .hashing import Tally, check_files, file_manifest, stale_pycs
 from .paths import interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
 
-def collect(files=False, root=None, conda=None, trees=(), facts=None):
-    """``facts``: the interpreter described (facts.own_facts() of another one); default this one."""
+def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None):
+    """``facts``: the interpreter described (facts.own_facts() of another one); default this one.
+    ``tally``: counts the files hashed (hashing.Tally), for progress on stderr."""
     facts = facts or own_facts()
     root = root or os.environ.get("ENVBUILD_PROBE_ROOT") or "/"
     problems = []
@@ -23,10 +24,10 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None):
     manifest, hashed = None, {}
     tree_files = None
     if trees:
-        tree_files, hashed = file_manifest([t for t in trees if os.path.isdir(t)], problems)
+        tree_files, hashed = file_manifest([t for t in trees if os.path.isdir(t)], problems, tally=tally)
     if files:
-        manifest, hashed = file_manifest(sites, problems, known=hashed)
-        check_files(dists, problems, known=hashed)
+        manifest, hashed = file_manifest(sites, problems, known=hashed, tally=tally)
+        check_files(dists, problems, known=hashed, tally=tally)
     found = embedded(root)
     snapshot = {
         "schema": 1,
@@ -52,7 +53,7 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None):
     snapshot["environment"] = determinism_env(found.get("image"))
     prefix = conda_prefix(conda, found.get("image"), facts)
     if prefix:
-        snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files)
+        snapshot["conda"] = {"prefix": prefix, "packages": conda_packages(prefix, problems, files, tally=tally)
                              if os.path.isdir(os.path.join(prefix, "conda-meta")) else None}
     return snapshot
 
@@ -69,6 +70,14 @@ def _deadline(argv):
         signal.alarm(int(value))
 
 
+def _seconds(value):
+    """--progress=SECONDS: how often to tell what was hashed (None: never)."""
+    try:
+        return max(0.05, float(value)) if value else None
+    except ValueError:
+        return None
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _deadline(argv)
@@ -79,6 +88,10 @@ def main(argv=None):
         return
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
     trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
-    json.dump(collect(files="--files" in argv, conda=conda, trees=trees), sys.stdout, sort_keys=True)
+    every = _seconds(next((a.split("=", 1)[1] for a in argv if a.startswith("--progress=")), None))
+    tally = Tally(sys.stderr, every) if every else None
+    json.dump(collect(files="--files" in argv, conda=conda, trees=trees, tally=tally), sys.stdout, sort_keys=True)
+    if tally is not None:
+        tally.tell()
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -17,7 +17,7 @@ def conda_prefix(explicit, image, facts):
     return explicit  # asked for, but not a conda environment: reported as such
 
 
-def conda_packages(prefix, problems, files=False, workers=None):
+def conda_packages(prefix, problems, files=False, workers=None, tally=None):
     """conda-meta/*.json: name, version, build, hashes of the archive, channel; with files, each
     file's sha256 as installed (sha256_in_prefix where conda rewrote the prefix into it)."""
     import base64
@@ -52,7 +52,7 @@ def conda_packages(prefix, problems, files=False, workers=None):
             expected.setdefault(full, set()).add(b64)
         rows[entry] = mine
     if files:
-        actual = hash_all(sorted(expected), workers, total_size(rows))
+        actual = hash_all(sorted(expected), workers, total_size(rows), tally)
         for package in packages:
             package["files"] = verdict(rows.get(package["meta"], []), expected, actual)
     return packages

@@ -75,7 +75,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
 
     if against is not None and (directory is not None or target is not None or lock_file is not None):
         raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
-    wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs)  # the probes run while the lock is read
+    wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs, log=log)  # the probes run while the lock is read
     if against:
         choice = expected_of(against, environ=environ)
     elif places or directory is not None or target is not None or lock_file is not None:
@@ -247,15 +247,15 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
 
 
 def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
-             directory: Path | None = None) -> dict[str, Any]:
+             directory: Path | None = None, log: Progress = silent) -> dict[str, Any]:
     """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
-    versions recorded beside the environment."""
+    versions recorded beside the environment. ``log``: the progress of hashing (``files``)."""
     from datetime import datetime, timezone
 
     from envbuild.adapters.dvc import lock_outputs
 
     versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
-    data = take_snapshot(place, files=files, timeout=timeout)
+    data = take_snapshot(place, files=files, timeout=timeout, log=log)
     data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     if versions is not None:
         data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}

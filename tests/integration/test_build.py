@@ -146,11 +146,16 @@ def test_a_failing_step_shows_the_step_and_its_output(built, env, cli, tmp_path)
     (copy / "tpl").mkdir()
     (copy / "tpl" / "cpu.Dockerfile.j2").write_text(
         '{%- extends "base.Dockerfile.j2" -%}\n'
-        "{% block builder_extra_install %} && echo boom-marker-from-step && exit 3 \\\n{% endblock %}\n")
+        "{% block builder_extra_install %} && printf '\\033[31mred-marker\\033[0m\\n' && echo boom-marker-from-step"
+        " && exit 3 \\\n{% endblock %}\n")
     result = cli("build", str(copy), "--target", "cpu", "--templates", str(copy / "tpl"), env=env)
     assert result.returncode == 4
     # The block runs in the metadata stage, after the whole environment's check.
     assert re.search(r"build failed at step \d+/\d+ \(RUN uv pip check", result.stderr), result.stderr
     assert "boom-marker-from-step" in result.stderr
     assert "returned a non-zero code: 3" in result.stderr
+    # the step's colour codes and the daemon's chatter are stripped; the step's words stay
+    # (printable() would show a code left in as '\x1b[31m': stripped, the line is the step's text)
+    assert re.search(r"^  red-marker$", result.stderr, re.MULTILINE) and "\\x1b" not in result.stderr, result.stderr
+    assert "Removing intermediate container" not in result.stderr and " ---> " not in result.stderr
     assert_no_traceback(result)

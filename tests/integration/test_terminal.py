@@ -74,3 +74,26 @@ def test_markdown_report_on_stdout_and_in_the_job_summary(cli, locked, venv, ind
     as_json = cli("verify", str(locked), "--python", str(venv / "bin" / "python"), "--json",
                   env=hermetic_env(GITHUB_STEP_SUMMARY=str(summary)))
     assert as_json.stdout.startswith("{") and summary.read_text().count("### envbuild verify") == 2
+
+
+def test_files_hashed_are_a_meter_on_a_terminal_and_lines_when_piped(cli, locked, venv):
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    planted = site / "planted"
+    planted.mkdir()
+    for n in range(3000):  # ~190 MB in files of its own: long enough for progress lines every 0.1 s
+        (planted / f"blob{n}.bin").write_bytes(n.to_bytes(4, "big") * 16384)
+    args = ("verify", str(locked), "--python", str(venv / "bin" / "python"), "--files")
+    env = {**{k: v for k, v in hermetic_env().items() if k != "NO_COLOR"}, "ENVBUILD_PROGRESS_INTERVAL": "0.1"}
+    piped = cli(*args, env=env)
+    assert piped.returncode == 1, piped.stderr  # the planted files are nobody's
+    assert ESC not in piped.stderr and "envbuild-probe:" not in piped.stderr
+    periodic = re.findall(r"^  python \S+: hashed [\d.]+ [kMG]?B of [\d.]+ [kMG]?B \(\d+ %\), \d+/\d+ files", piped.stderr,
+                          re.MULTILINE)
+    assert periodic, piped.stderr
+    closing = re.search(r"^python \S+: hashed (\d+) files, [\d.]+ MB in [\d.]+ s \([\d.]+ [kMG]?B/s\)$", piped.stderr,
+                        re.MULTILINE)
+    assert closing and int(closing[1]) >= 3000, piped.stderr
+    code, shown = on_terminal(*args, env={**env, "TERM": "xterm"})
+    assert code == 1
+    assert "\r\x1b[K[" in shown and re.search(r"\[[#-]{24}\] python \S+: hashed ", shown), shown[-2000:]
+    assert re.search(r"python \S+: hashed \d+ files, ", shown)

@@ -43,16 +43,18 @@ def test_broken_metadata_egg_info_and_bad_record_are_reported_not_fatal(tmp_path
     (good / "METADATA").write_text("Metadata-Version: 2.1\nName: Good_Pkg\nVersion: 1.0\n\nlong description\n")
     (site / "good").mkdir()
     (site / "good" / "__init__.py").write_bytes(b"x = 1\n")
+    (site / "good" / "odd.py").write_bytes(b"")
     (good / "RECORD").write_text(
         "garbage line without commas\n"
         f"good/__init__.py,{record_hash(b'x = 1' + bytes([10]))},6\n"
+        f"good/odd.py,{record_hash(b'')},\u00b2\n"                        # a size int() refuses: no crash
         f"good,{record_hash(b'')},0\n"                                          # a directory: unreadable
         "good-1.0.dist-info/RECORD,,\n")
     data = run_probe(python, "--files")
     ours = {d["name"]: d for d in data["distributions"] if d["location"] == str(site)}
     assert set(ours) == {"nometa", "legacy", "good-pkg"}
     assert ours["legacy"]["format"] == "egg-info" and ours["legacy"]["version"] == "2.0"
-    assert ours["good-pkg"]["files"] == {"checked": 2, "modified": [], "missing": [], "unreadable": [str(site / "good")]}
+    assert ours["good-pkg"]["files"] == {"checked": 3, "modified": [], "missing": [], "unreadable": [str(site / "good")]}
     problems = {p["path"].rsplit("/", 1)[-1]: p["problem"] for p in data["problems"]}
     assert problems["nometa-1.0.dist-info"].startswith("cannot read metadata")
     assert problems["noname-1.0.dist-info"] == "metadata has no Name"
