@@ -79,9 +79,10 @@ bench: venv tools
 	$(PY) bench/conda.py
 
 ## make readme-check: the README's command reference matches the commands, the paths it names
-## exist, the tour's commands parse (part of make test); make readme rewrites the reference.
+## exist, the tour's commands parse, and the tour's sessions rerun (a Docker engine, PyPI) print
+## what the README shows (part of make test); make readme rewrites the reference.
 readme-check: venv
-	$(PY) -m pytest -q tests/unit/test_readme.py
+	$(PY) -m pytest -q tests/unit/test_readme.py tests/unit/test_tour.py tests/integration/test_readme_tour.py
 
 readme: venv
 	ENVBUILD_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_readme.py

@@ -12,6 +12,7 @@ command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v podman >/dev/null 2>&1 || missing+=(podman)                      # podman build, for envbuild context tests
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # a local registry for push tests
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)                        # an sshd for verify --ssh tests
+command -v jq >/dev/null 2>&1 || missing+=(jq)                            # the README tour's SBOM example
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker: installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
