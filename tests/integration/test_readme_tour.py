@@ -24,7 +24,6 @@ from tests.support.tour import Comparison, Session, sessions
 
 README = REPO / "README.md"
 SITE = "/opt/venv/lib/python3.11/site-packages"
-MARK = "\x1eenvbuild-tour-step\x1e"
 
 # A session's first command, or how it starts -> why it is not rerun here, and where it is tested.
 NOT_RERUN = {
@@ -92,26 +91,26 @@ class Tour:
         return text.replace(str(self.cache), "/root/.cache/envbuild").replace(str(self.root), "/work/main")
 
     def rerun(self, session: Session, cwd: Path | None = None, free: tuple[str, ...] = ()) -> None:
-        """Runs the session's commands in one bash (so `cd`, `$?` and variables carry over) and compares
-        each envbuild command's output, and any other's the README shows; `free`: commands whose
-        digests differ by design (a plain `docker build`). A digest the README's command names (a tag)
-        is given as the one printed in its place earlier in the tour."""
-        script = ["set +e"]
+        """Runs the session's commands one by one, each in a bash that starts where the last one ended
+        (its directory and `$?`), and compares each envbuild command's output, and any other's the
+        README shows; `free`: commands whose digests differ by design (a plain `docker build`). A digest
+        a README command names (a tag) is given as the one printed in its place earlier in the tour."""
+        state = self.root.parent / "step-state"
+        where, status = str(cwd or self.root), 0
         for step in session.steps:
             command = self.comparison.translate(step.command)
             for readme, here in self.replace.items():
                 command = command.replace(readme, here)
-            script += ["__rc=$?", f"printf '\\n{MARK}\\n'", "(exit $__rc)", command]
-        done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=cwd or self.root, env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
-        printed = self.output(done.stdout).split(f"\n{MARK}\n")[1:]
-        with open(self.root.parent / "printed.txt", "a") as log:  # what to paste into the README when it is stale
-            log.writelines(f"$ {step.command}\n{out.rstrip()}\n" for step, out in zip(session.steps, printed))
-        for step, out in zip(session.steps, printed, strict=True):
+            script = f"(exit {status})\n{command}\n__rc=$?; pwd > {state}; echo $__rc >> {state}"
+            done = subprocess.run(["bash", "-c", script], cwd=where, env=self.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, timeout=900)
+            where, status = state.read_text().split("\n")[:2]
+            out = self.output(done.stdout).rstrip("\n")
+            with open(self.root.parent / "printed.txt", "a") as log:  # to paste into the README when it is stale
+                log.write(f"$ {step.command}\n{out}\n")
             if step.command.startswith("envbuild ") or step.shown:
-                lines = out.rstrip("\n").split("\n") if out.strip() else []
-                self.comparison.step(f"README line {step.line}: $ {step.command}", step.shown, lines,
-                                     pair=step.command not in free)
+                self.comparison.step(f"README line {step.line}: $ {step.command}", step.shown,
+                                     out.split("\n") if out.strip() else [], pair=step.command not in free)
 
 
 @pytest.fixture(scope="module")

@@ -83,3 +83,11 @@ def test_exact_mode_wants_the_digests_themselves():
     assert comparison.problems == []
     comparison.step("build", ("sha256:7438ae04b951…",), ["sha256:7438ae04b95999"])
     assert "the README shows 7438ae04b951" in comparison.problems[0]
+
+
+def test_a_readme_command_names_the_tag_printed_in_its_place():
+    comparison = Comparison()
+    comparison.step("build", ("built envbuild/demo:cpu-dbdfe583eea8",), ["built envbuild/demo:cpu-111111111aaa"])
+    assert comparison.translate("envbuild verify --image envbuild/demo:cpu-dbdfe583eea8 --files") == \
+        "envbuild verify --image envbuild/demo:cpu-111111111aaa --files"
+    assert comparison.translate("docker run envbuild/demo:cpu-4284c9ea0a79") == "docker run envbuild/demo:cpu-4284c9ea0a79"
