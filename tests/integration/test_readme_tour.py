@@ -1,5 +1,5 @@
-"""The README's tour, rerun: each of its sessions runs (as bash, in a scratch copy of the examples it
-names) and what each command prints must have the shape the README shows (tests/support/tour.py).
+"""The README's tour, rerun: each of its sessions runs (as bash, in a clone of the repository) and
+what each command prints must have the shape the README shows (tests/support/tour.py).
 The digests and tags the README shows must stand for the ones printed, one for one, across the
 whole tour; where this machine's base image is the README's, they must be the same digests.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BASE_REF, REPO, hermetic_env
+from tests.conftest import REPO, hermetic_env
 from tests.support.tour import Comparison, Session, sessions
 
 README = REPO / "README.md"
@@ -78,8 +78,8 @@ class Tour:
                         "rm -rf ../untag ../untag-cache")  # a cache of its own: the session builds the project's wheel
         subprocess.run(["docker", "rmi", image], capture_output=True)
 
-    def sh(self, command: str, cwd: Path | None = None) -> str:
-        done = subprocess.run(["bash", "-c", command], cwd=cwd or self.root, env=self.env, capture_output=True,
+    def sh(self, command: str) -> str:
+        done = subprocess.run(["bash", "-c", command], cwd=self.root, env=self.env, capture_output=True,
                               text=True, timeout=600)
         assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
         return done.stdout.strip()
@@ -114,10 +114,10 @@ class Tour:
 
 
 @pytest.fixture(scope="module")
-def tour(tmp_path_factory):
+def tour(tmp_path_factory, base_image):
     text = README.read_text()
     shown_base = re.search(r"pinned by its ID sha256:([0-9a-f]+)…", text).group(1)
-    local = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", BASE_REF], capture_output=True, text=True)
+    local = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", base_image], capture_output=True, text=True)
     comparison = Comparison(exact=local.stdout.strip().startswith(f"sha256:{shown_base}"))
     tour = Tour(tmp_path_factory.mktemp("tour"), comparison)
     yield tour
@@ -271,7 +271,7 @@ RERUN = {
 @pytest.mark.network
 @pytest.mark.slow
 @pytest.mark.parametrize("key", list(RERUN), ids=[f"line-{SESSIONS[k].line}" for k in RERUN])
-def test_the_readme_session_prints_what_the_readme_shows(tour, engine, base_image, key):
+def test_the_readme_session_prints_what_the_readme_shows(tour, key):
     before = len(tour.comparison.problems)
     RERUN[key](tour)
     problems = tour.comparison.problems[before:]
