@@ -10,6 +10,7 @@ test that covers it instead: a session added to the README and to neither fails 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -71,11 +72,16 @@ class Tour:
         if not (self.cache / "wheels").is_dir():
             self.sh("envbuild context images/demo -o ../warm >/dev/null 2>&1 && rm -rf ../warm")
 
+    def image(self, command: str) -> str:
+        """The image an envbuild command names in its --json answer."""
+        return json.loads(self.sh(f"{command} --json 2>/dev/null"))["image"]
+
     def untag(self, directory: str) -> None:
         """No image tagged as this directory's next build: the README shows a build, not a no-op."""
-        image = self.sh(f"ENVBUILD_CACHE=../untag-cache envbuild context {directory} -o ../untag --json 2>/dev/null | "
-                        f"{sys.executable} -c 'import json,sys; print(json.load(sys.stdin)[\"image\"])'; "
-                        "rm -rf ../untag ../untag-cache")  # a cache of its own: the session builds the project's wheel
+        # A cache of its own, removed after: the session itself builds the project's wheel.
+        image = self.image(f"ENVBUILD_CACHE=../untag-cache envbuild context {directory} -o ../untag")
+        shutil.rmtree(self.root.parent / "untag", ignore_errors=True)
+        shutil.rmtree(self.root.parent / "untag-cache", ignore_errors=True)
         subprocess.run(["docker", "rmi", image], capture_output=True)
 
     def sh(self, command: str) -> str:
@@ -179,8 +185,7 @@ def context(tour: Tour) -> None:
 
 def tampered(tour: Tour) -> None:
     """prod-1 and prod-2: containers of the demo image, as in production."""
-    image = tour.sh(f"envbuild build images/demo --target cpu --json 2>/dev/null | "
-                    f"{sys.executable} -c 'import json,sys; print(json.load(sys.stdin)[\"image\"])'")
+    image = tour.image("envbuild build images/demo --target cpu")
     for name in ("prod-1", "prod-2"):
         tour.replace[name] = here = f"envbuild-tour-{name}-{os.getpid()}"
         tour.sh(f"docker rm -f {here} >/dev/null 2>&1; docker run -d --name {here} --network none "
@@ -230,7 +235,7 @@ def schema(tour: Tour) -> None:
 
 def determinism(tour: Tour) -> None:
     tour.copy("images/demo", "demo-copy")
-    tour.sh("sed -i 's/^targets:/determinism: true\\ntargets:/' demo-copy/envbuild.yaml")
+    tour.sh(session(DETERMINISM).steps[0].command)  # the session's own edit, to know the tag it builds
     tour.untag("demo-copy")
     shutil.copy(tour.root / "images/demo/envbuild.yaml", tour.root / "demo-copy/envbuild.yaml")  # the session edits it
     tour.replace["serve-2"] = f"envbuild-tour-serve-2-{os.getpid()}"
