@@ -70,7 +70,7 @@ _boot(%r).main(sys.argv[1:])
 
 
 # envbuild/probe's modules, each after those it imports (read as files: this process never imports them).
-PROBE_MODULES = ("common", "facts", "paths", "dists", "hashing", "system", "main")
+PROBE_MODULES = ("common", "facts", "paths", "dists", "hashing", "manifest", "system", "main")
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ where it lies) this module derives:
 from __future__ import annotations
 
 import csv
+import functools
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,28 +39,27 @@ class WheelRecord:
     dist_info: str  # "requests-2.34.2.dist-info"
 
 
+@functools.lru_cache(maxsize=4096)  # verify --files parses each wheel's RECORD while the probe runs (ecosystems/pip.py)
 def wheel_record(name: str, record_text: str) -> WheelRecord:
     """A wheel's RECORD → the files it puts into purelib/platlib. Files under ``*.data/scripts``,
     ``headers`` and ``data`` land outside the site directory and are left to the installed RECORD."""
     files: dict[str, str] = {}
     dist_info = ""
+    normpath = posixpath.normpath
     for row in csv.reader(record_text.splitlines()):
         if not row or not row[0]:
             continue
         path = row[0]
         top, _, rest = path.partition("/")
-        if top.endswith(".dist-info") and not dist_info:
+        if not dist_info and top.endswith(".dist-info"):
             dist_info = top
         if top.endswith(".data"):
             scheme, _, inner = rest.partition("/")
             if scheme not in ("purelib", "platlib") or not inner:
                 continue
             path = inner
-        digest = row[1] if len(row) > 1 else ""
-        if digest.startswith("sha256="):
-            files[posixpath.normpath(path)] = digest[len("sha256="):]
-        elif posixpath.basename(path) == "RECORD":
-            continue  # RECORD lists itself without a hash
+        if len(row) > 1 and row[1].startswith("sha256="):
+            files[normpath(path)] = row[1][7:]
     return WheelRecord(name=name, files=files, dist_info=dist_info)
 
 
@@ -85,28 +85,25 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         if record is None or name not in locked:
             continue
         present = manifest[site]
-        verdict: dict[str, Any] = {"checked": 0, "modified": [], "missing": [], "unreadable": []}
-        for rel, digest in sorted(record.files.items()):
-            verdict["checked"] += 1
+        verdict: dict[str, Any] = {"checked": len(record.files), "modified": [], "missing": [], "unreadable": []}
+        for rel, digest in record.files.items():
             got = present.get(rel)
-            full = posixpath.join(site, rel)
-            if got is None:
-                verdict["missing"].append(full)
-            elif got == "unreadable":
-                verdict["unreadable"].append(full)
-            elif got != digest:
-                verdict["modified"].append(full)
-            owned[site].add(rel)
-            claimed_tops[site].add(rel.split("/", 1)[0])
+            if got != digest:  # the rare case: the full path is made only for what is reported
+                key = "missing" if got is None else "unreadable" if got == "unreadable" else "modified"
+                verdict[key].append(posixpath.join(site, rel))
+        for key in ("modified", "missing", "unreadable"):
+            verdict[key].sort()
+        owned[site].update(record.files)
+        claimed_tops[site].update({rel.partition("/")[0] for rel in record.files})
         meta = str(dist.get("metadata_dir") or record.dist_info)
         owned[site].update(f"{meta}/{f}" for f in _INSTALLER_FILES)
-        owned[site].update(pyc for source in record.files for pyc in pycs[site].get(source, ()))
+        owned[site].update(pyc for source in record.files.keys() & pycs[site].keys() for pyc in pycs[site][source])
         verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files))
         verdicts[name] = _outside_site(dist.get("files"), site, verdict)
     findings = []
     for site, present in sorted(manifest.items()):
         tops = _other_owners(installed, site, records, locked, claimed_tops[site])
-        strays = [rel for rel in sorted(present) if rel not in owned[site] and rel.split("/", 1)[0] not in tops]
+        strays = sorted(rel for rel in present.keys() - owned[site] if rel.partition("/")[0] not in tops)
         findings.extend(unowned_findings(site, strays, snapshot.get("pth") or []))
     return verdicts, findings
 

@@ -7,9 +7,9 @@ import json
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
+from envbuild.core.epoch import epoch_of, iso_timestamp
 from envbuild.core.layers import LayerPlan
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
 from envbuild.core.project import ProjectWheel
@@ -54,18 +54,6 @@ def source_date_epoch(spec: Spec) -> int:
 
 def created_epoch(r: "RenderInput") -> int:
     return r.epoch if r.epoch is not None else source_date_epoch(r.spec)
-
-
-def epoch_of(exclude_newer: str | None) -> int:
-    """'2026-11-01T00:00:00Z' (a spec's or a lock header's exclude-newer) → seconds; None → 0."""
-    if not exclude_newer:
-        return 0
-    return int(datetime.strptime(exclude_newer, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
-
-
-def iso_timestamp(epoch: int) -> str:
-    """The image's 'created' (config and label): RFC 3339 UTC, second precision."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def lock_sha256(lock_text: str) -> str:

@@ -19,7 +19,7 @@ followed, its `import` lines are reported, never executed. What it reports, envb
 the lock on its own side; the probe's verdicts are hints.
 
 Modules, in the order the bundle loads them (each imports only those before it): common, facts,
-paths, dists, hashing, system, main (adapters/places.PROBE_MODULES). None imports anything of envbuild
+paths, dists, hashing, manifest, system, main (adapters/places.PROBE_MODULES). None imports anything of envbuild
 outside this package.
 """
 

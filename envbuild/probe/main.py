@@ -7,7 +7,8 @@ import sys
 from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
 from .facts import own_facts
-from .hashing import Tally, check_files, file_manifest, stale_pycs
+from .hashing import Tally, active_records, check_files, total_size
+from .manifest import Walk, file_manifest
 from .paths import interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
@@ -21,13 +22,17 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None
     path, sites, pth = search_path(problems, facts)
     dists = distributions(problems, path)
     pth_owners(pth, dists)
-    manifest, hashed = None, {}
+    manifest, hashed, stale = None, {}, []
     tree_files = None
     if trees:
-        tree_files, hashed = file_manifest([t for t in trees if os.path.isdir(t)], problems, tally=tally)
+        tree_files, hashed, _ = file_manifest([t for t in trees if os.path.isdir(t)], problems, tally=tally)
     if files:
-        manifest, hashed = file_manifest(sites, problems, known=hashed, tally=tally)
-        check_files(dists, problems, known=hashed, tally=tally)
+        walk = Walk(sites, known=hashed, tally=tally, pycs=True)  # hashing on every core from here
+        rows = active_records(dists, problems)
+        if tally is not None:
+            tally.expect(sum(len(entries) for entries in rows.values()), total_size(rows))  # what RECORD says
+        manifest, hashed, stale = walk.result(problems)
+        check_files(dists, rows, known=hashed, tally=tally)
     found = embedded(root)
     snapshot = {
         "schema": 1,
@@ -45,7 +50,7 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None
     }
     if files:
         snapshot["site_files"] = manifest
-        snapshot["stale_pyc"] = stale_pycs(sites)
+        snapshot["stale_pyc"] = stale
     if tree_files is not None:
         snapshot["trees"] = tree_files
     if found:
@@ -82,16 +87,15 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _deadline(argv)
     if "--facts" in argv:  # only what describes the interpreter (cached by envbuild: adapters/interpreters.py)
-        json.dump(own_facts(), sys.stdout, sort_keys=True)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps(own_facts(), sort_keys=True) + "\n")
         sys.stdout.flush()
         return
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
     trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
     every = _seconds(next((a.split("=", 1)[1] for a in argv if a.startswith("--progress=")), None))
     tally = Tally(sys.stderr, every) if every else None
-    json.dump(collect(files="--files" in argv, conda=conda, trees=trees, tally=tally), sys.stdout, sort_keys=True)
+    answer = json.dumps(collect(files="--files" in argv, conda=conda, trees=trees, tally=tally), sort_keys=True)
     if tally is not None:
         tally.tell()
-    sys.stdout.write("\n")
+    sys.stdout.write(answer + "\n")  # dumps, not dump: only the one-shot encoder is the C one
     sys.stdout.flush()

@@ -35,7 +35,8 @@ from envbuild.core.lockfile import Lock, read_lock
 from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
-from envbuild.core.render import (RenderInput, epoch_of, image_metadata, iso_timestamp, lock_sha256,
+from envbuild.core.epoch import epoch_of, iso_timestamp
+from envbuild.core.render import (RenderInput, image_metadata, lock_sha256,
                                   render_dockerfile, required_base, source_date_epoch)
 from envbuild.core.render import labels as image_labels
 from envbuild.core.runtime import FileCopy

@@ -82,6 +82,10 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         choice = choose_lock(directory, target, lock_file, places, platform)
     else:
         choice = LockChoice(lock=None, label=None)  # the data alone
+    source = wheels or cache_wheels(environ)
+    prefetch = getattr(source, "prefetch", None)  # the default source reads the cached wheels meanwhile
+    if files and prefetch is not None and choice.lock is not None and choice.lock.pip:
+        prefetch(choice.lock)
     outcomes = []
     for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
@@ -93,7 +97,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         else:
             lock = settle_for(choice.lock, snapshot.get("interpreter") or {})  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
-                                   require_gpu=require_gpu, wheels=wheels or cache_wheels(environ), log=log,
+                                   require_gpu=require_gpu, wheels=source, log=log,
                                    environ=environ)
         if choice.expected is not None and outcome.error is None:
             # what the expected environment actually had, beyond its lock: each difference said once
