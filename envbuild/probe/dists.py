@@ -108,9 +108,16 @@ def record_rows(dist, problems):
     except OSError as exc:
         problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
         return []
+    location = dist["location"]
+    base = location if location.endswith(os.sep) else location + os.sep
+    clean = os.path.normpath(location) in (location, location.rstrip(os.sep)) and location.startswith(os.sep)
     rows = []
     for row in csv.reader(text.splitlines()):
         if len(row) >= 2 and row[1].startswith("sha256="):
-            rows.append((os.path.normpath(os.path.join(dist["location"], row[0])), row[1][len("sha256="):],
-                         row[2] if len(row) > 2 else ""))  # path, digest, size
+            path = row[0]
+            if clean and path and path[0] not in "./" and path[-1] != "/" and "/." not in path and "//" not in path:
+                full = base + path  # what normpath(join()) gives for a plain relative path, at a tenth of the cost
+            else:
+                full = os.path.normpath(os.path.join(location, path))
+            rows.append((full, row[1][7:], row[2] if len(row) > 2 else ""))  # path, digest, size
     return rows

@@ -96,7 +96,7 @@ def pool(workers):
 
     try:
         return multiprocessing.get_context("fork").Pool(workers)
-    except (ValueError, OSError, NotImplementedError):
+    except (ValueError, OSError, ImportError, NotImplementedError):  # no fork, no semaphores (a bare /dev/shm)
         return ThreadPool(workers)
 
 
@@ -119,20 +119,30 @@ def check_files(dists, rows, workers=None, known=None, tally=None):
     distributions list (mlflow and mlflow-skinny) is modified only when it matches none of their
     hashes; each file is hashed once, on every core."""
     active = [d for d in dists if d["name"] in rows]
-    expected = {}
+    known = known or {}
+    expected, more = allowed(rows)
+    todo = {path: size for entries in rows.values() for path, _digest, size in entries if path not in known}
+    fresh = hash_all(sorted(todo), workers, _bytes(todo.values()), tally)
+    actual = {**known, **fresh} if fresh else known
+    for dist in active:
+        dist["files"] = verdict(rows[dist["name"]], expected, actual, more)
+        inside = dist["location"].rstrip("/") + "/"
+        start = len(inside)
+        dist["top_level"] = sorted({p[start:].partition("/")[0] for p, _d, _s in rows[dist["name"]]
+                                    if p.startswith(inside)})
+
+
+def allowed(rows):
+    """The digests that rows ({owner: [(path, digest, size)]}) allow: (each path's first digest,
+    {path: every digest} for the few paths that several owners list)."""
+    expected, more = {}, {}
     for entries in rows.values():
         for path, digest, _size in entries:
-            expected.setdefault(path, set()).add(digest)
-    known = known or {}
-    todo = sorted(p for p in expected if p not in known)
-    sizes = {path: size for entries in rows.values() for path, _digest, size in entries}
-    actual = hash_all(todo, workers, _bytes(sizes[p] for p in todo), tally)
-    actual.update((p, known[p]) for p in expected if p in known)
-    for dist in active:
-        dist["files"] = verdict(rows[dist["name"]], expected, actual)
-        inside = dist["location"].rstrip("/") + "/"
-        dist["top_level"] = sorted({p[len(inside):].split("/", 1)[0] for p, _d, _s in rows[dist["name"]]
-                                    if p.startswith(inside)})
+            if path in expected:
+                more.setdefault(path, {expected[path]}).add(digest)
+            else:
+                expected[path] = digest
+    return expected, more
 
 
 def total_size(rows):
@@ -168,12 +178,18 @@ def hash_all(paths, workers=None, size=0, tally=None):
     return found
 
 
-def verdict(rows, expected, actual):
+def verdict(rows, expected, actual, more=None):
+    """{"checked", "modified", "missing", "unreadable"} of ``rows`` [(path, digest, size)]:
+    ``expected`` gives each path's digest, ``more`` the set of every digest allowed for the paths
+    that several packages list."""
     verdict = {"checked": len(rows), "modified": [], "missing": [], "unreadable": []}
-    for path, *_ in rows:
+    more = more or {}
+    for path, _digest, _size in rows:
         got = actual[path]
+        if got == expected[path]:
+            continue
         if got in ("missing", "unreadable"):
             verdict[got].append(path)
-        elif got not in expected[path]:
+        elif path not in more or got not in more[path]:
             verdict["modified"].append(path)
     return verdict

@@ -22,6 +22,7 @@ _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0
 # Hashes already computed (a site directory inside a tree is hashed once): workers read them as
 # they were when the pool forked; thread workers share them.
 _KNOWN = {}
+_OWNER = [0]  # the probe's pid: a worker whose parent it no longer is was orphaned by --deadline, and stops
 
 
 class Walk:
@@ -31,6 +32,7 @@ class Walk:
     def __init__(self, folders, known=None, tally=None, pycs=False, workers=None):
         _KNOWN.clear()
         _KNOWN.update(known or {})
+        _OWNER[0] = os.getpid()
         self.folders = list(folders)
         self.tally = tally
         self.listed = {folder: {} for folder in self.folders}
@@ -114,6 +116,8 @@ def _walk(task):
         entries[rel] = _file(path, buffer, counts)
     stack = [(top, prefix)] if top else []
     while stack and len(entries) <= _MANIFEST_LIMIT:
+        if os.getppid() != _OWNER[0] and os.getpid() != _OWNER[0]:
+            os._exit(1)  # the probe is gone (its deadline): nobody will read this, and a subtree can be long
         folder, inside = stack.pop()
         listing = _listing(folder)
         if listing is None:

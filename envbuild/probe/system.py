@@ -5,7 +5,7 @@ import os
 import re
 
 from .common import listdir, read_text
-from .hashing import hash_all, total_size, verdict
+from .hashing import allowed, hash_all, total_size, verdict
 
 
 def conda_prefix(explicit, image, facts):
@@ -23,7 +23,7 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
     import base64
 
     meta = os.path.join(prefix, "conda-meta")
-    packages, rows, expected = [], {}, {}
+    packages, rows = [], {}
     for entry in listdir(meta):
         if not entry.endswith(".json"):
             continue
@@ -49,12 +49,12 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
                 problems.append({"path": os.path.join(meta, entry), "problem": "bad sha256 for %s" % full})
                 continue
             mine.append((full, b64, path.get("size_in_bytes") or 0))
-            expected.setdefault(full, set()).add(b64)
         rows[entry] = mine
     if files:
+        expected, more = allowed(rows)
         actual = hash_all(sorted(expected), workers, total_size(rows), tally)
         for package in packages:
-            package["files"] = verdict(rows.get(package["meta"], []), expected, actual)
+            package["files"] = verdict(rows.get(package["meta"], []), expected, actual, more)
     return packages
 
 

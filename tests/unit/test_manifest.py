@@ -121,3 +121,19 @@ def test_a_tree_past_the_limit_is_a_problem_and_the_answer_stays_bounded(tmp_pat
     listed, _, _ = manifest.file_manifest([str(tmp_path)], problems, workers=1)
     assert len(listed[str(tmp_path)]) == 11
     assert problems == [{"path": str(tmp_path), "problem": "more than 10 files: not all listed"}]
+
+
+def test_a_worker_whose_probe_is_gone_stops_instead_of_walking_on(tmp_path):
+    # --deadline ends the probe with SIGALRM; its workers would hash the rest of their subtree for
+    # nobody. One that finds its parent is no longer the probe leaves at the next folder.
+    import subprocess
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "f.py").write_text("x\n")
+    code = ("import sys; from envbuild.probe import manifest as m; m._OWNER[0] = -1; "
+            f"m._walk((0, {str(tmp_path / 'pkg')!r}, 'pkg/', (), False)); print('walked on')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
+    assert (done.returncode, done.stdout) == (1, "")
+    code = code.replace("m._OWNER[0] = -1", "import os; m._OWNER[0] = os.getpid()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
+    assert (done.returncode, done.stdout) == (0, "walked on\n")

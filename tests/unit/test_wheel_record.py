@@ -62,3 +62,30 @@ def test_not_a_zip_is_an_error_not_a_traceback(tmp_path):
         wheel_record_text(path)
     with pytest.raises(BuildError, match="cannot read its RECORD"):
         wheel_record_text(tmp_path / "absent.whl")
+
+
+def test_the_cache_is_checked_once_a_process_and_a_bad_entry_is_left_for_fetch_to_refuse(tmp_path):
+    import hashlib
+
+    from envbuild.adapters.files import entry_folder
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.lockfile import Package
+    from envbuild.core.progress import silent
+
+    good = wheel(tmp_path / "demo-1.0-py3-none-any.whl")
+    digest = hashlib.sha256(good.read_bytes()).hexdigest()
+    cache = tmp_path / "cache"
+    entry_folder(cache, digest).mkdir(parents=True)
+    cached = entry_folder(cache, digest) / good.name
+    cached.write_bytes(good.read_bytes())
+    pin = Package(name="demo", version="1.0", hashes=(f"sha256:{digest}",))
+    house = Wheelhouse(cache, environ={})
+    [found] = house.cached([pin], python="3.11", platform="linux/amd64")
+    assert found.path == cached and found.sha256 == digest
+    cached.write_bytes(b"tampered after this process checked it")
+    [again] = house.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], log=silent)
+    assert again.path == cached  # not hashed twice by one process
+    fresh = Wheelhouse(cache, environ={})  # the next process checks again
+    assert fresh.cached([pin], python="3.11", platform="linux/amd64") == []
+    with pytest.raises(BuildError, match="does not match its sha256"):
+        fresh.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], log=silent)
