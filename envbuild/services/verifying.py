@@ -68,7 +68,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     ``places``, only the data is checked."""
     from dataclasses import replace
 
-    from envbuild.core.lockfile.foreign import settle_for
+    from envbuild.core.lockfile.foreign import Foreign, settle_for
     from envbuild.core.report import Outcome
     from envbuild.core.verify import diff_views
     from envbuild.ecosystems.pip import cache_wheels
@@ -84,8 +84,9 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         choice = LockChoice(lock=None, label=None)  # the data alone
     source = wheels or cache_wheels(environ)
     prefetch = getattr(source, "prefetch", None)  # the default source reads the cached wheels meanwhile
-    if files and prefetch is not None and choice.lock is not None and choice.lock.pip:
-        prefetch(choice.lock)
+    if files and prefetch is not None and choice.lock is not None and not isinstance(choice.lock, Foreign) \
+            and choice.lock.pip:
+        prefetch(choice.lock)  # (another tool's lock is settled per place, once its interpreter is known)
     outcomes = []
     for place, snapshot in zip(places, wait()):
         if isinstance(snapshot, ToolUnavailable):
