@@ -11,7 +11,8 @@ files with mlflow-skinny, and jupyterlab), locked by envbuild and installed with
   the same on envbuild's own dev venv (.venv, locks/dev.txt), as `envbuild verify --lock` run
   with that venv activated (VIRTUAL_ENV), against uv pip sync --dry-run --offline
 Runs are interleaved (envbuild, then each peer, repeated), medians reported.
-  envbuild verify --files          vs  xargs -P2 sha256sum over the same files (throughput)
+  envbuild verify --files          vs  xargs -P2 sha256sum over the same files (throughput; whole
+                                       process: walking, hashing, the locked wheels' RECORD, the report)
 and checks that --files reports nothing modified where several distributions list the same path.
 """
 
@@ -35,15 +36,6 @@ PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 def run(argv: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(argv, capture_output=True, text=True, **kw)
-
-
-def timed(argv: list[str], runs: int, **kw) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run(argv, **kw)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def paired(commands: dict[str, list[str]], runs: int, **kw) -> dict[str, float]:
@@ -99,14 +91,15 @@ def main() -> None:
                          str(repo / "locks" / "dev.txt")]}, args.runs, env=dev_env, cwd=str(repo))
     result = run([str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python, "--files", "--json"])
     report = json.loads(result.stdout)
-    files_time = timed([str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python, "--files"],
-                       max(3, args.runs // 2))
     site = next((venv / "lib").glob("python*/site-packages"))
     listing = work / "files.txt"
     paths = [str(p) for p in site.rglob("*") if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts]
     listing.write_text("\0".join(paths))
     size = sum(os.path.getsize(p) for p in paths)
-    sha = timed(["sh", "-c", f"xargs -0 -P2 -n 200 sha256sum < {listing} > /dev/null"], max(3, args.runs // 2))
+    hashing = paired({"envbuild": [str(BIN / "envbuild"), "verify", "--lock", lock, "--python", python, "--files"],
+                      "sha256sum": ["sh", "-c", f"xargs -0 -P2 -n 200 sha256sum < {listing} > /dev/null"]},
+                     max(3, args.runs // 2))
+    files_time, sha = hashing["envbuild"], hashing["sha256sum"]
     shared = [f for f in report["findings"] if f["kind"] == "modified" and f["name"].startswith("mlflow")]
 
     print(f"venv: {dists} distributions, {len(paths)} files, {size / 1e6:.0f} MB (Python {PY}, {os.cpu_count()} cores)")
