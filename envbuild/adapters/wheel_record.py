@@ -17,7 +17,9 @@ from pathlib import Path
 from envbuild.errors import BuildError
 
 _END = b"PK\x05\x06"
-_CENTRAL = struct.Struct("<4s4xHH4xIII5H4xI")  # signature, flags, method, crc, sizes, name/extra/comment lengths, ..., offset
+# A central directory header (46 bytes): signature, flags, method, CRC, packed and unpacked sizes,
+# name, extra and comment lengths, disk, internal attributes, the local header's offset.
+_CENTRAL = struct.Struct("<4s4xHH4xIII5H4xI")
 _LOCAL = struct.Struct("<4s22xHH")
 _TAIL = 22 + 0xFFFF  # the end record and the longest comment
 
@@ -41,34 +43,9 @@ def wheel_record_text(path: Path) -> str:
 def _fast(path: Path) -> bytes:
     with open(path, "rb") as handle:
         size = handle.seek(0, 2)
-        handle.seek(max(0, size - _TAIL))
-        tail = handle.read()
-        at = tail.rfind(_END)
-        if at < 0 or len(tail) - at < 22:
-            raise _Unusual
-        entries, central_size, central_at = struct.unpack_from("<10xHII", tail, at)
-        if entries == 0xFFFF or 0xFFFFFFFF in (central_size, central_at) or central_at + central_size > size:
-            raise _Unusual  # zip64
-        handle.seek(central_at)
-        central = handle.read(central_size)
-        found = []
-        position = 0
-        for _ in range(entries):
-            if position + 46 > len(central):
-                raise _Unusual
-            sig, flags, method, crc, packed, unpacked, name_len, extra_len, comment_len, _disk, _internal, offset = \
-                _CENTRAL.unpack_from(central, position)
-            if sig != b"PK\x01\x02":
-                raise _Unusual
-            name = central[position + 46:position + 46 + name_len]
-            if name.endswith(b".dist-info/RECORD") and name.count(b"/") == 1:
-                found.append((flags, method, crc, packed, unpacked, offset))
-            position += 46 + name_len + extra_len + comment_len
-        if len(found) != 1:
-            raise _Unusual  # zipfile says how many there are
-        flags, method, crc, packed, unpacked, offset = found[0]
+        flags, method, crc, packed, unpacked, offset = _record_entry(handle, size)
         if flags & 1 or method not in (0, 8) or offset + 30 + packed > size:
-            raise _Unusual
+            raise _Unusual  # encrypted, or compressed another way
         handle.seek(offset)
         header = handle.read(30)
         sig, name_len, extra_len = _LOCAL.unpack(header) if len(header) == 30 else (b"", 0, 0)
@@ -83,6 +60,37 @@ def _fast(path: Path) -> bytes:
     if len(data) != unpacked or zlib.crc32(data) != crc:
         raise _Unusual
     return data
+
+
+def _record_entry(handle, size: int) -> tuple[int, int, int, int, int, int]:
+    """(flags, method, CRC, packed size, unpacked size, local header offset) of the one
+    ``*.dist-info/RECORD`` at the top of the archive, from its central directory."""
+    handle.seek(max(0, size - _TAIL))
+    tail = handle.read()
+    at = tail.rfind(_END)
+    if at < 0 or len(tail) - at < 22:
+        raise _Unusual
+    entries, central_size, central_at = struct.unpack_from("<10xHII", tail, at)
+    if entries == 0xFFFF or 0xFFFFFFFF in (central_size, central_at) or central_at + central_size > size:
+        raise _Unusual  # zip64
+    handle.seek(central_at)
+    central = handle.read(central_size)
+    found = []
+    position = 0
+    for _ in range(entries):
+        if position + 46 > len(central):
+            raise _Unusual
+        sig, flags, method, crc, packed, unpacked, name_len, extra_len, comment_len, _disk, _internal, offset = \
+            _CENTRAL.unpack_from(central, position)
+        if sig != b"PK\x01\x02":
+            raise _Unusual
+        name = central[position + 46:position + 46 + name_len]
+        if name.endswith(b".dist-info/RECORD") and name.count(b"/") == 1:
+            found.append((flags, method, crc, packed, unpacked, offset))
+        position += 46 + name_len + extra_len + comment_len
+    if len(found) != 1:
+        raise _Unusual  # zipfile says how many there are
+    return found[0]
 
 
 def _with_zipfile(path: Path) -> bytes:

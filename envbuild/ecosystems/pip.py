@@ -231,9 +231,9 @@ def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
 
 class CacheWheels:
     """The default WheelSource: envbuild's wheel cache, downloading what it lacks. ``prefetch(lock)``
-    checks, reads and parses the RECORD of every locked wheel the cache already holds ahead of time: `verify --files` does
-    it while the probes hash (the wheels' sha256 and RECORD cost ~0.3 s for 185 wheels, which the
-    probe's idle moments absorb), and fetch() then finds them done."""
+    checks, reads and parses the RECORD of every locked wheel the cache already holds, ahead of
+    time: `verify --files` does it while the probes hash (~0.3 s of CPU for 185 wheels, most of it
+    their sha256), and fetch() then finds them done."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ

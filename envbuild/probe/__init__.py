@@ -4,8 +4,9 @@ Sent to a place's Python on stdin (`python3 -I -S - [--files]`, over `docker exe
 `ssh`: adapters/places.probe_source() bundles this package's modules into one script), or imported.
 Prints one JSON object: the interpreter, the OS, every distribution on sys.path in precedence order
 (shadowed and duplicate copies included), the GPU stack as far as it can be read without importing
-anything heavy, and - with --files - each distribution's files checked against its RECORD right
-where they are (only the verdicts travel back). What it cannot read it reports under "problems"; it
+anything heavy, and - with --files - every file of the site directories hashed right where it is
+(manifest.py), each distribution's files checked against its RECORD (the verdicts and the hashes
+travel back, never the files). What it cannot read it reports under "problems"; it
 never crashes on a broken environment.
 
 ENVBUILD_PROBE_ROOT (default "/") is where /proc, /sys and /etc/envbuild are read from, so tests can

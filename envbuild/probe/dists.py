@@ -110,7 +110,7 @@ def record_rows(dist, problems):
         return []
     location = dist["location"]
     base = location if location.endswith(os.sep) else location + os.sep
-    clean = os.path.normpath(location) in (location, location.rstrip(os.sep)) and location.startswith(os.sep)
+    clean = os.sep == "/" and location.startswith("/") and os.path.normpath(location) in (location, location.rstrip("/"))
     rows = []
     for row in csv.reader(text.splitlines()):
         if len(row) >= 2 and row[1].startswith("sha256="):
