@@ -45,7 +45,20 @@ def _hash(path, buffer=None):
 
 def _hash_batch(paths):
     buffer = bytearray(_CHUNK)
-    return [_hash(path, buffer) for path in paths]
+    found = [_hash(path, buffer) for path in paths]
+    if orphaned():
+        os._exit(1)
+    return found
+
+
+_OWNER = [0]  # the pid that started the workers (0: none yet)
+
+
+def orphaned():
+    """In a worker whose probe is gone (ended by its --deadline): nothing it sends is read, and
+    sending to the dead pipe prints a traceback, so it leaves instead."""
+    owner = _OWNER[0]
+    return owner != 0 and os.getpid() != owner and os.getppid() != owner
 
 
 class Tally:
@@ -94,6 +107,7 @@ def pool(workers):
     import multiprocessing
     from multiprocessing.pool import ThreadPool
 
+    _OWNER[0] = os.getpid()
     try:
         return multiprocessing.get_context("fork").Pool(workers)
     except (ValueError, OSError, ImportError, NotImplementedError):  # no fork, no semaphores (a bare /dev/shm)

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 
-from .hashing import _CHUNK, digest_fd, pool, workers_here
+from .hashing import _CHUNK, digest_fd, orphaned, pool, workers_here
 
 _MANIFEST_LIMIT = 2000000  # files per directory listed: a hostile tree must not make the answer unbounded
 _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -22,7 +22,6 @@ _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0
 # Hashes already computed (a site directory inside a tree is hashed once): workers read them as
 # they were when the pool forked; thread workers share them.
 _KNOWN = {}
-_OWNER = [0]  # the probe's pid: a worker whose parent it no longer is was orphaned by --deadline, and stops
 
 
 class Walk:
@@ -32,7 +31,6 @@ class Walk:
     def __init__(self, folders, known=None, tally=None, pycs=False, workers=None):
         _KNOWN.clear()
         _KNOWN.update(known or {})
-        _OWNER[0] = os.getpid()
         self.folders = list(folders)
         self.tally = tally
         self.listed = {folder: {} for folder in self.folders}
@@ -116,8 +114,8 @@ def _walk(task):
         entries[rel] = _file(path, buffer, counts)
     stack = [(top, prefix)] if top else []
     while stack and len(entries) <= _MANIFEST_LIMIT:
-        if os.getppid() != _OWNER[0] and os.getpid() != _OWNER[0]:
-            os._exit(1)  # the probe is gone (its deadline): nobody will read this, and a subtree can be long
+        if orphaned():
+            os._exit(1)  # at every folder: a subtree can take long
         folder, inside = stack.pop()
         listing = _listing(folder)
         if listing is None:
@@ -138,6 +136,8 @@ def _walk(task):
                     entries[rel] = "special"
             except OSError:
                 entries[rel] = "unreadable"
+    if orphaned():
+        os._exit(1)
     return index, entries, counts[0], counts[1], [pyc for folder, names in caches for pyc in _stale(folder, names)]
 
 

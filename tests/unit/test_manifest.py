@@ -130,10 +130,10 @@ def test_a_worker_whose_probe_is_gone_stops_instead_of_walking_on(tmp_path):
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "f.py").write_text("x\n")
-    code = ("import sys; from envbuild.probe import manifest as m; m._OWNER[0] = -1; "
+    code = ("from envbuild.probe import hashing, manifest as m; hashing._OWNER[0] = -1; "
             f"m._walk((0, {str(tmp_path / 'pkg')!r}, 'pkg/', (), False)); print('walked on')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
     assert (done.returncode, done.stdout) == (1, "")
-    code = code.replace("m._OWNER[0] = -1", "import os; m._OWNER[0] = os.getpid()")
+    code = code.replace("hashing._OWNER[0] = -1", "import os; hashing._OWNER[0] = os.getpid()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
     assert (done.returncode, done.stdout) == (0, "walked on\n")
