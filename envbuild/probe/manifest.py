@@ -36,9 +36,8 @@ class Walk:
         self.listed = {folder: {} for folder in self.folders}
         tasks = []
         for index, folder in enumerate(self.folders):
-            files, tops = _top(folder, self.listed[folder])
-            tasks.append((index, None, "", files, pycs))
-            tasks.extend((index, path, rel + os.sep, (), pycs) for rel, path in tops)
+            tasks.append((index, folder, "", True, pycs))  # what lies at its top, folders aside
+            tasks.extend((index, path, name + os.sep, False, pycs) for name, path in _folders(folder))
         workers = workers or workers_here()
         self._pool = pool(workers) if workers > 1 and len(tasks) > 2 else None
         self._results = self._pool.imap_unordered(_walk, tasks) if self._pool else map(_walk, tasks)
@@ -76,23 +75,16 @@ def file_manifest(folders, problems, known=None, tally=None, pycs=False, workers
     return Walk(folders, known, tally, pycs, workers).result(problems)
 
 
-def _top(folder, entries):
-    """The top of ``folder``: its regular files as [(relative path, full path)] (hashed by one task)
-    and its directories (a task each); links and special files go straight into ``entries``."""
-    files, tops = [], []
+def _folders(folder):
+    """The folders at the top of ``folder`` (not links to one), as (name, path): a task each."""
+    found = []
     for entry in _listing(folder) or ():
         try:
-            if entry.is_symlink():
-                entries[entry.name] = "link:" + os.readlink(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                tops.append((entry.name, entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                files.append((entry.name, entry.path))
-            else:
-                entries[entry.name] = "special"
+            if entry.is_dir(follow_symlinks=False):
+                found.append((entry.name, entry.path))
         except OSError:
-            entries[entry.name] = "unreadable"
-    return files, sorted(tops)
+            continue  # the top task lists it again, and says so
+    return sorted(found)
 
 
 def _listing(folder):
@@ -105,21 +97,21 @@ def _listing(folder):
 
 
 def _walk(task):
-    """One worker's share: the files at the top of a folder, or a whole subtree below it.
+    """One worker's share: a whole subtree, or (``shallow``) what lies at the top of a folder but
+    its folders, which are tasks of their own.
     → (folder's index, {relative path: digest…}, files hashed, bytes read, stale pycs)."""
-    index, top, prefix, files, pycs = task
+    index, top, prefix, shallow, pycs = task
     buffer = bytearray(_CHUNK)
     entries, counts, caches = {}, [0, 0], []
-    for rel, path in files:
-        entries[rel] = _file(path, buffer, counts)
-    stack = [(top, prefix)] if top else []
+    stack = [(top, prefix)]
     while stack and len(entries) <= _MANIFEST_LIMIT:
         if orphaned():
             os._exit(1)  # at every folder: a subtree can take long
         folder, inside = stack.pop()
         listing = _listing(folder)
         if listing is None:
-            entries[inside[:-len(os.sep)]] = "unreadable"
+            if inside:  # (a directory given that cannot be listed is simply empty)
+                entries[inside[:-len(os.sep)]] = "unreadable"
             continue
         if pycs and os.path.basename(folder) == "__pycache__":
             caches.append((folder, [entry.name for entry in listing if not entry.is_dir()]))
@@ -129,7 +121,8 @@ def _walk(task):
                 if entry.is_symlink():
                     entries[rel] = "link:" + os.readlink(entry.path)
                 elif entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, rel + os.sep))
+                    if not shallow:
+                        stack.append((entry.path, rel + os.sep))
                 elif entry.is_file(follow_symlinks=False):
                     entries[rel] = _file(entry.path, buffer, counts)
                 else:
