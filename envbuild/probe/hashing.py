@@ -122,17 +122,21 @@ def workers_here():
         return max(1, min(32, os.cpu_count() or 2))
 
 
+def _imported(dist):
+    """Whether this copy is the one an import finds (not shadowed, not a duplicate), with a RECORD."""
+    return "shadowed_by" not in dist and "duplicate_of" not in dist and dist.get("has_record")
+
+
 def active_records(dists, problems):
-    """{name: RECORD rows} of each distribution that is imported (not shadowed, not a duplicate)."""
-    return {d["name"]: record_rows(d, problems) for d in dists
-            if "shadowed_by" not in d and "duplicate_of" not in d and d.get("has_record")}
+    """{name: RECORD rows} of each distribution that is imported."""
+    return {d["name"]: record_rows(d, problems) for d in dists if _imported(d)}
 
 
 def check_files(dists, rows, workers=None, known=None, tally=None):
     """RECORD verdicts per active distribution (``rows``: active_records()). A path that several
     distributions list (mlflow and mlflow-skinny) is modified only when it matches none of their
     hashes; each file is hashed once, on every core."""
-    active = [d for d in dists if d["name"] in rows]
+    active = [d for d in dists if _imported(d) and d["name"] in rows]  # a shadowed copy has the same name
     known = known or {}
     expected, more = allowed(rows)
     todo = {path: size for entries in rows.values() for path, _digest, size in entries if path not in known}

@@ -115,3 +115,22 @@ def test_the_bundle_carries_every_probe_module_after_those_it_imports():
     for i, name in enumerate(PROBE_MODULES):
         needs = set(re.findall(r"^from \.(\w+) import", (folder / f"{name}.py").read_text(), re.M))
         assert needs <= set(PROBE_MODULES[:i]), (name, needs)
+
+
+def test_only_the_copy_an_import_finds_gets_file_verdicts(tmp_path):
+    from envbuild.probe.hashing import active_records, check_files
+
+    def dist(location, **more):
+        info = tmp_path / location / "demo-1.0.dist-info"
+        info.mkdir(parents=True)
+        (tmp_path / location / "demo.py").write_bytes(b"x = 1\n")
+        (info / "RECORD").write_text(f"demo.py,{record_hash(b'x = 1' + chr(10).encode())},6\n")
+        return {"name": "demo", "location": str(tmp_path / location), "metadata_dir": info.name,
+                "has_record": True, **more}
+
+    first, shadowed = dist("a"), dist("b", shadowed_by=str(tmp_path / "a"))
+    dists = [first, shadowed]
+    check_files(dists, active_records(dists, []))
+    assert first["files"] == {"checked": 1, "modified": [], "missing": [], "unreadable": []}
+    assert first["top_level"] == ["demo.py"]
+    assert "files" not in shadowed and "top_level" not in shadowed
