@@ -77,7 +77,12 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 def entry_folder(cache: Path, hexdigest: str) -> Path:
     """Where a file with this sha256 lives in a content-addressed cache (wheels, conda archives)."""
-    return cache / "sha256" / hexdigest[:2] / hexdigest
+    return Path(entry_dir(cache, hexdigest))
+
+
+def entry_dir(cache: Path | str, hexdigest: str) -> str:
+    """entry_folder() as a plain string, for lookups asked thousands of times (no Path built)."""
+    return f"{cache}/sha256/{hexdigest[:2]}/{hexdigest}"
 
 
 def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:

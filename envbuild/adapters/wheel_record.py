@@ -102,5 +102,5 @@ def _with_zipfile(path: Path) -> bytes:
             if len(names) != 1:
                 raise BuildError(f"{path.name}: expected one .dist-info/RECORD, found {len(names)}")
             return archive.read(names[0])
-    except (zipfile.BadZipFile, OSError) as exc:
+    except zipfile.BadZipFile as exc:  # (an OSError is the caller's to say)
         raise BuildError(f"{path.name}: cannot read its RECORD ({exc})") from None

@@ -29,7 +29,7 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from envbuild.adapters.cache import cache_root
-from envbuild.adapters.files import entry_folder, sha256_file, store
+from envbuild.adapters.files import entry_dir, entry_folder, sha256_file, store
 from envbuild.adapters.process import run
 from envbuild.core.lockfile import Package
 from envbuild.core.platforms import platform as platform_facts, ranked_tags, supported_tags
@@ -159,7 +159,7 @@ class Wheelhouse:
         if hexdigest in self._listed:
             return self._listed[hexdigest]
         try:
-            names = sorted(os.listdir(f"{self.cache}/sha256/{hexdigest[:2]}/{hexdigest}"))
+            names = sorted(os.listdir(entry_dir(self.cache, hexdigest)))
         except OSError:
             return []
         self._listed[hexdigest] = names
