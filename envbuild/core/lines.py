@@ -27,21 +27,21 @@ def strip_comment(line: str) -> str:
 def logical_lines(text: str) -> list[tuple[int, str]]:
     """(first line number, content) of each logical line: comments stripped, continuations joined."""
     out: list[tuple[int, str]] = []
-    pending: list[str] = []
+    pieces: list[str] = []  # the stripped, non-empty parts of the logical line under way
+    continuing = False
     start = 0
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line = strip_comment(raw).rstrip()
-        if not pending:
+        line = (strip_comment(raw) if "#" in raw else raw).strip()
+        if not continuing:
             start = number
-        if line.endswith("\\"):
-            pending.append(line[:-1])
-            continue
-        pending.append(line)
-        joined = " ".join(p.strip() for p in pending if p.strip())
-        pending = []
-        if joined:
-            out.append((start, joined))
-    joined = " ".join(p.strip() for p in pending if p.strip())
-    if joined:
-        out.append((start, joined))
+        continuing = line.endswith("\\")
+        if continuing:
+            line = line[:-1].strip()
+        if line:
+            pieces.append(line)
+        if not continuing and pieces:
+            out.append((start, pieces[0] if len(pieces) == 1 else " ".join(pieces)))
+            pieces = []
+    if pieces:
+        out.append((start, " ".join(pieces)))
     return out

@@ -48,10 +48,11 @@ def stdlib_path():
     return out
 
 
-def module_entry(location, name):
-    """A top-level importable name from a directory entry, and what it is; (None, None) otherwise."""
+def module_entry(location, name, is_dir=None):
+    """A top-level importable name from a directory entry, and what it is; (None, None) otherwise.
+    ``is_dir``: whether it is a directory (or a link to one), where the listing said."""
     full = os.path.join(location, name)
-    if os.path.isdir(full):
+    if os.path.isdir(full) if is_dir is None else is_dir:
         if not name.isidentifier():
             return None, None
         return name, "package" if os.path.isfile(os.path.join(full, "__init__.py")) else "namespace"

@@ -2,7 +2,7 @@
 
 import os
 
-from .common import listdir, read_text
+from .common import listdir, read_text, scan
 from .facts import module_entry
 
 
@@ -108,8 +108,8 @@ def shadowing(path, facts):
     for location in path:
         if location in stdlib:
             continue
-        for name in listdir(location):
-            module, kind = module_entry(location, name)
+        for name, is_dir in scan(location):
+            module, kind = module_entry(location, name, is_dir)
             if module and module != "__pycache__":
                 where.setdefault(module, []).append({"location": location, "entry": name, "kind": kind})
     out = []

@@ -93,3 +93,30 @@ def test_markers_are_settled_for_the_target():
     amd = requirements.settle_markers(pins, "3.11", "linux/amd64")
     assert [(p.name, p.marker) for p in amd] == [("a", None), ("d", 'python_full_version >= "3.11.2"'), ("e", None)]
     assert [p.name for p in requirements.settle_markers(pins, "3.11", "linux/arm64")] == ["a", "c", "d", "e"]
+
+
+@pytest.mark.parametrize("line", [
+    "Numpy==1.0 --hash=sha256:AB01 --hash=sha256:0c",         # the usual form (after the lines are joined)
+    "Numpy==1.0 --hash sha256:AB01 --hash=sha256:0c",         # a space instead of '='
+    "Numpy==1.0  --hash=sha256:AB01 --hash=sha256:0c",        # two spaces
+    "Numpy==1.0 --hash=sha256:0c --hash=sha256:ab01",         # another order, another case
+])
+def test_a_pin_reads_the_same_however_its_hashes_are_spelled(line):
+    """Lock lines take a short way (split at ' --hash='), anything else the pattern: both agree."""
+    (package,) = requirements.parse_pins(line + "\n", "x").packages
+    assert (package.name, package.version, package.hashes) == ("numpy", "1.0", ("sha256:0c", "sha256:ab01"))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("numpy==1.0 --hash=sha256:zz", "is not pinned"),     # not hex: not a hash, so part of the requirement
+    ("numpy==1.0 --hash=sha256:ab extra", "is not pinned"),  # something after a hash
+    ("numpy --hash=sha256:ab", "is not pinned"),
+])
+def test_a_line_the_short_way_cannot_take_is_judged_by_the_pattern(line, message):
+    with pytest.raises(LockError, match=message):
+        requirements.parse_pins(line + "\n", "x")
+
+
+def test_sizes_are_given_to_the_pins_as_they_are_read():
+    lock = requirements.parse_pins("a==1 --hash=sha256:01\nb==2 --hash=sha256:02\n", "x", sizes={"a": 7})
+    assert [(p.name, p.size) for p in lock.packages] == [("a", 7), ("b", None)]

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from envbuild.adapters.places import probe_source
 
 
@@ -134,3 +136,37 @@ def test_only_the_copy_an_import_finds_gets_file_verdicts(tmp_path):
     assert first["files"] == {"checked": 1, "modified": [], "missing": [], "unreadable": []}
     assert first["top_level"] == ["demo.py"]
     assert "files" not in shadowed and "top_level" not in shadowed
+
+
+def test_metadata_is_read_however_long_its_first_headers_and_direct_url_in_any_shape(tmp_path):
+    """Name and Version are looked for in the first 2 KiB and, when not both there, in the whole
+    header block; a direct_url.json that is not the object PEP 610 says is no URL, never a crash."""
+    from envbuild.probe.dists import distributions
+
+    shapes = {"alist": "[]", "astring": '"x"', "badfields": '{"url": 5, "dir_info": []}',
+              "good": '{"url": "file:///src/good", "dir_info": {"editable": true}}'}
+    for name, direct_url in shapes.items():
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nSummary: {'s' * 3000}\nName: {name}\nVersion: 1.0\n\n"
+                                       "Name: not-this\n")
+        (info / "direct_url.json").write_text(direct_url)
+    found = {d["name"]: d for d in distributions([], [str(tmp_path)])}
+    assert {n: d["version"] for n, d in found.items()} == dict.fromkeys(shapes, "1.0")
+    assert [(d.get("url"), d.get("editable")) for d in found.values()] == \
+        [(None, None), (None, None), ("", False), ("file:///src/good", True)]
+
+
+def test_a_file_past_the_read_limit_is_unreadable_not_half_read(tmp_path, monkeypatch):
+    import errno
+
+    from envbuild.probe import common
+
+    monkeypatch.setattr(common, "READ_LIMIT", 1000)
+    (tmp_path / "big").write_bytes(b"x" * 1001)
+    (tmp_path / "fits").write_bytes(b"x" * 1000)
+    with pytest.raises(OSError) as caught:
+        common.read_bytes(str(tmp_path / "big"))
+    assert caught.value.errno == errno.EFBIG
+    assert common.read_bytes(str(tmp_path / "fits")) == b"x" * 1000
+    assert common.read_bytes(str(tmp_path / "big"), 10) == b"x" * 10

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from envbuild.core.lines import canonical_name, logical_lines
@@ -31,6 +31,7 @@ _HEADER_KEY = "envbuild-lock"
 _BODY_KEY = "body-sha256"
 _REQUIRED = ("target", "python", "platform", "inputs-digest")
 _HASH_RE = re.compile(r"--hash[= ](?P<algo>[a-z0-9]+):(?P<hex>[0-9a-fA-F]+)")
+_ONE_HASH = re.compile(r"[a-z0-9]+:[0-9a-fA-F]+")  # all of one ' --hash=' value: what _HASH_RE would take of it
 # 'name==version', 'name[extra]==version ; marker': every line of a lock (ours, uv's, pip-compile's).
 # No two \s* side by side and no lazy .+? before \s*$: either retries every split of a run of spaces
 # (quadratic; a 64 KB line took 7 s).
@@ -115,11 +116,12 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     --index-url, --extra-index-url); a duplicated pin, `-r`, `-e`, `--find-links` or anything else
     is refused, never skipped. ``check_body`` False reads a previous lock for its pins only (re-lock
     keeps them as preferences; the new lock's hashes come from the index)."""
-    fields, inputs = _header_fields(text)
-    links = [line.split(": ", 1)[1].strip() for line in _header_lines(text) if line.startswith("# find-links: ")]
-    vcs = [parts for parts in (line.split(": ", 1)[1].split(None, 1) for line in _header_lines(text)
+    header = _header_lines(text)
+    fields, inputs = _header_fields(header)
+    links = [line.split(": ", 1)[1].strip() for line in header if line.startswith("# find-links: ")]
+    vcs = [parts for parts in (line.split(": ", 1)[1].split(None, 1) for line in header
                                if line.startswith("# vcs: ")) if len(parts) == 2]
-    sizes = {parts[0]: int(parts[1]) for parts in (line[len("# size: "):].split() for line in _header_lines(text)
+    sizes = {parts[0]: int(parts[1]) for parts in (line[len("# size: "):].split() for line in header
                                                    if line.startswith("# size: "))
              if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 16}
     raw_version = fields.get(_HEADER_KEY)
@@ -141,9 +143,7 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     if check_body and body_sha256(lock_body(text)) != fields[_BODY_KEY]:
         raise LockError(source, "", f"edited by hand: its body does not match the header's {_BODY_KEY}",
                         hint=f"{regenerate}; a lock is what pip installs, so envbuild refuses one it did not write")
-    body = parse_pins(text, source, strict=check_body)
-    if sizes:
-        body = replace(body, packages=tuple(replace(p, size=sizes.get(p.name)) for p in body.packages))
+    body = parse_pins(text, source, strict=check_body, sizes=sizes)
     return replace(body, target=fields["target"], python=fields["python"], platform=fields["platform"],
                    resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
@@ -160,7 +160,7 @@ def _pinned_from(text: str) -> tuple[str, str]:
 
 def read_inputs_digest(text: str) -> str | None:
     """Just the digest, for the fast offline staleness check."""
-    return _header_fields(text)[0].get("inputs-digest")
+    return _header_fields(_header_lines(text))[0].get("inputs-digest")
 
 
 def _header_lines(text: str) -> list[str]:
@@ -174,10 +174,10 @@ def _header_lines(text: str) -> list[str]:
     return out
 
 
-def _header_fields(text: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def _header_fields(header: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
     fields: dict[str, str] = {}
     inputs: list[tuple[str, str]] = []
-    for line in _header_lines(text):
+    for line in header:
         if line.startswith("#    envbuild "):
             fields["command"] = line[5:].strip()
         elif line.startswith("#   ") and ": " in line:
@@ -189,12 +189,14 @@ def _header_fields(text: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     return fields, inputs
 
 
-def parse_pins(text: str, source: str, *, strict: bool = False) -> Lock:
+def parse_pins(text: str, source: str, *, strict: bool = False, sizes: Mapping[str, int] | None = None) -> Lock:
     """The body of a hash-pinned requirements file (ours, uv's or pip-compile's output), as a Lock
     with no header facts (target and platform empty).
 
     ``strict`` (envbuild's own locks): only the lines envbuild writes; a line pip would act on that
-    envbuild would not check is refused, and so is a second pin for one name."""
+    envbuild would not check is refused, and so is a second pin for one name. ``sizes``: each
+    package's size, by canonical name (an envbuild lock's header)."""
+    sizes = sizes or {}
     pins: dict[str, Package] = {}
     index_url = DEFAULT_INDEX
     extra: list[str] = []
@@ -214,7 +216,7 @@ def parse_pins(text: str, source: str, *, strict: bool = False) -> Lock:
                 raise LockError(source, where, f"{line.split()[0]!r} is not a line envbuild writes in a lock; pip "
                                 "would act on it and envbuild would not check it", hint="re-lock with 'envbuild lock'")
             continue  # other tools' options (--find-links, --trusted-host) carry nothing we pin
-        pin = _parse_pin(line, source, where)
+        pin = _parse_pin(line, source, where, sizes)
         if strict and pin.name in pins:
             raise LockError(source, where, f"{pin.name} is pinned twice", hint="re-lock with 'envbuild lock'")
         if strict and any(not h.startswith("sha256:") or len(h) != 71 for h in pin.hashes):
@@ -225,16 +227,22 @@ def parse_pins(text: str, source: str, *, strict: bool = False) -> Lock:
                 index_url=index_url, extra_index_urls=tuple(extra))
 
 
-def _parse_pin(line: str, source: str, where: str) -> Package:
-    hashes = tuple(sorted(f"{m['algo']}:{m['hex'].lower()}" for m in _HASH_RE.finditer(line)))
-    requirement = _HASH_RE.sub("", line).strip()
+def _parse_pin(line: str, source: str, where: str, sizes: Mapping[str, int]) -> Package:
+    requirement, *tail = line.split(" --hash=")
+    if tail and "--hash" not in requirement and all(_ONE_HASH.fullmatch(h) for h in tail):
+        hashes = tuple(sorted(h.lower() for h in tail))  # a lock's every line: 'name==version --hash=a:x --hash=a:y'
+        requirement = requirement.strip()
+    else:  # anything else, as the pattern finds it
+        hashes = tuple(sorted(f"{m['algo']}:{m['hex'].lower()}" for m in _HASH_RE.finditer(line)))
+        requirement = _HASH_RE.sub("", line).strip()
     match = _PIN_RE.match(requirement)
     if not match:
         raise LockError(source, where, f"{requirement!r} is not pinned with '=='")
     if not hashes:
         raise LockError(source, where, f"{match['name']}=={match['version']} has no --hash", hint="re-create the lock")
-    return Package(name=canonical_name(match["name"]), version=match["version"], manager=PIP, hashes=hashes,
-                   marker=match["marker"] or None)
+    name = canonical_name(match["name"])
+    return Package(name=name, version=match["version"], manager=PIP, hashes=hashes, marker=match["marker"] or None,
+                   size=sizes.get(name))
 
 
 def settle_markers(packages: Iterable[Package], python: str, platform: str) -> tuple[Package, ...]:
