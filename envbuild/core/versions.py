@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 
 def same_version(a: str, b: str) -> bool:
-    """1.0 and 1.0.0 are one version; a version that is not PEP 440 equals only itself."""
+    """1.0 and 1.0.0 are one version; a version that is not PEP 440 equals only itself. Equal
+    strings are one version without importing packaging (~3 ms here): what
+    every package of a clean verify is."""
+    if a == b:
+        return True
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(a) == Version(b)
     except InvalidVersion:
-        return a == b
+        return False
 
 
 def sort_key(version: str) -> tuple[int, Version | str]:
     """Orders PEP 440 versions as PEP 440 does, after every version that is not one."""
+    from packaging.version import InvalidVersion, Version
+
     try:
         return (1, Version(version))
     except InvalidVersion:

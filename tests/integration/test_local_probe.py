@@ -67,9 +67,11 @@ def test_a_files_verify_of_the_venv_is_still_clean(cli, locked, venv):
 
 # What a metadata verify of a local venv must not load: the command-line framework, the terminal
 # library, the lock-time machinery (wheelhouse, resolvers, conda, requirement parsing), process and
-# thread pools, and the standard library's heavier modules that only other commands need. Reading
-# a spec (an image directory named) needs PyYAML and datetime; --lock FILE needs neither.
+# thread pools, the standard library's heavier modules that only other commands need, and
+# packaging (equal version strings are equal without it). Reading a spec (an image directory named)
+# needs PyYAML and datetime; --lock FILE needs neither.
 NOT_ON_THE_VERIFY_PATH = ("typer", "click", "rich", "concurrent.futures", "subprocess", "tempfile", "shutil", "email",
+                          "packaging", "packaging.version",
                           "importlib.metadata", "zipfile", "packaging.requirements", "packaging.tags",
                           "envbuild.adapters.wheelhouse", "envbuild.adapters.resolvers", "envbuild.ecosystems.conda",
                           "envbuild.cli.typer_app")
