@@ -1,11 +1,13 @@
 """File hashes, on every core: the RECORD verdicts, the pool of workers, the tally of what was hashed. Standard library only; Python >= 3.8."""
 
 import os
+import stat
 
 from .dists import record_rows
 
 
 _CHUNK = 1 << 18  # read into one reused buffer: measured faster than a fresh bytes per read, whatever the size
+_OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 
 
 def digest_fd(fd, buffer):
@@ -28,14 +30,17 @@ def digest_fd(fd, buffer):
 
 def _hash(path, buffer=None):
     """(sha256 as urlsafe base64, bytes read); the digest is "missing" or "unreadable" instead when
-    so. A symbolic link is followed: what counts is what an import of that path would read."""
+    so. A symbolic link is followed: what counts is what an import of that path would read. What
+    is not a regular file (a FIFO, a device) is unreadable, never read: opened without blocking."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, _OPEN)
     except FileNotFoundError:
         return "missing", 0
     except OSError:
         return "unreadable", 0
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "unreadable", 0
         return digest_fd(fd, buffer if buffer is not None else bytearray(_CHUNK))
     except OSError:
         return "unreadable", 0
@@ -45,7 +50,11 @@ def _hash(path, buffer=None):
 
 def _hash_batch(paths):
     buffer = bytearray(_CHUNK)
-    found = [_hash(path, buffer) for path in paths]
+    found = []
+    for count, path in enumerate(paths, 1):
+        if count % 64 == 0 and orphaned():  # every 64 files: a getppid is a syscall
+            os._exit(1)
+        found.append(_hash(path, buffer))
     if orphaned():
         os._exit(1)
     return found

@@ -137,3 +137,25 @@ def test_a_worker_whose_probe_is_gone_stops_instead_of_walking_on(tmp_path):
     code = code.replace("hashing._OWNER[0] = -1", "import os; hashing._OWNER[0] = os.getpid()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
     assert (done.returncode, done.stdout) == (0, "walked on\n")
+
+
+def test_a_batch_worker_whose_probe_is_gone_stops_within_64_files(tmp_path):
+    # hash_all's workers (conda prefixes, files outside the site directories) get 512 files a task.
+    import subprocess
+
+    code = ("from envbuild.probe import hashing; hashing._OWNER[0] = -1; "
+            "hashing._hash = lambda path, buffer: print(path) or ('x', 0); "
+            f"hashing._hash_batch([str(n) for n in range(512)]); print('hashed on')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
+    assert done.returncode == 1 and done.stdout.split() == [str(n) for n in range(63)]
+
+
+def test_what_is_not_a_regular_file_is_unreadable_and_never_waited_on(tmp_path):
+    from envbuild.probe.hashing import hash_all
+
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "real").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    found = hash_all([str(tmp_path / n) for n in ("fifo", "real", "link", "gone")])
+    assert found[str(tmp_path / "fifo")] == "unreadable" and found[str(tmp_path / "gone")] == "missing"
+    assert found[str(tmp_path / "link")] == found[str(tmp_path / "real")] not in ("unreadable", "missing")
