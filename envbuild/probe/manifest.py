@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 
+from .common import read_bytes
 from .hashing import _CHUNK, digest_fd, orphaned, pool, workers_here
 
 _MANIFEST_LIMIT = 2000000  # files per directory listed: a hostile tree must not make the answer unbounded
@@ -187,15 +188,14 @@ def _stale(folder, names):
 
 
 def _pyc_matches(pyc, source, util):
+    """(Read without blocking: a FIFO named like a pyc reads as no header, and so is stale.)"""
     try:
-        with open(pyc, "rb") as handle:
-            header = handle.read(16)
+        header = read_bytes(pyc, 16)
         if len(header) < 16 or header[:4] != util.MAGIC_NUMBER:
             return False
         flags = int.from_bytes(header[4:8], "little")
         if flags & 1:  # hash-based (PEP 552): the source's SipHash
-            with open(source, "rb") as handle:
-                return header[8:16] == util.source_hash(handle.read())
+            return header[8:16] == util.source_hash(read_bytes(source))
         st = os.stat(source)
         return (int.from_bytes(header[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF
                 and int.from_bytes(header[12:16], "little") == st.st_size & 0xFFFFFFFF)

@@ -159,3 +159,15 @@ def test_what_is_not_a_regular_file_is_unreadable_and_never_waited_on(tmp_path):
     found = hash_all([str(tmp_path / n) for n in ("fifo", "real", "link", "gone")])
     assert found[str(tmp_path / "fifo")] == "unreadable" and found[str(tmp_path / "gone")] == "missing"
     assert found[str(tmp_path / "link")] == found[str(tmp_path / "real")] not in ("unreadable", "missing")
+
+
+def test_a_fifo_named_like_bytecode_is_stale_and_never_waited_on(tmp_path):
+    source = tmp_path / "pkg" / "mod.py"
+    source.parent.mkdir()
+    source.write_text("x = 1\n")
+    pyc = importlib.util.cache_from_source(str(source))
+    os.makedirs(os.path.dirname(pyc))
+    os.mkfifo(pyc)
+    listing, _, stale = manifest.file_manifest([str(tmp_path)], [], pycs=True, workers=1)
+    assert stale == [pyc]
+    assert listing[str(tmp_path)][os.path.relpath(pyc, tmp_path)] == "special"
