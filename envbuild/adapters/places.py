@@ -147,7 +147,10 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
         if found is _LATE:
             raise no_answer
         if found is not None:
-            return validate_snapshot(found)
+            try:
+                return validate_snapshot(found)
+            except InvalidSnapshot as exc:  # as the probe's answer from anywhere else would be
+                raise ToolUnavailable(f"{place.label}: the probe answered with a malformed snapshot ({exc})") from None
     from envbuild.adapters.probe_progress import HashProgress, without_progress
 
     hashing = HashProgress(place.label, log, alone=alone)

@@ -63,7 +63,7 @@ def _distribution(location, name, is_dir, problems):
             pass
         try:
             direct = json.loads(read_text(inside + "direct_url.json"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             direct = None
         if isinstance(direct, dict):  # anything else is no answer (a hostile place writes what it likes)
             dir_info = direct.get("dir_info")
@@ -97,7 +97,11 @@ def pth_owners(pth, dists):
                 text = read_text(os.path.join(site_dir, dist["metadata_dir"], "RECORD"))
             except OSError:
                 continue
-            if any(row and os.path.normpath(row[0]) == name for row in csv.reader(text.splitlines())):
+            try:
+                listed = any(row and os.path.normpath(row[0]) == name for row in csv.reader(text.splitlines()))
+            except csv.Error:  # a field past csv's limit, say: that RECORD claims nothing
+                continue
+            if listed:
                 report["owner"] = dist["name"]
                 break
 
@@ -115,12 +119,17 @@ def record_rows(dist, problems):
     base = location if location.endswith(os.sep) else location + os.sep
     clean = os.sep == "/" and location.startswith("/") and os.path.normpath(location) in (location, location.rstrip("/"))
     rows = []
-    for row in csv.reader(text.splitlines()):
-        if len(row) >= 2 and row[1].startswith("sha256="):
-            path = row[0]
-            if clean and path and path[0] not in "./" and path[-1] != "/" and "/." not in path and "//" not in path:
-                full = base + path  # what normpath(join()) gives for a plain relative path, at a tenth of the cost
-            else:
-                full = os.path.normpath(os.path.join(location, path))
-            rows.append((full, row[1][7:], row[2] if len(row) > 2 else ""))  # path, digest, size
+    try:
+        for row in csv.reader(text.splitlines()):
+            if len(row) >= 2 and row[1].startswith("sha256="):
+                path = row[0]
+                if clean and path and path[0] not in "./" and path[-1] != "/" and "/." not in path and "//" not in path:
+                    full = base + path  # what normpath(join()) gives for a plain relative path, at a tenth of the cost
+                else:
+                    full = os.path.normpath(os.path.join(location, path))
+                rows.append((full, row[1][7:], row[2] if len(row) > 2 else ""))  # path, digest, size
+    except csv.Error as exc:  # a field past csv's limit, say: no row of it is taken
+        problems.append({"path": os.path.join(location, dist["metadata_dir"], "RECORD"),
+                         "problem": "cannot read RECORD: %s" % exc})
+        return []
     return rows

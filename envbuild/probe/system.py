@@ -27,18 +27,28 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
     for entry in listdir(meta):
         if not entry.endswith(".json"):
             continue
+        where = os.path.join(meta, entry)
         try:
-            record = json.loads(read_text(os.path.join(meta, entry)))
-        except (OSError, ValueError) as exc:
-            problems.append({"path": os.path.join(meta, entry), "problem": "cannot read: %s" % exc})
+            record = json.loads(read_text(where))
+        except (OSError, ValueError, RecursionError) as exc:
+            problems.append({"path": where, "problem": "cannot read: %s" % exc})
             continue
-        package = {key: record.get(key) for key in ("name", "version", "build", "sha256", "md5", "channel", "url")}
+        if not isinstance(record, dict) or not isinstance(record.get("name"), str):  # a hostile place writes anything
+            problems.append({"path": where, "problem": "not a conda-meta record (a JSON object with a name)"})
+            continue
+        package = {key: record.get(key) if isinstance(record.get(key), str) else None
+                   for key in ("name", "version", "build", "sha256", "md5", "channel", "url")}
         package["meta"] = entry
         packages.append(package)
         if not files:
             continue
         mine = []
-        for path in (record.get("paths_data") or {}).get("paths", []):
+        paths_data = record.get("paths_data")
+        listed = paths_data.get("paths") if isinstance(paths_data, dict) else None
+        for path in listed if isinstance(listed, list) else []:
+            if not isinstance(path, dict) or not isinstance(path.get("_path", ""), str):
+                problems.append({"path": where, "problem": "a paths_data entry that is not a path record"})
+                continue
             digest = path.get("sha256_in_prefix") or path.get("sha256")
             if path.get("path_type", "hardlink") != "hardlink" or not digest:
                 continue  # links and directories carry no content hash
@@ -46,7 +56,7 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
             try:
                 b64 = base64.urlsafe_b64encode(bytes.fromhex(digest)).rstrip(b"=").decode("ascii")
             except (TypeError, ValueError):
-                problems.append({"path": os.path.join(meta, entry), "problem": "bad sha256 for %s" % full})
+                problems.append({"path": where, "problem": "bad sha256 for %s" % full})
                 continue
             mine.append((full, b64, path.get("size_in_bytes") or 0))
         rows[entry] = mine
@@ -111,7 +121,7 @@ def embedded(root):
             continue
         try:
             out[key] = json.loads(text) if name.endswith(".json") else text
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return out
 

@@ -170,3 +170,59 @@ def test_a_file_past_the_read_limit_is_unreadable_not_half_read(tmp_path, monkey
     assert caught.value.errno == errno.EFBIG
     assert common.read_bytes(str(tmp_path / "fits")) == b"x" * 1000
     assert common.read_bytes(str(tmp_path / "big"), 10) == b"x" * 10
+
+
+@pytest.mark.parametrize("text", ["[]", '{"name": ["x"], "version": "1"}', "[" * 100_000,
+                                  '{"name": "a", "version": 1, "paths_data": {"paths": [1, {"_path": 5}]}}',
+                                  '{"name": "a", "paths_data": []}'])
+def test_a_conda_meta_record_of_any_shape_is_a_problem_or_a_package_never_a_crash(tmp_path, text):
+    from envbuild import probe
+    from envbuild.core.snapshot import validate_snapshot
+
+    (tmp_path / "conda-meta").mkdir()
+    (tmp_path / "conda-meta" / "x.json").write_text(text)
+    problems = []
+    packages = probe.conda_packages(str(tmp_path), problems, files=True)
+    assert packages or problems
+    for package in packages:  # what comes back has the snapshot's shape: no field a list or a number
+        assert package["name"] == "a" and package["version"] is None
+    validate_snapshot({"schema": 1, "probe": 2, "interpreter": {}, "distributions": [],
+                       "conda": {"prefix": str(tmp_path), "packages": packages}})
+
+
+def test_a_direct_url_nested_past_the_recursion_limit_is_no_url(tmp_path):
+    from envbuild.probe.dists import distributions
+
+    info = tmp_path / "deep-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: deep\nVersion: 1.0\n")
+    (info / "direct_url.json").write_text("[" * 100_000)
+    [found] = distributions([], [str(tmp_path)])
+    assert (found["name"], found.get("url")) == ("deep", None)
+
+
+def test_a_malformed_in_process_snapshot_is_that_place_unreachable_not_an_internal_error(monkeypatch):
+    from envbuild.adapters import places
+    from envbuild.errors import ToolUnavailable
+
+    monkeypatch.setattr(places, "local_snapshot", lambda place, timeout: {"schema": 1, "interpreter": []})
+    with pytest.raises(ToolUnavailable, match="the probe answered with a malformed snapshot"):
+        places.take_snapshot(places.Place(kind="local"))
+
+
+def test_a_record_past_csvs_field_limit_is_a_problem_and_owns_nothing(tmp_path):
+    from envbuild.probe.dists import distributions, pth_owners, record_rows
+
+    info = tmp_path / "evil-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: evil\nVersion: 1.0\n")
+    (info / "RECORD").write_text('"' + "x" * 200_000 + '",sha256=abc,1\nevil.pth,,\n')
+    (tmp_path / "evil.pth").write_text("# nothing\n")
+    problems = []
+    [dist] = distributions(problems, [str(tmp_path)])
+    assert record_rows(dist, problems) == []
+    assert problems == [{"path": str(info / "RECORD"), "problem": "cannot read RECORD: field larger than field "
+                                                                  "limit (131072)"}]
+    report = {"path": str(tmp_path / "evil.pth")}
+    pth_owners([report], [dist])
+    assert report["owner"] is None
