@@ -11,8 +11,7 @@ if TYPE_CHECKING:
 
 def same_version(a: str, b: str) -> bool:
     """1.0 and 1.0.0 are one version; a version that is not PEP 440 equals only itself. Equal
-    strings are one version without importing packaging (~3 ms here): what
-    every package of a clean verify is."""
+    strings, what every package of a clean verify has, need no packaging (~3 ms to import)."""
     if a == b:
         return True
     from packaging.version import InvalidVersion, Version

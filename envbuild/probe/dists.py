@@ -66,8 +66,8 @@ def _distribution(location, name, is_dir, problems):
         except (OSError, ValueError, RecursionError):
             direct = None
         if isinstance(direct, dict):  # anything else is no answer (a hostile place writes what it likes)
-            dir_info = direct.get("dir_info")
-            dist["url"] = direct.get("url", "") if isinstance(direct.get("url", ""), str) else ""
+            url, dir_info = direct.get("url", ""), direct.get("dir_info")
+            dist["url"] = url if isinstance(url, str) else ""
             dist["editable"] = isinstance(dir_info, dict) and bool(dir_info.get("editable"))
         dist["has_record"] = os.path.isfile(inside + "RECORD")
         try:  # which variant of the wheel was installed: envbuild fetches that very file to compare
