@@ -150,7 +150,7 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
             try:
                 return validate_snapshot(found)
             except InvalidSnapshot as exc:  # as the probe's answer from anywhere else would be
-                raise ToolUnavailable(f"{place.label}: the probe answered with a malformed snapshot ({exc})") from None
+                raise _malformed(place, "a malformed snapshot", exc) from None
     from envbuild.adapters.probe_progress import HashProgress, without_progress
 
     hashing = HashProgress(place.label, log, alone=alone)
@@ -172,14 +172,17 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
         snapshot = validate_snapshot(json.loads(done.stdout))
     except ValueError as exc:  # JSONDecodeError and InvalidSnapshot alike
         what = "a malformed snapshot" if isinstance(exc, InvalidSnapshot) else "no JSON"
-        raise ToolUnavailable(f"{place.label}: the probe answered with {what} ({exc})",
-                              details=(done.stderr or done.stdout).strip()[-500:]) from None
+        raise _malformed(place, what, exc, details=(done.stderr or done.stdout).strip()[-500:]) from None
     except RecursionError:
         raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
     snapshot.pop("engine", None)  # only this side says what the engine knows
     if place.kind in ("container", "image"):
         snapshot["engine"] = engine_record(place, timeout)
     return snapshot
+
+
+def _malformed(place: Place, what: str, exc: Exception, details: str | None = None) -> ToolUnavailable:
+    return ToolUnavailable(f"{place.label}: the probe answered with {what} ({exc})", details=details)
 
 
 _LATE = object()

@@ -18,15 +18,15 @@ def canonical(name):
 # Whatever a file claims to hold, never more than this is read (a link to /dev/zero, a RECORD of a
 # gigabyte): beyond it the read fails, as an unreadable file does, rather than answer from a part.
 READ_LIMIT = 64 << 20
-# O_NONBLOCK: a FIFO where a file should be is read as empty (no writer) or fails (EAGAIN) - never
-# waited on. Regular files ignore it.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+# How the probe opens every file of the environment. O_NONBLOCK: a FIFO where a file should be is
+# read as empty (no writer) or fails (EAGAIN) - never waited on. Regular files ignore it.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def read_bytes(path, limit=None):
     """At most ``limit`` bytes of the file, in one read (what a regular file has of them); None:
     all of it, up to READ_LIMIT (beyond: OSError EFBIG)."""
-    fd = os.open(path, _READ_FLAGS)
+    fd = os.open(path, READ_FLAGS)
     try:
         if limit:
             return os.read(fd, limit)

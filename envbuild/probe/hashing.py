@@ -3,11 +3,11 @@
 import os
 import stat
 
+from .common import READ_FLAGS
 from .dists import record_rows
 
 
 _CHUNK = 1 << 18  # read into one reused buffer: measured faster than a fresh bytes per read, whatever the size
-_OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 
 
 def digest_fd(fd, buffer):
@@ -33,7 +33,7 @@ def _hash(path, buffer=None):
     so. A symbolic link is followed: what counts is what an import of that path would read. What
     is not a regular file (a FIFO, a device) is unreadable, never read: opened without blocking."""
     try:
-        fd = os.open(path, _OPEN)
+        fd = os.open(path, READ_FLAGS)
     except FileNotFoundError:
         return "missing", 0
     except OSError:

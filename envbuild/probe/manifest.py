@@ -14,11 +14,11 @@ import os
 import stat
 import sys
 
-from .common import read_bytes
+from .common import READ_FLAGS, read_bytes
 from .hashing import _CHUNK, digest_fd, orphaned, pool, workers_here
 
 _MANIFEST_LIMIT = 2000000  # files per directory listed: a hostile tree must not make the answer unbounded
-_OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_OPEN = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 
 # Hashes already computed (a site directory inside a tree is hashed once): workers read them as
 # they were when the pool forked; thread workers share them.
