@@ -10,7 +10,7 @@ installed packages: those are read afresh on every run.
 import os
 import sys
 
-from .common import listdir, read_text
+from .common import read_text, scan
 
 
 def venv_of(executable):
@@ -48,11 +48,11 @@ def stdlib_path():
     return out
 
 
-def module_entry(location, name, is_dir=None):
+def module_entry(location, name, is_dir):
     """A top-level importable name from a directory entry, and what it is; (None, None) otherwise.
-    ``is_dir``: whether it is a directory (or a link to one), where the listing said."""
+    ``is_dir``: whether it is a directory (or a link to one), as the listing (common.scan) said."""
     full = os.path.join(location, name)
-    if os.path.isdir(full) if is_dir is None else is_dir:
+    if is_dir:
         if not name.isidentifier():
             return None, None
         return name, "package" if os.path.isfile(os.path.join(full, "__init__.py")) else "namespace"
@@ -66,8 +66,8 @@ def stdlib_names(path):
     names = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
     if not getattr(sys, "stdlib_module_names", None):  # Python < 3.10: list the stdlib itself
         for entry in path:
-            for name in listdir(entry):
-                module, _kind = module_entry(entry, name)
+            for name, is_dir in scan(entry):
+                module, _kind = module_entry(entry, name, is_dir)
                 if module:
                     names.add(module)
     names.discard("__pycache__")
