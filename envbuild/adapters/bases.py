@@ -38,3 +38,15 @@ def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
             return repo_digest, repo_digest.split("@", 1)[1], info
     progress(f"base {ref} is a local image; pinned by its ID {info.id[:19]}…")
     return info.id, info.id, info
+
+
+def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info: ImageInfo | None) -> str | None:
+    """The tag that builders name a local base by when ``base_ref`` pins it by its ID (BuildKit cannot
+    resolve FROM sha256:<id>): envbuild points it at that ID now (core/image_plan.pinned_base_tag)."""
+    if engine is None or info is None or base_ref != info.id:
+        return None
+    from envbuild.core.image_plan import pinned_base_tag
+
+    tag = pinned_base_tag(ref, info.id)
+    engine.tag(info.id, tag)
+    return tag

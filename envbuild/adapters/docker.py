@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.core.engine import ImageInfo
-from envbuild.core.image_plan import normalized_config
+from envbuild.core.image_plan import kept_layers, normalized_config
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable, UserError
@@ -68,6 +68,8 @@ class _Bounded:
 
 
 class Engine:
+    kind = label = "classic"  # as an ImageBuilder (core/engine.py): the engine's own builder
+
     def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.client = client
         self.api = _Bounded(client.api, timeout)
@@ -220,7 +222,7 @@ class Engine:
         config_hex = hashlib.sha256(config_bytes).hexdigest()  # an image ID is the digest of its config
         new_id = f"sha256:{config_hex}"
         if self.inspect(new_id) is None:
-            self.load_thin(config_bytes, config_hex, info.diff_ids, ref)
+            self.load_thin(config_bytes, config_hex, kept_layers(info.raw, len(history)), ref)
         self.tag(new_id, ref)
         return new_id
 

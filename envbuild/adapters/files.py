@@ -126,3 +126,11 @@ def tree_digest(path: Path) -> str:
         return digest_of([".", bool(path.stat().st_mode & 0o111), sha256_file(path)])
     entries = sorted(p for p in path.rglob("*") if p.is_file())
     return digest_of([[p.relative_to(path).as_posix(), bool(p.stat().st_mode & 0o111), sha256_file(p)] for p in entries])
+
+
+def content_ids(paths: list[Path]) -> list[tuple[str, str]]:
+    """(file name, sha256) of each file. The wheel cache is content-addressed (an entry's folder is
+    its sha256), so a cached file is named by its folder; anything else is hashed here."""
+    import re
+
+    return [(p.name, p.parent.name if re.fullmatch("[0-9a-f]{64}", p.parent.name) else sha256_file(p)) for p in paths]

@@ -1,4 +1,4 @@
-"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json] [--manifest FILE] [--sbom FILE] [--provenance FILE]"""
+"""envbuild build [DIR] --target NAME [--no-cache] [--push] [--json] [--builder NAME] [--manifest FILE] [--sbom FILE] [--provenance FILE]"""
 
 from __future__ import annotations
 
@@ -24,11 +24,16 @@ def build(
                                     "Statement v1, SLSA Provenance v1) here."),
     progress_mode: str = typer.Option("auto", "--progress", help="auto: each step and its time; plain: the build's "
                                       "own output too (CI logs)."),
+    builder: str = typer.Option(None, "--builder", help="auto (BuildKit where a docker client offers it, else "
+                                "classic), buildkit, classic, or a buildx builder's name (default: $ENVBUILD_BUILDER, "
+                                "else auto)."),
 ) -> None:
     """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
     import os
 
+    from envbuild.adapters.builders import connect_builder
     from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.core.engine import ImageBuilder
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.services import images
 
@@ -39,7 +44,15 @@ def build(
     if progress_mode not in ("auto", "plain"):
         raise UserError(f"--progress {progress_mode}: expected auto or plain")
     directory = spec_directory(directory)
-    result = images.build(directory, target, engine=Engine.connect(api_timeout(os.environ)),
+    engine = Engine.connect(api_timeout(os.environ))
+
+    def connect() -> ImageBuilder:
+        chosen, choice = connect_builder(engine, os.environ, builder)
+        if choice.why:
+            progress(f"note: building with the classic builder ({choice.why})")
+        return chosen
+
+    result = images.build(directory, target, engine=engine, builder=connect,
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
                           templates=templates, progress=progress, plain=progress_mode == "plain",
                           sbom=sbom is not None or push, provenance=provenance is not None or push)
@@ -66,11 +79,12 @@ def build(
                         "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None,
                         "layers": [{"name": name, "size": size, "diff_id": diff_id}
                                    for name, size, diff_id in result.layers],
-                        "phases": result.phases, "attached": attached}, sort_keys=True))
+                        "phases": result.phases, "attached": attached, "builder": result.builder}, sort_keys=True))
         return
     state = "built" if result.built else "up to date (no rebuild)"
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
-    out(f"{result.ref} {state}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s: {timings})")
+    by = f" by {result.builder}" if result.builder else ""
+    out(f"{result.ref} {state}{by}: {result.image_id} ({result.size / 1e6:.0f} MB, {result.seconds:.1f} s: {timings})")
     if result.built and len(result.layers) > 1:
         from envbuild.core.progress import human_size
 

@@ -24,7 +24,23 @@ class ImageInfo:
     raw: Mapping[str, Any]  # the engine's own inspect document (Config, RootFS, Architecture...)
 
 
+class ImageBuilder(Protocol):
+    """What builds a context into an image in the engine: BuildKit (adapters/builders.py) or the
+    engine's classic builder (the engine itself)."""
+
+    kind: str  # "buildkit" (reads the Dockerfile written for it) or "classic" (the portable one)
+    label: str  # what `build` prints: "buildkit (docker buildx)", "classic"
+
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
+              platform: str | None = None, plain: bool = False) -> str:
+        """Build the context's Dockerfile (for ``platform``, when not the engine's own); the image ID.
+        ``log`` gets each step and its time; ``plain``: every line of the build's own output too."""
+
+
 class ContainerEngine(Protocol):
+    kind: str  # "classic": the engine is the classic builder too
+    label: str
+
     def inspect(self, ref: str) -> ImageInfo | None: ...
 
     def pull(self, ref: str, log: Progress) -> ImageInfo: ...

@@ -28,6 +28,18 @@ def tag_digest(*, dockerfile: str, embedded: Mapping[str, str], base: str, epoch
     return digest_of(inputs)[len("sha256:"):]
 
 
+def pinned_base_tag(ref: str, image_id: str) -> str:
+    """The tag envbuild points at a local base it pins by ID, for FROM: 'envbuild/base:bookworm',
+    'sha256:ec53…' → 'envbuild/base:envbuild-pin-ec53…' (the whole ID, so it names one image; the
+    build checks that the image's lower layers are that base's)."""
+    name = ref.split("@", 1)[0]
+    if name.startswith("sha256:"):
+        name = "envbuild/base"
+    elif ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    return f"{name}:envbuild-pin-{image_id.removeprefix('sha256:')}"
+
+
 def image_ref(name: str, target: str, digest: str) -> str:
     """'team/model:cpu-0123456789ab'."""
     return f"{name}:{target}-{digest[:12]}"
@@ -54,7 +66,9 @@ def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str
     config = dict(raw.get("Config") or {})
     for key in ("Hostname", "Image", "Domainname"):
         config.pop(key, None)
-    diff_ids = list((raw.get("RootFS") or {}).get("Layers") or [])
+    if raw.get("Os", "linux") == "linux":  # BuildKit sets it, the classic builder does not; it means
+        config.pop("ArgsEscaped", None)  # something on Windows only: one image ID for both builders
+    diff_ids = list(kept_layers(raw, len(history)))
     entries = [{"created": created, "created_by": history[i] if i < len(history) else f"layer {i + 1}"}
                for i in range(len(diff_ids))]
     document: dict[str, Any] = {
@@ -68,3 +82,24 @@ def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str
     if raw.get("Variant"):
         document["variant"] = raw["Variant"]
     return canonical_json(document).encode("utf-8")
+
+
+# The diff ID of a layer that holds no file (a tar of two zero blocks).
+EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+
+
+def kept_layers(raw: Mapping[str, Any], expected: int) -> tuple[str, ...]:
+    """The image's diff IDs less the empty layers on top that the plan does not expect (``expected``:
+    its history's length). BuildKit (20.10's Dockerfile frontend) writes one for WORKDIR even when the
+    directory exists; without it the image is the classic builder's, byte for byte, so that both
+    builders give one image ID for one plan."""
+    diff_ids = list((raw.get("RootFS") or {}).get("Layers") or [])
+    while len(diff_ids) > expected and diff_ids[-1] == EMPTY_LAYER:
+        diff_ids.pop()
+    return tuple(diff_ids)
+
+
+def foreign_base_layers(base: tuple[str, ...], built: tuple[str, ...]) -> bool:
+    """Whether an image built FROM a base does not start with that base's layers (the tag that named
+    the base was moved, or a builder resolved the name somewhere else)."""
+    return tuple(built[:len(base)]) != tuple(base)

@@ -190,7 +190,35 @@ def layer_split(plan: LayerPlan) -> str:
                                   for i, layer in enumerate(plan.layers)]}, indent=1, sort_keys=True) + "\n"
 
 
-def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
+@dataclass(frozen=True, kw_only=True)
+class Dockerfiles:
+    """One plan, written for builders. ``identity`` names a local base by its image ID: the tag digest
+    covers it, so how a builder is told to find the base is not an input of the image (and images
+    built before BuildKit keep their tags). ``portable`` builds under every builder (classic, BuildKit,
+    podman), naming that base by a tag that envbuild points at the ID (BuildKit reads ``FROM
+    sha256:<id>`` as an image named "sha256" on Docker Hub); ``buildkit`` binds the context's folders
+    into each RUN instead of copying them into layers that are thrown away."""
+
+    identity: str
+    portable: str
+    buildkit: str
+
+    def for_builder(self, kind: str) -> str:
+        """What a builder of ``kind`` (core/engine.ImageBuilder.kind) builds."""
+        return self.buildkit if kind == "buildkit" else self.portable
+
+
+def render_dockerfiles(templates: Mapping[str, str], r: RenderInput, *, from_ref: str | None = None) -> Dockerfiles:
+    """``from_ref``: what FROM names for a builder when ``r.base_ref`` is a local image's ID."""
+    from dataclasses import replace
+
+    identity = render_dockerfile(templates, r)
+    named = replace(r, base_ref=from_ref) if from_ref else r
+    return Dockerfiles(identity=identity, portable=render_dockerfile(templates, named) if from_ref else identity,
+                       buildkit=render_dockerfile(templates, named, buildkit=True))
+
+
+def render_dockerfile(templates: Mapping[str, str], r: RenderInput, *, buildkit: bool = False) -> str:
     import jinja2  # here, not at the top: verify and lock read this module's helpers without Jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -201,7 +229,7 @@ def render_dockerfile(templates: Mapping[str, str], r: RenderInput) -> str:
                                         keep_trailing_newline=True, autoescape=False, trim_blocks=True)
     env.filters["dirname"] = posixpath.dirname
     try:
-        text = env.get_template(r.template).render(context(r))
+        text = env.get_template(r.template).render(context(r), buildkit=buildkit)
     except jinja2.TemplateError as exc:
         where = f"{exc.name}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise UserError(f"template error: {where}{exc}", hint="check your template overrides") from None

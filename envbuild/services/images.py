@@ -9,7 +9,6 @@ extras, core/render.py and core/image_plan.py.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 import time
@@ -21,14 +20,15 @@ from typing import TYPE_CHECKING
 from envbuild import ecosystems
 from envbuild.ecosystems.context import fill_context
 from envbuild.adapters import git
-from envbuild.adapters.bases import resolve_base
-from envbuild.adapters.files import atomic_write, sha256_file, tree_digest
+from envbuild.adapters.bases import pin_local_base, resolve_base
+from envbuild.adapters.builders import check_base
+from envbuild.adapters.files import atomic_write, content_ids, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.manifests import record_manifest
 from envbuild.adapters.templates import load_templates
 from envbuild.core import image_plan
-from envbuild.core.engine import ContainerEngine, ImageInfo
+from envbuild.core.engine import ContainerEngine, ImageBuilder, ImageInfo
 from envbuild.core.layers import LayerPlan, LayerRules
 from envbuild.core.layout import EMBEDDED_LOCKS, LOCKS_DIR
 from envbuild.core.lockfile import Lock, read_lock
@@ -36,8 +36,8 @@ from envbuild.core.progress import Progress, silent
 from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
 from envbuild.core.epoch import epoch_of, iso_timestamp
-from envbuild.core.render import (RenderInput, image_metadata, lock_sha256,
-                                  render_dockerfile, required_base, source_date_epoch)
+from envbuild.core.render import (Dockerfiles, RenderInput, image_metadata, lock_sha256,
+                                  render_dockerfiles, required_base, source_date_epoch)
 from envbuild.core.render import labels as image_labels
 from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
@@ -54,7 +54,7 @@ class Prepared:
     ecosystem: ecosystems.Ecosystem
     lock: Lock
     lock_text: str
-    dockerfile: str
+    dockerfiles: Dockerfiles  # the portable one, BuildKit's, and the one the tag digest covers
     embedded: dict[str, str]  # files under /etc/envbuild in the image
     history: list[str]
     tag_digest: str
@@ -63,6 +63,12 @@ class Prepared:
     plan: LayerPlan | None = None  # the image's layers (core/layers.py); None: the ecosystem's one
     files: tuple[tuple[str, Path], ...] = ()  # the spec's files: (destination in the image, source here)
     labels: Mapping[str, str] = field(default_factory=dict)  # the image's
+    base_layers: tuple[str, ...] = ()  # the base image's diff IDs, when it is here
+
+    @property
+    def dockerfile(self) -> str:
+        """The Dockerfile every builder builds (`render`, `context`)."""
+        return self.dockerfiles.portable
 
     @property
     def ref(self) -> str:
@@ -88,6 +94,7 @@ class BuildOutcome:
     phases: Mapping[str, float] = field(default_factory=dict)  # seconds: prepare, fetch, build, normalise, ...
     sbom: str = ""  # the CycloneDX document (embedded at /etc/envbuild/sbom.cdx.json)
     provenance: str | None = None  # the in-toto statement, when asked for
+    builder: str | None = None  # the builder that built it ("buildkit (...)", "classic"); None: nothing built
 
 
 def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
@@ -113,6 +120,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
         _check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
+    from_ref = pin_local_base(base, base_ref, engine, info)
     boundary = repository_root(root)
     epoch = image_epoch(spec, root, path)
     if spec.runtime_for(target).user == "root":
@@ -131,18 +139,19 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
-    dockerfile = render_dockerfile(load_templates(override, boundary=None if templates else boundary), render_input)
+    dockerfiles = render_dockerfiles(load_templates(override, boundary=None if templates else boundary), render_input,
+                                     from_ref=from_ref)
     embedded = {
         EMBEDDED_LOCKS[ecosystem.lock_format]: lock_text,
         "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
     return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,
-                    dockerfile=dockerfile, embedded=embedded, epoch=epoch, project=project, files=files, plan=plan,
-                    labels=image_labels(render_input),
+                    dockerfiles=dockerfiles, embedded=embedded, epoch=epoch, project=project, files=files, plan=plan,
+                    labels=image_labels(render_input), base_layers=info.diff_ids if info else (),
                     history=image_plan.history(base, len(info.diff_ids) if info else 0, target.name, extras.history,
                                                plan),
-                    tag_digest=image_plan.tag_digest(dockerfile=dockerfile, embedded=embedded,
+                    tag_digest=image_plan.tag_digest(dockerfile=dockerfiles.identity, embedded=embedded,
                                                      base=info.id if info else base_ref, epoch=epoch,
                                                      files={dst: tree_digest(source) for dst, source in files}))
 
@@ -240,12 +249,16 @@ def render(directory: Path, target: str | None, *, engine: ContainerEngine | Non
     return prepared.dockerfile
 
 
+BUILDKIT_DOCKERFILE = "Dockerfile.buildkit"  # in a context beside Dockerfile: RUN --mount binds, no COPY of wheels
+
+
 @dataclass(frozen=True, kw_only=True)
 class Context:
     ref: str  # the tag build would give the image (its inputs' digest)
     epoch: int  # SOURCE_DATE_EPOCH (the Dockerfile's default already)
     path: Path
     summary: str
+    buildkit: bool  # a Dockerfile.buildkit was written too
 
 
 def context(directory: Path, target: str, *, output: Path, engine: ContainerEngine | None, wheels: "Wheelhouse",
@@ -264,23 +277,29 @@ def context(directory: Path, target: str, *, output: Path, engine: ContainerEngi
     try:
         fill_context(staging, dockerfile=prepared.dockerfile, embedded=prepared.embedded, plan=prepared.plan,
                      project=prepared.project, files=prepared.files, build_files=files, link=False)
+        if prepared.dockerfiles.buildkit != prepared.dockerfile:  # the faster one, for BuildKit and podman
+            (staging / BUILDKIT_DOCKERFILE).write_text(prepared.dockerfiles.buildkit, encoding="utf-8")
         if output.exists():
             output.rmdir()
         staging.rename(output)  # all or nothing: a context half written is never left as the output
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary)
+    return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary,
+                   buildkit=prepared.dockerfiles.buildkit != prepared.dockerfile)
 
 
 def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],
           no_cache: bool = False, push: bool = False, templates: Path | None = None,
           progress: Progress = silent, manifests: bool = True, plain: bool = False,
-          provenance: bool = False, sbom: bool = False) -> BuildOutcome:
+          provenance: bool = False, sbom: bool = False,
+          builder: Callable[[], ImageBuilder] | None = None) -> BuildOutcome:
     """``manifests`` False: record no build manifest (it runs the image on the engine, docker's CLI);
     else it goes to the fetcher's cache (``<cache>/manifests``). ``plain``: stream the build's own output.
     ``provenance``: write the in-toto statement too (an up-to-date image has its files looked up again);
-    ``sbom``: the SBOM of an up-to-date image too (a built one always has it)."""
+    ``sbom``: the SBOM of an up-to-date image too (a built one always has it). ``builder``: connects
+    the builder (adapters/builders.py: BuildKit or the classic), only when there is something to build;
+    None: the engine's classic builder."""
     cache = wheels.cache.parent if manifests else None
     started = clock = time.monotonic()
     started_at = iso_timestamp(int(time.time()))
@@ -321,15 +340,17 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
         progress(f"{prepared.plan.count} layers above the base:")
         for line in prepared.plan.describe():
             progress(f"  {line}")
+    chosen = builder() if builder is not None else engine
     with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
         context = Path(tmp)
-        fill_context(context, dockerfile=prepared.dockerfile, embedded=prepared.embedded, plan=prepared.plan,
-                     project=prepared.project, files=prepared.files, build_files=files)
-        progress(f"building {ref} from {files.summary}")
-        raw_id = engine.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
-                              log=progress, platform=None if engine.native_platform() == prepared.lock.platform
-                              else prepared.lock.platform, plain=plain)
+        fill_context(context, dockerfile=prepared.dockerfiles.for_builder(chosen.kind), embedded=prepared.embedded,
+                     plan=prepared.plan, project=prepared.project, files=prepared.files, build_files=files)
+        progress(f"building {ref} from {files.summary} with {chosen.label}")
+        raw_id = chosen.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
+                               log=progress, platform=None if engine.native_platform() == prepared.lock.platform
+                               else prepared.lock.platform, plain=plain)
     phase("build")
+    check_base(engine, prepared.base_layers, raw_id, prepared.ref)
     image_id = engine.normalize(raw_id, created=iso_timestamp(prepared.epoch), history=prepared.history, ref=ref)
     if raw_id != image_id:
         engine.remove(raw_id)
@@ -337,9 +358,9 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
     progress(f"normalised the image config in {phases['normalise']:.2f} s")
     info = engine.inspect(image_id)
     assert info is not None
-    return _outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
-                    cache=cache, phases=phases, phase=phase, sbom=prepared.embedded["sbom.cdx.json"],
-                    provenance=(files, started_at) if provenance else None)
+    return replace(_outcome(engine, prepared, info, built=True, push=push, started=started, progress=progress,
+                            cache=cache, phases=phases, phase=phase, sbom=prepared.embedded["sbom.cdx.json"],
+                            provenance=(files, started_at) if provenance else None), builder=chosen.label)
 
 
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
@@ -366,10 +387,8 @@ def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, fi
     from envbuild.version import __version__
     from envbuild.core.provenance import build_facts, provenance_json
 
-    paths = [*files.wheels, *(entry for folder in files.folders.values() for entry in folder.values()
-                              if isinstance(entry, Path))]
-    # The cache is content-addressed (an entry's folder is its sha256); anything else is hashed here.
-    read = [(p.name, p.parent.name if re.fullmatch("[0-9a-f]{64}", p.parent.name) else sha256_file(p)) for p in paths]
+    read = content_ids([*files.wheels, *(entry for folder in files.folders.values() for entry in folder.values()
+                                         if isinstance(entry, Path))])
     project = (prepared.project[1].name, prepared.project[0].sha256) if prepared.project else None
     return provenance_json(build_facts(
         prepared.labels, image=prepared.ref, image_id=info.id,

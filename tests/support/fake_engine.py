@@ -26,6 +26,7 @@ class Build:
 
 @dataclass
 class FakeEngine:
+    kind = label = "classic"
     images: dict[str, ImageInfo] = field(default_factory=dict)  # by ID
     tags: dict[str, str] = field(default_factory=dict)  # ref → ID
     builds: list[Build] = field(default_factory=list)
