@@ -1,4 +1,4 @@
-"""envbuild render [DIR] [--target NAME] [--output FILE] [--templates DIR] [--json]"""
+"""envbuild render [DIR] [--target NAME] [--output FILE] [--templates DIR] [--buildkit] [--json]"""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def render(
     templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the target, the Dockerfile (or "
                                  "where it was written)."),
+    buildkit: bool = typer.Option(False, "--buildkit", help="The Dockerfile a BuildKit build runs (RUN --mount binds "
+                                  "of the wheels), not the portable one."),
 ) -> None:
     """Print the Dockerfile for a target: multi-stage, offline install, non-root, lineage labels."""
     import os
@@ -42,7 +44,7 @@ def render(
     from envbuild.adapters.wheelhouse import Wheelhouse
 
     text = images.render(directory, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
-                         output=output, templates=templates, progress=progress)
+                         output=output, templates=templates, progress=progress, buildkit=buildkit)
     if as_json:
         import json
 

@@ -129,7 +129,7 @@ class ProgressReader:
             return
         if text.startswith("ERROR"):
             self.failed = vertex
-            self.output.setdefault(vertex, []).append(text)
+            self.output.setdefault(vertex, []).append(text.removeprefix("ERROR").lstrip(": "))
             return
         shown = _OUTPUT.match(text)
         if shown and shown[1].strip():
@@ -141,5 +141,5 @@ class ProgressReader:
         """(the failed step, its last output lines and the builder's closing error)."""
         step = self.steps.get(self.failed or "", "")
         lines = self.output.get(self.failed or "", [])[-25:]
-        closing = [line for line in self.tail if line not in lines][-3:]
-        return step, "\n".join(lines + closing)
+        closing = [line for line in self.tail if not any(line.endswith(seen) for seen in lines)][-3:]
+        return step[:90], "\n".join(lines + closing)

@@ -240,13 +240,16 @@ def needs_engine(directory: Path, target: str | None) -> bool:
 
 
 def render(directory: Path, target: str | None, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
-           environ: Mapping[str, str], output: Path | None, templates: Path | None, progress: Progress) -> str:
-    """``wheels`` and ``environ``: a target with a project has its wheel built (the labels name it)."""
+           environ: Mapping[str, str], output: Path | None, templates: Path | None, progress: Progress,
+           buildkit: bool = False) -> str:
+    """``wheels`` and ``environ``: a target with a project has its wheel built (the labels name it).
+    ``buildkit``: the Dockerfile a BuildKit build runs, not the portable one."""
     prepared = prepare(directory, target, engine=engine, wheels=wheels, environ=environ, templates=templates,
                        progress=progress, require_fresh=False, pull=False)
+    text = prepared.dockerfiles.for_builder("buildkit" if buildkit else "classic")
     if output is not None:
-        atomic_write(output, prepared.dockerfile)
-    return prepared.dockerfile
+        atomic_write(output, text)
+    return text
 
 
 BUILDKIT_DOCKERFILE = "Dockerfile.buildkit"  # in a context beside Dockerfile: RUN --mount binds, no COPY of wheels

@@ -139,7 +139,8 @@ def test_a_changed_hash_in_the_lock_stops_the_build_naming_the_package(built, en
     assert_no_traceback(result)
 
 
-def test_a_failing_step_shows_the_step_and_its_output(built, env, cli, tmp_path):
+@pytest.mark.parametrize("builder", ["buildkit", pytest.param("classic", marks=pytest.mark.classic)])
+def test_a_failing_step_shows_the_step_and_its_output(built, env, cli, tmp_path, builder):
     image, _ = built
     copy = tmp_path / "img"
     shutil.copytree(image, copy)
@@ -148,12 +149,17 @@ def test_a_failing_step_shows_the_step_and_its_output(built, env, cli, tmp_path)
         '{%- extends "base.Dockerfile.j2" -%}\n'
         "{% block builder_extra_install %} && printf '\\033[31mred-marker\\033[0m\\n' && echo boom-marker-from-step"
         " && exit 3 \\\n{% endblock %}\n")
-    result = cli("build", str(copy), "--target", "cpu", "--templates", str(copy / "tpl"), env=env)
+    result = cli("build", str(copy), "--target", "cpu", "--templates", str(copy / "tpl"), "--builder", builder, env=env)
     assert result.returncode == 4
     # The block runs in the metadata stage, after the whole environment's check.
-    assert re.search(r"build failed at step \d+/\d+ \(RUN uv pip check", result.stderr), result.stderr
+    if builder == "classic":
+        assert re.search(r"build failed at step \d+/\d+ \(RUN uv pip check", result.stderr), result.stderr
+        assert "returned a non-zero code: 3" in result.stderr
+    else:
+        assert re.search(r"build failed at \[metadata \d+/\d+\] RUN --mount=type=bind,source=envbuild,\S+ uv pip check",
+                         result.stderr), result.stderr
+        assert re.search(r"^  executor failed running .*: exit code: 3$", result.stderr, re.MULTILINE), result.stderr
     assert "boom-marker-from-step" in result.stderr
-    assert "returned a non-zero code: 3" in result.stderr
     # the step's colour codes and the daemon's chatter are stripped; the step's words stay
     # (printable() would show a code left in as '\x1b[31m': stripped, the line is the step's text)
     assert re.search(r"^  red-marker$", result.stderr, re.MULTILINE) and "\\x1b" not in result.stderr, result.stderr

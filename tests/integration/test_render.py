@@ -37,17 +37,32 @@ def locked(make_image, index, cli):
     return image
 
 
-@pytest.mark.parametrize("target", ["cpu", "cuda", "cuda-pip"])
-def test_render_matches_golden(locked, index, cli, target):
-    result = cli("render", str(locked), "--target", target)
+@pytest.mark.parametrize("target,form", [("cpu", ""), ("cuda", ""), ("cuda-pip", ""), ("cpu", "buildkit")])
+def test_render_matches_golden(locked, index, cli, target, form):
+    flags = [f"--{form}"] if form else []
+    result = cli("render", str(locked), "--target", target, *flags)
     assert result.returncode == 0, result.stderr
     # The lock (and so its sha256 and the inputs digest) depends on the local index's port.
     text = re.sub(r"[0-9a-f]{64}", lambda m: m[0] if m[0] in ("ab" * 32, "cd" * 32) else "{DIGEST}", result.stdout)
-    golden = GOLDEN / f"Dockerfile.{target}"
+    golden = GOLDEN / f"Dockerfile.{target}{'.' + form if form else ''}"
     if os.environ.get("ENVBUILD_UPDATE_GOLDEN"):
         golden.write_text(text)
     assert text == golden.read_text()
-    assert cli("render", str(locked), "--target", target).stdout == result.stdout  # byte-identical
+    assert cli("render", str(locked), "--target", target, *flags).stdout == result.stdout  # byte-identical
+
+
+def test_the_buildkit_dockerfile_is_the_portable_one_with_binds_for_copies(locked, cli):
+    portable = cli("render", str(locked), "--target", "cpu").stdout
+    buildkit = cli("render", str(locked), "--target", "cpu", "--buildkit").stdout
+    # No layer of wheels, installer or envbuild files: each reaches its RUN through a bind of the context.
+    assert re.findall(r"^COPY (?!--from)", portable, re.MULTILINE) and not re.findall(r"^COPY (?!--from)", buildkit,
+                                                                                      re.MULTILINE)
+    assert "RUN --mount=type=bind,source=layers/01,target=/tmp/layer python3 -m venv" in buildkit
+    assert "RUN --mount=type=bind,source=envbuild,target=/tmp/envbuild uv pip check" in buildkit
+    # The same stages, the same COPY --from lines (the layers), the same runtime stage.
+    assert re.findall(r"^(?:FROM|COPY --from).*$", portable, re.MULTILINE) == \
+        re.findall(r"^(?:FROM|COPY --from).*$", buildkit, re.MULTILINE)
+    assert portable.split("\nFROM ")[-1] == buildkit.split("\nFROM ")[-1]
 
 
 def test_cuda_dockerfile_sets_what_the_nvidia_runtime_needs(locked, cli):
