@@ -36,14 +36,25 @@ def test_the_context_is_complete_hermetic_and_free_of_the_index_credential(expor
         if path.is_file():
             assert BUILD_SECRET.encode() not in path.read_bytes(), path
             assert path.stat().st_nlink == 1, f"{path} shares its inode with the cache"
-    assert answer["commands"]["podman"] == f"podman build -t {build['image']} {out}"
+    assert answer["commands"]["podman"] == f"podman build -f {out}/Dockerfile.buildkit -t {build['image']} {out}"
+    assert answer["commands"]["docker"] == f"docker build -t {build['image']} {out}"  # the portable Dockerfile
 
 
-def test_the_docker_cli_builds_it_with_no_network_and_the_image_verifies_with_files(exported, cli):
+# (the client, DOCKER_BUILDKIT, the Dockerfile): the classic builder, and BuildKit on either Dockerfile
+DOCKER_BUILDS = {
+    "classic": ("docker", "0", "Dockerfile"),
+    "buildkit": ("/usr/bin/docker", "1", "Dockerfile"),
+    "buildkit-binds": ("/usr/bin/docker", "1", "Dockerfile.buildkit"),
+}
+
+
+@pytest.mark.parametrize("how", [pytest.param("classic", marks=pytest.mark.classic), "buildkit", "buildkit-binds"])
+def test_the_docker_cli_builds_it_with_no_network_and_the_image_verifies_with_files(exported, cli, how):
     out, _answer, build = exported
-    tag = "envbuild-test/context:docker"
-    done = subprocess.run(["docker", "build", "--network", "none", "-q", "-t", tag, str(out)],
-                          capture_output=True, text=True, timeout=900, env=hermetic_env(DOCKER_BUILDKIT="0"))
+    client, buildkit, dockerfile = DOCKER_BUILDS[how]
+    tag = f"envbuild-test/context:{how}"
+    done = subprocess.run([client, "build", "--network", "none", "-q", "-f", str(out / dockerfile), "-t", tag, str(out)],
+                          capture_output=True, text=True, timeout=900, env=hermetic_env(DOCKER_BUILDKIT=buildkit))
     assert done.returncode == 0, done.stderr[-3000:]
     try:
         labels = json.loads(subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
@@ -52,6 +63,8 @@ def test_the_docker_cli_builds_it_with_no_network_and_the_image_verifies_with_fi
                                                   "{{json .Config.Labels}}", build["image"]],
                                                  capture_output=True, text=True, check=True).stdout)
         assert labels == built_labels  # the same lineage: lock, inputs digest, revision
+        # and the same layers, byte for byte, as envbuild's own build (BuildKit adds an empty one for WORKDIR)
+        assert layers(tag)[:len(layers(build["image"]))] == layers(build["image"])
         verified = cli("verify", "--image", tag, "--files", "--json")
         assert_no_traceback(verified)
         assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -60,16 +73,25 @@ def test_the_docker_cli_builds_it_with_no_network_and_the_image_verifies_with_fi
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
 
 
-def test_podman_builds_it_too(exported, base_image):
+def layers(ref: str) -> list[str]:
+    return json.loads(subprocess.run(["docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", ref],
+                                     capture_output=True, text=True, check=True).stdout)
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "Dockerfile.buildkit"])
+def test_podman_builds_it_too(exported, base_image, dockerfile):
     if shutil.which("podman") is None:
         pytest.fail("podman is needed (scripts/setup-docker.sh installs it)")
     out, _answer, build = exported
-    load = subprocess.run(f"docker save {base_image} | podman load -q", shell=True, capture_output=True, text=True,
+    # The base, under the tag the Dockerfile names it by (envbuild points it at the base's ID).
+    pinned = (out / dockerfile).read_text().split("\nFROM ", 1)[1].split()[0]
+    assert ":envbuild-pin-" in pinned
+    load = subprocess.run(f"docker save {pinned} | podman load -q", shell=True, capture_output=True, text=True,
                           timeout=600)
     assert load.returncode == 0, load.stderr
     tag = "localhost/envbuild-test/context:podman"
-    done = subprocess.run(["podman", "build", "--network", "none", "-q", "-t", tag, str(out)], capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(["podman", "build", "--network", "none", "-q", "-f", str(out / dockerfile), "-t", tag,
+                           str(out)], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     try:
         labels = json.loads(subprocess.run(["podman", "image", "inspect", "--format", "{{json .Labels}}", tag],
