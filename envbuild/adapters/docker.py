@@ -10,15 +10,14 @@ skips a layer whose chain ID it already holds. That takes milliseconds whatever 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
-import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from envbuild.core.engine import ImageInfo
+from envbuild.adapters.archives import full_archive, thin_archive
 from envbuild.core.image_plan import kept_layers, normalized_config
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
@@ -71,6 +70,7 @@ class Engine:
     kind = label = "classic"  # as an ImageBuilder (core/engine.py): the engine's own builder
 
     def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._store: str | None = None
         self.client = client
         self.api = _Bounded(client.api, timeout)
         self.images = _Bounded(client.images, timeout)
@@ -221,21 +221,40 @@ class Engine:
         config_bytes = normalized_config(info.raw, created=created, history=history)
         config_hex = hashlib.sha256(config_bytes).hexdigest()  # an image ID is the digest of its config
         new_id = f"sha256:{config_hex}"
+        layers = kept_layers(info.raw, len(history))
+        if self.image_store() == CONTAINERD_STORE:  # its image ID is the manifest's digest: ask it after the load
+            self.load_full(image_id, config_bytes, config_hex, len(layers), ref)
+            loaded = self.inspect(ref)
+            if loaded is None:  # pragma: no cover
+                raise BuildError(f"the engine loaded {ref} but does not show it")
+            return loaded.id
         if self.inspect(new_id) is None:
-            self.load_thin(config_bytes, config_hex, kept_layers(info.raw, len(history)), ref)
+            self.images.load(thin_archive(config_bytes, config_hex, layers, ref))
         self.tag(new_id, ref)
         return new_id
 
-    def load_thin(self, config_bytes: bytes, config_hex: str, diff_ids: tuple[str, ...], ref: str) -> None:
-        name = f"{config_hex}.json"
-        manifest = [{"Config": name, "RepoTags": [ref], "Layers": [f"{d.split(':')[1]}/layer.tar" for d in diff_ids]}]
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for member, data in ((name, config_bytes), ("manifest.json", json.dumps(manifest).encode())):
-                entry = tarfile.TarInfo(member)
-                entry.size, entry.mtime, entry.mode = len(data), 0, 0o644
-                tar.addfile(entry, io.BytesIO(data))
-        self.images.load(buffer.getvalue())
+    def image_store(self) -> str:
+        """CONTAINERD_STORE where the engine keeps images in containerd's content store (fresh Docker 29
+        installs, Docker Desktop: `docker info` shows driver-type io.containerd.snapshotter.v1), else its
+        graph driver ("overlay2")."""
+        if self._store is None:
+            self._store = store_of(self.api.info())
+        return self._store
+
+    def load_full(self, image_id: str, config_bytes: bytes, config_hex: str, layers: int, ref: str) -> None:
+        """The built image saved, its config and manifest replaced, loaded back (adapters/archives.py)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="envbuild-normalise-") as tmp:
+            saved, rewritten = Path(tmp) / "saved.tar", Path(tmp) / "normalised.tar"
+            with saved.open("wb") as sink:
+                for chunk in self.client.api.get_image(image_id):  # unbounded: gigabytes take their time
+                    sink.write(chunk)
+            with rewritten.open("wb") as sink:
+                full_archive(saved, sink, config_bytes, config_hex, layers, ref)
+            saved.unlink()
+            with rewritten.open("rb") as archive:
+                self.client.api.load_image(archive)
 
     def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
         """docker import a root filesystem tarball, then normalise its config like a build."""
@@ -282,6 +301,17 @@ class Engine:
         if digest is None:
             raise ToolUnavailable(f"the registry did not return a digest for {ref}")
         return digest
+
+
+CONTAINERD_STORE = "containerd"
+
+
+def store_of(info: Mapping[str, Any]) -> str:
+    """The image store `docker info` describes (Engine.image_store)."""
+    pairs = [pair for pair in info.get("DriverStatus") or [] if isinstance(pair, (list, tuple)) and len(pair) == 2]
+    if any(key == "driver-type" and value == "io.containerd.snapshotter.v1" for key, value in pairs):
+        return CONTAINERD_STORE
+    return str(info.get("Driver") or "")
 
 
 def split_ref(ref: str) -> tuple[str, str]:

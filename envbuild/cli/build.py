@@ -79,7 +79,9 @@ def build(
                         "repo_digest": result.repo_digest, "manifest": str(result.manifest) if result.manifest else None,
                         "layers": [{"name": name, "size": size, "diff_id": diff_id}
                                    for name, size, diff_id in result.layers],
-                        "phases": result.phases, "attached": attached, "builder": result.builder}, sort_keys=True))
+                        "phases": result.phases, "attached": attached, "builder": result.builder,
+                        "image_store": result.image_store, "config_digest": result.config_digest,
+                        "manifest_digest": result.manifest_digest}, sort_keys=True))
         return
     state = "built" if result.built else "up to date (no rebuild)"
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())

@@ -64,6 +64,9 @@ class ContainerEngine(Protocol):
         """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it
         ``ref``; the new image ID."""
 
+    def image_store(self) -> str:
+        """"containerd" (containerd's content store: Docker 29's default) or the graph driver ("overlay2")."""
+
     def layer_sizes(self, image_id: str) -> list[int]:
         """Each layer's size in bytes, the base's first (as `docker history` shows them)."""
 

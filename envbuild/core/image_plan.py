@@ -60,6 +60,13 @@ def history(base: str, base_layers: int, target: str, environment: str, plan: "L
                       f"envbuild {target}: {environment}: the rest (pip part, project), /etc/envbuild, user app"]
 
 
+def config_digest(raw: Mapping[str, Any], *, created: str, history: list[str]) -> str:
+    """'sha256:…' of the normalised config (normalising a normalised image changes nothing)."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(normalized_config(raw, created=created, history=history)).hexdigest()
+
+
 def normalized_config(raw: Mapping[str, Any], *, created: str, history: list[str]) -> bytes:
     """The image config with everything that differs between two builds of the same inputs removed
     (host name, parent image, per-step timestamps), as canonical JSON: its sha256 is the image ID."""

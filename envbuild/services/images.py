@@ -25,6 +25,7 @@ from envbuild.adapters.builders import check_base
 from envbuild.adapters.files import atomic_write, content_ids, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
+from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
 from envbuild.adapters.manifests import record_manifest
 from envbuild.adapters.templates import load_templates
 from envbuild.core import image_plan
@@ -37,11 +38,10 @@ from envbuild.core.project import ProjectWheel
 from envbuild.core.redact import redact_text
 from envbuild.core.epoch import epoch_of, iso_timestamp
 from envbuild.core.render import (Dockerfiles, RenderInput, image_metadata, lock_sha256,
-                                  render_dockerfiles, required_base, source_date_epoch)
+                                  render_dockerfiles, required_base)
 from envbuild.core.render import labels as image_labels
-from envbuild.core.runtime import FileCopy
 from envbuild.core.spec import Spec, Target
-from envbuild.errors import CheckFailed, SpecError, ToolUnavailable, UserError
+from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
@@ -95,6 +95,9 @@ class BuildOutcome:
     sbom: str = ""  # the CycloneDX document (embedded at /etc/envbuild/sbom.cdx.json)
     provenance: str | None = None  # the in-toto statement, when asked for
     builder: str | None = None  # the builder that built it ("buildkit (...)", "classic"); None: nothing built
+    image_store: str = ""  # the engine's: "overlay2" (a graph driver) or "containerd"
+    config_digest: str | None = None  # the normalised config's sha256 (the image ID on a graph-driver store)
+    manifest_digest: str | None = None  # the image's identity on the containerd store, or the pushed manifest's
 
 
 def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine | None, wheels: "Wheelhouse",
@@ -117,7 +120,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
             raise CheckFailed(message, hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
         progress(f"warning: {message}")
     if target.cuda:
-        _check_cuda(spec, target, lock, progress)
+        check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
     from_ref = pin_local_base(base, base_ref, engine, info)
@@ -126,8 +129,8 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
     if spec.runtime_for(target).user == "root":
         progress(f"warning: target {target.name} runs as root (user: root): anything that reaches the process owns "
                  "the container")
-    project = _project(spec, target, root, boundary, lock, wheels, epoch, environ, progress)
-    files = tuple((f.dst, _file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
+    project = project_wheel(spec, target, root, boundary, lock, wheels, epoch, environ, progress)
+    files = tuple((f.dst, file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
     extras = ecosystem.render_extras(lock)
     key = f"targets.{target.name}.layers" if target.layers != LayerRules() else "layers"
     plan = ecosystem.layer_plan(lock, spec.layers_for(target), project=bool(project or files), file=spec.file, key=key)
@@ -154,66 +157,6 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfiles.identity, embedded=embedded,
                                                      base=info.id if info else base_ref, epoch=epoch,
                                                      files={dst: tree_digest(source) for dst, source in files}))
-
-
-def image_epoch(spec: Spec, root: Path, lock_path: Path) -> int:
-    """The image's created time (its label, its config, every file's mtime): the spec's
-    exclude-newer when it has one; else the time of the last commit that touched the image
-    directory (the same on every clone, and it moves only when the revision label does); outside
-    git, the lock file's modification time (envbuild rewrites a lock only when it changes)."""
-    if spec.exclude_newer:
-        return source_date_epoch(spec)
-    committed = git.commit_time(root)
-    return committed if committed is not None else int(lock_path.stat().st_mtime)
-
-
-def _project(spec: Spec, target: Target, root: Path, boundary: Path, lock: Lock, wheels: "Wheelhouse", epoch: int,
-             environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
-    """The project's wheel, built here, and checked: the lock must pin what it depends on."""
-    relative = spec.project_for(target)
-    if relative is None:
-        return None
-    key = f"targets.{target.name}.project" if target.project else "project"
-    if lock.python is None:
-        raise SpecError(spec.file, key, "the conda environment has no Python to install the project into",
-                        hint="add python to the environment file's dependencies")
-    from envbuild.adapters.project import build_project
-    from envbuild.core.envvars import expand, expand_all
-    from envbuild.core.platforms import marker_environment
-    from envbuild.core.project import uncovered
-
-    directory = confined(root / relative, boundary, key, spec.file)
-    project, wheel = build_project(directory, wheels=wheels, epoch=epoch, environ=environ,
-                                   index_url=expand(spec.index_url(target), environ),
-                                   extra_index_urls=expand_all(spec.extra_index_urls(target), environ),
-                                   progress=progress)
-    missing = uncovered(project, lock, marker_environment(spec.python, spec.platform_for(target)))
-    if missing:
-        raise SpecError(spec.file, key, f"the lock does not cover what {project.name} depends on: {', '.join(missing)}",
-                        hint=f"make the project's pyproject.toml a lock input ('requirements: [{relative}/pyproject.toml]'"
-                        ") and run 'envbuild lock'")
-    return project, wheel
-
-
-def _file_source(spec: Spec, root: Path, boundary: Path, copy: FileCopy) -> Path:
-    source = confined(root / copy.src, boundary, f"{copy.key}.src", spec.file)
-    if not source.exists():
-        raise SpecError(spec.file, f"{copy.key}.src", f"no such file or directory: {copy.src}",
-                        hint="paths are relative to the directory of envbuild.yaml")
-    return source
-
-
-def _check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> None:
-    from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import check_target, lock_cuda
-
-    error, warning = check_target(target.cuda or "", lock_cuda(lock, cuda_data()))
-    if error:
-        raise UserError(f"{spec.file}: targets.{target.name}.cuda: {error}",
-                        hint="use a base with that CUDA (and set 'cuda:' to it), or lock a torch build for "
-                        f"CUDA {target.cuda} (e.g. PyTorch's cu{(target.cuda or '').replace('.', '')} index)")
-    if warning:
-        progress(f"warning: {warning}")
 
 
 def sbom_text(prepared: Prepared) -> str:
@@ -379,9 +322,15 @@ def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, bu
     sizes = engine.layer_sizes(info.id)[-len(names):]
     layers = tuple(zip(names, sizes, info.diff_ids[-len(names):])) if len(sizes) == len(names) else ()
     statement = _provenance(prepared, info, repo_digest, *provenance) if provenance else None
+    store = engine.image_store()
+    # The config's digest is the image ID on the graph-driver store; on containerd's, the ID is the
+    # manifest's digest (the identity a registry shows), and the config is what normalisation wrote.
+    config = image_plan.config_digest(info.raw, created=iso_timestamp(prepared.epoch), history=prepared.history)
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
-                        manifest=manifest, layers=layers, phases=dict(phases), sbom=sbom, provenance=statement)
+                        manifest=manifest, layers=layers, phases=dict(phases), sbom=sbom, provenance=statement,
+                        image_store=store, config_digest=config,
+                        manifest_digest=info.id if store == "containerd" else repo_digest)
 
 
 def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, files: ecosystems.BuildFiles,

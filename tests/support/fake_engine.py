@@ -92,6 +92,9 @@ class FakeEngine:
     def prune_stages(self, dry_run: bool) -> tuple[int, int]:
         return 0, 0
 
+    def image_store(self) -> str:
+        return "overlay2"
+
     def layer_sizes(self, image_id: str) -> list[int]:
         return [1000] * len(self.images[image_id].diff_ids)
 
