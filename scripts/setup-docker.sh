@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # What building images needs on a Debian machine: a Docker engine that answers (Debian's docker.io,
-# started in the background), mmdebstrap (for `envbuild base` where no registry is reachable) and
+# started in the background; its /usr/bin/docker is a 20.10 client with BuildKit built in, which
+# envbuild builds with, and its containerd brings ctr, which the image-store tests import with),
+# mmdebstrap (for `envbuild base` where no registry is reachable) and
 # Debian's docker-registry and openssh-server (the tests start their own on 127.0.0.1), and podman
 # (its `podman build` builds an exported context in the tests).
 # Idempotent; exits non-zero, saying why, if the engine cannot start.
@@ -8,6 +10,8 @@ set -euo pipefail
 
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+[ -x /usr/bin/docker ] || missing+=(docker.io)                            # the client with BuildKit built in
+command -v ctr >/dev/null 2>&1 || missing+=(containerd)                    # containerd's importer, for the image-store tests
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v podman >/dev/null 2>&1 || missing+=(podman)                      # podman build, for envbuild context tests
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # a local registry for push tests
@@ -17,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker: installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
 fi
 if docker info >/dev/null 2>&1; then
   exit 0

@@ -92,6 +92,8 @@ _STEP = re.compile(r"^(\[[^\]]+ \d+/\d+\]) (.*)$")  # "[layer-01 2/2] RUN ..."
 _DONE = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
 _OUTPUT = re.compile(r"^\d+\.\d+ (.*)$")  # "0.523 text": a step's own output, with its time
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SENT = re.compile(r"^transferring context: (\d+(?:\.\d+)?)(B|kB|MB|GB) (\d+(?:\.\d+)?)s done$")
+_UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 
 
 @dataclass
@@ -118,6 +120,10 @@ class ProgressReader:
         if step and vertex not in self.steps:
             self.steps[vertex] = f"{step[1]} {step[2][:100]}"
             self.log(f"{step[1]}: {step[2][:120]}")
+            return
+        sent = _SENT.match(text)
+        if sent:  # the context's transfer, in an [internal] vertex: said once, as the classic builder's is
+            self.log(f"sent the build context ({float(sent[1]) * _UNITS[sent[2]] / 1e6:.1f} MB) in {float(sent[3]):.1f} s")
             return
         if vertex not in self.steps or step or text.startswith("sha256:"):
             return

@@ -60,6 +60,9 @@ LOG = """\
 #1 [internal] load build definition from Dockerfile
 #1 sha256:4e5954f42ab0de073fea546847ffeb0c977893d18ba8582c55ae85dadbb1cd2a
 #1 DONE 0.0s
+#7 [internal] load build context
+#7 transferring context: 36.19MB 0.4s done
+#7 DONE 0.4s
 #4 [layer-01 1/1] RUN --mount=type=bind,source=layers/01,target=/tmp/layer python3 -m venv
 #4 sha256:46bfc9b766be4ad07fad5aa212ca57db959e630ceba7a3057207595ac6559d95
 #5 [metadata 3/3] RUN uv pip check
@@ -81,7 +84,8 @@ def test_the_progress_reader_shows_steps_times_output_and_the_failing_step():
     reader = ProgressReader(log=lines.append, plain=True)
     for line in LOG.splitlines():
         reader.feed(line)
-    assert lines == ["[layer-01 1/1]: RUN --mount=type=bind,source=layers/01,target=/tmp/layer python3 -m venv",
+    assert lines == ["sent the build context (36.2 MB) in 0.4 s",
+                     "[layer-01 1/1]: RUN --mount=type=bind,source=layers/01,target=/tmp/layer python3 -m venv",
                      "[metadata 3/3]: RUN uv pip check", "  | Installed 1 package in 3ms",
                      "  [layer-01 1/1] took 2.4 s", "[skeleton 2/2]: RUN python3 -m venv --without-pip /opt/venv",
                      "  | boom-marker"]
