@@ -42,7 +42,10 @@ def test_the_context_holds_the_rendered_dockerfile_the_lock_and_exactly_the_lock
     rendered = images.render(image, "cpu", engine=engine, wheels=Wheelhouse(tmp_path / "cache" / "wheels", hermetic_env()),
                              environ=hermetic_env(), output=None, templates=None, progress=lambda _line: None)
     assert context.files["Dockerfile"] == rendered
-    assert f"FROM {engine.tags['envbuild/base:bookworm']} AS installer" in rendered  # the base pinned by its ID
+    # The base pinned by its ID, named by a tag envbuild points at that ID (BuildKit cannot read FROM sha256:)
+    base_id = engine.tags["envbuild/base:bookworm"]
+    assert f"FROM envbuild/base:envbuild-pin-{base_id[7:]} AS installer" in rendered
+    assert engine.tags[f"envbuild/base:envbuild-pin-{base_id[7:]}"] == base_id
     assert context.files["envbuild/lock.txt"] == lock_text
     # Small packages: one layer of them, in its own folder with its own install list.
     wheels = {name: digest for name, digest in context.files.items() if name.endswith(".whl")}
@@ -162,3 +165,48 @@ def test_the_image_carries_its_sbom_and_the_provenance_names_the_image_and_every
     assert not again.built and again.sbom == outcome.sbom
     assert json.loads(again.provenance)["subject"] == statement["subject"]
     assert json.loads(again.provenance)["predicate"]["buildDefinition"] == statement["predicate"]["buildDefinition"]
+
+
+class FakeBuildKit:
+    """A BuildKit builder as far as the service can tell: the fake engine builds what it is handed."""
+
+    kind, label = "buildkit", "buildkit (fake)"
+
+    def __init__(self, engine: FakeEngine) -> None:
+        self.engine = engine
+
+    def build(self, context_dir, **kw):
+        return self.engine.build(context_dir, **kw)
+
+
+def test_a_buildkit_builder_is_handed_the_buildkit_dockerfile_under_the_same_tag(image, tmp_path):
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm", layers=2)
+    classic = build(image, engine, tmp_path)
+    buildkit = build(image, engine, tmp_path, no_cache=True, builder=lambda: FakeBuildKit(engine))
+    portable_context, buildkit_context = engine.builds
+    wheels = Wheelhouse(tmp_path / "cache" / "wheels", hermetic_env())
+    expected = images.render(image, "cpu", engine=engine, wheels=wheels, environ=hermetic_env(), output=None,
+                             templates=None, progress=lambda _line: None, buildkit=True)
+    assert buildkit_context.files["Dockerfile"] == expected != portable_context.files["Dockerfile"]
+    assert "RUN --mount=type=bind,source=layers/01,target=/tmp/layer" in expected
+    assert buildkit.ref == classic.ref  # the tag digest does not depend on the builder
+    assert (classic.builder, buildkit.builder) == ("classic", "buildkit (fake)")
+    assert buildkit_context.files.keys() == portable_context.files.keys()  # the same context, one Dockerfile apart
+
+
+def test_a_build_whose_lower_layers_are_not_the_pinned_base_s_is_refused(image, tmp_path):
+    from envbuild.errors import BuildError
+
+    engine = FakeEngine()
+    engine.add_image("envbuild/base:bookworm", layers=2)
+
+    class Elsewhere(FakeBuildKit):  # resolves the base's name to another image, as a moved tag would
+        def build(self, context_dir, **kw):
+            built = self.engine.build(context_dir, **kw)
+            info = self.engine.images[built]
+            self.engine.images[built] = type(info)(**{**info.__dict__, "diff_ids": ("sha256:" + "9" * 64,)})
+            return built
+
+    with pytest.raises(BuildError, match="does not start with the layers of its pinned base"):
+        build(image, engine, tmp_path, builder=lambda: Elsewhere(engine))
