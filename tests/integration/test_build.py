@@ -72,7 +72,9 @@ def test_a_second_build_is_a_no_op(built, env, cli):
     second = json.loads(again.stdout)
     assert second["built"] is False and second["id"] == first["id"]
     assert "is up to date: same inputs, nothing to build" in again.stderr
-    assert "step 1/" not in again.stderr and "downloading" not in again.stderr  # no build ran, no wheel was fetched
+    # no build ran (no builder was even looked for), no wheel was fetched
+    assert not re.search(r"^(building |sent the build context|\[)", again.stderr, re.MULTILINE), again.stderr
+    assert "downloading" not in again.stderr and second["builder"] is None
 
 
 def test_two_no_cache_builds_give_the_same_image_id(built, env, cli):
