@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STALE_SECONDS = 24 * 3600  # a temporary file this old in a cache belongs to a writer that was killed
@@ -134,3 +135,27 @@ def content_ids(paths: list[Path]) -> list[tuple[str, str]]:
     import re
 
     return [(p.name, p.parent.name if re.fullmatch("[0-9a-f]{64}", p.parent.name) else sha256_file(p)) for p in paths]
+
+
+@contextmanager
+def stable_folder(root: Path, key: str) -> Iterator[Path]:
+    """A new, empty folder at the same path for every use of ``key`` (under ``root``), one use at a
+    time (an exclusive lock: a second build of the same target waits), removed afterwards. BuildKit
+    sends a build context incrementally only to a path it has seen: measured on the CPU stack's 147 MB
+    of wheels (linked from the cache, so their stats stay the same), 78 kB sent instead of 147 MB
+    (1.2 s) at a new path."""
+    import fcntl
+    import hashlib
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    with open(root / f"{name}.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder = root / name
+        shutil.rmtree(folder, ignore_errors=True)  # left by a build that was killed
+        folder.mkdir()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

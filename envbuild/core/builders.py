@@ -92,7 +92,7 @@ _STEP = re.compile(r"^(\[[^\]]+ \d+/\d+\]) (.*)$")  # "[layer-01 2/2] RUN ..."
 _DONE = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
 _OUTPUT = re.compile(r"^\d+\.\d+ (.*)$")  # "0.523 text": a step's own output, with its time
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_SENT = re.compile(r"^transferring context: (\d+(?:\.\d+)?)(B|kB|MB|GB) (\d+(?:\.\d+)?)s done$")
+_SENT = re.compile(r"^transferring context: (\d+(?:\.\d+)?)(B|kB|MB|GB)(?: (\d+(?:\.\d+)?)s)? done$")
 _UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 
 
@@ -123,7 +123,8 @@ class ProgressReader:
             return
         sent = _SENT.match(text)
         if sent:  # the context's transfer, in an [internal] vertex: said once, as the classic builder's is
-            self.log(f"sent the build context ({float(sent[1]) * _UNITS[sent[2]] / 1e6:.1f} MB) in {float(sent[3]):.1f} s")
+            self.log(f"sent the build context ({float(sent[1]) * _UNITS[sent[2]] / 1e6:.1f} MB) in "
+                     f"{float(sent[3] or 0):.1f} s")
             return
         if vertex not in self.steps or step or text.startswith("sha256:"):
             return

@@ -22,7 +22,7 @@ from envbuild.ecosystems.context import fill_context
 from envbuild.adapters import git
 from envbuild.adapters.bases import pin_local_base, resolve_base
 from envbuild.adapters.builders import check_base
-from envbuild.adapters.files import atomic_write, content_ids, tree_digest
+from envbuild.adapters.files import atomic_write, content_ids, stable_folder, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
@@ -287,8 +287,8 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
         for line in prepared.plan.describe():
             progress(f"  {line}")
     chosen = builder() if builder is not None else engine
-    with tempfile.TemporaryDirectory(prefix="envbuild-context-") as tmp:
-        context = Path(tmp)
+    # At one path per target: BuildKit then sends only what changed since the last build (files.stable_folder).
+    with stable_folder(wheels.cache.parent / "contexts", f"{prepared.spec.name} {prepared.target.name}") as context:
         fill_context(context, dockerfile=prepared.dockerfiles.for_builder(chosen.kind), embedded=prepared.embedded,
                      plan=prepared.plan, project=prepared.project, files=prepared.files, build_files=files)
         progress(f"building {ref} from {files.summary} with {chosen.label}")

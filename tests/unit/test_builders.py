@@ -94,6 +94,14 @@ def test_the_progress_reader_shows_steps_times_output_and_the_failing_step():
     assert details == "boom-marker\nexecutor failed running [/bin/sh -c uv pip check]: exit code: 3"
 
 
+def test_a_context_sent_in_part_is_said_too():
+    lines: list[str] = []
+    reader = ProgressReader(log=lines.append)
+    for line in ("#7 [internal] load build context", "#7 transferring context: 78.48kB done"):
+        reader.feed(line)
+    assert lines == ["sent the build context (0.1 MB) in 0.0 s"]
+
+
 def test_without_plain_a_step_s_output_is_kept_for_its_error_only():
     lines: list[str] = []
     reader = ProgressReader(log=lines.append)
