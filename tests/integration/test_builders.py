@@ -127,3 +127,17 @@ def test_the_default_builder_here_is_buildkit(built_image):
     """CI must exercise BuildKit: Debian's docker.io client is installed by scripts/setup-docker.sh."""
     assert os.access("/usr/bin/docker", os.X_OK)
     assert built_image[1]["builder"].startswith("buildkit")
+
+
+def test_a_rebuild_sends_only_what_changed_to_buildkit(built_image, built_image_env, cli):
+    """The context is at one path per target and the cache's files keep their mtimes, so BuildKit
+    sends what changed since the last build, not every wheel again."""
+    import re
+
+    image, _ = built_image
+    sizes = []
+    for _ in range(2):
+        result = cli("build", str(image), "--target", "cpu", "--no-cache", env=built_image_env)
+        assert result.returncode == 0, result.stderr
+        sizes.append(float(re.search(r"^sent the build context \(([\d.]+) MB\)", result.stderr, re.MULTILINE)[1]))
+    assert sizes[1] <= 0.1, sizes  # all of it is over 20 MB (uv's wheel, the installer)

@@ -147,3 +147,33 @@ def test_a_build_that_does_not_start_with_the_pinned_base_s_layers_is_refused():
     good = engine.add_image("good", layers=1)
     engine.images[good.id] = type(good)(**{**good.__dict__, "diff_ids": base.diff_ids + good.diff_ids})
     check_base(engine, base.diff_ids, good.id, "team/model:cpu-0123")
+
+
+def test_a_target_s_build_context_is_at_one_path_one_build_at_a_time_and_removed_after(tmp_path):
+    import threading
+    import time
+
+    from envbuild.adapters.files import stable_folder
+
+    with stable_folder(tmp_path, "team/model cpu") as first:
+        (first / "left").write_text("x")
+        entered: list[float] = []
+        waiter = threading.Thread(target=lambda: _enter(tmp_path, entered))
+        waiter.start()
+        time.sleep(0.3)
+        assert entered == []  # the second build of the target waits for the first
+        released = time.monotonic()
+    waiter.join(5)
+    assert entered and entered[0][0] >= released and entered[0][1] == first and entered[0][2] == []
+    assert not first.exists()
+    with stable_folder(tmp_path, "team/model cuda") as other:
+        assert other != first
+
+
+def _enter(root, entered):
+    import time
+
+    from envbuild.adapters.files import stable_folder
+
+    with stable_folder(root, "team/model cpu") as folder:
+        entered.append((time.monotonic(), folder, list(folder.iterdir())))
