@@ -327,17 +327,13 @@ def _download_url(url: str, dest: Path, shown: str) -> None:
         raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
 
 
-USE_RECORDED_EVERY = 86400.0  # seconds: prune counts in days
-
-
 def _used(path: Path) -> None:
-    """A cache file's mtime is its last use: what `envbuild prune --cache-older-than` goes by. Set at
-    most once a day: a build context links these files, and BuildKit resends a file whose mtime moved
-    (147 MB for the CPU stack's wheels, every build)."""
+    """A cache file's mtime is its last use (`envbuild prune --cache-older-than DAYS`), set at most daily:
+    build contexts link these files, and BuildKit resends every file whose mtime moved."""
     import time
 
     try:
-        if time.time() - path.stat().st_mtime > USE_RECORDED_EVERY:
+        if time.time() - path.stat().st_mtime > 86400:
             os.utime(path)
     except OSError:
         pass  # a read-only shared cache: never trimmed by age, never an error
