@@ -321,19 +321,19 @@ def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, bu
     names = prepared.layer_names
     sizes = engine.layer_sizes(info.id)[-len(names):]
     layers = tuple(zip(names, sizes, info.diff_ids[-len(names):])) if len(sizes) == len(names) else ()
-    statement = _provenance(prepared, info, repo_digest, *provenance) if provenance else None
     store = engine.image_store()
     # The config's digest is the image ID on the graph-driver store; on containerd's, the ID is the
     # manifest's digest (the identity a registry shows), and the config is what normalisation wrote.
     config = image_plan.config_digest(info.raw, created=iso_timestamp(prepared.epoch), history=prepared.history)
+    manifest_digest = info.id if store == "containerd" else repo_digest
+    statement = _provenance(prepared, config, manifest_digest, *provenance) if provenance else None
     return BuildOutcome(ref=prepared.ref, image_id=info.id, digest=prepared.tag_digest, built=built,
                         seconds=time.monotonic() - started, size=info.size, repo_digest=repo_digest,
                         manifest=manifest, layers=layers, phases=dict(phases), sbom=sbom, provenance=statement,
-                        image_store=store, config_digest=config,
-                        manifest_digest=info.id if store == "containerd" else repo_digest)
+                        image_store=store, config_digest=config, manifest_digest=manifest_digest)
 
 
-def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, files: ecosystems.BuildFiles,
+def _provenance(prepared: Prepared, config_digest: str, repo_digest: str | None, files: ecosystems.BuildFiles,
                 started_at: str) -> str:
     """The in-toto statement of this build (core/provenance.py): every file it read."""
     from envbuild.version import __version__
@@ -343,7 +343,7 @@ def _provenance(prepared: Prepared, info: ImageInfo, repo_digest: str | None, fi
                                          if isinstance(entry, Path))])
     project = (prepared.project[1].name, prepared.project[0].sha256) if prepared.project else None
     return provenance_json(build_facts(
-        prepared.labels, image=prepared.ref, image_id=info.id,
+        prepared.labels, image=prepared.ref, image_id=config_digest,
         repo_digest=f"{prepared.ref.rsplit(':', 1)[0]}@{repo_digest}" if repo_digest else None,
         target=prepared.target.name, spec_file=prepared.spec.file, tag_digest=prepared.tag_digest,
         tool_version=__version__, lock_sha256=lock_sha256(prepared.lock_text), files=read,
