@@ -3,7 +3,8 @@ progress output says. Pure: the offers are found by adapters/builders.py.
 
 BuildKit first: it builds the plan's stages in parallel and binds the wheels into each RUN
 (templates/base.Dockerfile.j2). Measured on the CPU stack of bench/layers.py, the same plan built
-2.3x faster under BuildKit than under the classic builder (20.9 s against 47.4 s; the same image). BuildKit is reached through a docker
+2.3x faster under BuildKit than under the classic builder (20.9 s against 47.4 s; the same image).
+BuildKit is reached through a docker
 client: ``docker buildx build`` where the buildx plugin is installed (any buildx builder: the
 engine's own, ``docker-container``, ``kubernetes``, a remote pool), else a client older than 23.0
 with BuildKit built in (``DOCKER_BUILDKIT=1 docker build``; Debian's docker.io 20.10 is one; newer

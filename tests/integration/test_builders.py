@@ -27,7 +27,7 @@ def build(cli, image: Path, env, *flags: str) -> dict:
 @pytest.mark.classic
 def test_buildkit_and_the_classic_builder_give_one_image_id_and_say_which_built_it(built_image, built_image_env, cli):
     image, first = built_image  # built by auto: BuildKit here
-    assert first["builder"] == "buildkit (/usr/bin/docker, built in)"
+    assert first["builder"].startswith("buildkit (")  # buildx, or a client with BuildKit built in
     again = build(cli, image, built_image_env, "--no-cache", "--builder", "buildkit")
     classic = build(cli, image, built_image_env, "--no-cache", "--builder", "classic")
     assert again["id"] == classic["id"] == first["id"]  # reproducible under each, and the same across them
