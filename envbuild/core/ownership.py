@@ -24,6 +24,7 @@ from typing import Any
 
 from envbuild.core.findings import Finding
 from envbuild.core.verify import active
+from envbuild.probe.common import record_digest
 
 # Written by the installer, not shipped in the wheel (PEP 376, PEP 610, PEP 627).
 _INSTALLER_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
@@ -59,7 +60,7 @@ def wheel_record(name: str, record_text: str) -> WheelRecord:
                 continue
             path = inner
         if len(row) > 1 and row[1].startswith("sha256="):
-            files[normpath(path)] = row[1][7:]
+            files[normpath(path)] = record_digest(row[1])
     return WheelRecord(name=name, files=files, dist_info=dist_info)
 
 
@@ -89,6 +90,8 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         for rel, digest in record.files.items():
             got = present.get(rel)
             if got != digest:  # the rare case: the full path is made only for what is reported
+                if got not in (None, "unreadable") and rel.endswith(".pyc") and posixpath.join(site, rel) not in stale:
+                    continue  # a pyc the wheel ships, compiled again from the installed source (pip does)
                 key = "missing" if got is None else "unreadable" if got == "unreadable" else "modified"
                 verdict[key].append(posixpath.join(site, rel))
         for key in ("modified", "missing", "unreadable"):
@@ -98,7 +101,10 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         meta = str(dist.get("metadata_dir") or record.dist_info)
         owned[site].update(f"{meta}/{f}" for f in _INSTALLER_FILES)
         owned[site].update(pyc for source in record.files.keys() & pycs[site].keys() for pyc in pycs[site][source])
-        verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files))
+        # A pyc the wheel itself ships is judged by its RECORD hash (above), not by its header: the
+        # installer gives the source a new mtime, so a timestamp pyc of numpy's wheel reads as stale.
+        verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files
+                                          and p[len(site.rstrip("/")) + 1:] not in record.files))
         verdicts[name] = _outside_site(dist.get("files"), site, verdict)
     findings = []
     for site, present in sorted(manifest.items()):

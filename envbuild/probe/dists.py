@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from .common import metadata_headers, read_text, canonical, scan
+from .common import metadata_headers, read_text, canonical, record_digest, scan
 
 
 def distributions(problems, path=None):
@@ -127,7 +127,7 @@ def record_rows(dist, problems):
                     full = base + path  # what normpath(join()) gives for a plain relative path, at a tenth of the cost
                 else:
                     full = os.path.normpath(os.path.join(location, path))
-                rows.append((full, row[1][7:], row[2] if len(row) > 2 else ""))  # path, digest, size
+                rows.append((full, record_digest(row[1]), row[2] if len(row) > 2 else ""))  # path, digest, size
     except csv.Error as exc:  # a field past csv's limit, say: no row of it is taken
         problems.append({"path": os.path.join(location, dist["metadata_dir"], "RECORD"),
                          "problem": "cannot read RECORD: %s" % exc})

@@ -51,3 +51,34 @@ def test_a_module_found_twice_and_a_stdlib_name_are_shadowed():
         {"name": "json", "stdlib": True, "found": [{"location": SITE, "entry": "json.py", "kind": "module"}]}]})
     assert [(f.name, f.actual) for f in found] == [("requests", f"{SITE}/requests"), ("json", f"{SITE}/json.py")]
     assert "(on the path through x.pth)" in found[0].detail and found[1].expected == "the standard library's"
+
+
+HASH = "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"  # sha256 of "foo\n"
+B64 = "tbudgBSg-bHWHiHnlteNzN8TUvI80ygS9IULh4rklEw"
+
+
+def test_hex_and_padded_record_digests_read_as_the_probe_hashes():
+    """ffmpy 0.6.1's RECORD gives hex sha256 digests; pip and uv accept them, so envbuild must."""
+    record = wheel_record("pkg", f"pkg/a.py,sha256={HASH},4\npkg/b.py,sha256={B64}=,4\npkg/c.py,sha256={B64},4\n")
+    assert record.files == {"pkg/a.py": B64, "pkg/b.py": B64, "pkg/c.py": B64}
+    files = {"pkg/a.py": B64, "pkg/b.py": B64, "pkg/c.py": B64}
+    verdicts, unowned = check_site_files(snapshot(files), {"pkg": record}, {"pkg": "1.0"})
+    assert verdicts["pkg"]["modified"] == ["/venv/bin/tool"] and unowned == []  # only the probe's own outside verdict
+
+
+def test_a_pyc_the_wheel_ships_is_judged_by_its_record_hash_not_its_header():
+    """numpy 2.3.3's wheel ships distutils/__pycache__/conv_template.cpython-311.pyc: the installer gives
+    its source a new mtime, so its timestamp header reads as stale though its bytes are the wheel's."""
+    shipped = "pkg/__pycache__/tpl.cpython-311.pyc"
+    record = wheel_record("pkg", f"pkg/tpl.py,sha256=SRC,4\n{shipped},sha256=PYC,9\npkg/other.py,sha256=OTH,4\n")
+    compiled = "pkg/__pycache__/other.cpython-311.pyc"  # written by the installer, not in the wheel
+    files = {"pkg/tpl.py": "SRC", shipped: "PYC", "pkg/other.py": "OTH", compiled: "X"}
+    stale = [f"{SITE}/{shipped}", f"{SITE}/{compiled}"]
+    verdicts, _ = check_site_files(snapshot(files, stale_pyc=stale), {"pkg": record}, {"pkg": "1.0"})
+    assert verdicts["pkg"]["modified"] == [f"{SITE}/{compiled}", "/venv/bin/tool"]  # the installer's stale pyc still is
+    edited = dict(files, **{shipped: "EDITED"})
+    verdicts, _ = check_site_files(snapshot(edited, stale_pyc=stale), {"pkg": record}, {"pkg": "1.0"})
+    assert f"{SITE}/{shipped}" in verdicts["pkg"]["modified"]  # other bytes, and stale: modified
+    # pip compiles the installed source again over the shipped pyc: other bytes, but fresh for its source
+    verdicts, _ = check_site_files(snapshot(edited, stale_pyc=stale[1:]), {"pkg": record}, {"pkg": "1.0"})
+    assert verdicts["pkg"]["modified"] == [f"{SITE}/{compiled}", "/venv/bin/tool"]

@@ -226,3 +226,19 @@ def test_a_record_past_csvs_field_limit_is_a_problem_and_owns_nothing(tmp_path):
     report = {"path": str(tmp_path / "evil.pth")}
     pth_owners([report], [dist])
     assert report["owner"] is None
+
+
+def test_the_installed_record_s_hex_and_padded_digests_read_as_the_probe_hashes(tmp_path):
+    """ffmpy 0.6.1's RECORD gives hex digests (pip and uv accept them): the probe's own check of the
+    installed RECORD must compare them with what it hashes, not call the files modified."""
+    from envbuild.probe.common import record_digest
+    from envbuild.probe.dists import record_rows
+
+    hex_digest = "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"
+    b64 = "tbudgBSg-bHWHiHnlteNzN8TUvI80ygS9IULh4rklEw"
+    assert record_digest(f"sha256={hex_digest}") == record_digest(f"sha256={b64}=") == record_digest(f"sha256={b64}") == b64
+    (tmp_path / "pkg-1.0.dist-info").mkdir()
+    (tmp_path / "pkg-1.0.dist-info" / "RECORD").write_text(f"pkg/a.py,sha256={hex_digest},4\npkg/b.py,sha256={b64},4\n")
+    rows = record_rows({"location": str(tmp_path), "metadata_dir": "pkg-1.0.dist-info"}, [])
+    assert [(path[len(str(tmp_path)) + 1:], digest) for path, digest, _size in rows] == [("pkg/a.py", b64),
+                                                                                        ("pkg/b.py", b64)]
