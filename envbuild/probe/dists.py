@@ -127,7 +127,9 @@ def record_rows(dist, problems):
                     full = base + path  # what normpath(join()) gives for a plain relative path, at a tenth of the cost
                 else:
                     full = os.path.normpath(os.path.join(location, path))
-                rows.append((full, record_digest(row[1]), row[2] if len(row) > 2 else ""))  # path, digest, size
+                digest = row[1][7:]  # urlsafe base64, 43 characters, in nearly every RECORD; else normalised
+                rows.append((full, digest if len(digest) == 43 else record_digest(row[1]),
+                             row[2] if len(row) > 2 else ""))  # path, digest, size
     except csv.Error as exc:  # a field past csv's limit, say: no row of it is taken
         problems.append({"path": os.path.join(location, dist["metadata_dir"], "RECORD"),
                          "problem": "cannot read RECORD: %s" % exc})
