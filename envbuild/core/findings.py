@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# How a finding's detail begins when its files run code at every interpreter start (a .pth file with an
+# executable line): core/severity.py reads it, so that no start-up hook is ever only "low".
+STARTUP = "runs code at start-up"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Finding:
     kind: str  # missing | unexpected | version | build | modified | duplicate | python | platform | gpu | unowned ...

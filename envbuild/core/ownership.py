@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.findings import Finding
+from envbuild.core.findings import STARTUP, Finding
 from envbuild.core.verify import active
 from envbuild.probe.common import record_digest
 
@@ -171,7 +171,7 @@ def unowned_findings(site: str, strays: list[str], pth: Iterable[Mapping[str, An
         code = runs.get(top) if top.endswith(".pth") else None
         detail = f"in {site}"
         if code:
-            detail = f"runs code at start-up: {code[0][:80]}" + (f" (+{len(code) - 1} more lines)" if len(code) > 1
+            detail = f"{STARTUP}: {code[0][:80]}" + (f" (+{len(code) - 1} more lines)" if len(code) > 1
                                                                    else "") + f"; in {site}"
         shown = ", ".join(paths[:_SHOWN]) + (f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else "")
         findings.append(Finding(kind="unowned", name=top, expected="in no locked package",
@@ -188,7 +188,7 @@ def pth_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
         if pth.get("owner"):
             continue
         code = pth.get("exec") or []
-        detail = f"runs code at start-up: {code[0][:80]}" if code else "adds " + ", ".join(pth.get("added") or []) or ""
+        detail = f"{STARTUP}: {code[0][:80]}" if code else "adds " + ", ".join(pth.get("added") or []) or ""
         findings.append(Finding(kind="unowned", name=posixpath.basename(pth["path"]), expected="in no locked package",
                                 actual="1 file", detail=detail.strip(), paths=(pth["path"],)))
     return findings

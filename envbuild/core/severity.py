@@ -8,7 +8,7 @@ high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way;
     DVC versioned (or than the run trained on).
 medium: a minor version change; another build or other files of the same version; a determinism
     variable unset or different (results differ run to run, not by design); anything else.
-low: a patch change; an unexpected extra package.
+low: a patch change; an unexpected extra package (high when it ships a .pth that runs code at start-up).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from envbuild.core.findings import Finding
+from envbuild.core.findings import STARTUP, Finding
 
 LEVELS = ("low", "medium", "high", "critical")
 GPU_STACK = ("nvidia-*", "torch", "triton", "pytorch", "pytorch-cuda", "jax", "jaxlib", "jax-cuda*", "cupy*",
@@ -39,8 +39,8 @@ def severity(finding: Finding) -> str:
         return "critical"
     if kind == "data":
         return "high"
-    if kind == "unexpected":
-        return "low"
+    if kind == "unexpected":  # an extra package is low, unless it runs code at every start
+        return "high" if finding.detail.startswith(STARTUP) else "low"
     if kind in _FILES or kind == "missing":
         return "critical" if gpu and kind == "modified" else "high"
     if kind in ("version", *_CONTENT):

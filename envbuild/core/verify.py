@@ -12,7 +12,7 @@ from typing import Any
 
 from envbuild.core import platforms
 from envbuild.core.data import compare_outputs
-from envbuild.core.findings import Finding
+from envbuild.core.findings import STARTUP, Finding
 from envbuild.core.lines import canonical_name
 from envbuild.core.lockfile import Lock
 from envbuild.core.versions import same_version, version_tuple
@@ -56,10 +56,14 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
         changed = files_finding(name, dist.get("files"), str(dist.get("location", "")), "files as in the locked wheel")
         if changed:
             findings.append(changed)
+    hooks = {p["owner"]: p for p in snapshot.get("pth") or [] if p.get("exec") and p.get("owner")}
     for name, dist in sorted(installed.items()):
         if name not in locked and name not in allowed:
-            findings.append(Finding(kind="unexpected", name=name, actual=dist["version"],
-                                    detail=f"in {dist['location']}"))
+            detail, hook = f"in {dist['location']}", hooks.get(name)
+            if hook:  # its own RECORD lists a .pth that runs code: every start of the interpreter runs it
+                detail = f"{STARTUP}: {hook['exec'][0][:80]} ({hook['path'].rsplit('/', 1)[-1]}); {detail}"
+            findings.append(Finding(kind="unexpected", name=name, actual=dist["version"], detail=detail,
+                                    paths=(hook["path"],) if hook else ()))
     return findings
 
 

@@ -101,3 +101,21 @@ def test_determinism_the_expected_side_ran_with_is_drift_when_unset_or_other():
         ("determinism", "CUBLAS_WORKSPACE_CONFIG", ":4096:8", None), ("determinism", "PYTHONHASHSEED", "0", "random")]
     assert "unset here" in found[0].detail and "another value here" in found[1].detail
     assert diff_views(serving, serving) == [] and determinism_findings({}, {"X": "1"}, "why") == []
+
+
+def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
+    """Issue 32: an extra distribution whose own RECORD lists a .pth with an executable line showed as
+    a low 'unexpected', which --fail-on medium passes; it runs code at every interpreter start."""
+    from envbuild.core.severity import severity
+    from envbuild.core.verify import package_findings
+
+    site = "/venv/lib/python3.11/site-packages"
+    snap = {"distributions": [{"name": "helper", "version": "1.0", "location": site},
+                              {"name": "extra", "version": "2.0", "location": site}],
+            "pth": [{"path": f"{site}/helper_hook.pth", "owner": "helper", "exec": ["import os; os.system('x')"]},
+                    {"path": f"{site}/extra.pth", "owner": "extra", "exec": [], "added": ["/opt/x"]}]}
+    extra, helper = package_findings({}, snap, set())  # by name
+    assert (helper.name, severity(helper)) == ("helper", "high")
+    assert helper.detail == f"runs code at start-up: import os; os.system('x') (helper_hook.pth); in {site}"
+    assert helper.paths == (f"{site}/helper_hook.pth",)
+    assert (extra.name, severity(extra), extra.detail) == ("extra", "low", f"in {site}")  # a path entry, no code
