@@ -30,6 +30,17 @@ def _client(environ: Mapping[str, str]) -> Any:
                         registry_uri=environ.get("MLFLOW_REGISTRY_URI") or None)
 
 
+def _reading_client(environ: Mapping[str, str], what: str) -> Any:
+    """A client to read a run with. MLflow's default store (no MLFLOW_TRACKING_URI) is a new
+    `sqlite:///mlflow.db` in the current directory: reading from it would create a database where the
+    user stands and then find nothing. So with no URI, only a local store that exists here is read."""
+    if not environ.get("MLFLOW_TRACKING_URI") and not any(Path(name).exists() for name in ("mlflow.db", "mlruns")):
+        raise UserError(f"{what}: no MLflow tracking server is named (MLFLOW_TRACKING_URI is unset) and there is no "
+                        "local store here (mlflow.db, mlruns/)",
+                        hint="set MLFLOW_TRACKING_URI to the server that holds the run, e.g. http://127.0.0.1:5000")
+    return _client(environ)
+
+
 def _where(environ: Mapping[str, str]) -> str:
     uri = environ.get("MLFLOW_TRACKING_URI")
     return strip_credentials(uri) if uri else "the default tracking store"
@@ -71,7 +82,7 @@ def run_of(source: Source, *, environ: Mapping[str, str]) -> str:
     """The run behind a source: itself, or the one that logged the model version (or the alias's)."""
     if source.run_id:
         return source.run_id
-    client = _client(environ)
+    client = _reading_client(environ, source.label)
     with _answering(source.label, environ):
         if source.version:
             found = client.get_model_version(source.model, source.version)
@@ -85,7 +96,7 @@ def run_of(source: Source, *, environ: Mapping[str, str]) -> str:
 
 def read_record(run_id: str, *, environ: Mapping[str, str]) -> dict[str, str]:
     """The envbuild/ artifacts of a run, name → text (empty when nothing was recorded there)."""
-    client = _client(environ)
+    client = _reading_client(environ, f"run {run_id}")
     with _answering(f"run {run_id}", environ), tempfile.TemporaryDirectory(prefix="envbuild-mlflow-") as tmp:
         client.get_run(run_id)  # a missing run is "not found", not an empty record
         names = [Path(item.path).name for item in client.list_artifacts(run_id, ARTIFACT_DIR) if not item.is_dir]

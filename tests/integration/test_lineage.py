@@ -237,3 +237,18 @@ def test_an_image_with_determinism_sets_it_and_verify_finds_a_container_that_ove
     report = json.loads(drift.stdout)
     assert drift.returncode == 1 and kinds(report) == [("determinism", "PYTHONHASHSEED")]
     assert report["findings"][0]["actual"] == "random" and report["findings"][0]["severity"] == "medium"
+
+
+def test_against_a_run_with_no_tracking_uri_is_exit_2_and_writes_nothing_here(tmp_path):
+    """MLflow's default store is a new sqlite:///mlflow.db in the current directory: reading from it
+    left a database where the user stood, then said "not found" (issue 32)."""
+    from tests.conftest import hermetic_env, run_cli
+
+    env = hermetic_env()
+    env.pop("MLFLOW_TRACKING_URI", None)
+    result = run_cli("verify", "--python", sys.executable, "--against", "mlflow:runs:/0123456789abcdef0123456789abcdef",
+                     cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "no MLflow tracking server is named (MLFLOW_TRACKING_URI is unset)" in result.stderr
+    assert "hint: set MLFLOW_TRACKING_URI" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
