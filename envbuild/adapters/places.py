@@ -192,7 +192,7 @@ def _bounded(function: Callable[..., Any], place: Place, timeout: float) -> Any:
     """``function(place, timeout)`` within ``timeout`` seconds, else _LATE. A hostile environment can
     make a read block for ever (a FIFO where METADATA should be): the read then stays behind in a
     daemon thread, which never keeps envbuild from exiting, as the probe's alarm ends it elsewhere."""
-    return _in_thread(lambda: function(place, timeout), name=f"probe {place.label}")(timeout)
+    return _in_thread(lambda: function(place, timeout), name=f"probe {place.label}")(timeout, kill_late=True)
 
 
 def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any] | None:
@@ -292,9 +292,14 @@ def _in_thread(function: Callable[[], Any], name: str | None = None) -> Callable
     worker = threading.Thread(target=work, name=name, daemon=True)
     worker.start()
 
-    def wait(timeout: float | None = None) -> Any:
+    def wait(timeout: float | None = None, kill_late: bool = False) -> Any:
+        """``kill_late``: when it gives _LATE, the processes the worker started are killed."""
         worker.join(timeout)
         if worker.is_alive():
+            if kill_late:
+                from envbuild.adapters.process import kill_children_of
+
+                kill_children_of(worker)
             return _LATE
         if failure:
             raise failure[0]

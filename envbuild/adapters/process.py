@@ -32,7 +32,7 @@ class Completed:
     stderr: str
 
 
-_LIVE: set[subprocess.Popen] = set()
+_LIVE: dict[subprocess.Popen, int] = {}  # each running child → the thread that started it
 _LIVE_LOCK = threading.Lock()
 _STOPPING = threading.Event()
 
@@ -52,6 +52,16 @@ def kill_children() -> None:
     _STOPPING.set()
     with _LIVE_LOCK:
         live = list(_LIVE)
+    for proc in live:
+        _kill_group(proc)
+
+
+def kill_children_of(thread: threading.Thread) -> None:
+    """The children ``thread`` started that still run, with their process groups: a caller that
+    stops waiting for a worker (a deadline) must not leave what the worker started running after
+    envbuild exits (a --python interpreter that never answers)."""
+    with _LIVE_LOCK:
+        live = [proc for proc, owner in _LIVE.items() if owner == thread.ident]
     for proc in live:
         _kill_group(proc)
 
@@ -116,7 +126,7 @@ def run(
             )
         except FileNotFoundError:
             raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
-        _LIVE.add(proc)
+        _LIVE[proc] = threading.get_ident()
     try:
         return _communicate(proc, argv, timeout=timeout, on_stderr_line=on_stderr_line, stdin=stdin)
     except BaseException:
@@ -125,7 +135,7 @@ def run(
         raise
     finally:
         with _LIVE_LOCK:
-            _LIVE.discard(proc)
+            _LIVE.pop(proc, None)
 
 
 def _communicate(proc: subprocess.Popen, argv: tuple[str, ...], *, timeout: float | None,

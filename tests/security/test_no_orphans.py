@@ -51,3 +51,24 @@ def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_
     assert alive == []
     assert list(scratch.iterdir()) == []
     assert not (image / "locks").exists()
+
+
+def test_an_interpreter_that_never_answers_is_killed_at_the_timeout_not_left_running(tmp_path):
+    """verify --python X: X is asked for its facts in a worker thread; at --timeout envbuild gave up
+    on the thread and exited, and X (with what it started) ran on (issue 32)."""
+    marker = tmp_path / "hung-marker"
+    hung = tmp_path / "python3"
+    hung.write_text(f"#!/bin/sh\necho $$ > {marker}\nexec sleep 600\n")
+    hung.chmod(0o755)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "envbuild", "verify", "--python", str(hung), "--timeout", "2"],
+                          env=hermetic_env(ENVBUILD_CACHE=str(tmp_path / "cache")), capture_output=True, text=True,
+                          timeout=60)
+    said = done.stdout + done.stderr
+    assert done.returncode == 5, said
+    assert "no answer from" in said and "within 2 s" in said, said
+    assert time.monotonic() - started < 15
+    time.sleep(0.3)
+    pid = int(marker.read_text())
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower(), \
+        "the interpreter still runs"
