@@ -1,10 +1,12 @@
 """The container engine (core/engine.ContainerEngine) implemented with the Docker Engine API (docker-py).
 
-Only the classic builder is reachable from docker-py, so Dockerfiles use no BuildKit syntax.
-Reproducible image IDs: after a build the image config is rewritten (fixed 'created', no
-container/hostname/parent fields, one history entry per layer, canonical JSON) and loaded back as
-a thin archive — manifest and config only: the engine already has every layer, and `docker load`
-skips a layer whose chain ID it already holds. That takes milliseconds whatever the image size.
+docker-py reaches only the classic builder: the engine is that builder (core/engine.ImageBuilder);
+BuildKit is run through a docker client (adapters/builders.py). Reproducible image IDs: after a build,
+by either builder, the image config is rewritten (fixed 'created', no container/hostname/parent
+fields, one history entry per layer, canonical JSON) and loaded back (adapters/archives.py): on the
+graph-driver store as a thin archive, manifest and config only (`docker load` skips a layer whose
+chain ID it already holds: milliseconds whatever the image size); on the containerd store, which
+needs every layer it is given, as the saved image with its config replaced.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def image_epoch(spec: Spec, root: Path, lock_path: Path) -> int:
     return committed if committed is not None else int(lock_path.stat().st_mtime)
 
 
-def project_wheel(spec: Spec, target: Target, root: Path, boundary: Path, lock: Lock, wheels: "Wheelhouse", epoch: int,
-             environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
+def project_wheel(spec: Spec, target: Target, root: Path, boundary: Path, lock: Lock, wheels: "Wheelhouse",
+                  epoch: int, environ: Mapping[str, str], progress: Progress) -> tuple[ProjectWheel, Path] | None:
     """The project's wheel, built here, and checked: the lock must pin what it depends on."""
     relative = spec.project_for(target)
     if relative is None:

@@ -191,7 +191,8 @@ _LATE = object()
 def _bounded(function: Callable[..., Any], place: Place, timeout: float) -> Any:
     """``function(place, timeout)`` within ``timeout`` seconds, else _LATE. A hostile environment can
     make a read block for ever (a FIFO where METADATA should be): the read then stays behind in a
-    daemon thread, which never keeps envbuild from exiting, as the probe's alarm ends it elsewhere."""
+    daemon thread, which never keeps envbuild from exiting, as the probe's alarm ends it elsewhere;
+    what the thread started (an interpreter that never answers) is killed with its process group."""
     return _in_thread(lambda: function(place, timeout), name=f"probe {place.label}")(timeout, kill_late=True)
 
 

@@ -104,7 +104,7 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         # A pyc the wheel itself ships is judged by its RECORD hash (above), not by its header: the
         # installer gives the source a new mtime, so a timestamp pyc of numpy's wheel reads as stale.
         verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files
-                                          and p[len(site.rstrip("/")) + 1:] not in record.files))
+                                          and _in_site(p, site) not in record.files))
         verdicts[name] = _outside_site(dist.get("files"), site, verdict)
     findings = []
     for site, present in sorted(manifest.items()):
@@ -143,9 +143,15 @@ def _source_rel(pyc_rel: str) -> str:
     return posixpath.join(posixpath.dirname(folder), name.split(".", 1)[0] + ".py")
 
 
-def _source_of(pyc_path: str, site: str) -> str:
+def _in_site(path: str, site: str) -> str:
+    """``path`` relative to the site directory ``site`` ("" when it is not under it)."""
     prefix = site.rstrip("/") + "/"
-    return _source_rel(pyc_path[len(prefix):]) if pyc_path.startswith(prefix) else ""
+    return path[len(prefix):] if path.startswith(prefix) else ""
+
+
+def _source_of(pyc_path: str, site: str) -> str:
+    rel = _in_site(pyc_path, site)
+    return _source_rel(rel) if rel else ""
 
 
 def _outside_site(probe_verdict: Mapping[str, Any] | None, site: str, verdict: dict[str, Any]) -> dict[str, Any]:

@@ -219,11 +219,12 @@ def context(directory: Path, target: str, *, output: Path, engine: ContainerEngi
     files = prepared.ecosystem.fetch(prepared.lock, prepared.spec, prepared.target,
                                      wheels.for_epoch(epoch_of(prepared.lock.exclude_newer)), environ, progress)
     prepared = replace(prepared, embedded={**prepared.embedded, "sbom.cdx.json": sbom_text(prepared)})
+    buildkit = prepared.dockerfiles.buildkit != prepared.dockerfile
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent if output.parent.is_dir() else None))
     try:
         fill_context(staging, dockerfile=prepared.dockerfile, embedded=prepared.embedded, plan=prepared.plan,
                      project=prepared.project, files=prepared.files, build_files=files, link=False)
-        if prepared.dockerfiles.buildkit != prepared.dockerfile:  # the faster one, for BuildKit and podman
+        if buildkit:  # the faster one, for BuildKit and podman
             (staging / BUILDKIT_DOCKERFILE).write_text(prepared.dockerfiles.buildkit, encoding="utf-8")
         if output.exists():
             output.rmdir()
@@ -231,8 +232,7 @@ def context(directory: Path, target: str, *, output: Path, engine: ContainerEngi
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary,
-                   buildkit=prepared.dockerfiles.buildkit != prepared.dockerfile)
+    return Context(ref=prepared.ref, epoch=prepared.epoch, path=output, summary=files.summary, buildkit=buildkit)
 
 
 def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheels: "Wheelhouse", environ: Mapping[str, str],

@@ -38,10 +38,15 @@ def namespace():
     ctr("default", "namespaces", "rm", name)
 
 
+def history_of(engine, image_id: str) -> list[str]:
+    """The history lines normalisation wrote, the lowest layer's first."""
+    return [entry["CreatedBy"] for entry in reversed(engine.client.api.history(image_id))]
+
+
 def normalised(engine, image_id: str) -> tuple[bytes, tuple[str, ...]]:
     """The config normalisation writes for an image envbuild built (normalising again changes nothing)."""
     raw = engine.inspect(image_id).raw
-    history = [entry["CreatedBy"] for entry in reversed(engine.client.api.history(image_id))]
+    history = history_of(engine, image_id)
     config = normalized_config(raw, created=raw["Created"], history=history)
     assert "sha256:" + hashlib.sha256(config).hexdigest() == image_id
     return config, kept_layers(raw, len(history))
@@ -75,7 +80,7 @@ def test_normalise_on_the_containerd_path_gives_the_thin_path_s_image(built_imag
     from envbuild.adapters.docker import Engine
 
     image_id = built_image[1]["id"]
-    history = [entry["CreatedBy"] for entry in reversed(engine.client.api.history(image_id))]
+    history = history_of(engine, image_id)
     created = engine.inspect(image_id).raw["Created"]
     containerd_path = Engine(engine.client)
     containerd_path._store = "containerd"  # what image_store() answers on Docker 29
