@@ -1,7 +1,10 @@
-"""Build manifests: every file of what envbuild put into an image (the venv or conda prefix and
-/etc/envbuild), path → sha256, recorded when the image is built and kept outside it, in the cache,
-keyed by image ID. `verify --files` of that image, or of a container of it, compares with it: a
-compiled file rewritten with a valid header, a replaced script in bin/, an edited pyvenv.cfg all show.
+"""Build manifests: every file of the image's start-up surface (core/surface.py: the venv or conda
+prefix, /etc/envbuild, the interpreter, the standard library, /etc/python3.X, ...), path → sha256,
+and the configuration that decides what runs (environment, entrypoint, user), recorded when the
+image is built and kept outside it, in the cache, keyed by image ID. The files are read through the
+engine (its export stream), never by a Python inside the image. `verify --files` of that image, or
+of a container of it, compares with it: a compiled file rewritten with a valid header, a replaced
+script in bin/, an edited pyvenv.cfg, a hook appended to sitecustomize all show.
 """
 
 from __future__ import annotations
@@ -21,41 +24,52 @@ def manifest_path(image_id: str, cache: Path) -> Path:
     return cache / "manifests" / f"{image_id.replace(':', '-')}.json"
 
 
-def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path) -> Path:
+# 2: the whole start-up surface, read through the engine, and the configuration. A manifest of
+# schema 1 (the prefix and /etc/envbuild, hashed by a probe inside) is not read: rebuilt on `build`.
+SCHEMA = 2
+
+
+def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path,
+                   config: Mapping[str, Any] | None = None) -> Path:
     path = manifest_path(image_id, cache)
-    atomic_write(path, json.dumps({"schema": 1, "image": image_id, "trees": trees}, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps({"schema": SCHEMA, "image": image_id, "trees": trees, "config": config or {}},
+                                  sort_keys=True) + "\n")
     return path
 
 
 def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
-    """The trees recorded for this image, or None (built elsewhere, or the cache was cleared)."""
+    """{"trees": ..., "config": ...} recorded for this image, or None (built elsewhere, by an older
+    envbuild, or the cache was cleared)."""
     path = manifest_path(image_id, cache)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("image") != image_id or not isinstance(data.get("trees"), dict):
+    if not isinstance(data, dict) or data.get("image") != image_id or data.get("schema") != SCHEMA \
+            or not isinstance(data.get("trees"), dict) or not isinstance(data.get("config"), dict):
         return None
-    return data["trees"]
+    return {"trees": data["trees"], "config": data["config"]}
 
 
 def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:
-    """Every file envbuild put into the image, hashed in a throw-away container of it (no network),
-    kept in the cache by image ID: what `verify --files` of the image or its containers compares
-    with. Recorded once per image (a no-op rebuild finds it)."""
+    """Every file of the image's start-up surface, read through the engine's export of a container
+    created from it (never started), and its configuration, kept in the cache by image ID: what
+    `verify --files` of the image or its containers compares with. Recorded once per image (a
+    no-op rebuild finds it)."""
     import time
 
-    from envbuild.adapters.places import IMAGE_TREES, Place, take_snapshot
+    from envbuild.adapters.places import Place, engine_record
 
     if read_manifest(image_id, cache) is not None:
         return manifest_path(image_id, cache)
     t0 = time.monotonic()
     try:
-        snapshot = take_snapshot(Place(kind="image", name=image_id), trees=IMAGE_TREES, timeout=600)
-    except ToolUnavailable as exc:  # an image without a Python to run the probe: verify says so later
+        record = engine_record(Place(kind="image", name=image_id), timeout=600, files=True)
+    except ToolUnavailable as exc:
         progress(f"warning: no build manifest recorded: {exc.message}")
         return None
-    path = write_manifest(image_id, snapshot.get("trees") or {}, cache)
-    count = sum(len(files) for files in (snapshot.get("trees") or {}).values())
+    trees = record["files"]["trees"]
+    path = write_manifest(image_id, trees, cache, record["config"])
+    count = sum(len(files) for files in trees.values())
     progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
     return path

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.process import run
+from envbuild.core.image_checks import LOADER_ENV
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
@@ -80,29 +81,25 @@ def probe_source() -> str:
     return _BOOT % ([(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in PROBE_MODULES],)
 
 
-# What envbuild built into an image, hashed in full with --files: checked against the manifest the
-# build recorded (core/image_checks.py). A tree that is not there is skipped by the probe.
-IMAGE_TREES = ("/opt/venv", "/opt/conda", "/etc/envbuild")
-
-
-def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees: Sequence[str] = (),
-             progress: float | None = None) -> list[str]:
+def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, progress: float | None = None) -> list[str]:
     """``progress``: the probe tells on stderr how much it has hashed, every that many seconds
     (adapters/probe_progress.py)."""
-    args = ["-I", "-S", "-", f"--deadline={max(1, int(timeout))}"] + (["--files"] if files else [])
+    args = ["-I", "-S", "-B", "-", f"--deadline={max(1, int(timeout))}"] + (["--files"] if files else [])
     args += [f"--progress={progress:g}"] if progress else []
-    args += [f"--tree={tree}" for tree in trees]
     if place.conda_prefix:
         args.append(f"--conda-prefix={place.conda_prefix}")
     if place.kind == "local":
         return [sys.executable, *args]
     if place.kind == "python":
         return [place.name, *args]
+    # The dynamic loader's code-running variables are emptied for the probe (LD_PRELOAD in a
+    # container's environment would run inside it): the engine's record of them is checked instead.
+    scrub = [word for name in LOADER_ENV for word in ("-e", f"{name}=")]
     if place.kind == "container":
-        return ["docker", "exec", "-i", place.name, place.interpreter, *args]
+        return ["docker", "exec", *scrub, "-i", place.name, place.interpreter, *args]
     if place.kind == "image":
         # --pull never: an image that is not here is said to be missing, never fetched from a registry
-        return ["docker", "run", "--rm", "-i", "--pull", "never", "--network", "none", "--entrypoint",
+        return ["docker", "run", "--rm", "-i", *scrub, "--pull", "never", "--network", "none", "--entrypoint",
                 place.interpreter, place.name, *args]
     if place.kind == "exec":
         # The user's own command line, split as a shell would split it but run without one; the
@@ -114,7 +111,8 @@ def argv_for(place: Place, files: bool, timeout: float = DEFAULT_TIMEOUT, trees:
         # '; touch X' is part of one, never a command.
         import shlex
 
-        remote = " ".join(shlex.quote(word) for word in (place.interpreter, *args))
+        unset = [word for name in LOADER_ENV for word in ("-u", name)]  # the login's LD_PRELOAD never runs in the probe
+        remote = " ".join(shlex.quote(word) for word in ("env", *unset, place.interpreter, *args))
         return ["ssh", *config, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", place.name, remote]
     raise UserError(f"unknown place kind {place.kind!r}")
 
@@ -132,17 +130,21 @@ def exec_argv(command: str) -> list[str]:
     return argv
 
 
-def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT,
-                  trees: Sequence[str] | None = None, log: Progress = silent, alone: bool = True) -> dict[str, Any]:
-    """``trees`` (default: IMAGE_TREES for an image or a container with ``files``) are hashed in full,
-    their progress said through ``log`` (``alone``: the only place at work, which may draw a meter)."""
+def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, log: Progress = silent,
+                  alone: bool = True) -> dict[str, Any]:
+    """With ``files``, the site directories hashed, their progress said through ``log`` (``alone``:
+    the only place at work, which may draw a meter); an image's or a container's whole start-up
+    surface is read through the engine besides (engine_record)."""
     from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
 
-    if trees is None:
-        trees = IMAGE_TREES if files and place.kind in ("container", "image") else ()
+    engine = None
+    if place.kind in ("container", "image"):
+        # The engine's record first, before anything runs inside: what the probe then says cannot
+        # change it, and a watcher inside has nothing to see coming (adapters/exports.py).
+        engine = engine_record(place, timeout, files=files)
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
-    if place.kind in ("local", "python") and not files and not trees:
+    if place.kind in ("local", "python") and not files:
         found = _bounded(local_snapshot, place, timeout)
         if found is _LATE:
             raise no_answer
@@ -155,8 +157,9 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
 
     hashing = HashProgress(place.label, log, alone=alone)
     try:
-        argv = argv_for(place, files, timeout, trees, progress=hashing.every if files or trees else None)
-        done = run(argv, stdin=probe_source(), timeout=timeout + _GRACE, on_stderr_line=hashing.line)
+        argv = argv_for(place, files, timeout, progress=hashing.every if files else None)
+        done = run(argv, stdin=probe_source(), timeout=timeout + _GRACE, on_stderr_line=hashing.line,
+                   env=_scrubbed() if place.kind in ("local", "python") else None)
     except TimedOut:
         raise no_answer from None
     except ToolUnavailable as exc:
@@ -176,9 +179,17 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     except RecursionError:
         raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
     snapshot.pop("engine", None)  # only this side says what the engine knows
-    if place.kind in ("container", "image"):
-        snapshot["engine"] = engine_record(place, timeout)
+    if engine is not None:
+        snapshot["engine"] = engine
     return snapshot
+
+
+def _scrubbed() -> dict[str, str]:
+    """This process's environment without the loader's code-running variables: an interpreter on
+    this machine runs the probe without them (-I already leaves PYTHON* aside)."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in LOADER_ENV}
 
 
 def _malformed(place: Place, what: str, exc: Exception, details: str | None = None) -> ToolUnavailable:
@@ -217,27 +228,25 @@ def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, 
     return json.loads(json.dumps(collect(conda=place.conda_prefix, facts=facts), sort_keys=True))
 
 
-def engine_record(place: Place, timeout: float) -> dict[str, Any]:
+def engine_record(place: Place, timeout: float, files: bool = False) -> dict[str, Any]:
     """What the engine itself knows about a container or an image, out of reach of whoever is root
-    inside it: the image's labels (the lock's sha256 among them) and, for a container, every path
-    changed since it was created (`docker diff`)."""
+    inside it: the image's labels (the lock's sha256 among them), its configuration (environment,
+    entrypoint, user), for a container every path changed since it was created (`docker diff`)
+    and, with ``files``, every file of the start-up surface hashed from its export stream."""
     what = "container" if place.kind == "container" else "image"
-    image = "{{.Image}} {{json .Config.Image}}" if place.kind == "container" else "{{.Id}} null"
-    done = run(["docker", what, "inspect", "--format", image + " {{json .Config.Labels}}", place.name], timeout=timeout)
+    done = run(["docker", what, "inspect", place.name], timeout=timeout)
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: docker {what} inspect failed: {done.stderr.strip()[-300:]}")
-    image_id, _, rest = done.stdout.strip().partition(" ")
-    created_from, _, text = rest.partition(" ")
-    try:  # the reference the container was created from (an image is named by its argument)
-        ref = place.name if place.kind == "image" else json.loads(created_from)
-    except ValueError:
-        ref = None
     try:
-        labels = json.loads(text or "null") or {}
-    except ValueError:
-        labels = {}
+        found = json.loads(done.stdout)[0]
+        config = found.get("Config") or {}
+    except (ValueError, LookupError, AttributeError):
+        raise ToolUnavailable(f"{place.label}: docker {what} inspect answered no JSON") from None
+    image_id = str(found.get("Image" if place.kind == "container" else "Id") or "")
+    labels = config.get("Labels") or {}
     record: dict[str, Any] = {"labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
-                              "image_id": image_id}
+                              "image_id": image_id, "config": _config(config)}
+    ref = place.name if place.kind == "image" else config.get("Image")  # what the container was created from
     if isinstance(ref, str) and ref:
         record["ref"] = ref
     if place.kind == "container":
@@ -246,7 +255,35 @@ def engine_record(place: Place, timeout: float) -> dict[str, Any]:
             raise ToolUnavailable(f"{place.label}: docker diff failed: {changed.stderr.strip()[-300:]}")
         record["changes"] = [[line[0], line[2:]] for line in changed.stdout.splitlines()
                              if len(line) > 2 and line[0] in "ACD" and line[1] == " "]
+        made = run(["docker", "image", "inspect", "--format", "{{json .Config}}", image_id], timeout=timeout)
+        try:  # what its image says it runs with: the container's own configuration is checked against it
+            record["image_config"] = _config(json.loads(made.stdout) or {}) if made.returncode == 0 else None
+        except (ValueError, AttributeError):
+            record["image_config"] = None
+    if files:
+        from envbuild.adapters import exports
+
+        read = exports.read_container(place.name, timeout) if place.kind == "container" \
+            else exports.read_image(image_id or place.name, timeout)
+        record["files"] = read.to_json()
     return record
+
+
+def _config(config: Any) -> dict[str, Any]:
+    """The parts of an engine's container or image configuration that decide what runs: the
+    environment (name → value, None for a value not kept), entrypoint, command, user, working directory."""
+    from envbuild.core.image_checks import RISKY_ENV
+
+    env: dict[str, str | None] = {}
+    for item in config.get("Env") or []:
+        name, _, value = str(item).partition("=")
+        env[name] = value if name in RISKY_ENV else None  # of the rest only the name: a container's secrets are there
+    out: dict[str, Any] = {"env": env, "user": str(config.get("User") or ""),
+                           "workdir": str(config.get("WorkingDir") or "")}
+    for key, name in (("Entrypoint", "entrypoint"), ("Cmd", "cmd")):
+        value = config.get(key)
+        out[name] = [str(v) for v in value] if isinstance(value, list) else None
+    return out
 
 
 def _interpreter(place: Place) -> str:

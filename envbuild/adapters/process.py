@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,9 @@ from envbuild.errors import TimedOut, ToolUnavailable
 
 if TYPE_CHECKING:  # subprocess and shutil are imported when a child is first started: an in-process verify starts none
     import subprocess
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,60 @@ def run(
     finally:
         with _LIVE_LOCK:
             _LIVE.pop(proc, None)
+
+
+def stream(argv: Sequence[str], consume: Callable[[IO[bytes]], T], *, timeout: float | None = None) -> tuple[T, Completed]:
+    """Run argv and hand its stdout, as it comes (bytes), to ``consume`` in this thread: an export
+    stream of gigabytes is read once and never held. (consume's result, the run with its exit code
+    and stderr; stdout empty). The child is killed with its group on a timeout (TimedOut) or when
+    ``consume`` raises; what consume leaves unread is drained, so the child never blocks on it."""
+    import subprocess
+
+    argv = tuple(str(a) for a in argv)
+    with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise Stopped(signal.SIGTERM)
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+        except FileNotFoundError:
+            raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+        _LIVE[proc] = threading.get_ident()
+    err: list[bytes] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else b""), daemon=True)
+    reader.start()
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
+        _kill_group(proc)
+
+    timer = threading.Timer(timeout, kill) if timeout else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        assert proc.stdout is not None
+        result = consume(proc.stdout)
+        while proc.stdout.read(1 << 20):
+            pass
+        proc.wait()
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        if expired.is_set():
+            raise TimedOut(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s") from None
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        reader.join(timeout=5)
+        with _LIVE_LOCK:
+            _LIVE.pop(proc, None)
+    if expired.is_set():
+        raise TimedOut(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s")
+    stderr = b"".join(err).decode("utf-8", "replace")
+    return result, Completed(argv=argv, returncode=proc.returncode, stdout="", stderr=stderr)
 
 
 def _communicate(proc: subprocess.Popen, argv: tuple[str, ...], *, timeout: float | None,

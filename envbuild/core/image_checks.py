@@ -1,10 +1,11 @@
 """What the container engine knows, against what the environment shows. Pure.
 
 Whoever is root inside a container can edit its files, its RECORDs, its conda-meta and the lock
-envbuild embedded in it, all together. Two records lie outside the container's reach: the image's
-labels (written at build time: the embedded lock's sha256) and the engine's list of paths changed
-since the container was created (`docker diff`). A change under the environment's prefix or
-/etc/envbuild is drift whatever the files inside now claim.
+envbuild embedded in it, all together, and make its Python answer anything. What lies outside their
+reach: the image's labels (written at build time: the embedded lock's sha256), its configuration,
+the engine's list of paths changed since a container was created (`docker diff`) and its files as
+the engine's export stream gives them (adapters/exports.py). A change anywhere on the start-up
+surface (core/surface.py) is drift whatever the files inside now claim.
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envbuild.core.findings import Finding
-from envbuild.core.layout import CONDA_PREFIX, LABEL_PREFIX, PROBE_LOCK_KEYS, VENV
+from envbuild.core.layout import LABEL_PREFIX, PROBE_LOCK_KEYS
+from envbuild.core.surface import group_of, on_surface
+
+# Variables that change what an interpreter loads or runs, for every process of the place (the
+# probe's own: the dynamic loader reads LD_* before Python starts). Their values are kept (paths,
+# not secrets); of every other variable only the name, since a container's environment holds its
+# credentials. PATH decides which python3 a workload's `python` is.
+RISKY_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONEXECUTABLE", "PYTHONPLATLIBDIR",
+             "PYTHONWARNINGS", "PYTHONBREAKPOINT", "PYTHONINSPECT", "PYTHONSAFEPATH", "PYTHONNOUSERSITE",
+             "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "PATH")
+# Of those, the ones that make the dynamic loader run a library's code in every process before any
+# Python runs: emptied or unset for the probe's process wherever envbuild starts it (adapters/places.py).
+LOADER_ENV = ("LD_PRELOAD", "LD_AUDIT")
 
 _WORDS = {"C": "changed", "A": "added", "D": "deleted"}
 _SHOWN = 3
@@ -34,39 +47,52 @@ def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:
     return bool(want) and hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest() == want
 
 
-def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None, *,
-                    changes: bool = True) -> list[Finding]:
-    """Findings from the engine's own record (``snapshot["engine"]``, written by envbuild's side).
-    ``embedded_lock``: the text of the lock read from inside the place, when verify used it.
-    ``changes`` False: leave `docker diff` out (a build manifest compares the same trees file by file)."""
-    record = snapshot.get("engine")
-    if not record:
-        return []
-    labels: Mapping[str, str] = record.get("labels") or {}
-    findings = []
+def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> list[Finding]:
+    """The image's label against the lock inside: ``embedded_lock`` is the text of the lock read
+    from inside the place, when verify used it."""
+    labels: Mapping[str, str] = (snapshot.get("engine") or {}).get("labels") or {}
     want = labels.get(f"{LABEL_PREFIX}.lock.sha256")
     if embedded_lock is not None and want and not label_vouches(snapshot, embedded_lock):
-        findings.append(Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {want[:12]}… (image label)",
-                                actual="another lock", detail="the lock inside is not the one the image was built "
-                                "with: its verdicts cannot be trusted"))
-    prefix = CONDA_PREFIX if labels.get(f"{LABEL_PREFIX}.conda-prefix") else VENV
-    if changes:
-        findings.extend(changed_trees(record.get("changes") or [], (prefix, "/etc/envbuild")))
-    return findings
+        return [Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {want[:12]}… (image label)",
+                        actual="another lock", detail="the lock inside is not the one the image was built "
+                        "with: its verdicts cannot be trusted")]
+    return []
 
 
-def changed_trees(changes: Sequence[Sequence[str]], roots: Sequence[str]) -> list[Finding]:
-    """One `modified` finding per root with changes under it. A directory that docker reports as
+def changed_paths(changes: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+    """(path, C|A|D) of `docker diff` on the start-up surface. A directory that docker reports as
     changed only because something below it changed is not counted."""
-    paths = [(kind, path) for kind, path in changes]
-    parents = {path.rsplit("/", 1)[0] for _, path in paths}
-    real = [(kind, path) for kind, path in paths if not (kind == "C" and path in parents)]
-    findings = []
-    for root in roots:
-        under = [(path, kind) for kind, path in real if path == root or path.startswith(root.rstrip("/") + "/")]
-        if under:
-            findings.append(_tree_finding(root, under, "as built (docker diff)"))
-    return findings
+    parents = {path.rsplit("/", 1)[0] for _, path in changes}
+    return [(path, kind) for kind, path in changes if on_surface(path) and not (kind == "C" and path in parents)]
+
+
+def surface_findings(built: Mapping[str, Mapping[str, str]] | None, seen: Mapping[str, Mapping[str, str]] | None,
+                     changes: Sequence[Sequence[str]], source: str = "build manifest") -> list[Finding]:
+    """One `modified` finding per tree of the start-up surface that changed: the trees as the
+    engine reads them now (``seen``) against the build manifest (``built``), and a container's
+    `docker diff` (``changes``), each path said once. A path docker lists whose content is back as
+    built is still drift (something wrote it); the manifest alone sees an image's changes.
+    ``source``: what ``built`` is (the build manifest; the base image's files)."""
+    status: dict[str, dict[str, str]] = {}
+    why: dict[str, set[str]] = {}
+
+    def add(path: str, kind: str, source: str) -> None:
+        group = group_of(path)
+        if group is not None:
+            status.setdefault(group, {}).setdefault(path, kind)
+            why.setdefault(group, set()).add(source)
+
+    if built is not None and seen is not None:
+        for root in sorted(set(built) | set(seen)):
+            want, have = built.get(root) or {}, seen.get(root) or {}
+            base = root.rstrip("/") + "/"
+            for rel in sorted(set(want) | set(have)):
+                if want.get(rel) != have.get(rel):
+                    add(base + rel, "D" if rel not in have else "A" if rel not in want else "C", source)
+    for path, kind in changed_paths(changes):
+        add(path, kind, "docker diff")
+    return [_tree_finding(root, sorted(paths.items()), f"as built ({', '.join(sorted(why[root]))})")
+            for root, paths in sorted(status.items())]
 
 
 def _tree_finding(root: str, status: list[tuple[str, str]], expected: str) -> Finding:
@@ -80,15 +106,37 @@ def _tree_finding(root: str, status: list[tuple[str, str]], expected: str) -> Fi
                    paths=tuple(p for p, _ in status))
 
 
-def manifest_findings(built: Mapping[str, Mapping[str, str]], seen: Mapping[str, Mapping[str, str]]) -> list[Finding]:
-    """Every file of the image's trees (the prefix, /etc/envbuild) against the manifest recorded when
-    envbuild built it: one `modified` finding per tree that differs."""
+def config_findings(config: Mapping[str, Any] | None, expected: Mapping[str, Any] | None, *, image: bool,
+                    expected_label: str) -> list[Finding]:
+    """The configuration the engine runs the place with (adapters/places._config) against what
+    envbuild built: each RISKY_ENV variable added, removed or changed; for an image also its
+    entrypoint, command, user and working directory. ``expected`` None (no record of the build
+    here): any variable that makes Python load code from elsewhere is reported as set."""
+    if not config:
+        return []
+    env: Mapping[str, Any] = config.get("env") or {}
+    want: Mapping[str, Any] = (expected or {}).get("env") or {}
     findings = []
-    for root in sorted(set(built) | set(seen)):
-        want, have = built.get(root) or {}, seen.get(root) or {}
-        base = root.rstrip("/") + "/"
-        status = [(base + p, "C") for p in want if p in have and have[p] != want[p]]
-        status += [(base + p, "D") for p in want if p not in have] + [(base + p, "A") for p in have if p not in want]
-        if status:
-            findings.append(_tree_finding(root, status, "as built (build manifest)"))
+    for name in RISKY_ENV:
+        have, had = env.get(name), want.get(name)
+        if expected is None and (name in ("PATH", "LD_LIBRARY_PATH", "PYTHONNOUSERSITE", "PYTHONSAFEPATH")
+                                 or have is None):
+            continue  # with no record, only what makes Python load code from elsewhere is a finding
+        if have != had and not (name in ("PYTHONNOUSERSITE", "PYTHONSAFEPATH") and had is None):
+            what = "loaded by every process" if name.startswith("LD_") else "changes what Python runs and imports"
+            findings.append(Finding(kind="config", name=name, expected=had if expected is not None else "unknown",
+                                    actual=have if have is not None else "unset",
+                                    detail=f"the {'image' if image else 'container'}'s environment: {what} "
+                                    f"({expected_label})"))
+    if image and expected is not None:
+        for key in ("entrypoint", "cmd", "user", "workdir"):
+            if config.get(key) != expected.get(key):
+                findings.append(Finding(kind="config", name=key.upper(), expected=_shown(expected.get(key)),
+                                        actual=_shown(config.get(key)), detail=f"the image's {key} ({expected_label})"))
     return findings
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    return " ".join(value) if isinstance(value, list) else str(value)

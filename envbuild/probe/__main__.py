@@ -1,4 +1,4 @@
-"""python -m envbuild.probe [--files] [--tree=PATH] [--conda-prefix=PATH] [--deadline=SECONDS]"""
+"""python -m envbuild.probe [--files] [--conda-prefix=PATH] [--deadline=SECONDS]"""
 
 from envbuild.probe.main import main
 

@@ -8,12 +8,12 @@ from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
 from .facts import own_facts
 from .hashing import Tally, active_records, check_files, total_size
-from .manifest import Walk, file_manifest
+from .manifest import Walk
 from .paths import interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
 
-def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None):
+def collect(files=False, root=None, conda=None, facts=None, tally=None):
     """``facts``: the interpreter described (facts.own_facts() of another one); default this one.
     ``tally``: counts the files hashed (hashing.Tally), for progress on stderr."""
     facts = facts or own_facts()
@@ -23,11 +23,8 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None
     dists = distributions(problems, path)
     pth_owners(pth, dists)
     manifest, hashed, stale = None, {}, []
-    tree_files = None
-    if trees:
-        tree_files, hashed, _ = file_manifest([t for t in trees if os.path.isdir(t)], problems, tally=tally)
     if files:
-        walk = Walk(sites, known=hashed, tally=tally, pycs=True)  # hashing on every core from here
+        walk = Walk(sites, tally=tally, pycs=True)  # hashing on every core from here
         rows = active_records(dists, problems)
         if tally is not None:
             tally.expect(sum(len(entries) for entries in rows.values()), total_size(rows))  # what RECORD says
@@ -51,8 +48,6 @@ def collect(files=False, root=None, conda=None, trees=(), facts=None, tally=None
     if files:
         snapshot["site_files"] = manifest
         snapshot["stale_pyc"] = stale
-    if tree_files is not None:
-        snapshot["trees"] = tree_files
     if found:
         snapshot["envbuild"] = found
     snapshot["environment"] = determinism_env(found.get("image"))
@@ -91,10 +86,9 @@ def main(argv=None):
         sys.stdout.flush()
         return
     conda = next((a.split("=", 1)[1] for a in argv if a.startswith("--conda-prefix=")), None)
-    trees = [a.split("=", 1)[1] for a in argv if a.startswith("--tree=")]
     every = _seconds(next((a.split("=", 1)[1] for a in argv if a.startswith("--progress=")), None))
     tally = Tally(sys.stderr, every) if every else None
-    answer = json.dumps(collect(files="--files" in argv, conda=conda, trees=trees, tally=tally), sort_keys=True)
+    answer = json.dumps(collect(files="--files" in argv, conda=conda, tally=tally), sort_keys=True)
     if tally is not None:
         tally.tell()
     sys.stdout.write(answer + "\n")  # dumps, not dump: only the one-shot encoder is the C one

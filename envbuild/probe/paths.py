@@ -65,6 +65,19 @@ def site_dirs(facts):
 _PTH_LIMIT = 1 << 20
 
 
+def pth_lines(text):
+    """(lines site.py would exec, lines it would add to the path) of a .pth file's text."""
+    executed, paths = [], []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if line.startswith(("import ", "import\t")):
+            executed.append(line[:300])
+        else:
+            paths.append(line.rstrip())
+    return executed, paths
+
+
 def search_path(problems, facts):
     """(path, site directories, .pth reports): sys.path as site.py would build it. Each site
     directory's *.pth files, in name order: a path line adds that directory if it exists; an
@@ -84,14 +97,10 @@ def search_path(problems, facts):
             except OSError as exc:
                 problems.append({"path": full, "problem": "cannot read: %s" % (exc.strerror or exc)})
                 continue
-            report = {"path": full, "exec": [], "added": []}
-            for line in text.splitlines():
-                if line.startswith("#") or not line.strip():
-                    continue
-                if line.startswith(("import ", "import\t")):
-                    report["exec"].append(line[:300])
-                    continue
-                added = os.path.abspath(os.path.join(site_dir, line.rstrip()))
+            executed, paths = pth_lines(text)
+            report = {"path": full, "exec": executed, "added": []}
+            for line in paths:
+                added = os.path.abspath(os.path.join(site_dir, line))
                 if added not in path and os.path.isdir(added):
                     path.append(added)
                     report["added"].append(added)

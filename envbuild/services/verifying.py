@@ -21,14 +21,6 @@ if TYPE_CHECKING:  # imported when needed: verify starts its probes before it re
     from envbuild.ecosystems.base import WheelSource
 
 
-def _build_manifest(snapshot: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Mapping[str, str]] | None:
-    from envbuild.adapters.manifests import read_manifest
-    from envbuild.adapters.cache import cache_root
-
-    image_id = (snapshot.get("engine") or {}).get("image_id")
-    return read_manifest(image_id, cache_root(environ)) if image_id else None
-
-
 @dataclass(frozen=True, kw_only=True)
 class LockChoice:
     """Where the lock comes from: a file, an image directory's target, or (None) each image's own;
@@ -99,7 +91,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             lock = settle_for(choice.lock, snapshot.get("interpreter") or {})  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=source, log=log,
-                                   environ=environ)
+                                   environ=environ, timeout=timeout)
         if choice.expected is not None and outcome.error is None:
             # what the expected environment actually had, beyond its lock: each difference said once
             from envbuild.core.conda_verify import view_of_conda_snapshot
@@ -160,12 +152,13 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
                  allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", log: Progress,
-                 environ: Mapping[str, str]) -> "Outcome":
+                 environ: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> "Outcome":
     """One place's snapshot against the lock (or, with none given, the lock its image carries)."""
     from envbuild import ecosystems
+    from envbuild.adapters.engine_checks import engine_verdict
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.cuda import gpu_findings, lock_cuda
-    from envbuild.core.image_checks import engine_findings, manifest_findings
+    from envbuild.core.outside import with_engine_files
     from envbuild.core.ownership import shadowed_findings
     from envbuild.core.report import Outcome
     from envbuild.core.verify import determinism_findings
@@ -175,24 +168,24 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     if lock is None:
         lock, embedded_text, where, refused = _embedded_lock(place, snapshot)
         if refused is not None:
-            return Outcome(label=place.label, findings=(refused, *engine_findings(snapshot, embedded_text)))
+            more, _ = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ, timeout=timeout)
+            return Outcome(label=place.label, findings=(refused, *more))
         notes.append(f"verified against the lock embedded in its image ({where})")
     lock = _with_project(lock, snapshot)
     ecosystem = ecosystems.for_lock(lock)
+    snapshot, concealed = with_engine_files(snapshot)  # an image's or a container's files as the engine reads them
     try:
         snapshot, findings = ecosystem.check(lock, snapshot, allow_extra=allow_extra, files=files, wheels=wheels,
                                              log=log)
     except (ToolUnavailable, BuildError) as exc:
         return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
+    findings[:0] = concealed
     findings.extend(shadowed_findings(snapshot))
-    built = _build_manifest(snapshot, environ) if files and place.kind in ("container", "image") else None
-    # With a build manifest, every file of the prefix is compared with it; docker diff would say it twice.
-    findings.extend(engine_findings(snapshot, embedded_text, changes=built is None))
-    if built is not None:
-        findings.extend(manifest_findings(built, snapshot.get("trees") or {}))
-    elif files and place.kind in ("container", "image"):
-        notes.append("no build manifest for this image here (built elsewhere, or the cache was cleared): "
-                     "its files were checked against the locked wheels only")
+    if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine_checks.py)
+        more, more_notes = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ,
+                                          timeout=timeout)
+        findings.extend(more)
+        notes.extend(more_notes)
     image_json = (snapshot.get("envbuild") or {}).get("image")
     said = image_json.get("determinism") if isinstance(image_json, dict) else None
     if isinstance(said, dict):  # what the image set, against what the place runs with

@@ -107,7 +107,8 @@ def test_remote_words_are_quoted_for_the_remote_shell_and_the_host_follows_dashd
     assert argv[argv.index("--") + 1] == "prod-1" and len(argv) == argv.index("--") + 3
     import shlex
 
-    assert shlex.split(argv[-1]) == ["/opt/my env/bin/python; touch /tmp/X", "-I", "-S", "-", "--deadline=30",
+    assert shlex.split(argv[-1]) == ["env", "-u", "LD_PRELOAD", "-u", "LD_AUDIT",  # never run in the probe
+                                     "/opt/my env/bin/python; touch /tmp/X", "-I", "-S", "-B", "-", "--deadline=30",
                                      "--files", "--conda-prefix=/opt/conda $(id)"]
     with pytest.raises(Exception, match="starts with '-'"):
         argv_for(Place(kind="ssh", name="-oProxyCommand=x"), files=False)

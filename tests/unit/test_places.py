@@ -14,7 +14,7 @@ from envbuild.errors import UserError
 def test_exec_is_the_user_s_command_split_like_a_shell_then_the_probe_s_words():
     place = Place(kind="exec", name="kubectl exec -i 'train pod' -n ml --", interpreter="/opt/venv/bin/python")
     assert argv_for(place, files=True, timeout=30) == [
-        "kubectl", "exec", "-i", "train pod", "-n", "ml", "--", "/opt/venv/bin/python", "-I", "-S", "-",
+        "kubectl", "exec", "-i", "train pod", "-n", "ml", "--", "/opt/venv/bin/python", "-I", "-S", "-B", "-",
         "--deadline=30", "--files"]
     assert place.label == "exec kubectl exec -i 'train pod' -n ml --"
     for bad in ("kubectl exec -i 'pod", "   "):

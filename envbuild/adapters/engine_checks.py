@@ -1,0 +1,74 @@
+"""An image's or a container's verdict from the engine's side: its start-up surface as the engine
+reads it against the build manifest (or, with none here, its base image's files), a container's
+`docker diff`, its configuration against its image's or the build's, and the lock's label.
+
+Everything here comes from outside the place (core/image_checks.py, core/surface.py): what the
+place's own interpreter answers is checked elsewhere, and contradicted here where it lied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from envbuild.core.findings import Finding
+from envbuild.errors import ToolUnavailable
+
+
+def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | None, *, files: bool,
+                   environ: Mapping[str, str], timeout: float) -> tuple[list[Finding], list[str]]:
+    """(findings, notes) for a place of ``kind`` "image" or "container" whose snapshot carries the
+    engine's record (adapters/places.engine_record); ``files``: its surface was read."""
+    from envbuild.core.image_checks import config_findings, engine_findings, surface_findings
+
+    engine = snapshot.get("engine") or {}
+    built = build_manifest(engine, environ)
+    findings = engine_findings(snapshot, embedded_lock)
+    notes = []
+    expected, seen, source = (built or {}).get("trees"), snapshot.get("trees"), "build manifest"
+    if files and built is None:  # the base image's files, for all but what envbuild added
+        expected, seen, source = base_trees(engine, timeout), _outside_prefixes(seen), "its base image's files"
+        notes.append("no build manifest for this image here (built elsewhere, by an older envbuild, or the cache was "
+                     "cleared): its packages were checked against the locked wheels, the rest of its start-up "
+                     "files " + ("against its base image" if expected is not None
+                                 else "against nothing (its base image is not on this machine)"))
+    findings.extend(surface_findings(expected if files else None, seen if files else None,
+                                     engine.get("changes") or [], source))
+    # A container against its image's configuration; an image against the record of its build.
+    config = engine.get("image_config") if kind == "container" else (built or {}).get("config")
+    findings.extend(config_findings(engine.get("config"), config, image=kind == "image",
+                                    expected_label="as its image has it" if kind == "container"
+                                    else "as built" if built else "no record of its build here"))
+    return findings, notes
+
+
+def build_manifest(engine: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Any] | None:
+    """{"trees", "config"} recorded when envbuild built the place's image on this machine, or None."""
+    from envbuild.adapters.cache import cache_root
+    from envbuild.adapters.manifests import read_manifest
+
+    image_id = engine.get("image_id")
+    return read_manifest(image_id, cache_root(environ)) if image_id else None
+
+
+def base_trees(engine: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
+    """The start-up surface of the image's base (named by its labels), but the prefixes envbuild
+    fills: None when the base is not on this machine. (The labels are the image's own word: an
+    image rewritten to name another local base is compared with that one.)"""
+    from envbuild.adapters.exports import read_image
+
+    labels = engine.get("labels") or {}
+    digest, name = labels.get("org.opencontainers.image.base.digest"), labels.get("org.opencontainers.image.base.name")
+    for ref in (digest, f"{name.split('@')[0]}@{digest}" if name and digest else None):
+        if ref:
+            try:
+                return _outside_prefixes(read_image(ref, timeout).trees)
+            except ToolUnavailable:
+                continue
+    return None
+
+
+def _outside_prefixes(trees: Mapping[str, Any] | None) -> dict[str, Any]:
+    from envbuild.core.surface import PREFIXES
+
+    return {k: v for k, v in (trees or {}).items() if k not in PREFIXES}
