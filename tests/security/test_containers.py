@@ -93,5 +93,5 @@ def test_a_compiled_file_with_a_valid_header_and_other_code_is_caught_by_the_bui
     report = cli("verify", "--container", container, "--files", "--json", env=built_image_env)
     assert report.returncode == 1
     by_source = {f["expected"]: f for f in json.loads(report.stdout)["findings"] if f["name"] == "/opt/venv"}
-    manifest = by_source["as built (build manifest)"]
+    manifest = by_source["as built (build manifest, docker diff)"]
     assert manifest["actual"] == "1 changed" and manifest["paths"][0].endswith("alpha/__pycache__/__init__.cpython-311.pyc")
