@@ -159,6 +159,26 @@ def check_files(dists, rows, workers=None, known=None, tally=None):
                                     if p.startswith(inside)})
 
 
+def check_presence(dists, problems):
+    """Without --files: each imported distribution's files that its RECORD lists are there (an
+    lstat each, nothing read), so that an environment whose packages' files were deleted with their
+    metadata kept is not "ok". Compiled files are left out (an image may drop __pycache__; an
+    installer may not compile): their sources are what counts."""
+    for dist in dists:
+        if not _imported(dist):
+            continue
+        rows = [row for row in record_rows(dist, problems) if not row[0].endswith(".pyc")]
+        missing = []
+        for path, _digest, _size in rows:
+            try:
+                os.lstat(path)
+            except FileNotFoundError:
+                missing.append(path)
+            except OSError:
+                continue  # not to be told from here: --files reads it
+        dist["files"] = {"checked": len(rows), "modified": [], "missing": missing, "unreadable": []}
+
+
 def allowed(rows):
     """The digests that rows ({owner: [(path, digest, size)]}) allow: (each path's first digest,
     {path: every digest} for the few paths that several owners list)."""

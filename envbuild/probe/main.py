@@ -7,7 +7,7 @@ import sys
 from .common import PROBE_VERSION
 from .dists import distributions, pth_owners
 from .facts import own_facts
-from .hashing import Tally, active_records, check_files, total_size
+from .hashing import Tally, active_records, check_files, check_presence, total_size
 from .manifest import Walk
 from .paths import interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
@@ -30,6 +30,8 @@ def collect(files=False, root=None, conda=None, facts=None, tally=None):
             tally.expect(sum(len(entries) for entries in rows.values()), total_size(rows))  # what RECORD says
         manifest, hashed, stale = walk.result(problems)
         check_files(dists, rows, known=hashed, tally=tally)
+    else:
+        check_presence(dists, problems)
     found = embedded(root)
     snapshot = {
         "schema": 1,

@@ -68,16 +68,27 @@ def test_seeded_packaging_tools_are_not_drift(cli, locked, tmp_path, index):
     assert result.returncode == 0, report
 
 
-def test_edited_and_deleted_files_are_modified_only_with_files(cli, locked, venv):
+def test_edited_files_are_modified_only_with_files_and_deleted_ones_always(cli, locked, venv):
     (venv / SITE / "gamma" / "data.txt").write_text("tampered\n")
     (venv / SITE / "delta" / "__init__.py").unlink()
     plain, report = verify(cli, locked, venv)
-    assert plain.returncode == 0  # without --files, RECORD is not read
+    assert plain.returncode == 1  # without --files nothing is hashed, but every listed file must be there
+    assert kinds(report) == [("modified", "delta")] and report["findings"][0]["actual"] == "1 deleted"
     result, report = verify(cli, locked, venv, "--files")
     assert result.returncode == 1 and kinds(report) == [("modified", "delta"), ("modified", "gamma")]
     by_name = {f["name"]: f for f in report["findings"]}
     assert by_name["gamma"]["actual"] == "1 modified" and by_name["gamma"]["paths"][0].endswith("gamma/data.txt")
     assert by_name["delta"]["actual"] == "1 deleted"
+
+
+def test_an_emptied_environment_fails_a_metadata_verify(cli, locked, venv):
+    """Issue 32, item 6: every package's files deleted, their dist-info kept (the shape of the empty
+    environments published this year): a stat per file, no hashing, finds it."""
+    for name in PINS:
+        shutil.rmtree(venv / SITE / name)
+    result, report = verify(cli, locked, venv)
+    assert result.returncode == 1 and kinds(report) == [("modified", name) for name in sorted(PINS)]
+    assert all(f["severity"] == "high" and f["actual"].endswith("deleted") for f in report["findings"])
 
 
 def test_a_second_copy_on_the_path_is_a_duplicate_and_its_module_shadowed(cli, locked, venv, tmp_path):
