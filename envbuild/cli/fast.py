@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 VALUES = {"--target": "target", "-t": "target", "--lock": "lock", "--platform": "platform", "--against": "against",
+          "--require-lock": "require_lock",
           "--python": "python", "--container": "container", "--image": "image", "--ssh": "ssh", "--exec": "exec_",
           "--hosts": "hosts", "--jobs": "jobs", "-j": "jobs", "--interpreter": "interpreter",
           "--ssh-config": "ssh_config", "--conda-prefix": "conda_prefix", "--timeout": "timeout",
@@ -28,7 +29,8 @@ COUNTS = {"-v": "verbose", "--verbose": "verbose"}
 MULTIPLE = {"python", "container", "image", "ssh", "exec_", "allow_extra"}
 PATHS = {"directory", "lock", "hosts", "ssh_config", "junit"}
 DEFAULTS: dict[str, Any] = {
-    "directory": None, "target": None, "lock": None, "platform": None, "against": None, "python": [], "container": [],
+    "directory": None, "target": None, "lock": None, "platform": None, "against": None, "require_lock": None,
+    "python": [], "container": [],
     "image": [], "ssh": [], "exec_": [], "hosts": None, "jobs": 16, "interpreter": "python3", "ssh_config": None,
     "conda_prefix": None, "files": False, "timeout": 120.0, "allow_extra": [], "gpu": False, "data": False,
     "as_json": False, "format": "text", "junit": None, "fail_on": "low"}

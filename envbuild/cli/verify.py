@@ -1,4 +1,4 @@
-"""envbuild verify [DIR --target NAME | --lock FILE | --against SOURCE] [--python EXE | --container NAME | --image REF | --ssh HOST ...] [--data]"""
+"""envbuild verify [DIR --target NAME | --lock FILE | --against SOURCE | --require-lock LOCK] [--python EXE | --container NAME | --image REF | --ssh HOST ...] [--data]"""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def verify(
     against: str = typer.Option(None, "--against", help="What another environment had: mlflow:runs:/ID, "
                                 "mlflow:models:/NAME/VERSION or @ALIAS (its recorded snapshot and lock), a snapshot "
                                 "JSON, a lock file or an image."),
+    require_lock: str = typer.Option(None, "--require-lock", help="The lock an image must carry: a lock file (the "
+                                     "repository's) or mlflow:runs:/ID (the run's); another one fails. Without it, "
+                                     "--image alone is verified against its own, self-attested lock."),
     python: list[str] = opt.PYTHON,
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,

@@ -11,6 +11,7 @@ from envbuild.cli.output import progress
 
 
 def run(*, directory: Path | None, target: str | None, lock: Path | None, platform: str | None, against: str | None,
+        require_lock: str | None,
         python: list[str], container: list[str], image: list[str], ssh: list[str], exec_: list[str],
         hosts: Path | None, jobs: int, interpreter: str, ssh_config: Path | None, conda_prefix: str | None,
         files: bool, timeout: float, allow_extra: list[str], gpu: bool, data: bool, as_json: bool, format: str,
@@ -35,7 +36,8 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
         directory = spec_directory(None, required=False)
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
-                                        data=Path.cwd() if data else None, platform=platform, jobs=jobs, log=progress)
+                                        data=Path.cwd() if data else None, platform=platform, jobs=jobs,
+                                        require_lock=require_lock, log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error, show_report
     from envbuild.core.report import exit_code, to_junit

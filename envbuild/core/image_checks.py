@@ -59,6 +59,17 @@ def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> l
     return []
 
 
+def required_lock_findings(embedded_lock: str, sha256: str, where: str) -> list[Finding]:
+    """--require-lock: the lock an image carries must be ``where``'s, byte for byte (its sha256).
+    Another one is critical: every verdict taken against it proves nothing."""
+    have = hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest()
+    if have == sha256:
+        return []
+    return [Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {sha256[:12]}… ({where})",
+                    actual=f"sha256 {have[:12]}…", detail="the image carries another lock than the one required: "
+                    "its packages were not checked against it")]
+
+
 def changed_paths(changes: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
     """(path, C|A|D) of `docker diff` on the start-up surface. A directory that docker reports as
     changed only because something below it changed is not counted."""

@@ -52,12 +52,13 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
            against: str | None = None, data: Path | None = None, platform: str | None = None,
-           jobs: int = 16, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           jobs: int = 16, require_lock: str | None = None, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
     ``against``: another environment is the expected side (see expected_of). ``data``: a directory
     of a DVC workspace, checked by DVC (and against the data ``against`` recorded); with no
-    ``places``, only the data is checked."""
+    ``places``, only the data is checked. ``require_lock`` (a lock file, or an MLflow source whose
+    run recorded one): an image's own lock must be that one, byte for byte, else a finding."""
     from dataclasses import replace
 
     from envbuild.core.lockfile.foreign import Foreign, settle_for
@@ -67,6 +68,11 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
 
     if against is not None and (directory is not None or target is not None or lock_file is not None):
         raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
+    if require_lock is not None and (against is not None or directory is not None or target is not None
+                                     or lock_file is not None):
+        raise UserError("--require-lock checks the lock an image carries: it takes no --lock, --against, image "
+                        "directory or --target", hint="with --lock FILE the image is verified against that file already")
+    required = _required_lock(require_lock, environ) if require_lock is not None else None
     wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs, log=log)  # the probes run while the lock is read
     if against:
         choice = expected_of(against, environ=environ)
@@ -91,7 +97,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             lock = settle_for(choice.lock, snapshot.get("interpreter") or {})  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=source, log=log,
-                                   environ=environ, timeout=timeout)
+                                   environ=environ, timeout=timeout, required=required)
         if choice.expected is not None and outcome.error is None:
             # what the expected environment actually had, beyond its lock: each difference said once
             from envbuild.core.conda_verify import view_of_conda_snapshot
@@ -152,8 +158,10 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
                  allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", log: Progress,
-                 environ: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> "Outcome":
-    """One place's snapshot against the lock (or, with none given, the lock its image carries)."""
+                 environ: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT,
+                 required: tuple[str, str] | None = None) -> "Outcome":
+    """One place's snapshot against the lock (or, with none given, the lock its image carries:
+    ``required`` (sha256, where it comes from) is the one it must be)."""
     from envbuild import ecosystems
     from envbuild.adapters.engine_checks import engine_verdict
     from envbuild.adapters.knowledge import cuda_data
@@ -170,7 +178,17 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         if refused is not None:
             more, _ = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ, timeout=timeout)
             return Outcome(label=place.label, findings=(refused, *more))
-        notes.append(f"verified against the lock embedded in its image ({where})")
+        if required is None:
+            notes.append(f"self-attested: verified against the lock its image carries ({where}), which whoever "
+                         "can push the image can rewrite with it; --require-lock FILE makes another lock a failure")
+        else:
+            notes.append(f"verified against the lock its image carries ({where}), required to be {required[1]}")
+    if required is not None and embedded_text is not None:
+        from envbuild.core.image_checks import required_lock_findings
+
+        other = required_lock_findings(embedded_text, *required)
+        if other:  # its verdicts would be taken against a lock nobody vouches for
+            return Outcome(label=place.label, findings=tuple(other), notes=tuple(notes))
     lock = _with_project(lock, snapshot)
     ecosystem = ecosystems.for_lock(lock)
     snapshot, concealed = with_engine_files(snapshot)  # an image's or a container's files as the engine reads them
@@ -202,6 +220,29 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
             notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
     return Outcome(label=place.label, findings=tuple(findings), packages=ecosystem.checked_names(lock),
                    notes=tuple(notes))
+
+
+def _required_lock(source: str, environ: Mapping[str, str]) -> tuple[str, str]:
+    """(sha256 of the lock's text, where it comes from) for --require-lock: a lock file (the
+    repository's), or the lock an MLflow run recorded."""
+    import hashlib
+
+    from envbuild.core.lineage import LOCKS, is_mlflow
+
+    if is_mlflow(source):
+        from envbuild.adapters import mlflow_runs
+        from envbuild.core import lineage
+
+        run_id = mlflow_runs.run_of(lineage.parse_source(source), environ=environ)
+        found = mlflow_runs.read_record(run_id, environ=environ)
+        text = next((found[name] for name in LOCKS.values() if name in found), None)
+        if text is None:
+            raise UserError(f"--require-lock {source}: run {run_id} recorded no lock",
+                            hint="record the training environment with 'envbuild record'")
+        return hashlib.sha256(text.encode("utf-8")).hexdigest(), f"the lock of {source} (run {run_id})"
+    from envbuild.adapters.files import read_text
+
+    return hashlib.sha256(read_text(Path(source), f"--require-lock {source}").encode("utf-8")).hexdigest(), source
 
 
 def _with_project(lock: "Lock", snapshot: Mapping[str, Any]) -> "Lock":

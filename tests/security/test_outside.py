@@ -154,3 +154,33 @@ def test_a_clean_container_and_image_say_ok_in_every_mode(built_image, container
                  ("--image", built_image[1]["image"], "--files")):
         report = verify(cli, *args, env=built_image_env)
         assert report["findings"] == [] and report["exit_code"] == 0, (args, report)
+
+
+def test_an_image_whose_lock_and_label_were_rewritten_together_fails_require_lock(container, built_image, cli,
+                                                                                  built_image_env):
+    """Issue 32, way out 8 / item 7: whoever can push the image rewrites its lock and the label that
+    vouches for it; --require-lock names the lock it must carry (the repository's)."""
+    import hashlib
+
+    image_dir, build = built_image
+    repository_lock = image_dir / "locks" / "cpu.txt"
+    as_root(container, "sh", "-c", "echo '# a line of my own' >> /etc/envbuild/lock.txt")
+    text = docker("exec", container, "cat", "/etc/envbuild/lock.txt") + "\n"
+    ref = f"envbuild-test/relocked:{container}"
+    docker("commit", "--change", f"LABEL dev.envbuild.lock.sha256={hashlib.sha256(text.encode()).hexdigest()}",
+           container, ref)
+    try:
+        own = verify(cli, "--image", ref, env=built_image_env)
+        assert any(n.startswith("self-attested: verified against the lock its image carries")
+                   for n in own["targets"][0]["notes"])
+        required = verify(cli, "--image", ref, "--require-lock", str(repository_lock), env=built_image_env)
+        assert required["exit_code"] == 1
+        [finding] = required["findings"]
+        assert (finding["name"], finding["severity"]) == ("/etc/envbuild lock", "critical")
+        assert str(repository_lock) in finding["expected"]
+        clean = verify(cli, "--image", build["image"], "--require-lock", str(repository_lock), env=built_image_env)
+        assert clean["exit_code"] == 0 and not any(n.startswith("self-attested") for n in clean["targets"][0]["notes"])
+        both = cli("verify", "--image", ref, "--lock", str(repository_lock), "--require-lock", str(repository_lock))
+        assert both.returncode == 2 and "--require-lock" in both.stderr
+    finally:
+        subprocess.run(["docker", "rmi", ref], capture_output=True)
