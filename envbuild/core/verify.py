@@ -67,6 +67,21 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
     return findings
 
 
+def hook_notes(snapshot: Mapping[str, Any], locked: Mapping[str, str]) -> list[str]:
+    """Start-up code a locked distribution ships (a .pth with an executable line that its RECORD
+    lists): named, never silent, since a compromised release puts its payload exactly there. A note,
+    not a finding, until the lock records which hooks each pin ships (then a new one is drift)."""
+    installed = active(snapshot)
+    out = []
+    for pth in snapshot.get("pth") or []:
+        owner = pth.get("owner")
+        if pth.get("exec") and owner in locked and owner in installed:
+            name = pth["path"].rsplit("/", 1)[-1]
+            out.append(f"{STARTUP}: {name} of {owner} {installed[owner]['version']} (listed in its RECORD): "
+                       f"{pth['exec'][0][:80]}")
+    return out
+
+
 def duplicate_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
     """Copies that imports never reach (shadowed further down sys.path) or two metadata directories
     for one name in one place (a broken install)."""

@@ -169,7 +169,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     from envbuild.core.outside import with_engine_files
     from envbuild.core.ownership import shadowed_findings
     from envbuild.core.report import Outcome
-    from envbuild.core.verify import determinism_findings
+    from envbuild.core.verify import determinism_findings, hook_notes
 
     notes: list[str] = []
     embedded_text = None
@@ -199,6 +199,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
     findings[:0] = concealed
     findings.extend(shadowed_findings(snapshot))
+    notes.extend(hook_notes(snapshot, {p.name: p.version for p in lock.pip}))
     if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine_checks.py)
         more, more_notes = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ,
                                           timeout=timeout)

@@ -119,3 +119,16 @@ def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
     assert helper.detail == f"runs code at start-up: import os; os.system('x') (helper_hook.pth); in {site}"
     assert helper.paths == (f"{site}/helper_hook.pth",)
     assert (extra.name, severity(extra), extra.detail) == ("extra", "low", f"in {site}")  # a path entry, no code
+
+
+def test_start_up_code_a_locked_wheel_ships_is_named():
+    """Issue 32, way out 4 (the litellm 1.82.7 shape): the payload is in the locked wheel's own RECORD."""
+    from envbuild.core.verify import hook_notes
+
+    site = "/v/lib/python3.11/site-packages"
+    snapshot = {"distributions": [{"name": "litellm", "version": "1.82.7", "location": site}],
+                "pth": [{"path": f"{site}/litellm_init.pth", "exec": ["import base64; exec(base64.b64decode('...'))"],
+                         "owner": "litellm"}, {"path": f"{site}/paths.pth", "exec": [], "owner": "litellm"}]}
+    [note] = hook_notes(snapshot, {"litellm": "1.82.7"})
+    assert note.startswith("runs code at start-up: litellm_init.pth of litellm 1.82.7") and "b64decode" in note
+    assert hook_notes(snapshot, {}) == []  # an unlocked one is a finding of its own (unexpected, high)
