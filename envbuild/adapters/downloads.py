@@ -29,6 +29,7 @@ from envbuild.core.export import IndexFile
 from envbuild.core.lockfile import Package
 from envbuild.core.progress import Progress, human_size, status
 from envbuild.core.progress import interval as progress_interval
+from envbuild.errors import FileError
 
 _WORKERS = 4
 _BLOCK = 1 << 20
@@ -131,10 +132,20 @@ def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 12
     from envbuild.adapters.sizes import request_for
 
     request = request_for(url, "*/*")
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:  # noqa: S310
-        while block := response.read(_BLOCK):
-            out.write(block)
-            add(len(block))
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        try:  # what fails here is this machine's disk (full, read-only), not the index: exit 74, naming it
+            out = open(dest, "wb", buffering=0)  # unbuffered: a full disk fails the write, not a flush at close
+        except OSError as exc:
+            raise FileError.of(exc, dest) from None
+        with out:
+            while block := response.read(_BLOCK):
+                left = memoryview(block)
+                try:
+                    while left:  # a short write is followed by the one that says why (ENOSPC)
+                        left = left[out.write(left):]
+                except OSError as exc:
+                    raise FileError.of(exc, dest) from None
+                add(len(block))
 
 
 def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> dict[str, list[IndexFile]]:

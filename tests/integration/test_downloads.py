@@ -124,3 +124,15 @@ def test_a_terminal_gets_a_bar_redrawn_in_place_and_a_pipe_gets_no_escape_codes(
     piped = run_in(METER, terminal=False)
     assert b"\x1b" not in piped and b"\r" not in piped
     assert piped.decode().splitlines()[-1].startswith("downloaded 3 wheels, 12.6 MB in ")
+
+
+def test_a_full_disk_while_fetching_is_exit_74_naming_the_path(locked, index, tmp_path):
+    """Issue 32, item 12: the disk, not the index, is at fault (it said exit 5, "check the index")."""
+    from envbuild.adapters.downloads import stream
+    from envbuild.errors import FileError
+
+    wheels, _ = fetch(locked, index, tmp_path / "cache")
+    url = f"{index.url.rsplit('/simple', 1)[0]}/files/{wheels[0].path.name}"
+    with pytest.raises(FileError) as failed:
+        stream(url, Path("/dev/full"), lambda _n: None)  # every write: ENOSPC
+    assert failed.value.exit_code == 74 and "cannot write /dev/full: No space left on device" in failed.value.message
