@@ -148,6 +148,37 @@ def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 12
                 add(len(block))
 
 
+def version_hashes(name: str, version: str, index_urls: Sequence[str]) -> list[str] | None:
+    """The sha256 of every wheel of ``name`` ``version`` on the first index whose JSON page lists the
+    project ([] : it has the project, not that version); None: no index answered with a page."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    from envbuild.adapters.sizes import json_page
+
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        return None
+    for index in index_urls:
+        if not index.startswith(("http://", "https://")):
+            continue
+        entries = json_page(f"{index.rstrip('/')}/{canonicalize_name(name)}/")
+        if not entries:
+            continue
+        found = []
+        for entry in entries:
+            hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+            try:
+                _, got, _, _ = parse_wheel_filename(str(entry.get("filename", "")))
+            except (InvalidWheelFilename, InvalidVersion):
+                continue
+            if got == wanted and isinstance(hashes.get("sha256"), str):
+                found.append(hashes["sha256"])
+        return found
+    return None
+
+
 def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> dict[str, list[IndexFile]]:
     """name → every file of the pin's hashes the index's JSON page lists (the first index that has
     any). ``indexes``: (URL with its ${VAR}s expanded, as written): a file URL under the expanded

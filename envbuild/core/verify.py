@@ -58,6 +58,12 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
             findings.append(changed)
     hooks = {p["owner"]: p for p in snapshot.get("pth") or [] if p.get("exec") and p.get("owner")}
     for name, dist in sorted(installed.items()):
+        if name not in locked and name in allowed:  # its files as its wheel on the index (or its RECORD) has them
+            files = dict(dist.get("files") or {})
+            files["missing"] = [p for p in files.get("missing") or [] if not p.endswith(".pyc")]
+            changed = files_finding(name, files, str(dist.get("location", "")), "files as in its wheel")
+            if changed:
+                findings.append(changed)
         if name not in locked and name not in allowed:
             detail, hook = f"in {dist['location']}", hooks.get(name)
             if hook:  # its own RECORD lists a .pth that runs code: every start of the interpreter runs it

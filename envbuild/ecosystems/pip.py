@@ -128,16 +128,17 @@ class PipEcosystem(Ecosystem):
         from envbuild.core.verify import verify
 
         if files:
-            snapshot, extra = self.against_wheels(lock, snapshot, wheels, log)
+            snapshot, extra = self.against_wheels(lock, snapshot, wheels, log, allowed=allowed_names(lock, allow_extra))
         else:
             extra = pth_findings(snapshot)
         return snapshot, verify(lock, snapshot, allow_extra=allow_extra) + extra
 
-    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource,
-                       log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource, log: Progress,
+                       allowed: Iterable[str] = ()) -> tuple[dict[str, Any], list["Finding"]]:
         """verify --files: the snapshot with each locked distribution's file verdict taken against
         its wheel's own RECORD, and the unowned files. Only pins installed at their locked version
-        are fetched: the others are findings already."""
+        are fetched: the others are findings already. An ``allowed`` distribution (installed, not
+        locked) is judged by the wheel of its installed version on the lock's index (vouched_pins)."""
         from envbuild.core.ownership import check_site_files, wheel_record
         from envbuild.core.verify import active
         from envbuild.core.versions import same_version
@@ -145,7 +146,15 @@ class PipEcosystem(Ecosystem):
         installed = active(snapshot)
         pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)
                 and p.hashes]  # another tool's lock may pin a git or path source by version alone
+        vouched, extra, unvouched = vouched_pins(lock, installed, allowed, wheels)
         records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
+        if vouched:
+            try:
+                records.update((n, wheel_record(n, text)) for n, text in wheels(lock, vouched, log, None).items())
+            except (ToolUnavailable, BuildError) as exc:
+                unvouched += [f"{p.name} {p.version}: {exc.message}" for p in vouched]
+                vouched = []
+        pins += vouched
         # A lock lists every file of a version; an environment may have installed another than the one
         # the target's build takes (manylinux_2_34 on a newer glibc; a platform wheel where a pure one
         # exists too). Its WHEEL file names that variant: fetch it too, by the tags it records.
@@ -155,10 +164,10 @@ class PipEcosystem(Ecosystem):
             except (ToolUnavailable, BuildError):
                 continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
             records.update((name, wheel_record(name, text)) for name, text in variants.items())
-        verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in lock.pip})
+        verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in (*lock.pip, *vouched)})
         dists = [dict(d, files=verdicts[d["name"]]) if d["name"] in verdicts and d is installed.get(d["name"]) else d
                  for d in snapshot.get("distributions", [])]
-        return dict(snapshot, distributions=dists), unowned
+        return dict(snapshot, distributions=dists, unvouched=unvouched), extra + unowned
 
     def view(self, lock: Lock, label: str) -> "View":
         from envbuild.core.verify import view_of_lock
@@ -266,6 +275,13 @@ class CacheWheels:
             except BuildError:
                 continue  # said by fetch(), if the environment has that package
 
+    def vouch(self, lock: Lock, name: str, version: str) -> list[str] | None:
+        """The sha256 of each wheel of ``name`` ``version`` on the lock's indexes (downloads.version_hashes)."""
+        from envbuild.adapters.downloads import version_hashes
+
+        indexes = lock_indexes(lock, self.environ)
+        return version_hashes(name, version, [indexes["index_url"], *indexes["extra_index_urls"]])
+
     def __call__(self, lock: Lock, pins: Sequence[Package], log: Progress,
                  exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:
         house = self._house(lock)
@@ -273,6 +289,43 @@ class CacheWheels:
         found = house.fetch(pins, python=lock.python or "", platform=lock.platform,
                             **lock_indexes(lock, self.environ), log=log, exact_tags=exact_tags)
         return {wheel.name: self._record(wheel.path) for wheel in found}
+
+
+def allowed_names(lock: Lock, allow_extra: Iterable[str]) -> set[str]:
+    """What may be installed without being locked: --allow-extra's names, and the packaging tools a
+    venv is seeded with unless the lock pins them (core/verify.SEEDED)."""
+    from envbuild.core.lines import canonical_name
+    from envbuild.core.verify import SEEDED
+
+    locked = {p.name for p in lock.pip}
+    return ({canonical_name(n) for n in allow_extra} | SEEDED) - locked
+
+
+def vouched_pins(lock: Lock, installed: Mapping[str, Mapping[str, Any]], allowed: Iterable[str],
+                 wheels: WheelSource) -> tuple[list[Package], list["Finding"], list[str]]:
+    """No distribution owns files by its own say-so: each ``allowed`` one installed is pinned to the
+    wheels of its installed version on the lock's index (their sha256), so that its files are judged
+    by that wheel's RECORD. One the index has, but not at that version: a finding. Where no index
+    answers (offline, or a private index without it): left to its own RECORD, and named (the third
+    list: "NAME VERSION: why", for a note)."""
+    from envbuild.core.findings import Finding
+
+    vouch = getattr(wheels, "vouch", None)
+    pins: list[Package] = []
+    findings: list[Finding] = []
+    unvouched: list[str] = []
+    for name in sorted(set(allowed) & installed.keys()):
+        version = str(installed[name]["version"])
+        hashes = vouch(lock, name, version) if vouch is not None else None
+        if hashes is None:
+            unvouched.append(f"{name} {version}: no index of the lock answered for it")
+        elif not hashes:
+            findings.append(Finding(kind="modified", name=name, expected=f"a wheel of {name} {version} on the index",
+                                    actual="none there", detail="allowed without being locked, and no wheel on the "
+                                    "lock's index vouches for its files: they are its own word"))
+        else:
+            pins.append(Package(name=name, version=version, hashes=tuple(f"sha256:{h}" for h in sorted(hashes))))
+    return pins, findings, unvouched
 
 
 def cache_wheels(environ: Mapping[str, str]) -> CacheWheels:

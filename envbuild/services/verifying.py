@@ -200,6 +200,8 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     findings[:0] = concealed
     findings.extend(shadowed_findings(snapshot))
     notes.extend(hook_notes(snapshot, {p.name: p.version for p in lock.pip}))
+    notes.extend(f"allowed, not locked, and checked against its own RECORD only: {why}"
+                 for why in snapshot.get("unvouched") or [])
     if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine_checks.py)
         more, more_notes = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ,
                                           timeout=timeout)

@@ -245,3 +245,27 @@ def test_exec_runs_the_probe_through_any_command_and_jobs_bounds_the_parallelism
     assert broken.returncode == 2 and "--exec" in broken.stderr and "No closing quotation" in broken.stderr
     missing = cli("verify", "--lock", str(locked / "locks" / "cpu.txt"), "--exec", "no-such-kubectl exec -i pod --")
     assert missing.returncode == 5 and "no-such-kubectl is not installed" in missing.stdout
+
+
+def test_an_allowed_package_owns_only_what_its_wheel_on_the_index_ships(cli, locked, venv, index):
+    """Issue 32, way out 5: a .pth added to an allowed package's RECORD, or a whole fake metadata
+    directory of an allowed name, no longer owns files by its own say-so."""
+    pip(venv, "install", "--no-deps", "--index-url", index.url, "omega")
+    clean, report = verify(cli, locked, venv, "--files", "--allow-extra", "omega")
+    assert clean.returncode == 0 and report["findings"] == [], report
+    [meta] = glob.glob(str(venv / SITE / "omega-*.dist-info"))
+    (venv / SITE / "zz-omega.pth").write_text("import os\n")
+    with open(os.path.join(meta, "RECORD"), "a") as record:
+        record.write("zz-omega.pth,sha256=made-up,10\n")
+    result, report = verify(cli, locked, venv, "--files", "--allow-extra", "omega")
+    assert result.returncode == 1 and kinds(report) == [("unowned", "zz-omega.pth")]
+    assert report["findings"][0]["detail"].startswith("runs code at start-up")
+    os.remove(venv / SITE / "zz-omega.pth")
+    fake = venv / SITE / "omega-9.9.dist-info"
+    os.rename(meta, fake)
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: omega\nVersion: 9.9\n")
+    result, report = verify(cli, locked, venv, "--files", "--allow-extra", "omega")
+    assert result.returncode == 1 and ("modified", "omega") in kinds(report)
+    # its RECORD still lists omega-1.0.dist-info's files (deleted, so said too); and no wheel vouches for 9.9
+    [finding] = [f for f in report["findings"] if f["expected"] == "a wheel of omega 9.9 on the index"]
+    assert (finding["name"], finding["actual"], finding["severity"]) == ("omega", "none there", "high")
