@@ -17,13 +17,13 @@ def diff(
     """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
     from envbuild.cli.output import report_format, show_report
     from envbuild.core.report import Outcome, exit_code
-    from envbuild.services import verifying
+    from envbuild.services import diffing
 
     opt.check_level(fail_on)
     fmt = report_format(format, as_json)
     import os
 
-    findings = verifying.diff(a, b, environ=os.environ)
+    findings = diffing.diff(a, b, environ=os.environ)
     outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))
     show_report([outcome], fmt, lock=None, fail_on=fail_on, title="envbuild diff",
                 ok_summary=lambda _count: "no differences")

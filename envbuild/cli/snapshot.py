@@ -30,11 +30,11 @@ def snapshot(
 ) -> None:
     """Record an environment as JSON, to archive next to a trained model and diff later."""
     from envbuild.errors import UserError
-    from envbuild.services import verifying
+    from envbuild.services import diffing
 
     where = opt.places(python, container, image, ssh, interpreter, ssh_config, conda_prefix, exec_=exec_)
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
-    text = json.dumps(verifying.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock,
+    text = json.dumps(diffing.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock,
                                          log=progress), indent=2, sort_keys=True) + "\n"
     write_result(text, output, as_json=as_json)

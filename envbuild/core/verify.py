@@ -206,9 +206,15 @@ def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Find
         elif not same_version(left, right):
             findings.append(Finding(kind="version", name=name, expected=left, actual=right,
                                     detail=_direction(left, right)))
-        elif a.hashes.get(name) and b.hashes.get(name) and not a.hashes[name] & b.hashes[name]:
+        elif a.hashes.get(name) and b.hashes.get(name) and (a.hashes[name] - b.hashes[name]) \
+                and (b.hashes[name] - a.hashes[name]):
+            # A file of one side replaced by another (one wheel of several swapped) is as much a rebuilt
+            # artifact as all of them; files only added or only left out (more platforms, or fewer) are not.
+            shared = a.hashes[name] & b.hashes[name]
             findings.append(Finding(kind="rehashed", name=name, expected=left, actual=right,
-                                    detail="same version, other files: no file one side accepts is one the other does"))
+                                    detail="same version, other files: " + (
+                                        f"{len(b.hashes[name] - shared)} of its files replaced by others" if shared
+                                        else "no file one side accepts is one the other does")))
     for side in (a, b):  # files a --files snapshot found changed since their install
         for name, (files, location) in sorted(side.files.items()):
             changed = files_finding(name, files, location, "files as installed (RECORD)")

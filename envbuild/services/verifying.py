@@ -1,14 +1,15 @@
-"""verify(), snapshot() and diff(): probe environments and compare them with a lock or each other."""
+"""verify(): probe environments and compare them with a lock, an image's own, or another environment's
+record (snapshot() and diff() are services/diffing.py; the sides both read, adapters/sides.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, start_snapshots, take_snapshot
+from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, start_snapshots
+from envbuild.adapters.sides import carried, recorded, snapshot_of, view_of
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
@@ -152,8 +153,8 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
     path = Path(source)
     if path.is_file() and not read_text(path, source).lstrip().startswith("{"):
         return LockChoice(lock=read_any_lock_file(path), label=source)
-    snapshot = _snapshot_of(source)
-    return LockChoice(lock=_carried(snapshot, source), label=source, expected=_view_of(snapshot, source))
+    snapshot = snapshot_of(source)
+    return LockChoice(lock=carried(snapshot, source), label=source, expected=view_of(snapshot, source))
 
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
@@ -288,145 +289,6 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     return lock, text, where, None
 
 
-def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
-             directory: Path | None = None, log: Progress = silent) -> dict[str, Any]:
-    """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
-    versions recorded beside the environment. ``log``: the progress of hashing (``files``)."""
-    from datetime import datetime, timezone
-
-    from envbuild.adapters.dvc import lock_outputs
-
-    versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
-    data = take_snapshot(place, files=files, timeout=timeout, log=log)
-    data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    if versions is not None:
-        data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}
-    return data
-
-
 def _recorded(source: str, environ: Mapping[str, str]) -> LockChoice:
-    """What `envbuild record` logged into the run behind an MLflow source: hostile until checked."""
-    from envbuild.adapters import mlflow_runs
-    from envbuild.core import lineage
-    from envbuild.core.lockfile import read_lock
-
-    parsed = lineage.parse_source(source)
-    run_id = mlflow_runs.run_of(parsed, environ=environ)
-    found = mlflow_runs.read_record(run_id, environ=environ)
-    if lineage.SNAPSHOT not in found:
-        raise UserError(f"{source}: run {run_id} has no envbuild record",
-                        hint="record the training environment with 'envbuild record' or envbuild.record()")
-    where = f"{source} (run {run_id})"
-    snapshot = _parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
-    if "data" not in snapshot and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
-        from envbuild.core.data import checked_outputs
-
-        dvc_json = _json(found[lineage.DVC], f"{where}: {lineage.DVC}")
-        snapshot["data"] = {"outputs": checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict)
-                                                       else None, f"{where}: {lineage.DVC}")}
-    lock = next((read_lock(found[name], f"{where}: {name}", format=format)  # its body digest must hold
-                 for format, name in lineage.LOCKS.items() if name in found), None)
-    return LockChoice(lock=lock, label=where, expected=_view_of(snapshot, where))
-
-
-def _snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
-    from envbuild.adapters.files import read_text
-
-    path = Path(argument)
-    if argument.startswith("container:"):
-        return take_snapshot(Place(kind="container", name=argument.split(":", 1)[1], interpreter=interpreter))
-    if path.is_file():
-        return _parse_snapshot(read_text(path, argument), argument)
-    if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
-        raise UserError(f"{argument}: no such file")
-    return take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
-
-
-def _parse_snapshot(text: str, label: str) -> dict[str, Any]:
-    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
-
-    try:
-        return validate_snapshot(_json(text, label))
-    except InvalidSnapshot as exc:
-        raise UserError(f"{label}: not an envbuild snapshot: {exc}",
-                        hint="make one with 'envbuild snapshot -o FILE'") from None
-
-
-def _json(text: str, label: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise UserError(f"{label}: not valid JSON: {exc}") from None
-
-
-def _carried(snapshot: Mapping[str, Any], label: str) -> "Lock | None":
-    """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
-    from envbuild.core.image_checks import carried_lock, label_vouches
-    from envbuild.core.lockfile import read_lock
-
-    found = carried_lock(snapshot)
-    if found is None:
-        return None
-    return read_lock(found[1], f"{label}: embedded lock", format=found[0], check_body=not label_vouches(snapshot, found[1]))
-
-
-def _view_of(snapshot: Mapping[str, Any], label: str) -> "View":
-    from envbuild.core.conda_verify import view_of_conda_snapshot
-
-    return view_of_conda_snapshot(snapshot, label)
-
-
-def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, str] | None = None) -> "View":
-    """A lock file (envbuild's or another tool's, settled for the interpreter running envbuild), a
-    snapshot JSON file, ``container:NAME`` (a running container, via docker exec), an MLflow source
-    (the snapshot its run recorded), or (when no such file exists) an image reference."""
-    side = _side(argument, interpreter=interpreter, environ=environ)
-    return side if not isinstance(side, tuple) else _lock_view(side, None)
-
-
-def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
-    """Another tool's lock is settled for the environment on the other side (when that side is one),
-    else for the interpreter running envbuild."""
-    from envbuild.core.verify import diff_views
-
-    sides = [_side(a, environ=environ), _side(b, environ=environ)]
-    known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
-    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known) for s in sides)
-    return diff_views(left, right)
-
-
-def _side(argument: str, *, interpreter: str = "python3",
-          environ: Mapping[str, str] | None = None) -> "View | tuple[Lock | Foreign, str]":
-    from envbuild.adapters.files import read_text
-    from envbuild.adapters.lockfiles import read_any_lock_file
-    from envbuild.core.lineage import is_mlflow
-
-    if is_mlflow(argument):
-        recorded = _recorded(argument, environ if environ is not None else {})
-        assert recorded.expected is not None  # a record always has its snapshot
-        return recorded.expected
-    path = Path(argument)
-    if path.is_file() and not read_text(path, argument).lstrip().startswith("{"):
-        return read_any_lock_file(path), argument
-    return _view_of(_snapshot_of(argument, interpreter), argument)
-
-
-def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None") -> "View":
-    """A lock's view; another tool's settled for ``environment`` (a snapshot's), else for this interpreter."""
-    import platform as host
-    import sys
-
-    from envbuild import ecosystems
-    from envbuild.core.lockfile.foreign import settle
-    from envbuild.core.platforms import PLATFORMS, of_machine
-
-    lock, label = side
-    if environment is not None and environment.python:
-        name = environment.platform or ""
-        python, machine = environment.python, name.rsplit("/", 1)[-1]
-        platform = name if name in PLATFORMS else ""
-    else:
-        python, machine = ".".join(map(str, sys.version_info[:3])), host.machine()
-        platform = of_machine(machine) or ""
-    settled = settle(lock, python=python, platform=platform, machine=machine)
-    return ecosystems.for_lock(settled).view(settled, label)
+    lock, where, snapshot = recorded(source, environ)
+    return LockChoice(lock=lock, label=where, expected=view_of(snapshot, where))

@@ -269,3 +269,31 @@ def test_an_allowed_package_owns_only_what_its_wheel_on_the_index_ships(cli, loc
     # its RECORD still lists omega-1.0.dist-info's files (deleted, so said too); and no wheel vouches for 9.9
     [finding] = [f for f in report["findings"] if f["expected"] == "a wheel of omega 9.9 on the index"]
     assert (finding["name"], finding["actual"], finding["severity"]) == ("omega", "none there", "high")
+
+
+def test_diff_of_a_files_snapshot_runs_verify_s_checks(cli, locked, venv, tmp_path):
+    """Issue 32, way out 6: the Ansible recipe diffs a host's --files snapshot against the lock. A
+    planted .pth, a module added inside a locked package and a file edited together with its
+    RECORD line are all found: against the locked wheels' RECORD, not the snapshot's own."""
+    import base64
+    import hashlib
+    import re
+
+    (venv / SITE / "zz.pth").write_text("import os\n")
+    (venv / SITE / "alpha" / "backdoor.py").write_text("print('hi')\n")
+    data = venv / SITE / "gamma" / "data.txt"
+    data.write_text("tampered\n")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"tampered\n").digest()).rstrip(b"=").decode()
+    [record] = glob.glob(str(venv / SITE / "gamma-*.dist-info" / "RECORD"))
+    text = open(record).read()
+    open(record, "w").write(re.sub(r"^gamma/data.txt,[^,]*,[0-9]*", f"gamma/data.txt,sha256={digest},9", text,
+                                   flags=re.M))
+    shot = tmp_path / "host.json"
+    assert cli("snapshot", "--python", str(venv / "bin" / "python"), "--files", "-o", str(shot)).returncode == 0
+    result = cli("diff", str(locked / "locks" / "cpu.txt"), str(shot), "--json")
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    found = {(f["kind"], f["name"]): f for f in json.loads(result.stdout)["findings"]}
+    assert set(found) == {("modified", "gamma"), ("unowned", "alpha"), ("unowned", "zz.pth")}, found
+    assert found[("unowned", "zz.pth")]["detail"].startswith("runs code at start-up")
+    assert found[("modified", "gamma")]["paths"][0].endswith("gamma/data.txt")

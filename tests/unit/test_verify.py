@@ -77,7 +77,12 @@ def test_diff_says_which_way_a_version_moved_and_finds_a_swapped_artifact():
     assert [f.detail for f in diff_views(newer, train) if f.kind == "version"] == ["downgraded"]
     overlapping = view_of_lock(replace(LOCK, packages=(LOCK.packages[0], replace(LOCK.packages[1],
                                                                                  hashes=("sha256:2", "sha256:9")))), "c")
-    assert diff_views(train, overlapping) == []  # one file both accept: not a swap
+    assert diff_views(train, overlapping) == []  # a file only added: not a swap
+    swapped = view_of_lock(replace(LOCK, packages=(LOCK.packages[0], replace(LOCK.packages[1],
+                                                                             hashes=("sha256:2", "sha256:8")))), "d")
+    [finding] = diff_views(overlapping, swapped)  # one artifact of two replaced (issue 32, item 5)
+    assert (finding.kind, finding.name, finding.detail) == ("rehashed", "torch",
+                                                            "same version, other files: 1 of its files replaced by others")
 
 
 def test_diff_reports_files_a_files_snapshot_found_modified():

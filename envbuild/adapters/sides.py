@@ -1,0 +1,91 @@
+"""The sides that verify --against and diff compare: a snapshot file, an MLflow run's record, a
+running container or an image probed now, and the lock a snapshot carries. Every one is hostile
+until checked: a snapshot must have the snapshot's shape, a carried lock its label's or its body's
+digest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envbuild.adapters.places import Place, take_snapshot
+from envbuild.errors import UserError
+
+if TYPE_CHECKING:
+    from envbuild.core.lockfile import Lock
+    from envbuild.core.verify import View
+
+
+def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", str, dict[str, Any]]:
+    """(the lock, where it comes from, the snapshot) that `envbuild record` logged into the run
+    behind an MLflow source: hostile until checked."""
+    from envbuild.adapters import mlflow_runs
+    from envbuild.core import lineage
+    from envbuild.core.lockfile import read_lock
+
+    parsed = lineage.parse_source(source)
+    run_id = mlflow_runs.run_of(parsed, environ=environ)
+    found = mlflow_runs.read_record(run_id, environ=environ)
+    if lineage.SNAPSHOT not in found:
+        raise UserError(f"{source}: run {run_id} has no envbuild record",
+                        hint="record the training environment with 'envbuild record' or envbuild.record()")
+    where = f"{source} (run {run_id})"
+    snapshot = parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
+    if "data" not in snapshot and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
+        from envbuild.core.data import checked_outputs
+
+        dvc_json = _json(found[lineage.DVC], f"{where}: {lineage.DVC}")
+        snapshot["data"] = {"outputs": checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict)
+                                                       else None, f"{where}: {lineage.DVC}")}
+    lock = next((read_lock(found[name], f"{where}: {name}", format=format)  # its body digest must hold
+                 for format, name in lineage.LOCKS.items() if name in found), None)
+    return lock, where, snapshot
+
+
+def snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
+    from envbuild.adapters.files import read_text
+
+    path = Path(argument)
+    if argument.startswith("container:"):
+        return take_snapshot(Place(kind="container", name=argument.split(":", 1)[1], interpreter=interpreter))
+    if path.is_file():
+        return parse_snapshot(read_text(path, argument), argument)
+    if path.suffix in (".json", ".txt", ".lock", ".yml", ".yaml"):
+        raise UserError(f"{argument}: no such file")
+    return take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
+
+
+def parse_snapshot(text: str, label: str) -> dict[str, Any]:
+    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+
+    try:
+        return validate_snapshot(_json(text, label))
+    except InvalidSnapshot as exc:
+        raise UserError(f"{label}: not an envbuild snapshot: {exc}",
+                        hint="make one with 'envbuild snapshot -o FILE'") from None
+
+
+def _json(text: str, label: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise UserError(f"{label}: not valid JSON: {exc}") from None
+
+
+def carried(snapshot: Mapping[str, Any], label: str) -> "Lock | None":
+    """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
+    from envbuild.core.image_checks import carried_lock, label_vouches
+    from envbuild.core.lockfile import read_lock
+
+    found = carried_lock(snapshot)
+    if found is None:
+        return None
+    return read_lock(found[1], f"{label}: embedded lock", format=found[0], check_body=not label_vouches(snapshot, found[1]))
+
+
+def view_of(snapshot: Mapping[str, Any], label: str) -> "View":
+    from envbuild.core.conda_verify import view_of_conda_snapshot
+
+    return view_of_conda_snapshot(snapshot, label)

@@ -1,0 +1,121 @@
+"""snapshot() and diff(): what an environment has, and how two of them (or a lock and one) differ."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, take_snapshot
+from envbuild.adapters.sides import parse_snapshot, recorded, snapshot_of, view_of
+from envbuild.core.progress import Progress, silent
+from envbuild.errors import BuildError, ToolUnavailable
+
+if TYPE_CHECKING:
+    from envbuild.core.findings import Finding
+    from envbuild.core.lockfile import Lock
+    from envbuild.core.lockfile.foreign import Foreign
+    from envbuild.core.verify import View
+
+
+def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
+             directory: Path | None = None, log: Progress = silent) -> dict[str, Any]:
+    """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
+    versions recorded beside the environment. ``log``: the progress of hashing (``files``)."""
+    from datetime import datetime, timezone
+
+    from envbuild.adapters.dvc import lock_outputs
+
+    versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
+    data = take_snapshot(place, files=files, timeout=timeout, log=log)
+    data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if versions is not None:
+        data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}
+    return data
+
+
+def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, str] | None = None) -> "View":
+    """A lock file (envbuild's or another tool's, settled for the interpreter running envbuild), a
+    snapshot JSON file, ``container:NAME`` (a running container, via docker exec), an MLflow source
+    (the snapshot its run recorded), or (when no such file exists) an image reference."""
+    side = _side(argument, interpreter=interpreter, environ=environ)
+    return side if not isinstance(side, tuple) else _lock_view(side, None)
+
+
+def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
+    """Another tool's lock is settled for the environment on the other side (when that side is one),
+    else for the interpreter running envbuild."""
+    from envbuild.core.verify import diff_views
+
+    sides = [_side(a, environ=environ), _side(b, environ=environ)]
+    known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
+    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known) for s in sides)
+    findings = diff_views(left, right)
+    if isinstance(sides[0], tuple) and not isinstance(sides[1], tuple):
+        findings = _file_checks(findings, sides[0][0], b, environ or {})
+    return findings
+
+
+def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: str,
+                 environ: Mapping[str, str]) -> list["Finding"]:
+    """`diff LOCK SNAPSHOT` of a --files snapshot runs verify's checks on what it recorded: its files
+    against the locked wheels' own RECORD (not the installed one), the files no locked wheel owns,
+    start-up code, shadowing. They replace diff's reading of the snapshot's own RECORD verdicts."""
+    from envbuild import ecosystems
+    from envbuild.adapters.files import read_text
+    from envbuild.core.lockfile.foreign import Foreign
+    from envbuild.core.outside import with_engine_files
+    from envbuild.core.ownership import shadowed_findings
+    from envbuild.ecosystems.pip import cache_wheels
+
+    path = Path(argument)
+    if isinstance(lock, Foreign) or not path.is_file():
+        return findings
+    snapshot = parse_snapshot(read_text(path, argument), argument)
+    if not snapshot.get("files_checked"):
+        return findings
+    snapshot, checked = with_engine_files(snapshot)
+    try:
+        snapshot, more = ecosystems.for_lock(lock).check(lock, snapshot, allow_extra=(), files=True,
+                                                          wheels=cache_wheels(environ), log=silent)
+    except (ToolUnavailable, BuildError) as exc:
+        raise ToolUnavailable(f"{argument}: the locked wheels' RECORD: {exc.message}") from None
+    files = ("modified", "unowned", "shadowed", "concealed")
+    kept = [f for f in findings if f.kind != "modified"]
+    return kept + checked + [f for f in more + shadowed_findings(snapshot) if f.kind in files]
+
+
+def _side(argument: str, *, interpreter: str = "python3",
+          environ: Mapping[str, str] | None = None) -> "View | tuple[Lock | Foreign, str]":
+    from envbuild.adapters.files import read_text
+    from envbuild.adapters.lockfiles import read_any_lock_file
+    from envbuild.core.lineage import is_mlflow
+
+    if is_mlflow(argument):
+        _lock, where, snapshot = recorded(argument, environ if environ is not None else {})
+        return view_of(snapshot, where)
+    path = Path(argument)
+    if path.is_file() and not read_text(path, argument).lstrip().startswith("{"):
+        return read_any_lock_file(path), argument
+    return view_of(snapshot_of(argument, interpreter), argument)
+
+
+def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None") -> "View":
+    """A lock's view; another tool's settled for ``environment`` (a snapshot's), else for this interpreter."""
+    import platform as host
+    import sys
+
+    from envbuild import ecosystems
+    from envbuild.core.lockfile.foreign import settle
+    from envbuild.core.platforms import PLATFORMS, of_machine
+
+    lock, label = side
+    if environment is not None and environment.python:
+        name = environment.platform or ""
+        python, machine = environment.python, name.rsplit("/", 1)[-1]
+        platform = name if name in PLATFORMS else ""
+    else:
+        python, machine = ".".join(map(str, sys.version_info[:3])), host.machine()
+        platform = of_machine(machine) or ""
+    settled = settle(lock, python=python, platform=platform, machine=machine)
+    return ecosystems.for_lock(settled).view(settled, label)
