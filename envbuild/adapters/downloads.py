@@ -29,7 +29,7 @@ from envbuild.core.export import IndexFile
 from envbuild.core.lockfile import Package
 from envbuild.core.progress import Progress, human_size, status
 from envbuild.core.progress import interval as progress_interval
-from envbuild.errors import FileError
+from envbuild.errors import FileError, ToolUnavailable
 
 _WORKERS = 4
 _BLOCK = 1 << 20
@@ -177,6 +177,26 @@ def version_hashes(name: str, version: str, index_urls: Sequence[str]) -> list[s
                 found.append(hashes["sha256"])
         return found
     return None
+
+
+def download_url(url: str, dest: Path, shown: str) -> None:
+    """One URL (http(s) or file:) into ``dest``; ``shown``: the URL for messages (as the lock has it:
+    ${VAR}s, not their values)."""
+    import shutil
+    from urllib.parse import unquote, urlsplit
+
+    from envbuild.core.redact import redact_text, redact_url
+
+    parts = urlsplit(url)
+    try:
+        if parts.scheme == "file":
+            shutil.copyfile(unquote(parts.path), dest)
+            return
+        stream(url, dest, lambda _received: None)
+    except (OSError, ValueError) as exc:
+        dest.unlink(missing_ok=True)
+        reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
+        raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
 
 
 def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> dict[str, list[IndexFile]]:

@@ -31,10 +31,11 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from envbuild.adapters.cache import cache_root
 from envbuild.adapters.files import entry_dir, entry_folder, sha256_file, store
 from envbuild.adapters.process import run
+from envbuild.adapters.wheel_check import check_wheel
 from envbuild.core.lockfile import Package
 from envbuild.core.platforms import platform as platform_facts, ranked_tags, supported_tags
 from envbuild.core.progress import Progress
-from envbuild.core.redact import redact_text, redact_url
+from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable
 
 
@@ -104,6 +105,8 @@ class Wheelhouse:
         if missing:  # what the JSON pages do not answer: pip reads every kind of index
             found.update(self._download(missing, python, platform, plats, (index_url, extra_index_urls, find_links),
                                         tags, log))
+        for wheel in (found[p.name] for p in missing):  # what came from the cache was checked there (_verify)
+            check_wheel(wheel.path, f"{wheel.name} {wheel.version} ({wheel.path.name})")
         return [found[p.name] for p in pins]
 
     def fetch_files(self, packages: Sequence[Package], log: Progress,
@@ -111,6 +114,8 @@ class Wheelhouse:
         """Each package by the one URL a conda-lock entry names (a conda archive, or a wheel of a conda
         lock's pip part) into the content-addressed cache (``<cache>/../archives``), sha256 (and md5
         where the lock has it) checked; their paths, in order. ``expand`` gives the ${VAR}s their values."""
+        from envbuild.adapters.downloads import download_url
+
         cache = self.cache.parent / "archives"
         paths, fetched = [], 0
         for package in packages:
@@ -118,7 +123,7 @@ class Wheelhouse:
             path = folder / package.file_name
             if not path.is_file():
                 def fetch(partial: Path, package: Package = package) -> None:
-                    _download_url(expand(package.url or ""), partial, package.url or "")
+                    download_url(expand(package.url or ""), partial, package.url or "")
                     _check_file(partial, package)
 
                 store(folder, package.file_name, fetch)
@@ -152,10 +157,9 @@ class Wheelhouse:
         return None
 
     def _listing(self, hexdigest: str) -> list[str]:
-        """The files of a cache entry (none: not cached). A pin names every file of its version (30
-        for numpy), so this is asked thousands of times: plain strings and one listdir, where Path
-        and glob() cost ~0.3 ms a pin. An entry found is remembered until this Wheelhouse writes
-        there; one not found is looked for again (another Wheelhouse may have stored it since)."""
+        """The files of a cache entry (none: not cached), asked thousands of times (a pin names every
+        file of its version): plain strings and one listdir (Path and glob() cost ~0.3 ms a pin). Found,
+        it is remembered until this Wheelhouse writes there; not found, looked for again."""
         if hexdigest in self._listed:
             return self._listed[hexdigest]
         try:
@@ -166,12 +170,14 @@ class Wheelhouse:
         return names
 
     def _verify(self, path: Path, expected: str, pin: Package) -> None:
+        """Its sha256 (every time: a shared cache may be written by others), then its structure (once)."""
         actual = sha256_file(path)
         if actual != expected:
             raise BuildError(
                 f"{pin.name} {pin.version}: the cached file {path.name} does not match its sha256 "
                 f"(expected {expected[:16]}…, got {actual[:16]}…): it was modified after download",
                 hint=f"remove {path.parent} and build again; if it recurs, check who writes to {self.cache}")
+        check_wheel(path, f"{pin.name} {pin.version} ({path.name})")
 
     def keep(self, path: Path, hexdigest: str) -> Path:
         """A wheel built here (the project's), kept in the cache under its sha256."""
@@ -307,24 +313,6 @@ class Wheelhouse:
                                  "envbuild locking built wheels)",
                                  hint="re-lock: 'envbuild lock' builds the wheel and records its sha256")
             return Wheel(name=pin.name, version=pin.version, path=self._store(wheel, digest), sha256=digest)
-
-
-def _download_url(url: str, dest: Path, shown: str) -> None:
-    """shown: the URL for messages (as the lock has it: ${VAR}s, not their values)."""
-    from urllib.parse import unquote, urlsplit
-
-    from envbuild.adapters.downloads import stream
-
-    parts = urlsplit(url)
-    try:
-        if parts.scheme == "file":
-            shutil.copyfile(unquote(parts.path), dest)
-            return
-        stream(url, dest, lambda _received: None)
-    except (OSError, ValueError) as exc:
-        dest.unlink(missing_ok=True)
-        reason = redact_text(str(getattr(exc, "reason", None) or exc)).replace(url, shown)
-        raise ToolUnavailable(f"cannot fetch {redact_url(shown)}: {reason}") from None
 
 
 def _used(path: Path) -> None:
