@@ -73,19 +73,30 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
     return findings
 
 
-def hook_notes(snapshot: Mapping[str, Any], locked: Mapping[str, str]) -> list[str]:
+def hook_findings(snapshot: Mapping[str, Any], lock: Lock) -> tuple[list[Finding], list[str]]:
     """Start-up code a locked distribution ships (a .pth with an executable line that its RECORD
-    lists): named, never silent, since a compromised release puts its payload exactly there. A note,
-    not a finding, until the lock records which hooks each pin ships (then a new one is drift)."""
+    lists), never silent, since a compromised release puts its payload exactly there: where the
+    lock recorded each pin's hooks (Lock.hooks_checked), one it did not record is a finding; one it
+    did, a note; with a lock that recorded none, a note for each (findings, notes)."""
     installed = active(snapshot)
-    out = []
+    pins = {p.name: p for p in lock.pip}
+    findings, notes = [], []
     for pth in snapshot.get("pth") or []:
         owner = pth.get("owner")
-        if pth.get("exec") and owner in locked and owner in installed:
-            name = pth["path"].rsplit("/", 1)[-1]
-            out.append(f"{STARTUP}: {name} of {owner} {installed[owner]['version']} (listed in its RECORD): "
-                       f"{pth['exec'][0][:80]}")
-    return out
+        if not pth.get("exec") or owner not in pins or owner not in installed:
+            continue
+        name, version = pth["path"].rsplit("/", 1)[-1], installed[owner]["version"]
+        line = pth["exec"][0][:80]
+        if lock.hooks_checked and name not in pins[owner].hooks:
+            findings.append(Finding(kind="unowned", name=name, expected=f"the start-up code the lock records for "
+                                    f"{owner} {pins[owner].version}: " + (", ".join(pins[owner].hooks) or "none"),
+                                    actual=f"listed in {owner} {version}'s RECORD",
+                                    detail=f"{STARTUP}: {line}; in {pth['path'].rsplit('/', 1)[0]}",
+                                    paths=(pth["path"],)))
+        else:
+            notes.append(f"{STARTUP}: {name} of {owner} {version} (" + (
+                "the lock expects it" if lock.hooks_checked else "listed in its RECORD") + f"): {line}")
+    return findings, notes
 
 
 def duplicate_findings(snapshot: Mapping[str, Any]) -> list[Finding]:

@@ -78,6 +78,7 @@ class PipEcosystem(Ecosystem):
             pins = requirements.settle_markers(pins, spec.python, request.platform)
             pins = _with_built_wheels(pins, job, request)  # inside: it asks the same find-links directories
             pins = _with_sizes(pins, job, request)
+            pins, hooks_checked = _with_hooks(pins, job, request)
         cuda = locked_cuda(pins, cuda_data())
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
@@ -87,7 +88,8 @@ class PipEcosystem(Ecosystem):
                     exclude_newer=spec.exclude_newer, command=job.command,
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
                     index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links,
-                    vcs=tuple(sorted((name, pinned, source) for name, (pinned, _version, source) in vcs.items())))
+                    vcs=tuple(sorted((name, pinned, source) for name, (pinned, _version, source) in vcs.items())),
+                    hooks_checked=hooks_checked)
 
     # ------------------------------------------------------------ build
 
@@ -95,7 +97,7 @@ class PipEcosystem(Ecosystem):
               progress: Progress) -> BuildFiles:
         from envbuild.adapters.wheelhouse import install_requirements
 
-        _rebuild_vcs(lock, wheels, environ, progress)
+        rebuild_vcs(lock, wheels, environ, progress)
         found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
                              log=progress)
         return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
@@ -128,6 +130,8 @@ class PipEcosystem(Ecosystem):
         from envbuild.core.verify import verify
 
         if files:
+            from envbuild.ecosystems.pip_wheels import allowed_names
+
             snapshot, extra = self.against_wheels(lock, snapshot, wheels, log, allowed=allowed_names(lock, allow_extra))
         else:
             extra = pth_findings(snapshot)
@@ -142,6 +146,7 @@ class PipEcosystem(Ecosystem):
         from envbuild.core.ownership import check_site_files, wheel_record
         from envbuild.core.verify import active
         from envbuild.core.versions import same_version
+        from envbuild.ecosystems.pip_wheels import other_variants, vouched_pins
 
         installed = active(snapshot)
         pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)
@@ -158,7 +163,7 @@ class PipEcosystem(Ecosystem):
         # A lock lists every file of a version; an environment may have installed another than the one
         # the target's build takes (manylinux_2_34 on a newer glibc; a platform wheel where a pure one
         # exists too). Its WHEEL file names that variant: fetch it too, by the tags it records.
-        for tags, group in _other_variants(pins, installed, records, snapshot).items():
+        for tags, group in other_variants(pins, installed, records, snapshot).items():
             try:
                 variants = wheels(lock, group, log, tags)
             except (ToolUnavailable, BuildError):
@@ -209,7 +214,7 @@ def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str, s
     return found, folder
 
 
-def _rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
+def rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
     """A pin built from a commit whose wheel this cache lacks: build it again and demand the locked hash."""
     if not lock.vcs:
         return  # and no git tooling imported
@@ -236,119 +241,6 @@ def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
     return {"index_url": expand(lock.index_url, environ),
             "extra_index_urls": list(expand_all(lock.extra_index_urls, environ)),
             "find_links": list(expand_all(lock.find_links, environ))}
-
-
-class CacheWheels:
-    """The default WheelSource: envbuild's wheel cache, downloading what it lacks. ``prefetch(lock)``
-    checks, reads and parses the RECORD of every locked wheel the cache already holds, ahead of
-    time: `verify --files` does it while the probes hash (~0.3 s of CPU for 185 wheels, most of it
-    their sha256), and fetch() then finds them done."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self._houses: dict[int, "Wheelhouse"] = {}
-        self._records: dict[Path, str] = {}
-
-    def _house(self, lock: Lock) -> "Wheelhouse":
-        from envbuild.adapters.wheelhouse import Wheelhouse
-        from envbuild.core.epoch import epoch_of
-
-        epoch = epoch_of(lock.exclude_newer)
-        if epoch not in self._houses:
-            self._houses[epoch] = Wheelhouse(environ=self.environ, epoch=epoch)
-        return self._houses[epoch]
-
-    def _record(self, path: Path) -> str:
-        from envbuild.adapters.wheel_record import wheel_record_text
-
-        if path not in self._records:
-            self._records[path] = wheel_record_text(path)
-        return self._records[path]
-
-    def prefetch(self, lock: Lock) -> None:
-        from envbuild.core.ownership import wheel_record
-
-        for wheel in self._house(lock).cached([p for p in lock.pip if p.hashes], python=lock.python or "",
-                                              platform=lock.platform):
-            try:
-                wheel_record(wheel.name, self._record(wheel.path))  # parsed now, remembered by wheel_record
-            except BuildError:
-                continue  # said by fetch(), if the environment has that package
-
-    def vouch(self, lock: Lock, name: str, version: str) -> list[str] | None:
-        """The sha256 of each wheel of ``name`` ``version`` on the lock's indexes (downloads.version_hashes)."""
-        from envbuild.adapters.downloads import version_hashes
-
-        indexes = lock_indexes(lock, self.environ)
-        return version_hashes(name, version, [indexes["index_url"], *indexes["extra_index_urls"]])
-
-    def __call__(self, lock: Lock, pins: Sequence[Package], log: Progress,
-                 exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:
-        house = self._house(lock)
-        _rebuild_vcs(lock, house, self.environ, log)
-        found = house.fetch(pins, python=lock.python or "", platform=lock.platform,
-                            **lock_indexes(lock, self.environ), log=log, exact_tags=exact_tags)
-        return {wheel.name: self._record(wheel.path) for wheel in found}
-
-
-def allowed_names(lock: Lock, allow_extra: Iterable[str]) -> set[str]:
-    """What may be installed without being locked: --allow-extra's names, and the packaging tools a
-    venv is seeded with unless the lock pins them (core/verify.SEEDED)."""
-    from envbuild.core.lines import canonical_name
-    from envbuild.core.verify import SEEDED
-
-    locked = {p.name for p in lock.pip}
-    return ({canonical_name(n) for n in allow_extra} | SEEDED) - locked
-
-
-def vouched_pins(lock: Lock, installed: Mapping[str, Mapping[str, Any]], allowed: Iterable[str],
-                 wheels: WheelSource) -> tuple[list[Package], list["Finding"], list[str]]:
-    """No distribution owns files by its own say-so: each ``allowed`` one installed is pinned to the
-    wheels of its installed version on the lock's index (their sha256), so that its files are judged
-    by that wheel's RECORD. One the index has, but not at that version: a finding. Where no index
-    answers (offline, or a private index without it): left to its own RECORD, and named (the third
-    list: "NAME VERSION: why", for a note)."""
-    from envbuild.core.findings import Finding
-
-    vouch = getattr(wheels, "vouch", None)
-    pins: list[Package] = []
-    findings: list[Finding] = []
-    unvouched: list[str] = []
-    for name in sorted(set(allowed) & installed.keys()):
-        version = str(installed[name]["version"])
-        hashes = vouch(lock, name, version) if vouch is not None else None
-        if hashes is None:
-            unvouched.append(f"{name} {version}: no index of the lock answered for it")
-        elif not hashes:
-            findings.append(Finding(kind="modified", name=name, expected=f"a wheel of {name} {version} on the index",
-                                    actual="none there", detail="allowed without being locked, and no wheel on the "
-                                    "lock's index vouches for its files: they are its own word"))
-        else:
-            pins.append(Package(name=name, version=version, hashes=tuple(f"sha256:{h}" for h in sorted(hashes))))
-    return pins, findings, unvouched
-
-
-def cache_wheels(environ: Mapping[str, str]) -> CacheWheels:
-    """The default WheelSource: envbuild's wheel cache, downloading what it lacks."""
-    return CacheWheels(environ)
-
-
-def _other_variants(pins: Sequence[Package], installed: Mapping[str, Mapping[str, Any]],
-                    records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list[Package]]:
-    """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the tags the installed
-    WHEEL file records."""
-    manifest = snapshot.get("site_files") or {}
-    groups: dict[tuple[str, ...], list[Package]] = {}
-    for pin in pins:
-        dist, record = installed[pin.name], records.get(pin.name)
-        present = manifest.get(str(dist["location"])) or {}
-        wheel_file = f"{dist.get('metadata_dir')}/WHEEL"
-        if record is None or wheel_file not in present or present[wheel_file] == record.files.get(wheel_file):
-            continue
-        tags = tuple(sorted(dist.get("wheel_tags") or ()))
-        if tags:
-            groups.setdefault(tags, []).append(pin)
-    return groups
 
 
 def fetch_installer(spec: "Spec", target: "Target", lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str],
@@ -385,6 +277,36 @@ def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
                               wheel_cache=cache_root(job.environ) / "wheels",
                               log=lambda line: job.progress(f"[{job.target.name}] {line}"))
     return tuple(replace(p, size=known.get(p.name)) for p in pins)
+
+
+def _with_hooks(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[tuple[Package, ...], bool]:
+    """Each pin with the start-up code its wheel ships (adapters/wheel_hooks.py): kept from the
+    previous lock for a pin whose files are unchanged, read for the others. (pins, whether every
+    pin's wheel could be read: only then does the lock say it checked.) A hook the previous lock
+    did not record is said, as a warning naming the package and version."""
+    from envbuild.adapters.cache import cache_root
+    from envbuild.adapters.wheel_hooks import locked_hooks
+
+    before = {p.name: p for p in job.previous.pip} if job.previous and job.previous.hooks_checked else {}
+    known: dict[str, tuple[str, ...] | None] = {
+        p.name: before[p.name].hooks for p in pins
+        if p.name in before and before[p.name].hashes == p.hashes and before[p.name].version == p.version}
+    ask = [p for p in pins if p.name not in known]
+    if ask:
+        known |= locked_hooks(ask, python=job.spec.python, platform=request.platform,
+                              index_urls=(request.index_url, *request.extra_index_urls),
+                              wheel_cache=cache_root(job.environ) / "wheels")
+    unread = sorted(name for name, hooks in known.items() if hooks is None)
+    out = tuple(replace(p, hooks=known.get(p.name) or ()) for p in pins)
+    say = lambda line: job.progress(f"[{job.target.name}] {line}")  # noqa: E731
+    for pin in out:
+        if pin.hooks and (pin.name not in before or before[pin.name].hooks != pin.hooks):
+            say(f"warning: {pin.name} {pin.version} ships code that runs at every interpreter start: "
+                f"{', '.join(pin.hooks)} (verify expects it from now on; read it before you trust it)")
+    if unread:
+        say(f"start-up code not checked for {len(unread)} package(s) whose wheel could not be read "
+            f"({', '.join(unread[:3])}{' …' if len(unread) > 3 else ''}): verify names their hooks without judging them")
+    return out, not unread
 
 
 def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:

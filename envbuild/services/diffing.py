@@ -66,7 +66,7 @@ def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: st
     from envbuild.core.lockfile.foreign import Foreign
     from envbuild.core.outside import with_engine_files
     from envbuild.core.ownership import shadowed_findings
-    from envbuild.ecosystems.pip import cache_wheels
+    from envbuild.ecosystems.pip_wheels import cache_wheels
 
     path = Path(argument)
     if isinstance(lock, Foreign) or not path.is_file():

@@ -65,7 +65,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     from envbuild.core.lockfile.foreign import Foreign, settle_for
     from envbuild.core.report import Outcome
     from envbuild.core.verify import diff_views
-    from envbuild.ecosystems.pip import cache_wheels
+    from envbuild.ecosystems.pip_wheels import cache_wheels
 
     if against is not None and (directory is not None or target is not None or lock_file is not None):
         raise UserError("--against names the expected side: it takes no image directory, --target or --lock")
@@ -170,7 +170,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     from envbuild.core.outside import with_engine_files
     from envbuild.core.ownership import shadowed_findings
     from envbuild.core.report import Outcome
-    from envbuild.core.verify import determinism_findings, hook_notes
+    from envbuild.core.verify import determinism_findings, hook_findings
 
     notes: list[str] = []
     embedded_text = None
@@ -200,7 +200,9 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
     findings[:0] = concealed
     findings.extend(shadowed_findings(snapshot))
-    notes.extend(hook_notes(snapshot, {p.name: p.version for p in lock.pip}))
+    hooks, hook_notes = hook_findings(snapshot, lock)
+    findings.extend(f for f in hooks if (f.kind, f.name) not in {(g.kind, g.name) for g in findings})
+    notes.extend(hook_notes)
     notes.extend(f"allowed, not locked, and checked against its own RECORD only: {why}"
                  for why in snapshot.get("unvouched") or [])
     if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine_checks.py)

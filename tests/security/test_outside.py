@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.conftest import assert_no_traceback, kinds
+from tests.conftest import assert_no_traceback
 from tests.security.test_containers import SITE, as_root, docker
 
 pytestmark = [pytest.mark.security, pytest.mark.docker, pytest.mark.slow]

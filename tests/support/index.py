@@ -23,6 +23,8 @@ class LocalIndex:
         self.files: dict[str, list[dict]] = {}
         self.paths: dict[str, Path] = {}
         self.requests: Counter[str] = Counter()
+        self.ranges = True  # answer Range requests (False: the whole file, as a plain server does)
+        self.ranged = 0  # how many were answered
         for spec in packages:
             self.add(spec)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -66,7 +68,13 @@ class LocalIndex:
                 index.requests[self.path] += 1
                 parts = [p for p in self.path.split("?")[0].split("/") if p]
                 if parts[:1] == ["files"] and len(parts) == 2 and parts[1] in index.paths:
-                    return self._send(index.paths[parts[1]].read_bytes(), "application/octet-stream")
+                    data = index.paths[parts[1]].read_bytes()
+                    wanted = self.headers.get("Range", "")
+                    if wanted.startswith("bytes=") and index.ranges:  # as PyPI's CDN answers: 206, that span
+                        start, _, end = wanted[6:].partition("-")
+                        index.ranged += 1
+                        return self._send(data[int(start):int(end) + 1], "application/octet-stream", status=206)
+                    return self._send(data, "application/octet-stream")
                 if parts == ["simple"]:
                     links = "".join(f'<a href="{n}/">{n}</a>\n' for n in sorted(index.files))
                     return self._send(f"<html><body>{links}</body></html>".encode(), "text/html")
@@ -94,8 +102,8 @@ class LocalIndex:
                     links.append(f'<a href="../../files/{f["filename"]}#sha256={f["sha256"]}"{rp}>{f["filename"]}</a>')
                 return "<html><body>\n" + "<br>\n".join(links) + "\n</body></html>"
 
-            def _send(self, body: bytes, content_type: str) -> None:
-                self.send_response(200)
+            def _send(self, body: bytes, content_type: str, status: int = 200) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -20,6 +20,7 @@ class WheelSpec:
     requires_python: str | None = None
     upload_time: str = "2026-01-01T00:00:00Z"
     sdist_only: bool = False  # published as an sdist with an in-tree PEP 517 backend, no wheel
+    pth: str | None = None  # the text of a <module>_init.pth it ships beside its module (start-up code)
 
     @property
     def module(self) -> str:
@@ -49,6 +50,8 @@ def build_wheel(spec: WheelSpec, dest: Path) -> Path:
         f"{dist_info}/METADATA": "\n".join(metadata) + "\n",
         f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: envbuild-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
+    if spec.pth is not None:
+        files[f"{spec.module}_init.pth"] = spec.pth
     record = [f"{path},{_record_hash(text.encode())},{len(text.encode())}" for path, text in files.items()]
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
@@ -80,6 +83,9 @@ FIXTURE_PACKAGES = (
     # Stand-ins for the CUDA stack (names and versions are what matter to envbuild's checks).
     WheelSpec("nvidia-cuda-runtime-cu12", "12.8.90", upload_time="2026-01-15T00:00:00Z"),
     WheelSpec("torch", "2.4.1+cu121", upload_time="2026-01-15T00:00:00Z"),
+    # Ships code that runs at every interpreter start (a .pth with an import line), as 2026's
+    # compromised releases did.
+    WheelSpec("hooked", "1.0", upload_time="2026-01-15T00:00:00Z", pth="import os\n"),
     # Published as an sdist only: envbuild builds its wheel at lock time.
     WheelSpec("sigma", "1.0", upload_time="2026-01-15T00:00:00Z", sdist_only=True),
 )

@@ -126,14 +126,24 @@ def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
     assert (extra.name, severity(extra), extra.detail) == ("extra", "low", f"in {site}")  # a path entry, no code
 
 
-def test_start_up_code_a_locked_wheel_ships_is_named():
+def test_start_up_code_a_locked_wheel_ships_is_named_and_judged_by_what_the_lock_recorded():
     """Issue 32, way out 4 (the litellm 1.82.7 shape): the payload is in the locked wheel's own RECORD."""
-    from envbuild.core.verify import hook_notes
+    from envbuild.core.severity import severity
+    from envbuild.core.verify import hook_findings
 
     site = "/v/lib/python3.11/site-packages"
     snapshot = {"distributions": [{"name": "litellm", "version": "1.82.7", "location": site}],
                 "pth": [{"path": f"{site}/litellm_init.pth", "exec": ["import base64; exec(base64.b64decode('...'))"],
                          "owner": "litellm"}, {"path": f"{site}/paths.pth", "exec": [], "owner": "litellm"}]}
-    [note] = hook_notes(snapshot, {"litellm": "1.82.7"})
-    assert note.startswith("runs code at start-up: litellm_init.pth of litellm 1.82.7") and "b64decode" in note
-    assert hook_notes(snapshot, {}) == []  # an unlocked one is a finding of its own (unexpected, high)
+    pin = Package(name="litellm", version="1.82.7", hashes=("sha256:1",))
+    unrecorded = replace(LOCK, packages=(pin,))
+    findings, [note] = hook_findings(snapshot, unrecorded)  # a lock of before: named, not judged
+    assert findings == [] and note.startswith("runs code at start-up: litellm_init.pth of litellm 1.82.7")
+    [finding], notes = hook_findings(snapshot, replace(unrecorded, hooks_checked=True))
+    assert notes == [] and (finding.kind, finding.name, severity(finding)) == ("unowned", "litellm_init.pth", "high")
+    assert finding.expected == "the start-up code the lock records for litellm 1.82.7: none"
+    assert "b64decode" in finding.detail
+    expected = replace(unrecorded, hooks_checked=True, packages=(replace(pin, hooks=("litellm_init.pth",)),))
+    findings, [note] = hook_findings(snapshot, expected)
+    assert findings == [] and "the lock expects it" in note
+    assert hook_findings(snapshot, replace(LOCK, hooks_checked=True)) == ([], [])  # unlocked: 'unexpected' says it

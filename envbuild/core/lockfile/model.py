@@ -24,6 +24,7 @@ class Package:
     dependencies: tuple[tuple[str, str], ...] = ()  # conda-lock entries: (name, constraint)
     size: int | None = None  # bytes of the locked file the target installs, where the index told (layers)
     optional: bool = False  # checked when installed, not missing when not (a uv.lock's extras and groups)
+    hooks: tuple[str, ...] = ()  # the start-up code its wheel ships: .pth files that run code, customize modules
 
     @property
     def sha256(self) -> str:
@@ -68,6 +69,7 @@ class Lock:
     vcs: tuple[tuple[str, str, str], ...] = ()
     channels: tuple[str, ...] = ()  # conda channels, as written
     sources: tuple[str, ...] = ()  # the environment files a conda lock was solved from
+    hooks_checked: bool = False  # every pin's wheel was read for start-up code at lock time (Package.hooks)
 
     @property
     def pip(self) -> tuple[Package, ...]:

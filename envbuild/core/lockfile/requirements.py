@@ -84,6 +84,11 @@ def render(lock: Lock) -> str:
                  for name, pinned, source in lock.vcs)
     # The layer plan's input (core/layers.py): a hint about each file, not a fact pip checks.
     lines.extend(f"# size: {p.name} {p.size}" for p in sorted(lock.packages, key=lambda p: p.name) if p.size)
+    # What verify expects to run at start-up: each pin's hooks, read from its wheel (adapters/wheel_hooks.py).
+    if lock.hooks_checked:
+        lines.append("# start-up: checked")
+        lines.extend(f"# start-up: {p.name} {hook}" for p in sorted(lock.packages, key=lambda p: p.name)
+                     for hook in p.hooks)
     lines.append(f"# {_BODY_KEY}: {body_sha256(body_text)}")
     lines.append(f"# inputs-digest: {lock.inputs_digest}")
     lines.extend(f"#   {name}: {digest}" for name, digest in lock.inputs)
@@ -124,6 +129,10 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     sizes = {parts[0]: int(parts[1]) for parts in (line[len("# size: "):].split() for line in header
                                                    if line.startswith("# size: "))
              if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 16}
+    hooks: dict[str, list[str]] = {}
+    for parts in (line[len("# start-up: "):].split() for line in header if line.startswith("# start-up: ")):
+        if len(parts) == 2:
+            hooks.setdefault(parts[0], []).append(parts[1])
     raw_version = fields.get(_HEADER_KEY)
     regenerate = f"re-lock with '{fields['command']}'" if fields.get("command") else "re-lock with 'envbuild lock'"
     if raw_version is None:
@@ -144,7 +153,11 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
         raise LockError(source, "", f"edited by hand: its body does not match the header's {_BODY_KEY}",
                         hint=f"{regenerate}; a lock is what pip installs, so envbuild refuses one it did not write")
     body = parse_pins(text, source, strict=check_body, sizes=sizes)
-    return replace(body, target=fields["target"], python=fields["python"], platform=fields["platform"],
+    checked = "# start-up: checked" in header
+    if checked:
+        body = replace(body, packages=tuple(replace(p, hooks=tuple(sorted(hooks.get(p.name, ()))))
+                                            for p in body.packages))
+    return replace(body, hooks_checked=checked, target=fields["target"], python=fields["python"], platform=fields["platform"],
                    resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
                    command=fields.get("command", ""), cuda_runtime=fields.get("cuda-runtime"),
