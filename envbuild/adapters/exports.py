@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import posixpath
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -37,14 +39,15 @@ class Export:
         return {"trees": self.trees, "texts": self.texts}
 
 
-def read_container(name: str, timeout: float) -> Export:
-    """The start-up surface of a running (or stopped) container, as the engine has it now."""
-    return _read(["docker", "export", name], f"container {name}", timeout)
+def read_container(name: str, timeout: float, also: Sequence[str] = ()) -> Export:
+    """The start-up surface of a running (or stopped) container, as the engine has it now, and the
+    files or folders ``also`` names (what a build put there besides: the spec's `files:`)."""
+    return _read(["docker", "export", name], f"container {name}", timeout, also)
 
 
-def read_image(ref: str, timeout: float) -> Export:
-    """The start-up surface of an image: a container is created from it (not started, no network,
-    never pulled), exported and removed."""
+def read_image(ref: str, timeout: float, also: Sequence[str] = ()) -> Export:
+    """The start-up surface of an image (and ``also``): a container is created from it (not
+    started, no network, never pulled), exported and removed."""
     label = f"image {ref}"
     made = run(["docker", "create", "--pull", "never", "--network", "none", "--entrypoint", "/envbuild-never-runs",
                 ref], timeout=timeout)
@@ -53,14 +56,14 @@ def read_image(ref: str, timeout: float) -> Export:
         raise ToolUnavailable(f"{label}: cannot read its files through the engine: {last[-300:]}")
     container = made.stdout.strip().splitlines()[-1]
     try:
-        return _read(["docker", "export", container], label, timeout)
+        return _read(["docker", "export", container], label, timeout, also)
     finally:
         run(["docker", "rm", "-f", container], timeout=60)
 
 
-def _read(argv: list[str], label: str, timeout: float) -> Export:
+def _read(argv: list[str], label: str, timeout: float, also: Sequence[str]) -> Export:
     try:
-        found, done = stream(argv, _surface, timeout=timeout)
+        found, done = stream(argv, lambda source: _surface(source, also), timeout=timeout)
     except TimedOut:
         raise ToolUnavailable(f"{label}: the engine's export took longer than {timeout:g} s",
                               hint="raise --timeout") from None
@@ -72,9 +75,10 @@ def _read(argv: list[str], label: str, timeout: float) -> Export:
     return found
 
 
-def _surface(source: IO[bytes]) -> Export:
-    """Every member of the stream on the start-up surface: regular files hashed (a hard link takes
-    its target's hash), links by target, the rest 'special'; directories are not entries."""
+def _surface(source: IO[bytes], also: Sequence[str] = ()) -> Export:
+    """Every member of the stream on the start-up surface or under ``also``: regular files hashed (a
+    hard link takes its target's hash), links by target, the rest 'special'; directories are not
+    entries. A path of ``also`` is kept under its parent folder's key."""
     export = Export()
     digests: dict[str, str] = {}  # member name → digest, for hard links to it
     buffer = bytearray(_CHUNK)
@@ -83,7 +87,7 @@ def _surface(source: IO[bytes]) -> Export:
         for member in archive:
             if member.isdir():
                 continue
-            where = tree_of(member.name)
+            where = tree_of(member.name) or _also(member.name, also)
             if where is None:
                 continue
             key, rel = where
@@ -102,6 +106,16 @@ def _surface(source: IO[bytes]) -> Export:
                 digest = "special"
             export.trees.setdefault(key, {})[rel] = digest
     return export
+
+
+def _also(name: str, also: Sequence[str]) -> tuple[str, str] | None:
+    path = posixpath.normpath("/" + name.lstrip("/"))
+    for root in also:
+        root = posixpath.normpath(root)
+        if path == root or path.startswith(root + "/"):
+            parent = posixpath.dirname(root)
+            return parent, path[len(parent):].lstrip("/")
+    return None
 
 
 def _hash(handle: IO[bytes], view: memoryview, buffer: bytearray, keep: bool) -> tuple[str, str | None]:

@@ -10,7 +10,7 @@ script in bin/, an edited pyvenv.cfg, a hook appended to sitecustomize all show.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +30,16 @@ SCHEMA = 2
 
 
 def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path,
-                   config: Mapping[str, Any] | None = None) -> Path:
+                   config: Mapping[str, Any] | None = None, also: Sequence[str] = ()) -> Path:
+    """``also``: the paths beside the surface that the trees hold (the spec's `files:`)."""
     path = manifest_path(image_id, cache)
-    atomic_write(path, json.dumps({"schema": SCHEMA, "image": image_id, "trees": trees, "config": config or {}},
-                                  sort_keys=True) + "\n")
+    atomic_write(path, json.dumps({"schema": SCHEMA, "image": image_id, "trees": trees, "config": config or {},
+                                   "also": sorted(also)}, sort_keys=True) + "\n")
     return path
 
 
 def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
-    """{"trees": ..., "config": ...} recorded for this image, or None (built elsewhere, by an older
+    """{"trees", "config", "also"} recorded for this image, or None (built elsewhere, by an older
     envbuild, or the cache was cleared)."""
     path = manifest_path(image_id, cache)
     try:
@@ -48,14 +49,15 @@ def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("image") != image_id or data.get("schema") != SCHEMA \
             or not isinstance(data.get("trees"), dict) or not isinstance(data.get("config"), dict):
         return None
-    return {"trees": data["trees"], "config": data["config"]}
+    also = data.get("also") if isinstance(data.get("also"), list) else []
+    return {"trees": data["trees"], "config": data["config"], "also": [str(p) for p in also]}
 
 
-def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | None:
+def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequence[str] = ()) -> Path | None:
     """Every file of the image's start-up surface, read through the engine's export of a container
     created from it (never started), and its configuration, kept in the cache by image ID: what
-    `verify --files` of the image or its containers compares with. Recorded once per image (a
-    no-op rebuild finds it)."""
+    `verify --files` of the image or its containers compares with; with the files or folders
+    ``also`` names (the spec's `files:`). Recorded once per image (a no-op rebuild finds it)."""
     import time
 
     from envbuild.adapters.places import Place, engine_record
@@ -64,12 +66,12 @@ def record_manifest(image_id: str, cache: Path, progress: Progress) -> Path | No
         return manifest_path(image_id, cache)
     t0 = time.monotonic()
     try:
-        record = engine_record(Place(kind="image", name=image_id), timeout=600, files=True)
+        record = engine_record(Place(kind="image", name=image_id), timeout=600, files=True, also=also)
     except ToolUnavailable as exc:
         progress(f"warning: no build manifest recorded: {exc.message}")
         return None
     trees = record["files"]["trees"]
-    path = write_manifest(image_id, trees, cache, record["config"])
+    path = write_manifest(image_id, trees, cache, record["config"], also)
     count = sum(len(files) for files in trees.values())
     progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
     return path

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -228,11 +229,12 @@ def local_snapshot(place: Place, timeout: float = DEFAULT_TIMEOUT) -> dict[str, 
     return json.loads(json.dumps(collect(conda=place.conda_prefix, facts=facts), sort_keys=True))
 
 
-def engine_record(place: Place, timeout: float, files: bool = False) -> dict[str, Any]:
+def engine_record(place: Place, timeout: float, files: bool = False, also: Sequence[str] | None = None) -> dict[str, Any]:
     """What the engine itself knows about a container or an image, out of reach of whoever is root
     inside it: the image's labels (the lock's sha256 among them), its configuration (environment,
     entrypoint, user), for a container every path changed since it was created (`docker diff`)
-    and, with ``files``, every file of the start-up surface hashed from its export stream."""
+    and, with ``files``, every file of the start-up surface hashed from its export stream, with the
+    paths ``also`` names (default: those the build manifest of its image recorded besides)."""
     what = "container" if place.kind == "container" else "image"
     done = run(["docker", what, "inspect", place.name], timeout=timeout)
     if done.returncode != 0:
@@ -263,8 +265,13 @@ def engine_record(place: Place, timeout: float, files: bool = False) -> dict[str
     if files:
         from envbuild.adapters import exports
 
-        read = exports.read_container(place.name, timeout) if place.kind == "container" \
-            else exports.read_image(image_id or place.name, timeout)
+        if also is None:
+            from envbuild.adapters.cache import cache_root
+            from envbuild.adapters.manifests import read_manifest
+
+            also = (read_manifest(image_id, cache_root(os.environ)) or {}).get("also") or () if image_id else ()
+        read = exports.read_container(place.name, timeout, also) if place.kind == "container" \
+            else exports.read_image(image_id or place.name, timeout, also)
         record["files"] = read.to_json()
     return record
 

@@ -87,8 +87,8 @@ def surface_findings(built: Mapping[str, Mapping[str, str]] | None, seen: Mappin
     status: dict[str, dict[str, str]] = {}
     why: dict[str, set[str]] = {}
 
-    def add(path: str, kind: str, source: str) -> None:
-        group = group_of(path)
+    def add(path: str, kind: str, source: str, root: str | None = None) -> None:
+        group = group_of(path) or root  # a file the build put there besides (the spec's files:): its folder
         if group is not None:
             status.setdefault(group, {}).setdefault(path, kind)
             why.setdefault(group, set()).add(source)
@@ -99,7 +99,7 @@ def surface_findings(built: Mapping[str, Mapping[str, str]] | None, seen: Mappin
             base = root.rstrip("/") + "/"
             for rel in sorted(set(want) | set(have)):
                 if want.get(rel) != have.get(rel):
-                    add(base + rel, "D" if rel not in have else "A" if rel not in want else "C", source)
+                    add(base + rel, "D" if rel not in have else "A" if rel not in want else "C", source, root)
     for path, kind in changed_paths(changes):
         add(path, kind, "docker diff")
     return [_tree_finding(root, sorted(paths.items()), f"as built ({', '.join(sorted(why[root]))})")

@@ -45,6 +45,7 @@ class RenderInput:
     project: ProjectWheel | None = None  # the project's wheel, installed after the lock
     epoch: int | None = None  # the image's created time; None: the spec's exclude-newer (or 0)
     layers: LayerPlan | None = None  # one builder stage and layer per group (None: the ecosystem's one layer)
+    files: tuple[tuple[str, str], ...] = ()  # the spec's files: (destination, digest of its contents)
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -101,6 +102,7 @@ def image_metadata(r: RenderInput) -> dict[str, Any]:
             "platform": r.spec.platform_for(r.target), "cuda": r.target.cuda, **r.extras.image_json,
             "inputs_digest": r.inputs_digest, "lock_sha256": lock_sha256(r.lock_text),
             **({"project": r.project.metadata()} if r.project else {}),
+            **({"files": dict(r.files)} if r.files else {}),
             **({"determinism": dict(d)} if (d := r.spec.runtime_for(r.target).determinism) else {})}
 
 

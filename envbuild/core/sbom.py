@@ -37,6 +37,7 @@ class BomSubject:
     image: str | None = None  # the image reference, when there is one
     base: tuple[str, str | None] | None = None  # (reference as written, its digest or image ID)
     project: tuple[str, str, str] | None = None  # (name, version, sha256 of its wheel)
+    files: tuple[tuple[str, str], ...] = ()  # the spec's files: (destination in the image, digest of its contents)
     lock_sha256: str | None = None
 
 
@@ -75,6 +76,10 @@ def cyclonedx_json(subject: BomSubject) -> str:
         components.append(Component(type=ComponentType.LIBRARY, name=name, version=version, bom_ref=f"project:{purl}",
                                     purl=purl, hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sha256)],
                                     properties=[Property(name="envbuild:role", value="project")]))
+    for dst, digest in subject.files:  # what the image runs beside its packages: a config, a script
+        components.append(Component(type=ComponentType.FILE, name=dst, bom_ref=f"file:{dst}",
+                                    properties=[Property(name="envbuild:role", value="file"),
+                                                Property(name="envbuild:content-digest", value=digest)]))
     bom = Bom(components=components, serial_number=_serial(subject), metadata=BomMetaData(component=root))
     bom.metadata.timestamp = _timestamp(subject.created) if subject.created else None
     bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="envbuild",
@@ -151,6 +156,7 @@ def subject_of_image(labels: Mapping[str, str], image_json: Mapping[str, Any], p
     """What an envbuild image says of itself (its labels, /etc/envbuild/image.json) and its lock's
     packages: the same subject `build` embedded the SBOM of."""
     project = image_json.get("project") if isinstance(image_json.get("project"), Mapping) else None
+    files = image_json.get("files") if isinstance(image_json.get("files"), Mapping) else {}
     base = labels.get("org.opencontainers.image.base.name")
     return BomSubject(name=str(labels.get("org.opencontainers.image.title") or image_json.get("name") or image),
                       target=str(labels.get("dev.envbuild.target") or image_json.get("target") or ""),
@@ -158,6 +164,7 @@ def subject_of_image(labels: Mapping[str, str], image_json: Mapping[str, Any], p
                       tool_version=tool_version, platform=str(labels.get("dev.envbuild.platform") or "linux/amd64"),
                       image=image, base=(base, labels.get("org.opencontainers.image.base.digest")) if base else None,
                       project=(str(project["name"]), str(project["version"]), str(project["sha256"])) if project else None,
+                      files=tuple(sorted((str(k), str(v)) for k, v in files.items())),
                       lock_sha256=lock_sha256)
 
 

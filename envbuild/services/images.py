@@ -131,6 +131,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
                  "the container")
     project = project_wheel(spec, target, root, boundary, lock, wheels, epoch, environ, progress)
     files = tuple((f.dst, file_source(spec, root, boundary, f)) for f in spec.runtime_for(target).files)
+    file_digests = tuple((dst, tree_digest(source)) for dst, source in files)
     extras = ecosystem.render_extras(lock)
     key = f"targets.{target.name}.layers" if target.layers != LayerRules() else "layers"
     plan = ecosystem.layer_plan(lock, spec.layers_for(target), project=bool(project or files), file=spec.file, key=key)
@@ -138,7 +139,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
         spec=spec, target=target, lock_text=lock_text, lock_file=f"{LOCKS_DIR}/{path.name}",
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
         revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras,
-        project=project[0] if project else None, epoch=epoch, layers=plan)
+        project=project[0] if project else None, epoch=epoch, layers=plan, files=file_digests)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
@@ -156,7 +157,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
                                                plan),
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfiles.identity, embedded=embedded,
                                                      base=info.id if info else base_ref, epoch=epoch,
-                                                     files={dst: tree_digest(source) for dst, source in files}))
+                                                     files=dict(file_digests)))
 
 
 def sbom_text(prepared: Prepared) -> str:
@@ -312,7 +313,8 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
 def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, built: bool, push: bool, started: float,
              progress: Progress, cache: Path | None, phases: dict[str, float], phase: Callable[[str], None],
              sbom: str, provenance: tuple[ecosystems.BuildFiles, str] | None) -> BuildOutcome:
-    manifest = record_manifest(info.id, cache, progress) if cache is not None else None
+    manifest = record_manifest(info.id, cache, progress, also=[dst for dst, _source in prepared.files]) \
+        if cache is not None else None
     if manifest is not None:
         phase("manifest")
     repo_digest = engine.push(prepared.ref, progress) if push else None

@@ -44,3 +44,25 @@ def test_the_project_trains_in_its_image_and_the_image_verifies(make_image, inde
     report = run_cli("verify", "--image", image, "--files", "--json")
     assert report.returncode == 0, report.stdout + report.stderr
     assert json.loads(report.stdout)["findings"] == []
+    # Issue 32, item 11: the spec's files and the project are in image.json, the SBOM and the build
+    # manifest; edited in a running container, verify --files finds them.
+    carried = json.loads(subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "cat", image,
+                                         "/etc/envbuild/image.json"], capture_output=True, text=True).stdout)
+    assert list(carried["files"]) == ["/etc/tinytrain/settings.json"] and carried["project"]["name"] == "tinytrain"
+    sbom = json.loads(run_cli("sbom", "--image", image).stdout)
+    assert {c["name"] for c in sbom["components"] if c["type"] == "file"} == {"/etc/tinytrain/settings.json"}
+    name = f"envbuild-test-files-{tmp_path.name[-8:]}"
+    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none", "--entrypoint", "sleep", image, "600"],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(["docker", "exec", "-u", "0", name, "sh", "-c",
+                        "echo '{\"epochs\": 300}' > /etc/tinytrain/settings.json && "
+                        "echo 'print(1)' >> /opt/venv/lib/python3.11/site-packages/tinytrain/__init__.py"], check=True)
+        edited = run_cli("verify", "--container", name, "--files", "--json")
+        found = {f["name"]: f for f in json.loads(edited.stdout)["findings"]}
+        assert edited.returncode == 1
+        assert found["/etc/tinytrain"]["paths"] == ["/etc/tinytrain/settings.json"]
+        assert found["/etc/tinytrain"]["expected"] == "as built (build manifest)"
+        assert found["tinytrain"]["kind"] == "modified"  # the project, against its own wheel's RECORD
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
