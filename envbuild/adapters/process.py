@@ -95,6 +95,38 @@ def display_argv(argv: Sequence[str]) -> str:
     return redact_text(" ".join(argv))
 
 
+def _start(argv: tuple[str, ...], **popen: object) -> "subprocess.Popen":
+    """Popen in a process group of its own, registered as live (killed with its group on a signal)."""
+    import subprocess
+
+    with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise Stopped(signal.SIGTERM)
+        try:
+            proc = subprocess.Popen(argv, start_new_session=True, **popen)  # type: ignore[call-overload]
+        except FileNotFoundError:
+            raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+        _LIVE[proc] = threading.get_ident()
+    return proc
+
+
+def _kill_after(proc: "subprocess.Popen", timeout: float | None) -> tuple[threading.Event, threading.Timer | None]:
+    """A timer that kills ``proc``'s group after ``timeout`` seconds, and the event it sets then.
+    (Popen.wait(timeout=...) polls with sleeps of up to 50 ms; a timer lets wait() block in waitpid,
+    so a fast tool is not made slower by its own timeout.)"""
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
+        _kill_group(proc)
+
+    timer = threading.Timer(timeout, kill) if timeout else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    return expired, timer
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -111,25 +143,9 @@ def run(
     import subprocess
 
     argv = tuple(str(a) for a in argv)
-    with _LIVE_LOCK:
-        if _STOPPING.is_set():
-            raise Stopped(signal.SIGTERM)
-        try:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=dict(env) if env is not None else None,
-                cwd=cwd,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                start_new_session=True,  # a group of its own, killed as one; and no terminal's Ctrl-C half-way
-            )
-        except FileNotFoundError:
-            raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
-        _LIVE[proc] = threading.get_ident()
+    proc = _start(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                  stderr=subprocess.PIPE, env=dict(env) if env is not None else None, cwd=cwd, text=True,
+                  encoding="utf-8", errors="replace")  # a group of its own: killed as one; no terminal's Ctrl-C
     try:
         return _communicate(proc, argv, timeout=timeout, on_stderr_line=on_stderr_line, stdin=stdin)
     except BaseException:
@@ -149,28 +165,11 @@ def stream(argv: Sequence[str], consume: Callable[[IO[bytes]], T], *, timeout: f
     import subprocess
 
     argv = tuple(str(a) for a in argv)
-    with _LIVE_LOCK:
-        if _STOPPING.is_set():
-            raise Stopped(signal.SIGTERM)
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    start_new_session=True)
-        except FileNotFoundError:
-            raise ToolUnavailable(f"{argv[0]} is not installed or not on PATH") from None
-        _LIVE[proc] = threading.get_ident()
+    proc = _start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     err: list[bytes] = []
     reader = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else b""), daemon=True)
     reader.start()
-    expired = threading.Event()
-
-    def kill() -> None:
-        expired.set()
-        _kill_group(proc)
-
-    timer = threading.Timer(timeout, kill) if timeout else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
+    expired, timer = _kill_after(proc, timeout)
     try:
         assert proc.stdout is not None
         result = consume(proc.stdout)
@@ -221,18 +220,7 @@ def _communicate(proc: subprocess.Popen, argv: tuple[str, ...], *, timeout: floa
             proc.stdin.close()
         except BrokenPipeError:
             pass
-    # Popen.wait(timeout=...) polls with sleeps of up to 50 ms; a timer that kills the process lets
-    # wait() block in waitpid instead, so a fast tool is not made slower by its own timeout.
-    expired = threading.Event()
-
-    def kill() -> None:
-        expired.set()
-        _kill_group(proc)
-
-    timer = threading.Timer(timeout, kill) if timeout else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
+    expired, timer = _kill_after(proc, timeout)
     try:
         proc.wait()
     finally:
