@@ -34,6 +34,29 @@ class SolveRequest:
     timeout: float = 600.0
 
 
+def archive_paths(path: Path) -> list[tuple[str, str | None]]:
+    """(relative path, urlsafe-b64 sha256) of each file a conda package archive installs, from its own
+    info/paths.json (py-rattler reads .conda and .tar.bz2 alike): the lock-side truth of `verify
+    --files`. The digest is None where conda rewrites the file at install (a prefix placeholder):
+    its installed bytes differ by design, so only conda-meta's record of them is left."""
+    import base64
+
+    from rattler.package import PathsJson
+
+    try:
+        entries = PathsJson.from_package_archive(str(path)).paths
+    except Exception as exc:  # noqa: BLE001 - py-rattler raises its own kinds for a bad archive
+        raise ToolUnavailable(f"{path.name}: cannot read its info/paths.json ({exc})") from None
+    out = []
+    for entry in entries:
+        if not entry.path_type.hardlink:
+            continue  # links and directories carry no content
+        digest = None if entry.prefix_placeholder is not None or entry.sha256 is None \
+            else base64.urlsafe_b64encode(bytes(entry.sha256)).rstrip(b"=").decode("ascii")
+        out.append((str(entry.relative_path), digest))
+    return out
+
+
 def choose_solver(name: str, environ: Mapping[str, str]) -> tuple[str, str | None]:
     """(solver, conda binary or None)."""
     if name not in SOLVERS:

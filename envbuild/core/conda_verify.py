@@ -30,6 +30,26 @@ def verify_conda(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterab
     return findings
 
 
+def archive_verdicts(expected: Mapping[str, list[tuple[str, str | None]]], tree: Mapping[str, str],
+                     prefix: str) -> dict[str, dict[str, Any]]:
+    """Each conda package's files, as the engine read them (``tree``: the prefix's relative path →
+    digest), against its archive's info/paths.json (``expected``: name → (relative path, digest or
+    None for a file conda rewrites at install)): a verdict in the probe's shape, absolute paths."""
+    verdicts = {}
+    base = prefix.rstrip("/") + "/"
+    for name, entries in expected.items():
+        verdict: dict[str, Any] = {"checked": len(entries), "modified": [], "missing": [], "unreadable": []}
+        for rel, digest in entries:
+            got = tree.get(rel)
+            if got is None:
+                if not rel.endswith(".pyc"):  # a compiled file removed is compiled again from its source
+                    verdict["missing"].append(base + rel)
+            elif digest is not None and got != digest:
+                verdict["modified"].append(base + rel)
+        verdicts[name] = verdict
+    return verdicts
+
+
 def conda_findings(lock: Lock, conda: Mapping[str, Any], allow: set[str]) -> list[Finding]:
     records = conda.get("packages")
     if records is None:
@@ -59,7 +79,8 @@ def conda_findings(lock: Lock, conda: Mapping[str, Any], allow: set[str]) -> lis
         elif package.sha256 and got.get("sha256") and got["sha256"] != package.sha256:
             findings.append(Finding(kind="build", name=package.name, expected=package.sha256, actual=got["sha256"],
                                     detail="same version and build, another archive (sha256 differs)"))
-        changed = files_finding(package.name, got.get("files"), str(conda.get("prefix", "")), "files as in conda-meta")
+        changed = files_finding(package.name, got.get("files"), str(conda.get("prefix", "")),
+                                "files as in its archive" if got.get("from_archive") else "files as in conda-meta")
         if changed:
             findings.append(changed)
     locked = {p.name for p in lock.conda}

@@ -154,11 +154,35 @@ class CondaEcosystem(Ecosystem):
 
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
               wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
-        """conda-meta's records against the conda packages (with ``files``, the probe hashed every file
-        against them); the pip part as a pip lock's pins."""
+        """conda-meta's records against the conda packages; with ``files``, every file against its
+        package archive's info/paths.json where the engine read the prefix (an image, a container),
+        else against conda-meta's record of it (the probe hashed them); the pip part as a pip lock's pins."""
         from envbuild.core.conda_verify import verify_conda
 
+        if files:
+            snapshot = self.against_archives(lock, snapshot, wheels, log)
         return snapshot, verify_conda(lock, snapshot, allow_extra=allow_extra)
+
+    def against_archives(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource,
+                         log: Progress) -> dict[str, Any]:
+        """The snapshot with each installed conda package's file verdict taken against its archive's
+        own info/paths.json (the archives pinned by the lock, from the cache or their URLs)."""
+        from envbuild.adapters.conda import archive_paths
+        from envbuild.core.conda_verify import archive_verdicts
+
+        conda = snapshot.get("conda") or {}
+        prefix = str(conda.get("prefix") or "")
+        tree = (snapshot.get("trees") or {}).get(prefix) if (snapshot.get("engine") or {}).get("files") else None
+        archives = getattr(wheels, "archives", None)
+        records = {r["name"]: r for r in conda.get("packages") or []}
+        pins = [p for p in lock.conda if p.name in records and records[p.name].get("sha256") in (None, p.sha256)]
+        if tree is None or archives is None or not pins:
+            return snapshot
+        paths = archives(lock, pins, log)
+        verdicts = archive_verdicts({p.name: archive_paths(paths[p.name]) for p in pins}, tree, prefix)
+        packages = [dict(r, files=verdicts[r["name"]], from_archive=True) if r["name"] in verdicts else r
+                    for r in conda.get("packages") or []]
+        return dict(snapshot, conda=dict(conda, packages=packages))
 
     def view(self, lock: Lock, label: str) -> "View":
         from envbuild.core.conda_verify import view_of_conda_lock

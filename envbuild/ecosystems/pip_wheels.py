@@ -56,6 +56,13 @@ class CacheWheels:
             except BuildError:
                 continue  # said by fetch(), if the environment has that package
 
+    def archives(self, lock: Lock, pins: Sequence[Package], log: Progress) -> dict[str, Path]:
+        """name → the conda package archive each pin names, hash-checked, from the cache or its URL."""
+        from envbuild.core.envvars import expand
+
+        paths = self._house(lock).fetch_files(pins, log, lambda url: expand(url, self.environ))
+        return {pin.name: path for pin, path in zip(pins, paths)}
+
     def vouch(self, lock: Lock, name: str, version: str) -> list[str] | None:
         """The sha256 of each wheel of ``name`` ``version`` on the lock's indexes (downloads.version_hashes)."""
         from envbuild.adapters.downloads import version_hashes

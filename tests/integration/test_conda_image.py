@@ -108,3 +108,36 @@ def test_a_rebuilt_conda_package_is_a_build_finding(conda_built, built_image_env
     first = {layer["name"]: layer["diff_id"] for layer in built["layers"]}
     second = {layer["name"]: layer["diff_id"] for layer in json.loads(other.stdout)["layers"]}
     assert [name for name in first if first[name] != second[name]] == ["tools", "metadata"]
+
+
+FORGE_META = """
+import glob, hashlib, json
+path = "/opt/conda/share/tinytool/README"
+open(path, "a").write("patched\\n")
+digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+[meta] = glob.glob("/opt/conda/conda-meta/tinytool-*.json")
+record = json.load(open(meta))
+for entry in record["paths_data"]["paths"]:
+    if entry["_path"] == "share/tinytool/README":
+        entry["sha256"] = entry["sha256_in_prefix"] = digest
+json.dump(record, open(meta, "w"))
+"""
+
+
+def test_a_file_edited_with_its_conda_meta_record_is_found_against_the_archive(conda_built, built_image_env):
+    """Issue 32, item 8: conda-meta is the environment's own claim; the package archive's
+    info/paths.json (pinned by the lock's sha256) is not."""
+    _, result = conda_built
+    name = f"envbuild-conda-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "--network", "none", result["image"], "sleep", "300")
+    try:
+        subprocess.run(["docker", "exec", "-i", "-u", "0", name, "/opt/conda/bin/python", "-"], input=FORGE_META,
+                       text=True, check=True, capture_output=True)
+        verify = run_cli("verify", "--container", name, "--files", "--json", env=built_image_env)
+        assert_no_traceback(verify)
+        found = {(f["kind"], f["name"]): f for f in json.loads(verify.stdout)["findings"]}
+        tinytool = found[("modified", "tinytool")]
+        assert tinytool["expected"] == "files as in its archive"
+        assert tinytool["paths"] == ["/opt/conda/share/tinytool/README"]
+    finally:
+        docker("rm", "-f", name, check=False)
