@@ -89,7 +89,7 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         verdict: dict[str, Any] = {"checked": len(record.files), "modified": [], "missing": [], "unreadable": []}
         for rel, digest in record.files.items():
             got = present.get(rel)
-            if got != digest:  # the rare case: the full path is made only for what is reported
+            if got != digest and not _as_another_locked(rel, got, site, installed, records, locked):
                 if got not in (None, "unreadable") and rel.endswith(".pyc") and posixpath.join(site, rel) not in stale:
                     continue  # a pyc the wheel ships, compiled again from the installed source (pip does)
                 key = "missing" if got is None else "unreadable" if got == "unreadable" else "modified"
@@ -112,6 +112,16 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
         strays = sorted(rel for rel in present.keys() - owned[site] if rel.partition("/")[0] not in tops)
         findings.extend(unowned_findings(site, strays, snapshot.get("pth") or []))
     return verdicts, findings
+
+
+def _as_another_locked(rel: str, got: str | None, site: str, installed: Mapping[str, Mapping[str, Any]],
+                       records: Mapping[str, WheelRecord], locked: Mapping[str, str]) -> bool:
+    """A path that several locked wheels install (nvidia-nccl-cu12 and -cu13 both ship
+    nvidia/nccl/include/nccl.h): the installer left one of them, and either is as locked. Asked only
+    of a file that differs from its own wheel's RECORD, which is rare."""
+    return got is not None and any(
+        record.files.get(rel) == got for other, record in records.items()
+        if other in locked and str((installed.get(other) or {}).get("location")) == site)
 
 
 def _other_owners(installed: Mapping[str, Mapping[str, Any]], site: str, records: Mapping[str, WheelRecord],
@@ -139,8 +149,13 @@ def _pycs_by_source(present: Iterable[str]) -> dict[str, list[str]]:
 
 
 def _source_rel(pyc_rel: str) -> str:
+    """__pycache__/<stem>.<cache tag>[.opt-N].pyc → <stem>.py beside the folder; the stem may hold
+    dots itself (optuna's alembic revisions: v0.9.0.a.py)."""
     folder, name = posixpath.split(pyc_rel)
-    return posixpath.join(posixpath.dirname(folder), name.split(".", 1)[0] + ".py")
+    stem = name[:-len(".pyc")]
+    if ".opt-" in stem:
+        stem = stem.rsplit(".opt-", 1)[0]
+    return posixpath.join(posixpath.dirname(folder), stem.rsplit(".", 1)[0] + ".py")
 
 
 def _in_site(path: str, site: str) -> str:

@@ -82,3 +82,28 @@ def test_a_pyc_the_wheel_ships_is_judged_by_its_record_hash_not_its_header():
     # pip compiles the installed source again over the shipped pyc: other bytes, but fresh for its source
     verdicts, _ = check_site_files(snapshot(edited, stale_pyc=stale[1:]), {"pkg": record}, {"pkg": "1.0"})
     assert verdicts["pkg"]["modified"] == [f"{SITE}/{compiled}", "/venv/bin/tool"]
+
+
+def test_a_compiled_file_of_a_dotted_module_name_is_its_source_s():
+    """optuna's alembic revisions (v0.9.0.a.py → __pycache__/v0.9.0.a.cpython-311.pyc) were unowned
+    in the zero-false-alarm corpus (bench/false_alarms.py)."""
+    record = wheel_record("pkg", "pkg/__init__.py,sha256=AAA,1\npkg/v0.9.0.a.py,sha256=VVV,1\n")
+    files = {"pkg/__init__.py": "AAA", "pkg/v0.9.0.a.py": "VVV", "pkg/__pycache__/v0.9.0.a.cpython-311.pyc": "P",
+             "pkg/__pycache__/v0.9.0.a.cpython-311.opt-1.pyc": "O"}
+    verdicts, unowned = check_site_files(snapshot(files), {"pkg": record}, {"pkg": "1.0"})
+    assert unowned == [] and verdicts["pkg"]["missing"] == []
+
+
+def test_a_path_two_locked_wheels_install_is_as_locked_whichever_the_installer_left():
+    """nvidia-nccl-cu12 and nvidia-nccl-cu13 both ship nvidia/nccl/include/nccl.h (the corpus again)."""
+    cu12 = wheel_record("nccl-cu12", "nvidia/nccl/include/nccl.h,sha256=TWELVE,1\n")
+    cu13 = wheel_record("nccl-cu13", "nvidia/nccl/include/nccl.h,sha256=THIRTEEN,1\n")
+    both = {"distributions": [{"name": n, "version": "1", "location": SITE, "metadata_dir": f"{n}-1.dist-info"}
+                              for n in ("nccl-cu12", "nccl-cu13")],
+            "site_files": {SITE: {"nvidia/nccl/include/nccl.h": "TWELVE"}}}
+    verdicts, unowned = check_site_files(both, {"nccl-cu12": cu12, "nccl-cu13": cu13},
+                                         {"nccl-cu12": "1", "nccl-cu13": "1"})
+    assert verdicts["nccl-cu13"]["modified"] == [] and unowned == []
+    both["site_files"][SITE]["nvidia/nccl/include/nccl.h"] = "OTHER"  # neither wheel's: modified for both
+    verdicts, _ = check_site_files(both, {"nccl-cu12": cu12, "nccl-cu13": cu13}, {"nccl-cu12": "1", "nccl-cu13": "1"})
+    assert all(v["modified"] == [f"{SITE}/nvidia/nccl/include/nccl.h"] for v in verdicts.values())
