@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `envbuild verify` (prints, never asserts).
 
-    python bench/verify.py [--runs N] [--keep DIR]
+    python bench/verify.py [--runs N] [--keep DIR] [--image REF]
 
 Builds a venv of ~150 distributions from PyPI (bench/ml-requirements.in plus mlflow, which shares
 files with mlflow-skinny, and jupyterlab), locked by envbuild and installed with uv, then times:
@@ -49,11 +49,29 @@ def paired(commands: dict[str, list[str]], runs: int, **kw) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def image_bench(ref: str, runs: int) -> None:
+    """verify --image REF, metadata and --files, whole process, against reading the image once
+    through the engine (what --files now does besides the probe)."""
+    envbuild = [str(BIN / "envbuild"), "verify", "--image", ref]
+    run([*envbuild, "--files"])  # the wheels into the cache
+    export = f"c=$(docker create --entrypoint /x {ref}) && docker export $c > /dev/null; docker rm -f $c > /dev/null"
+    medians = paired({"verify --image": envbuild, "verify --image --files": [*envbuild, "--files"],
+                      "docker create + export": ["sh", "-c", export]}, runs)
+    peer = medians.pop("docker create + export")
+    for name, seconds in medians.items():
+        print(f"envbuild {name} {ref} (median of {runs}): {seconds:.2f} s   /  docker create + export {peer:.2f} s "
+              f"= {seconds / peer:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", help="reuse (or create) the bench venv here")
+    parser.add_argument("--image", help="also time verify --image REF (and --files) against the engine's "
+                        "own export of it (docker create + export to /dev/null)")
     args = parser.parse_args()
+    if args.image:
+        image_bench(args.image, args.runs)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="envbuild-bench-verify-"))
     image, venv = work / "img", work / "venv"
     if not (venv / "bin" / "python").exists():
