@@ -63,6 +63,7 @@ SNAPSHOT = Record({
     "pth": [Record({"path": str, "exec": [str], "added": [str], "owner": Opt(str)}, frozenset({"path"}))],
     "shadowing": [Record({"name": str, "stdlib": bool,
                           "found": [Record({"location": str, "entry": str, "kind": str})]}, frozenset({"name"}))],
+    "customize": [Record({"module": str, "path": str}, frozenset({"module", "path"}))],
     "distributions": [_DISTRIBUTION],
     "gpu": Record({"driver": str, "gpus": [Record({"bus": str, "model": str})], "cuda_runtime": str,
                    "cudnn": str, "nccl": str, "torch_cuda": Opt(str)}),

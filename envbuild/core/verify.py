@@ -77,7 +77,10 @@ def hook_findings(snapshot: Mapping[str, Any], lock: Lock) -> tuple[list[Finding
     """Start-up code a locked distribution ships (a .pth with an executable line that its RECORD
     lists), never silent, since a compromised release puts its payload exactly there: where the
     lock recorded each pin's hooks (Lock.hooks_checked), one it did not record is a finding; one it
-    did, a note; with a lock that recorded none, a note for each (findings, notes)."""
+    did, a note; with a lock that recorded none, a note for each. The sitecustomize and
+    usercustomize site.py would import are named too: one in a site directory no wheel installs is
+    `unowned` already; elsewhere (the interpreter's own, Debian's) a note, where no engine read the
+    place (an image's surface is judged against its manifest) (findings, notes)."""
     installed = active(snapshot)
     pins = {p.name: p for p in lock.pip}
     findings, notes = [], []
@@ -96,6 +99,8 @@ def hook_findings(snapshot: Mapping[str, Any], lock: Lock) -> tuple[list[Finding
         else:
             notes.append(f"{STARTUP}: {name} of {owner} {version} (" + (
                 "the lock expects it" if lock.hooks_checked else "listed in its RECORD") + f"): {line}")
+    for found in snapshot.get("customize") or [] if not snapshot.get("engine") else ():
+        notes.append(f"{STARTUP}: {found['module']} at {found['path']}")  # the interpreter's own (Debian's), or planted
     return findings, notes
 
 

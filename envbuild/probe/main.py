@@ -9,7 +9,7 @@ from .dists import distributions, pth_owners
 from .facts import own_facts
 from .hashing import Tally, active_records, check_files, check_presence, total_size
 from .manifest import Walk
-from .paths import interpreter, os_release, search_path, shadowing
+from .paths import customize, interpreter, os_release, search_path, shadowing
 from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
 
 
@@ -42,6 +42,7 @@ def collect(files=False, root=None, conda=None, facts=None, tally=None):
         "site_dirs": sites,
         "pth": pth,
         "shadowing": shadowing(path, facts),
+        "customize": customize(path),
         "distributions": dists,
         "gpu": gpu(root, dists),
         "files_checked": bool(files),

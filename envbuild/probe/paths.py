@@ -108,6 +108,20 @@ def search_path(problems, facts):
     return path, sites, pth
 
 
+def customize(path):
+    """Where site.py would import sitecustomize and usercustomize from: the first of each on the
+    path (a module, a compiled one or a package), as [{"module", "path"}]. They run at every start."""
+    found = []
+    for module in ("sitecustomize", "usercustomize"):
+        for location in path:
+            hit = next((os.path.join(location, name) for name in (module + ".py", module + ".pyc", module)
+                        if os.path.exists(os.path.join(location, name))), None)
+            if hit:
+                found.append({"module": module, "path": hit})
+                break
+    return found
+
+
 def shadowing(path, facts):
     """Top-level names that more than one non-stdlib entry of the path provides (the first one wins),
     or that a site directory provides although the standard library has them."""

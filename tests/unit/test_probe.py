@@ -242,3 +242,16 @@ def test_the_installed_record_s_hex_and_padded_digests_read_as_the_probe_hashes(
     rows = record_rows({"location": str(tmp_path), "metadata_dir": "pkg-1.0.dist-info"}, [])
     assert [(path[len(str(tmp_path)) + 1:], digest) for path, digest, _size in rows] == [("pkg/a.py", b64),
                                                                                         ("pkg/b.py", b64)]
+
+
+def test_the_probe_names_the_customize_modules_site_would_import(tmp_path):
+    from envbuild.probe.paths import customize
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    (second / "sitecustomize.py").write_text("import os\n")
+    (first / "usercustomize").mkdir()  # a package counts too
+    (second / "usercustomize.py").write_text("")
+    assert customize([str(first), str(second)]) == [
+        {"module": "sitecustomize", "path": str(second / "sitecustomize.py")},
+        {"module": "usercustomize", "path": str(first / "usercustomize")}]

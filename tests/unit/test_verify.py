@@ -147,3 +147,12 @@ def test_start_up_code_a_locked_wheel_ships_is_named_and_judged_by_what_the_lock
     findings, [note] = hook_findings(snapshot, expected)
     assert findings == [] and "the lock expects it" in note
     assert hook_findings(snapshot, replace(LOCK, hooks_checked=True)) == ([], [])  # unlocked: 'unexpected' says it
+
+
+def test_sitecustomize_on_the_path_is_named_where_only_the_place_could_be_asked():
+    from envbuild.core.verify import hook_findings
+
+    found = [{"module": "sitecustomize", "path": "/usr/lib/python3.11/sitecustomize.py"}]
+    assert hook_findings({"customize": found}, LOCK) == ([], [
+        "runs code at start-up: sitecustomize at /usr/lib/python3.11/sitecustomize.py"])
+    assert hook_findings({"customize": found, "engine": {"labels": {}}}, LOCK) == ([], [])  # its manifest judges it
