@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from envbuild.core.findings import Finding
-from envbuild.errors import ToolUnavailable
+from envbuild.errors import FileError, ToolUnavailable
 
 
 def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | None, *, files: bool,
@@ -27,7 +27,7 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
     notes = []
     expected, seen, source = (built or {}).get("trees"), snapshot.get("trees"), "build manifest"
     if files and built is None:  # the base image's files, for all but what envbuild added
-        expected, seen, source = base_trees(engine, timeout), _outside_prefixes(seen), "its base image's files"
+        expected, seen, source = base_trees(engine, timeout, environ), _outside_prefixes(seen), "its base image's files"
         notes.append("no build manifest for this image here (built elsewhere, by an older envbuild, or the cache was "
                      "cleared): its packages were checked against the locked wheels, the rest of its start-up "
                      "files " + ("against its base image" if expected is not None
@@ -51,20 +51,34 @@ def build_manifest(engine: Mapping[str, Any], environ: Mapping[str, str]) -> Map
     return read_manifest(image_id, cache_root(environ)) if image_id else None
 
 
-def base_trees(engine: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
+def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The start-up surface of the image's base (named by its labels), but the prefixes envbuild
-    fills: None when the base is not on this machine. (The labels are the image's own word: an
-    image rewritten to name another local base is compared with that one.)"""
+    fills: None when the base is not on this machine. Read through the engine once, then kept in the
+    cache beside the build manifests under the base's digest (a digest names its content). (The
+    labels are the image's own word: an image rewritten to name another local base is compared
+    with that one.)"""
+    from envbuild.adapters.cache import cache_root
     from envbuild.adapters.exports import read_image
+    from envbuild.adapters.manifests import read_manifest, write_manifest
 
     labels = engine.get("labels") or {}
     digest, name = labels.get("org.opencontainers.image.base.digest"), labels.get("org.opencontainers.image.base.name")
-    for ref in (digest, f"{name.split('@')[0]}@{digest}" if name and digest else None):
+    if not digest:
+        return None
+    kept = read_manifest(digest, cache_root(environ))
+    if kept is not None:
+        return _outside_prefixes(kept["trees"])
+    for ref in (digest, f"{name.split('@')[0]}@{digest}" if name else None):
         if ref:
             try:
-                return _outside_prefixes(read_image(ref, timeout).trees)
+                trees = read_image(ref, timeout).trees
             except ToolUnavailable:
                 continue
+            try:
+                write_manifest(digest, trees, cache_root(environ))
+            except FileError:
+                pass  # a read-only cache: read again next time
+            return _outside_prefixes(trees)
     return None
 
 

@@ -30,16 +30,18 @@ SCHEMA = 2
 
 
 def write_manifest(image_id: str, trees: Mapping[str, Mapping[str, str]], cache: Path,
-                   config: Mapping[str, Any] | None = None, also: Sequence[str] = ()) -> Path:
-    """``also``: the paths beside the surface that the trees hold (the spec's `files:`)."""
+                   config: Mapping[str, Any] | None = None, also: Sequence[str] = (),
+                   texts: Mapping[str, str] | None = None) -> Path:
+    """``also``: the paths beside the surface that the trees hold (the spec's `files:`); ``texts``:
+    each .pth file's text (what it runs at start-up)."""
     path = manifest_path(image_id, cache)
     atomic_write(path, json.dumps({"schema": SCHEMA, "image": image_id, "trees": trees, "config": config or {},
-                                   "also": sorted(also)}, sort_keys=True) + "\n")
+                                   "also": sorted(also), "texts": dict(texts or {})}, sort_keys=True) + "\n")
     return path
 
 
 def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
-    """{"trees", "config", "also"} recorded for this image, or None (built elsewhere, by an older
+    """{"trees", "config", "also", "texts"} recorded for this image, or None (built elsewhere, by an older
     envbuild, or the cache was cleared)."""
     path = manifest_path(image_id, cache)
     try:
@@ -50,7 +52,8 @@ def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
             or not isinstance(data.get("trees"), dict) or not isinstance(data.get("config"), dict):
         return None
     also = data.get("also") if isinstance(data.get("also"), list) else []
-    return {"trees": data["trees"], "config": data["config"], "also": [str(p) for p in also]}
+    texts = data.get("texts") if isinstance(data.get("texts"), dict) else {}
+    return {"trees": data["trees"], "config": data["config"], "also": [str(p) for p in also], "texts": texts}
 
 
 def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequence[str] = ()) -> Path | None:
@@ -71,7 +74,7 @@ def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequen
         progress(f"warning: no build manifest recorded: {exc.message}")
         return None
     trees = record["files"]["trees"]
-    path = write_manifest(image_id, trees, cache, record["config"], also)
+    path = write_manifest(image_id, trees, cache, record["config"], also, record["files"]["texts"])
     count = sum(len(files) for files in trees.values())
     progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
     return path

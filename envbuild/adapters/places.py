@@ -136,13 +136,29 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     """With ``files``, the site directories hashed, their progress said through ``log`` (``alone``:
     the only place at work, which may draw a meter); an image's or a container's whole start-up
     surface is read through the engine besides (engine_record)."""
-    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
-
-    engine = None
-    if place.kind in ("container", "image"):
+    if place.kind == "container":
         # The engine's record first, before anything runs inside: what the probe then says cannot
         # change it, and a watcher inside has nothing to see coming (adapters/exports.py).
         engine = engine_record(place, timeout, files=files)
+        return dict(_probe(place, files=files, timeout=timeout, log=log, alone=alone), engine=engine)
+    if place.kind == "image":  # nothing runs in an image: read it while the probe runs in a container of it
+        reading = _in_thread(lambda: engine_record(place, timeout, files=files), name=f"engine {place.label}")
+        try:
+            snapshot = _probe(place, files=files, timeout=timeout, log=log, alone=alone)
+        except BaseException:
+            try:  # its container created for the export is removed before envbuild goes
+                reading(timeout + _GRACE)
+            except ToolUnavailable:
+                pass
+            raise
+        return dict(snapshot, engine=reading(None))
+    return _probe(place, files=files, timeout=timeout, log=log, alone=alone)
+
+
+def _probe(place: Place, *, files: bool, timeout: float, log: Progress, alone: bool) -> dict[str, Any]:
+    """The probe's answer from ``place``, checked for its shape (and with no "engine" of its own)."""
+    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
     if place.kind in ("local", "python") and not files:
@@ -180,8 +196,6 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     except RecursionError:
         raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
     snapshot.pop("engine", None)  # only this side says what the engine knows
-    if engine is not None:
-        snapshot["engine"] = engine
     return snapshot
 
 
@@ -265,14 +279,22 @@ def engine_record(place: Place, timeout: float, files: bool = False, also: Seque
     if files:
         from envbuild.adapters import exports
 
-        if also is None:
+        built = None
+        if also is None:  # a verify (a build records its manifest with its own ``also``)
             from envbuild.adapters.cache import cache_root
             from envbuild.adapters.manifests import read_manifest
 
-            also = (read_manifest(image_id, cache_root(os.environ)) or {}).get("also") or () if image_id else ()
-        read = exports.read_container(place.name, timeout, also) if place.kind == "container" \
-            else exports.read_image(image_id or place.name, timeout, also)
-        record["files"] = read.to_json()
+            built = read_manifest(image_id, cache_root(os.environ)) if image_id else None
+            also = (built or {}).get("also") or ()
+        if place.kind == "image" and built is not None:
+            # An image's ID is the digest of its configuration, which names every layer by its content:
+            # the same ID, the same files as when the manifest read them through the engine. Read again,
+            # they would only say so slower (root on the Docker host is out of reach either way).
+            record["files"] = {"trees": built["trees"], "texts": built["texts"]}
+        else:
+            read = exports.read_container(place.name, timeout, also) if place.kind == "container" \
+                else exports.read_image(image_id or place.name, timeout, also)
+            record["files"] = read.to_json()
     return record
 
 

@@ -12,7 +12,7 @@ from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
 from envbuild.ecosystems.base import WheelSource
 from envbuild.ecosystems.pip import rebuild_vcs, lock_indexes
-from envbuild.errors import BuildError
+from envbuild.errors import BuildError, FileError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
@@ -64,11 +64,32 @@ class CacheWheels:
         return {pin.name: path for pin, path in zip(pins, paths)}
 
     def vouch(self, lock: Lock, name: str, version: str) -> list[str] | None:
-        """The sha256 of each wheel of ``name`` ``version`` on the lock's indexes (downloads.version_hashes)."""
+        """The sha256 of each wheel of ``name`` ``version`` on the lock's indexes (downloads.version_hashes),
+        kept in the cache once answered: a published version's files do not change (an index refuses
+        a file name twice), so a verify asks the index once per version, and works offline after."""
+        import hashlib
+        import json
+
         from envbuild.adapters.downloads import version_hashes
+        from envbuild.adapters.files import atomic_write
 
         indexes = lock_indexes(lock, self.environ)
-        return version_hashes(name, version, [indexes["index_url"], *indexes["extra_index_urls"]])
+        urls = [indexes["index_url"], *indexes["extra_index_urls"]]
+        key = hashlib.sha256(json.dumps([urls, name, version]).encode()).hexdigest()  # URLs may hold a credential
+        kept = self._house(lock).cache.parent / "vouched" / f"{key}.json"
+        try:
+            found = json.loads(kept.read_text(encoding="utf-8"))
+            if isinstance(found, list) and found and all(isinstance(h, str) for h in found):
+                return found
+        except (OSError, ValueError):
+            pass
+        hashes = version_hashes(name, version, urls)
+        if hashes:  # none (no such version) is asked again: it may be published later
+            try:
+                atomic_write(kept, json.dumps(sorted(hashes)) + "\n")
+            except FileError:
+                pass  # a read-only cache: asked again next time
+        return hashes
 
     def __call__(self, lock: Lock, pins: Sequence[Package], log: Progress,
                  exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:

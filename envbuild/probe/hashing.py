@@ -3,7 +3,7 @@
 import os
 import stat
 
-from .common import READ_FLAGS
+from .common import READ_FLAGS, read_text
 from .dists import record_rows
 
 
@@ -160,23 +160,54 @@ def check_files(dists, rows, workers=None, known=None, tally=None):
 
 
 def check_presence(dists, problems):
-    """Without --files: each imported distribution's files that its RECORD lists are there (an
-    lstat each, nothing read), so that an environment whose packages' files were deleted with their
-    metadata kept is not "ok". Compiled files are left out (an image may drop __pycache__; an
-    installer may not compile): their sources are what counts."""
+    """Without --files: each imported distribution's files that its RECORD lists are there, nothing
+    read, so that an environment whose packages' files were deleted with their metadata kept is not
+    "ok". One listing per folder rather than a stat per file (a venv of 30,000 files has 3,000
+    folders). Compiled files are left out (an image may drop __pycache__; an installer may not
+    compile): their sources are what counts."""
+    listed = {}
     for dist in dists:
         if not _imported(dist):
             continue
-        rows = [row for row in record_rows(dist, problems) if not row[0].endswith(".pyc")]
-        missing = []
-        for path, _digest, _size in rows:
-            try:
-                os.lstat(path)
-            except FileNotFoundError:
-                missing.append(path)
-            except OSError:
-                continue  # not to be told from here: --files reads it
-        dist["files"] = {"checked": len(rows), "modified": [], "missing": missing, "unreadable": []}
+        location = dist["location"]
+        missing, checked = [], 0
+        for rel in _record_paths(dist, problems):
+            if rel.endswith(".pyc") or not rel:
+                continue
+            checked += 1
+            full = os.path.normpath(os.path.join(location, rel)) if rel[0] in "./" or "/." in rel or "//" in rel \
+                else location + os.sep + rel
+            folder, _, name = full.rpartition(os.sep)
+            names = listed.get(folder, False)
+            if names is False:
+                try:
+                    names = listed[folder] = set(os.listdir(folder))
+                except FileNotFoundError:
+                    names = listed[folder] = set()
+                except OSError:
+                    names = listed[folder] = None  # not to be listed from here: --files reads it
+            if names is not None and name not in names:
+                missing.append(full)
+        dist["files"] = {"checked": checked, "modified": [], "missing": missing, "unreadable": []}
+
+
+def _record_paths(dist, problems):
+    """The paths a RECORD lists (its first column); csv only where a path is quoted."""
+    path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
+        return []
+    if '"' not in text:
+        return [line.split(",", 1)[0] for line in text.splitlines()]
+    import csv
+
+    try:
+        return [row[0] for row in csv.reader(text.splitlines()) if row]
+    except csv.Error as exc:
+        problems.append({"path": path, "problem": "cannot read RECORD: %s" % exc})
+        return []
 
 
 def allowed(rows):

@@ -255,3 +255,22 @@ def test_the_probe_names_the_customize_modules_site_would_import(tmp_path):
     assert customize([str(first), str(second)]) == [
         {"module": "sitecustomize", "path": str(second / "sitecustomize.py")},
         {"module": "usercustomize", "path": str(first / "usercustomize")}]
+
+
+def test_without_files_every_listed_file_must_be_there_compiled_ones_aside(tmp_path):
+    """Issue 32, item 6, in the probe: one listing per folder, nothing read."""
+    from envbuild.probe.hashing import check_presence
+
+    site = tmp_path / "site"
+    (site / "pkg" / "__pycache__").mkdir(parents=True)
+    (site / "pkg-1.0.dist-info").mkdir()
+    (site / "pkg" / "a.py").write_text("")
+    (site / "pkg-1.0.dist-info" / "RECORD").write_text(
+        'pkg/a.py,sha256=x,0\npkg/gone.py,sha256=y,0\n"pkg/with,comma.py",sha256=z,0\n'
+        "pkg/__pycache__/a.cpython-311.pyc,,\npkg-1.0.dist-info/RECORD,,\n../../bin/pkg-tool,sha256=t,1\n")
+    dist = {"name": "pkg", "version": "1.0", "location": str(site), "metadata_dir": "pkg-1.0.dist-info",
+            "has_record": True}
+    check_presence([dist], [])
+    assert dist["files"]["checked"] == 5
+    assert dist["files"]["missing"] == [str(site / "pkg" / "gone.py"), str(site / "pkg" / "with,comma.py"),
+                                        str(tmp_path.parent / "bin" / "pkg-tool")]
