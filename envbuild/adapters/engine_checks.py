@@ -1,6 +1,7 @@
 """An image's or a container's verdict from the engine's side: its start-up surface as the engine
 reads it against the build manifest (or, with none here, its base image's files), a container's
-`docker diff`, its configuration against its image's or the build's, and the lock's label.
+`docker diff`, its configuration against its image's or the build's, and the lock's label; and the
+recording of that manifest when envbuild builds an image (record_manifest).
 
 Everything here comes from outside the place (core/image_checks.py, core/surface.py): what the
 place's own interpreter answers is checked elsewhere, and contradicted here where it lied.
@@ -8,10 +9,12 @@ place's own interpreter answers is checked elsewhere, and contradicted here wher
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from envbuild.core.findings import Finding
+from envbuild.core.progress import Progress
 from envbuild.errors import FileError, ToolUnavailable
 
 
@@ -86,3 +89,28 @@ def _outside_prefixes(trees: Mapping[str, Any] | None) -> dict[str, Any]:
     from envbuild.core.surface import PREFIXES
 
     return {k: v for k, v in (trees or {}).items() if k not in PREFIXES}
+
+
+def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequence[str] = ()) -> Path | None:
+    """Every file of the image's start-up surface, read through the engine's export of a container
+    created from it (never started), and its configuration, kept in the cache by image ID: what
+    `verify --files` of the image or its containers compares with; with the files or folders
+    ``also`` names (the spec's `files:`). Recorded once per image (a no-op rebuild finds it)."""
+    import time
+
+    from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
+    from envbuild.adapters.places import Place, engine_record
+
+    if read_manifest(image_id, cache) is not None:
+        return manifest_path(image_id, cache)
+    t0 = time.monotonic()
+    try:
+        record = engine_record(Place(kind="image", name=image_id), timeout=600, files=True, also=also)
+    except ToolUnavailable as exc:
+        progress(f"warning: no build manifest recorded: {exc.message}")
+        return None
+    trees = record["files"]["trees"]
+    path = write_manifest(image_id, trees, cache, record["config"], also, record["files"]["texts"])
+    count = sum(len(files) for files in trees.values())
+    progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
+    return path

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.files import atomic_write
-from envbuild.core.progress import Progress
-from envbuild.errors import ToolUnavailable
 
 
 def manifest_path(image_id: str, cache: Path) -> Path:
@@ -54,27 +52,3 @@ def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
     also = data.get("also") if isinstance(data.get("also"), list) else []
     texts = data.get("texts") if isinstance(data.get("texts"), dict) else {}
     return {"trees": data["trees"], "config": data["config"], "also": [str(p) for p in also], "texts": texts}
-
-
-def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequence[str] = ()) -> Path | None:
-    """Every file of the image's start-up surface, read through the engine's export of a container
-    created from it (never started), and its configuration, kept in the cache by image ID: what
-    `verify --files` of the image or its containers compares with; with the files or folders
-    ``also`` names (the spec's `files:`). Recorded once per image (a no-op rebuild finds it)."""
-    import time
-
-    from envbuild.adapters.places import Place, engine_record
-
-    if read_manifest(image_id, cache) is not None:
-        return manifest_path(image_id, cache)
-    t0 = time.monotonic()
-    try:
-        record = engine_record(Place(kind="image", name=image_id), timeout=600, files=True, also=also)
-    except ToolUnavailable as exc:
-        progress(f"warning: no build manifest recorded: {exc.message}")
-        return None
-    trees = record["files"]["trees"]
-    path = write_manifest(image_id, trees, cache, record["config"], also, record["files"]["texts"])
-    count = sum(len(files) for files in trees.values())
-    progress(f"recorded the manifest of {count} files in {time.monotonic() - t0:.1f} s ({path})")
-    return path

@@ -96,6 +96,7 @@ class PipEcosystem(Ecosystem):
     def fetch(self, lock: Lock, spec: Spec, target: Target, wheels: "Wheelhouse", environ: Mapping[str, str],
               progress: Progress) -> BuildFiles:
         from envbuild.adapters.wheelhouse import install_requirements
+        from envbuild.ecosystems.pip_wheels import lock_indexes, rebuild_vcs
 
         rebuild_vcs(lock, wheels, environ, progress)
         found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
@@ -212,35 +213,6 @@ def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str, s
         pinned = f"git+{repository}@{commit}" + (f"#subdirectory={subdirectory}" if subdirectory else "")
         found[name] = (pinned, version, url)
     return found, folder
-
-
-def rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
-    """A pin built from a commit whose wheel this cache lacks: build it again and demand the locked hash."""
-    if not lock.vcs:
-        return  # and no git tooling imported
-    from envbuild.adapters.vcs import build_commit, split_url
-    from envbuild.adapters.wheelhouse import entry_folder
-
-    for name, url, _source in lock.vcs:
-        package = lock.package(name)
-        if package is None or any(entry_folder(wheels.cache, h.split(":", 1)[1]).is_dir() for h in package.hashes):
-            continue
-        repository, commit, subdirectory = split_url(url)
-        _wheel, digest, _name, _version = build_commit(
-            expand(repository, environ), commit or "", subdirectory, wheels=wheels, environ=environ,
-            index_url=expand(lock.index_url, environ), extra_index_urls=expand_all(lock.extra_index_urls, environ),
-            progress=progress)
-        if f"sha256:{digest}" not in package.hashes:
-            raise BuildError(f"{name} {package.version}: the wheel built again from {url} has sha256 {digest[:16]}…, "
-                             "which the lock does not list (its build is not reproducible)",
-                             hint="re-lock on this machine, or make the project's build honour SOURCE_DATE_EPOCH")
-
-
-def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
-    """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
-    return {"index_url": expand(lock.index_url, environ),
-            "extra_index_urls": list(expand_all(lock.extra_index_urls, environ)),
-            "find_links": list(expand_all(lock.find_links, environ))}
 
 
 def fetch_installer(spec: "Spec", target: "Target", lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str],

@@ -1,6 +1,7 @@
-"""The pip ecosystem's verify side: the locked wheels' own RECORD as the expected side of `verify
---files` (envbuild's wheel cache, downloading what it lacks), and the wheels that vouch for what may
-be installed without being locked (pip, setuptools, wheel, --allow-extra)."""
+"""Where the pip ecosystem's locked wheels come from: the lock's indexes (${VAR}s expanded), a wheel
+built again from its commit, envbuild's wheel cache as the expected side of `verify --files` (each
+locked wheel's own RECORD), and the wheels that vouch for what may be installed without being
+locked (pip, setuptools, wheel, --allow-extra)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
 from envbuild.ecosystems.base import WheelSource
-from envbuild.ecosystems.pip import rebuild_vcs, lock_indexes
+from envbuild.core.envvars import expand, expand_all
 from envbuild.errors import BuildError, FileError
 
 if TYPE_CHECKING:
@@ -158,3 +159,32 @@ def other_variants(pins: Sequence[Package], installed: Mapping[str, Mapping[str,
         if tags:
             groups.setdefault(tags, []).append(pin)
     return groups
+
+
+def rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], progress: Progress) -> None:
+    """A pin built from a commit whose wheel this cache lacks: build it again and demand the locked hash."""
+    if not lock.vcs:
+        return  # and no git tooling imported
+    from envbuild.adapters.vcs import build_commit, split_url
+    from envbuild.adapters.wheelhouse import entry_folder
+
+    for name, url, _source in lock.vcs:
+        package = lock.package(name)
+        if package is None or any(entry_folder(wheels.cache, h.split(":", 1)[1]).is_dir() for h in package.hashes):
+            continue
+        repository, commit, subdirectory = split_url(url)
+        _wheel, digest, _name, _version = build_commit(
+            expand(repository, environ), commit or "", subdirectory, wheels=wheels, environ=environ,
+            index_url=expand(lock.index_url, environ), extra_index_urls=expand_all(lock.extra_index_urls, environ),
+            progress=progress)
+        if f"sha256:{digest}" not in package.hashes:
+            raise BuildError(f"{name} {package.version}: the wheel built again from {url} has sha256 {digest[:16]}…, "
+                             "which the lock does not list (its build is not reproducible)",
+                             hint="re-lock on this machine, or make the project's build honour SOURCE_DATE_EPOCH")
+
+
+def lock_indexes(lock: Lock, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The lock's index URLs with their ${VAR}s expanded, as keyword arguments of Wheelhouse.fetch."""
+    return {"index_url": expand(lock.index_url, environ),
+            "extra_index_urls": list(expand_all(lock.extra_index_urls, environ)),
+            "find_links": list(expand_all(lock.find_links, environ))}

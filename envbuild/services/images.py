@@ -26,7 +26,7 @@ from envbuild.adapters.files import atomic_write, content_ids, stable_folder, tr
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
-from envbuild.adapters.manifests import record_manifest
+from envbuild.adapters.engine_checks import record_manifest
 from envbuild.adapters.templates import load_templates
 from envbuild.core import image_plan
 from envbuild.core.engine import ContainerEngine, ImageBuilder, ImageInfo
