@@ -130,11 +130,15 @@ def test_a_committed_image_with_no_build_record_is_checked_against_its_base(cont
         subprocess.run(["docker", "rmi", ref], capture_output=True)
 
 
-def test_a_container_s_environment_against_its_image(built_image, cli, built_image_env):
-    """Issue 32, way out 3: PYTHONPATH shadows every workload's imports; LD_PRELOAD would run inside
-    the probe itself (emptied for it: the probe still answers)."""
+@pytest.mark.parametrize("variable, value", [
+    ("PYTHONPATH", "/srv/shadow"), ("PYTHONHOME", "/srv/python"), ("PYTHONSTARTUP", "/srv/startup.py"),
+    ("PYTHONUSERBASE", "/srv/userbase"), ("PYTHONWARNINGS", "ignore::evil.Hook"), ("LD_AUDIT", "/srv/audit.so"),
+])
+def test_a_container_s_environment_against_its_image(built_image, cli, built_image_env, variable, value):
+    """Issue 32, way out 3: each of these makes every workload load code from elsewhere; LD_PRELOAD
+    would run inside the probe itself (emptied for it: the probe still answers)."""
     name = f"envbuild-test-env-{time.monotonic_ns()}"
-    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none", "-e", "PYTHONPATH=/srv/shadow",
+    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none", "-e", f"{variable}={value}",
                     "-e", "LD_PRELOAD=/nonexistent/evil.so", "-e", "API_TOKEN=hunter2", built_image[1]["image"],
                     "sleep", "600"], capture_output=True, check=True)
     try:
@@ -142,11 +146,21 @@ def test_a_container_s_environment_against_its_image(built_image, cli, built_ima
         assert "hunter2" not in result.stdout + result.stderr  # only the names of other variables are kept
         report = json.loads(result.stdout)
         found = by_name(report)
-        assert {n for n, f in found.items() if f["kind"] == "config"} == {"PYTHONPATH", "LD_PRELOAD"}
-        assert found["PYTHONPATH"]["actual"] == "/srv/shadow" and found["PYTHONPATH"]["severity"] == "high"
+        assert {n for n, f in found.items() if f["kind"] == "config"} == {variable, "LD_PRELOAD"}
+        assert found[variable]["actual"] == value and found[variable]["severity"] == "high"
         assert report["exit_code"] == 1 and not report["targets"][0]["error"]
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def test_a_compiled_stdlib_module_replaced_in_a_container(container, cli, built_image_env):
+    """A .pyc with a valid header and other code is loaded instead of its source: the surface's hash
+    and docker diff see it, whatever the header says."""
+    as_root(container, "sh", "-c", f"cp {STDLIB}/__pycache__/os.cpython-311.pyc /tmp/x && "
+            f"printf 'junk' >> {STDLIB}/__pycache__/os.cpython-311.pyc")
+    report = verify(cli, "--container", container, "--files", env=built_image_env)
+    assert by_name(report)[STDLIB]["paths"] == [f"{STDLIB}/__pycache__/os.cpython-311.pyc"]
+    assert report["exit_code"] == 1
 
 
 def test_a_clean_container_and_image_say_ok_in_every_mode(built_image, container, cli, built_image_env):
