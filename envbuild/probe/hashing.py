@@ -163,32 +163,33 @@ def check_presence(dists, problems):
     """Without --files: each imported distribution's files that its RECORD lists are there, nothing
     read, so that an environment whose packages' files were deleted with their metadata kept is not
     "ok". One listing per folder rather than a stat per file (a venv of 30,000 files has 3,000
-    folders). Compiled files are left out (an image may drop __pycache__; an installer may not
-    compile): their sources are what counts."""
-    listed = {}
+    folders), and set arithmetic rather than a test per file. Compiled files are left out (an image
+    may drop __pycache__; an installer may not compile): their sources are what counts."""
+    listed = {}  # folder -> the full paths in it (None: not to be listed from here; --files reads it)
+    sep = os.sep
     for dist in dists:
         if not _imported(dist):
             continue
         location = dist["location"]
-        missing, checked = [], 0
-        for rel in _record_paths(dist, problems):
-            if rel.endswith(".pyc") or not rel:
-                continue
-            checked += 1
-            full = os.path.normpath(os.path.join(location, rel)) if rel[0] in "./" or "/." in rel or "//" in rel \
-                else location + os.sep + rel
-            folder, _, name = full.rpartition(os.sep)
+        base = location + sep
+        rels = [rel for rel in _record_paths(dist, problems) if rel and not rel.endswith(".pyc")]
+        plain = [rel for rel in rels if rel[0] not in "./" and "/." not in rel and "//" not in rel]
+        fulls = {base + rel for rel in plain}
+        if len(plain) != len(rels):  # ../../bin/tool and the like: normalised (what join() would give)
+            fulls.update(os.path.normpath(os.path.join(location, rel)) for rel in rels
+                         if rel[0] in "./" or "/." in rel or "//" in rel)
+        present = set()
+        for folder in {full.rpartition(sep)[0] for full in fulls}:
             names = listed.get(folder, False)
             if names is False:
                 try:
-                    names = listed[folder] = set(os.listdir(folder))
+                    names = listed[folder] = {folder + sep + name for name in os.listdir(folder)}
                 except FileNotFoundError:
                     names = listed[folder] = set()
                 except OSError:
-                    names = listed[folder] = None  # not to be listed from here: --files reads it
-            if names is not None and name not in names:
-                missing.append(full)
-        dist["files"] = {"checked": checked, "modified": [], "missing": missing, "unreadable": []}
+                    names = listed[folder] = None
+            present |= names if names is not None else {f for f in fulls if f.rpartition(sep)[0] == folder}
+        dist["files"] = {"checked": len(fulls), "modified": [], "missing": sorted(fulls - present), "unreadable": []}
 
 
 def _record_paths(dist, problems):
