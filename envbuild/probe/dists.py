@@ -106,14 +106,21 @@ def pth_owners(pth, dists):
                 break
 
 
+def record_text(dist, problems):
+    """The installed RECORD's text; None (and a problem said) when it cannot be read."""
+    path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
+    try:
+        return read_text(path)
+    except OSError as exc:
+        problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
+        return None
+
+
 def record_rows(dist, problems):
     import csv
 
-    path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
+    text = record_text(dist, problems)
+    if text is None:
         return []
     location = dist["location"]
     base = location if location.endswith(os.sep) else location + os.sep

@@ -3,8 +3,8 @@
 import os
 import stat
 
-from .common import READ_FLAGS, read_text
-from .dists import record_rows
+from .common import READ_FLAGS
+from .dists import record_rows, record_text
 
 
 _CHUNK = 1 << 18  # read into one reused buffer: measured faster than a fresh bytes per read, whatever the size
@@ -194,11 +194,8 @@ def check_presence(dists, problems):
 
 def _record_paths(dist, problems):
     """The paths a RECORD lists (its first column); csv only where a path is quoted."""
-    path = os.path.join(dist["location"], dist["metadata_dir"], "RECORD")
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        problems.append({"path": path, "problem": "cannot read RECORD: %s" % (exc.strerror or exc)})
+    text = record_text(dist, problems)
+    if text is None:
         return []
     if '"' not in text:
         return [line.split(",", 1)[0] for line in text.splitlines()]
@@ -207,7 +204,8 @@ def _record_paths(dist, problems):
     try:
         return [row[0] for row in csv.reader(text.splitlines()) if row]
     except csv.Error as exc:
-        problems.append({"path": path, "problem": "cannot read RECORD: %s" % exc})
+        problems.append({"path": os.path.join(dist["location"], dist["metadata_dir"], "RECORD"),
+                         "problem": "cannot read RECORD: %s" % exc})
         return []
 
 
