@@ -22,7 +22,7 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
                    environ: Mapping[str, str], timeout: float) -> tuple[list[Finding], list[str]]:
     """(findings, notes) for a place of ``kind`` "image" or "container" whose snapshot carries the
     engine's record (adapters/places.engine_record); ``files``: its surface was read."""
-    from envbuild.core.image_checks import config_findings, engine_findings, surface_findings
+    from envbuild.core.image_checks import config_findings, engine_findings, surface_findings, unrecorded_config
 
     engine = snapshot.get("engine") or {}
     built = build_manifest(engine, environ)
@@ -40,8 +40,9 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
     # A container against its image's configuration; an image against the record of its build.
     config = engine.get("image_config") if kind == "container" else (built or {}).get("config")
     findings.extend(config_findings(engine.get("config"), config, image=kind == "image",
-                                    expected_label="as its image has it" if kind == "container"
-                                    else "as built" if built else "no record of its build here"))
+                                    expected_label="as its image has it" if kind == "container" else "as built"))
+    if config is None and kind == "image":
+        notes.extend(unrecorded_config(engine.get("config")))
     return findings, notes
 
 

@@ -120,31 +120,38 @@ def _tree_finding(root: str, status: list[tuple[str, str]], expected: str) -> Fi
 def config_findings(config: Mapping[str, Any] | None, expected: Mapping[str, Any] | None, *, image: bool,
                     expected_label: str) -> list[Finding]:
     """The configuration the engine runs the place with (adapters/places._config) against what
-    envbuild built: each RISKY_ENV variable added, removed or changed; for an image also its
-    entrypoint, command, user and working directory. ``expected`` None (no record of the build
-    here): any variable that makes Python load code from elsewhere is reported as set."""
-    if not config:
+    envbuild built (``expected``): each RISKY_ENV variable added, removed or changed; for an image
+    also its entrypoint, command, user and working directory. No record (None): no finding (see
+    unrecorded_config)."""
+    if not config or expected is None:
         return []
     env: Mapping[str, Any] = config.get("env") or {}
-    want: Mapping[str, Any] = (expected or {}).get("env") or {}
+    want: Mapping[str, Any] = expected.get("env") or {}
     findings = []
     for name in RISKY_ENV:
         have, had = env.get(name), want.get(name)
-        if expected is None and (name in ("PATH", "LD_LIBRARY_PATH", "PYTHONNOUSERSITE", "PYTHONSAFEPATH")
-                                 or have is None):
-            continue  # with no record, only what makes Python load code from elsewhere is a finding
         if have != had and not (name in ("PYTHONNOUSERSITE", "PYTHONSAFEPATH") and had is None):
             what = "loaded by every process" if name.startswith("LD_") else "changes what Python runs and imports"
-            findings.append(Finding(kind="config", name=name, expected=had if expected is not None else "unknown",
-                                    actual=have if have is not None else "unset",
+            findings.append(Finding(kind="config", name=name, expected=had, actual=have if have is not None else "unset",
                                     detail=f"the {'image' if image else 'container'}'s environment: {what} "
                                     f"({expected_label})"))
-    if image and expected is not None:
+    if image:
         for key in ("entrypoint", "cmd", "user", "workdir"):
             if config.get(key) != expected.get(key):
                 findings.append(Finding(kind="config", name=key.upper(), expected=_shown(expected.get(key)),
                                         actual=_shown(config.get(key)), detail=f"the image's {key} ({expected_label})"))
     return findings
+
+
+def unrecorded_config(config: Mapping[str, Any] | None) -> list[str]:
+    """An image with no record of its build on this machine (built by another runner, the usual
+    way to CI): the variables set that make Python load code from elsewhere, said in notes - its
+    spec may well have set them, and nothing here can tell a verifier that cries wolf from one that
+    is right. (A container is always checked against its image's configuration.)"""
+    env: Mapping[str, Any] = (config or {}).get("env") or {}
+    return [f"the image's environment sets {name}={env[name]} (no record of its build here to check it against)"
+            for name in RISKY_ENV if env.get(name) is not None
+            and name not in ("PATH", "LD_LIBRARY_PATH", "PYTHONNOUSERSITE", "PYTHONSAFEPATH")]
 
 
 def _shown(value: Any) -> str | None:

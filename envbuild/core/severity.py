@@ -7,7 +7,7 @@ critical: the GPU stack (the CUDA runtime's packages, cuDNN, NCCL, torch's and j
 high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way; files modified or
     unowned, duplicates and shadowing; a missing package; a major version change; a variable that
     changes what Python loads, set in an image's or a container's environment against its record
-    (`config`; medium where no record of the build says whether envbuild set it); data other than
+    (`config`); data other than
     DVC versioned (or than the run trained on).
 medium: a minor version change; another build or other files of the same version; a determinism
     variable unset or different (results differ run to run, not by design); anything else.
@@ -44,8 +44,8 @@ def severity(finding: Finding) -> str:
         return "high"
     if kind == "concealed":  # the place's answer hid what the engine reads: nothing it says can be trusted
         return "critical"
-    if kind == "config":  # unknown: no record of the build to say whether envbuild set it
-        return "medium" if finding.expected == "unknown" else "high"
+    if kind == "config":
+        return "high"
     if kind == "unexpected":  # an extra package is low, unless it runs code at every start
         return "high" if finding.detail.startswith(STARTUP) else "low"
     if kind in _FILES or kind == "missing":
