@@ -31,20 +31,24 @@ def verify_conda(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterab
 
 
 def archive_verdicts(expected: Mapping[str, list[tuple[str, str | None]]], tree: Mapping[str, str],
-                     prefix: str) -> dict[str, dict[str, Any]]:
-    """Each conda package's files, as the engine read them (``tree``: the prefix's relative path →
-    digest), against its archive's info/paths.json (``expected``: name → (relative path, digest or
-    None for a file conda rewrites at install)): a verdict in the probe's shape, absolute paths."""
+                     prefix: str, claimed: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each conda package's files (``tree``: the prefix's relative path → digest) against its
+    archive's info/paths.json (``expected``: name → (relative path, digest or None for a file conda
+    rewrites at install)): a verdict in the probe's shape, absolute paths. A rewritten file has no
+    archive digest to meet: its verdict against conda-meta's record (``claimed``) stands."""
     verdicts = {}
     base = prefix.rstrip("/") + "/"
     for name, entries in expected.items():
         verdict: dict[str, Any] = {"checked": len(entries), "modified": [], "missing": [], "unreadable": []}
+        said = set((claimed.get(name) or {}).get("modified") or ())
         for rel, digest in entries:
             got = tree.get(rel)
             if got is None:
                 if not rel.endswith(".pyc"):  # a compiled file removed is compiled again from its source
                     verdict["missing"].append(base + rel)
-            elif digest is not None and got != digest:
+            elif got == "unreadable":
+                verdict["unreadable"].append(base + rel)
+            elif (got != digest) if digest is not None else (base + rel in said):
                 verdict["modified"].append(base + rel)
         verdicts[name] = verdict
     return verdicts

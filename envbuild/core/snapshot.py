@@ -48,7 +48,7 @@ _DISTRIBUTION = Record({
 }, frozenset({"name", "version", "location"}))
 _CONDA_PACKAGE = Record({
     "name": str, "version": Opt(str), "build": Opt(str), "sha256": Opt(str), "md5": Opt(str),
-    "channel": Opt(str), "url": Opt(str), "meta": str, "files": _VERDICT,
+    "channel": Opt(str), "url": Opt(str), "meta": str, "files": _VERDICT, "hashes": MapOf(str),
 }, frozenset({"name"}))
 SNAPSHOT = Record({
     "schema": int,

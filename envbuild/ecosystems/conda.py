@@ -155,8 +155,8 @@ class CondaEcosystem(Ecosystem):
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
               wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
         """conda-meta's records against the conda packages; with ``files``, every file against its
-        package archive's info/paths.json where the engine read the prefix (an image, a container),
-        else against conda-meta's record of it (the probe hashed them); the pip part as a pip lock's pins."""
+        package archive's info/paths.json (as the engine read it in an image or a container, as the
+        probe hashed it elsewhere); the pip part as a pip lock's pins."""
         from envbuild.core.conda_verify import verify_conda
 
         if files:
@@ -172,14 +172,18 @@ class CondaEcosystem(Ecosystem):
 
         conda = snapshot.get("conda") or {}
         prefix = str(conda.get("prefix") or "")
-        tree = (snapshot.get("trees") or {}).get(prefix) if (snapshot.get("engine") or {}).get("files") else None
-        archives = getattr(wheels, "archives", None)
         records = {r["name"]: r for r in conda.get("packages") or []}
+        if (snapshot.get("engine") or {}).get("files"):  # an image or a container: as the engine read it
+            tree = (snapshot.get("trees") or {}).get(prefix)
+        else:  # a prefix only its own interpreter can be asked about: what the probe hashed
+            tree = {rel: digest for r in records.values() for rel, digest in (r.get("hashes") or {}).items()}
+        archives = getattr(wheels, "archives", None)
         pins = [p for p in lock.conda if p.name in records and records[p.name].get("sha256") in (None, p.sha256)]
-        if tree is None or archives is None or not pins:
+        if not tree or archives is None or not pins:
             return snapshot
         paths = archives(lock, pins, log)
-        verdicts = archive_verdicts({p.name: archive_paths(paths[p.name]) for p in pins}, tree, prefix)
+        verdicts = archive_verdicts({p.name: archive_paths(paths[p.name]) for p in pins}, tree, prefix,
+                                    {p.name: records[p.name].get("files") or {} for p in pins})
         packages = [dict(r, files=verdicts[r["name"]], from_archive=True) if r["name"] in verdicts else r
                     for r in conda.get("packages") or []]
         return dict(snapshot, conda=dict(conda, packages=packages))

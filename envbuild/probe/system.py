@@ -63,8 +63,14 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
     if files:
         expected, more = allowed(rows)
         actual = hash_all(sorted(expected), workers, total_size(rows), tally)
+        base = prefix.rstrip(os.sep) + os.sep
         for package in packages:
-            package["files"] = verdict(rows.get(package["meta"], []), expected, actual, more)
+            mine = rows.get(package["meta"], [])
+            package["files"] = verdict(mine, expected, actual, more)
+            # what each file hashes to, for envbuild's side to hold against the package archive's
+            # own info/paths.json (conda-meta, which the verdict used, is the environment's claim)
+            package["hashes"] = {full[len(base):]: actual[full] for full, _digest, _size in mine
+                                 if full.startswith(base) and actual[full] != "missing"}
     return packages
 
 

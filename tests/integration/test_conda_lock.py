@@ -123,6 +123,21 @@ def test_verify_a_prefix_clean_then_planted_drift(cli, conda_image, tmp_path):
     with open(prefix / "bin" / "tinytool", "a") as handle:
         handle.write("# patched\n")
     assert verify() == (1, [("modified", "tinytool")])
+    # issue 32, item 8: a file edited together with its conda-meta record (the environment's own
+    # claim) is still modified, against the package archive's info/paths.json
+    import hashlib
+
+    [record_path] = (prefix / "conda-meta").glob("tinytool-*.json")
+    record = json.loads(record_path.read_text())
+    digest = hashlib.sha256((prefix / "share" / "tinytool" / "README").read_bytes()).hexdigest()
+    for entry in record["paths_data"]["paths"]:
+        if entry["_path"] == "share/tinytool/README":
+            entry["sha256"] = entry["sha256_in_prefix"] = digest
+    record_path.write_text(json.dumps(record))
+    result = cli("verify", "--lock", str(lock_file), "--python", python, "--files", "--json")
+    [tinytool] = [f for f in json.loads(result.stdout)["findings"] if f["name"] == "tinytool"]
+    assert tinytool["expected"] == "files as in its archive" and any(p.endswith("share/tinytool/README")
+                                                                     for p in tinytool["paths"])
     # a conda package removed behind conda's back, another one planted
     meta = prefix / "conda-meta"
     (meta / "tinydata-0.3-pyh0_0.json").rename(tmp_path / "tinydata.json")
