@@ -101,17 +101,26 @@ def request_for(url: str, accept: str) -> "urllib.request.Request":
     return urllib.request.Request(urlunsplit(parts), headers=headers)
 
 
-def json_page(url: str) -> list[Mapping]:
+_PAGES: dict[str, tuple[Mapping, ...]] = {}  # URL → a page answered in this process (lock asks sizes, then hooks)
+
+
+def json_page(url: str) -> tuple[Mapping, ...]:
     """The files of one project page, or nothing (any failure, or no JSON: sizes are a hint, and a
-    download falls back to pip)."""
+    download falls back to pip). A page that answered is asked once per process; a failure is
+    asked again."""
     import urllib.request
 
+    if url in _PAGES:
+        return _PAGES[url]
     try:
         request = request_for(url, JSON_TYPE)
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
             if JSON_TYPE not in response.headers.get("Content-Type", ""):
-                return []
+                return ()
             files = json.loads(response.read(64 << 20)).get("files")
     except (OSError, ValueError, AttributeError):
-        return []
-    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+        return ()
+    found = tuple(f for f in files if isinstance(f, dict)) if isinstance(files, list) else ()
+    if found:
+        _PAGES[url] = found
+    return found
