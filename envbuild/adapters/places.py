@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.process import run
-from envbuild.core.image_checks import LOADER_ENV
+from envbuild.core.image_checks import LOADER_ENV, RISKY_ENV
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
@@ -202,8 +202,6 @@ def _probe(place: Place, *, files: bool, timeout: float, log: Progress, alone: b
 def _scrubbed() -> dict[str, str]:
     """This process's environment without the loader's code-running variables: an interpreter on
     this machine runs the probe without them (-I already leaves PYTHON* aside)."""
-    import os
-
     return {k: v for k, v in os.environ.items() if k not in LOADER_ENV}
 
 
@@ -301,8 +299,6 @@ def engine_record(place: Place, timeout: float, files: bool = False, also: Seque
 def _config(config: Any) -> dict[str, Any]:
     """The parts of an engine's container or image configuration that decide what runs: the
     environment (name → value, None for a value not kept), entrypoint, command, user, working directory."""
-    from envbuild.core.image_checks import RISKY_ENV
-
     env: dict[str, str | None] = {}
     for item in config.get("Env") or []:
         name, _, value = str(item).partition("=")

@@ -44,7 +44,7 @@ def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_u
         for hexdigest in hexes:
             folder = entry_folder(wheel_cache, hexdigest)
             for path in folder.glob("*.whl") if folder.is_dir() else ():
-                if _installable(path.name, tags):
+                if installable(path.name, tags):
                     sizes[name] = max(sizes.get(name, 0), path.stat().st_size)
     asked = [n for n in wanted if n not in sizes]
     answered = 0
@@ -62,21 +62,23 @@ def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_u
 def _from_indexes(name: str, hexes: set[str], index_urls: Sequence[str], tags: set[Tag]) -> int | None:
     for url in index_urls:
         files = json_page(f"{url.rstrip('/')}/{name}/")
-        wheels = [int(f["size"]) for f in files if _matches(f, hexes) and _installable(str(f.get("filename")), tags)]
+        wheels = [int(f["size"]) for f in files if pins_file(f, hexes) and installable(str(f.get("filename")), tags)]
         if wheels:
             return max(wheels)
-        sdists = [int(f["size"]) for f in files if _matches(f, hexes) and not str(f.get("filename")).endswith(".whl")]
+        sdists = [int(f["size"]) for f in files if pins_file(f, hexes) and not str(f.get("filename")).endswith(".whl")]
         if sdists:
             return max(sdists)
     return None
 
 
-def _matches(entry: Mapping, hexes: set[str]) -> bool:
+def pins_file(entry: Mapping, hexes: set[str]) -> bool:
+    """An index page's file entry is one of the pin's (its sha256 among ``hexes``), with a size."""
     return (isinstance(entry.get("size"), int) and isinstance(entry.get("hashes"), dict)
             and entry["hashes"].get("sha256") in hexes)
 
 
-def _installable(filename: str, tags: set[Tag]) -> bool:
+def installable(filename: str, tags: set[Tag]) -> bool:
+    """A wheel the target can install (one of its tags among ``tags``)."""
     if not filename.endswith(".whl"):
         return False
     try:

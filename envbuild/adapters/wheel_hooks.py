@@ -72,12 +72,12 @@ def locked_hooks(pins: Sequence[Package], *, python: str, platform: str, index_u
 
 def _cached(pin: Package, tags: set, wheel_cache: Path) -> Path | None:
     from envbuild.adapters.files import entry_folder
-    from envbuild.adapters.sizes import _installable
+    from envbuild.adapters.sizes import installable
 
     for entry in pin.hashes:
         folder = entry_folder(wheel_cache, entry.split(":", 1)[1])
         for path in sorted(folder.glob("*.whl")) if folder.is_dir() else ():
-            if _installable(path.name, tags):
+            if installable(path.name, tags):
                 return path
     return None
 
@@ -86,14 +86,14 @@ def _remote_file(pin: Package, tags: set, index_urls: Sequence[str]) -> tuple[st
     """(URL, size) of the largest locked wheel the target can install, from the index's JSON page."""
     from urllib.parse import urljoin
 
-    from envbuild.adapters.sizes import _installable, _matches, json_page
+    from envbuild.adapters.sizes import installable, pins_file, json_page
 
     hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
     for index in index_urls:
         if not index.startswith(("http://", "https://")):
             continue
         page = f"{index.rstrip('/')}/{pin.name}/"
-        files = [f for f in json_page(page) if _matches(f, hexes) and _installable(str(f.get("filename")), tags)
+        files = [f for f in json_page(page) if pins_file(f, hexes) and installable(str(f.get("filename")), tags)
                  and isinstance(f.get("url"), str)]
         if files:
             best = max(files, key=lambda f: int(f["size"]))
