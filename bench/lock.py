@@ -5,6 +5,7 @@
 
 The same 18-package ML input (bench/ml-requirements.in) goes through:
   raw `uv pip compile --generate-hashes`   vs  `envbuild lock` (uv)       — cold and warm cache, N runs
+  (and so does bench/sdist-requirements.in: three pure-Python packages published as sdists only)
   raw `pip-compile --generate-hashes`      vs  `envbuild lock --resolver pip-tools` — once each (it
                                                downloads every file of every pin to hash it: GBs)
   `envbuild lock --check` whole process, N runs (target < 0.3 s).
@@ -25,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 INPUT = HERE / "ml-requirements.in"
+SDISTS = HERE / "sdist-requirements.in"
 DATE = "2026-11-01T00:00:00Z"
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -38,10 +40,10 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return elapsed
 
 
-def image(work: Path, name: str) -> Path:
+def image(work: Path, name: str, source: Path = INPUT) -> Path:
     directory = work / name
     directory.mkdir()
-    shutil.copy(INPUT, directory / "requirements.in")
+    shutil.copy(source, directory / "requirements.in")
     (directory / "envbuild.yaml").write_text(
         f'name: bench\npython: "{PY}"\nexclude-newer: {DATE[:10]}\nrequirements: requirements.in\ntargets:\n  cpu: {{}}\n')
     return directory
@@ -59,25 +61,27 @@ def main() -> None:
     rows: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        raw_uv = [uv, "pip", "compile", str(INPUT), "--generate-hashes", "--no-header", "--no-annotate",
-                  "--python-version", PY, "--python-platform", "x86_64-manylinux_2_28", "--no-python-downloads",
-                  "--exclude-newer", DATE, "--upgrade", "-o"]
-        for cache in ("cold", "warm"):
-            uv_times, eb_times = [], []
-            for i in range(args.runs):
-                for which in ("uv", "envbuild"):
-                    env = dict(base_env)
-                    cache_dir = work / f"cache-{cache}-{which}-{i if cache == 'cold' else 0}"
-                    env["UV_CACHE_DIR"] = str(cache_dir)
-                    if cache == "warm" and i == 0:  # fill the cache once, not timed
-                        d = image(work, f"fill-{which}")
-                        timed(envbuild + ["lock", str(d), "-U"] if which == "envbuild" else raw_uv + [str(d / "o.txt")], env, work)
-                    d = image(work, f"{cache}-{which}-{i}")
-                    if which == "uv":
-                        uv_times.append(timed(raw_uv + [str(d / "out.txt")], env, work))
-                    else:
-                        eb_times.append(timed(envbuild + ["lock", str(d), "--upgrade"], env, work))
-            rows.append((f"uv, {cache} cache", statistics.median(uv_times), statistics.median(eb_times)))
+        for source in (INPUT, SDISTS):
+            raw_uv = [uv, "pip", "compile", str(source), "--generate-hashes", "--no-header", "--no-annotate",
+                      "--python-version", PY, "--python-platform", "x86_64-manylinux_2_28", "--no-python-downloads",
+                      "--exclude-newer", DATE, "--upgrade", "-o"]
+            for cache in ("cold", "warm"):
+                uv_times, eb_times = [], []
+                for i in range(args.runs):
+                    for which in ("uv", "envbuild"):
+                        env = dict(base_env)
+                        cache_dir = work / f"cache-{source.stem}-{cache}-{which}-{i if cache == 'cold' else 0}"
+                        env["UV_CACHE_DIR"] = str(cache_dir / "uv")
+                        env["ENVBUILD_CACHE"] = str(cache_dir / "envbuild")
+                        if cache == "warm" and i == 0:  # fill the cache once, not timed
+                            d = image(work, f"fill-{source.stem}-{which}", source)
+                            timed(envbuild + ["lock", str(d), "-U"] if which == "envbuild" else raw_uv + [str(d / "o.txt")], env, work)
+                        d = image(work, f"{source.stem}-{cache}-{which}-{i}", source)
+                        if which == "uv":
+                            uv_times.append(timed(raw_uv + [str(d / "out.txt")], env, work))
+                        else:
+                            eb_times.append(timed(envbuild + ["lock", str(d), "--upgrade"], env, work))
+                rows.append((f"uv, {source.stem}, {cache} cache", statistics.median(uv_times), statistics.median(eb_times)))
 
         fresh = image(work, "check")
         subprocess.run(envbuild + ["lock", str(fresh)], env=base_env, capture_output=True, check=True)
@@ -95,9 +99,9 @@ def main() -> None:
             rows.append(("pip-tools, cold cache (1 run)", pc, eb))
 
     print(f"input: {INPUT.name} (18 top-level packages → {pins} pins), Python {PY}, exclude-newer {DATE[:10]}")
-    print(f"{'resolver':32} {'raw tool':>10} {'envbuild':>10} {'ratio':>7}")
+    print(f"{'resolver, input, cache':40} {'raw tool':>10} {'envbuild':>10} {'ratio':>7}")
     for name, raw, eb in rows:
-        print(f"{name:32} {raw:9.2f}s {eb:9.2f}s {eb / raw:6.2f}x")
+        print(f"{name:40} {raw:9.2f}s {eb:9.2f}s {eb / raw:6.2f}x")
     print(f"envbuild lock --check (whole process, median of {len(check_times)}): {statistics.median(check_times):.3f}s")
 
 

@@ -26,8 +26,7 @@ def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
             info = engine.pull(ref, progress)
         except ToolUnavailable as exc:
             raise ToolUnavailable(f"base image {ref} is not here and cannot be pulled ({exc.message})",
-                                  hint="where no registry is reachable, make one: 'envbuild base --tag "
-                                  f"{ref.split('@')[0]}'") from None
+                                  hint=_unreachable_hint(ref)) from None
     if pinned:
         return ref, ref.split("@", 1)[1], info
     repo = split_ref(ref)[0]
@@ -50,3 +49,48 @@ def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info
     tag = pinned_base_tag(ref, info.id)
     engine.tag(info.id, tag)
     return tag
+
+
+def _unreachable_hint(ref: str) -> str:
+    """Where no registry answers: the image itself from a saved copy; a Debian base of envbuild's own
+    only under its own name (never tagged as another vendor's image)."""
+    from envbuild.adapters.docker import split_ref
+
+    repository, tag = split_ref(ref.split("@", 1)[0])
+    if repository == "envbuild/base":
+        return f"make it here: 'envbuild base --suite {tag.split('-', 1)[0] or 'bookworm'}'"
+    return (f"load {ref.split('@', 1)[0]} from a saved copy ('docker load -i FILE', saved where a registry answers), "
+            "or build on a base made here: 'envbuild base' makes envbuild/base:bookworm (Debian, Python 3.11); "
+            "name it under 'base:' in envbuild.yaml")
+
+
+def base_fits(ref: str, info: ImageInfo | None, *, python: str, platform: str, engine: ContainerEngine | None,
+               progress: Progress, by_id: bool) -> None:
+    """The base against the target before anything is built: its Python (label, PYTHON_VERSION, a
+    known tag, else its python3 --version when the engine has it: nothing is pulled for this) and,
+    where it is pinned by its local ID (``by_id``: a registry digest names every platform's variant),
+    its platform. A mismatch is a clear error naming both."""
+    from envbuild.core.bases import base_python, python_mismatch, suggested_bases
+    from envbuild.core.platforms import of_machine
+    from envbuild.errors import UserError
+
+    if info is not None and by_id:
+        architecture = str(info.raw.get("Architecture", "") or "")
+        have = of_machine(architecture) if architecture else None
+        if have and have != platform:
+            raise UserError(f"base {ref} here is {have}, but the target is for {platform}",
+                            hint=f"get its {platform} variant ('docker pull --platform {platform} {ref.split('@')[0]}'), "
+                            f"or make one: 'envbuild base --platform {platform}'")
+    config = info.raw.get("Config") if info is not None else None
+    env = (config or {}).get("Env") or [] if isinstance(config, dict) else []
+    found = base_python(ref, info.labels if info is not None else None, [str(e) for e in env])
+    if found is None and info is not None and engine is not None:
+        version = engine.python_version(info.id)
+        found = (".".join(version.split(".")[:2]), f"its python3 --version: {version}") if version else None
+    problem = python_mismatch(python, ref, found)
+    if problem and found is not None:
+        raise UserError(problem, hint=f"set python: \"{found[0]}\" in envbuild.yaml, or choose a base whose python3 "
+                        f"is {python}: {suggested_bases(python)}")
+    if found is None:
+        progress(f"warning: could not tell which Python base {ref} runs (no label, no PYTHON_VERSION, an unknown "
+                 f"tag, and the engine does not have it): the build assumes its python3 is {python}")

@@ -57,6 +57,19 @@ def archive_paths(path: Path) -> list[tuple[str, str | None]]:
     return out
 
 
+def match_spec_problem(text: str) -> str | None:
+    """What py-rattler finds wrong with a conda match spec (None: it parses)."""
+    try:
+        from rattler import MatchSpec
+    except ImportError:
+        return None  # the solve will say
+    try:
+        MatchSpec(text)
+    except Exception as exc:  # noqa: BLE001 - rattler's error classes vary by version
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
 def choose_solver(name: str, environ: Mapping[str, str]) -> tuple[str, str | None]:
     """(solver, conda binary or None)."""
     if name not in SOLVERS:

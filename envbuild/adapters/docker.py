@@ -12,6 +12,7 @@ needs every layer it is given, as the saved image with its config replaced.
 from __future__ import annotations
 
 import hashlib
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -158,6 +159,27 @@ class Engine:
         if self.native_platform() == platform:
             return True
         return Path(f"/proc/sys/fs/binfmt_misc/qemu-{platform_facts(platform).machine}").exists()
+
+    def python_version(self, image_id: str) -> str | None:
+        from docker.errors import APIError
+
+        try:
+            container = self.api.create_container(image_id, command=["--version"], entrypoint=["python3"],
+                                                  network_disabled=True, user="65534")
+        except APIError:
+            return None
+        try:
+            self.api.start(container)
+            if self.api.wait(container, timeout=60).get("StatusCode") != 0:
+                return None
+            text = self.api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
+        except (APIError, OSError, ValueError):
+            return None
+        finally:
+            with contextlib.suppress(APIError):
+                self.api.remove_container(container, force=True)
+        match = re.search(r"Python (3\.\d+(?:\.\d+)?)", text)
+        return match[1] if match else None
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
               platform: str | None = None, plain: bool = False) -> str:

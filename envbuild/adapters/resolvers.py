@@ -12,10 +12,7 @@ SSL_CERT_FILE, proxies, timeouts) are kept.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
-import platform as host_platform
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -98,39 +95,6 @@ def index_env(tool: str, index_url: str, extra_index_urls: Sequence[str], find_l
     return env
 
 
-_NO_WHEEL = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*)==\S+ has no (?:usable wheels|wheels with a matching)")
-
-
-def wheelless_pins(pins: Sequence[str], request: ResolveRequest, environ: Mapping[str, str],
-                   work: Path) -> set[str]:
-    """Of these exact pins ("name==version"), the ones with no wheel for the target: uv asked to
-    resolve them with --only-binary :all: --no-deps names the first one it cannot satisfy; it is set
-    aside and uv asked again (one run when, as usual, there is none). Whatever resolver locked the
-    pins, uv asks: it reads index pages many times faster than one HTTP request per project."""
-    uv = find_executable("uv")
-    if uv is None:
-        raise ToolUnavailable("uv is not installed", hint="pip install uv")
-    left, found = list(pins), set()
-    env = resolver_env(environ) | index_env("uv", request.index_url, request.extra_index_urls, request.find_links)
-    while left:
-        (work / "pins.txt").write_text("\n".join(left) + "\n", encoding="utf-8")
-        argv = [uv, "pip", "compile", str(work / "pins.txt"), "--only-binary", ":all:", "--no-deps", "--no-header",
-                "--output-file", str(work / "wheels.txt"), "--python-version", request.python,
-                "--python-platform", platform(request.platform).uv_platform, "--no-python-downloads"]
-        if request.exclude_newer:  # a wheel uploaded after the lock's date is not one it pins
-            argv += ["--exclude-newer", request.exclude_newer]
-        done = run(argv, env=env, timeout=request.timeout, cwd=work)
-        if done.returncode == 0:
-            break
-        match = _NO_WHEEL.search(done.stderr)
-        if match is None:
-            raise condense_failure(done, "uv")
-        name = canonical_name(match[1])
-        found.add(name)
-        left = [p for p in left if canonical_name(p.split("==", 1)[0]) != name]
-    return found
-
-
 def resolver_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES) or k in _KEPT_ENV}
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -160,7 +124,10 @@ class _CommandLineResolver:
         done = run(self.argv(request), env=env, timeout=request.timeout,
                    cwd=request.requirements_file.parent, on_stderr_line=progress_until_error(progress))
         if done.returncode != 0:
-            raise condense_failure(done, self.shown_as)
+            failure = condense_failure(done, self.shown_as)
+            if isinstance(failure, ResolutionError) and not local_build_hint(done.stderr):
+                failure.hint = missing_hint(done.stderr, (request.index_url, *request.extra_index_urls)) or failure.hint
+            raise failure
         return request.output_file.read_text(encoding="utf-8")
 
 
@@ -193,6 +160,9 @@ class PipToolsResolver(_CommandLineResolver):
     name, index_tool, shown_as = "pip-tools", "pip", "pip-compile"
 
     def check_host(self, request: ResolveRequest) -> None:
+        import importlib.util
+        import platform as host_platform
+
         host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
         host_plat = (of_machine(host_platform.machine()) if sys.platform.startswith("linux") else None) \
             or f"{sys.platform}/{host_platform.machine().lower()}"
@@ -211,6 +181,8 @@ class PipToolsResolver(_CommandLineResolver):
                             hint="pip install -U pip, or use --resolver uv")
 
     def argv(self, request: ResolveRequest) -> list[str]:
+        import importlib.util
+
         if importlib.util.find_spec("piptools") is not None:
             argv = [sys.executable, "-m", "piptools", "compile"]
         else:
@@ -237,6 +209,8 @@ def get_resolver(name: str, environ: Mapping[str, str] | None = None) -> Resolve
 
 
 def _pip_version() -> tuple[int, ...]:
+    import importlib.metadata  # ~80 ms: only pip-tools asks
+
     try:
         return tuple(int(p) for p in re.findall(r"\d+", importlib.metadata.version("pip"))[:2])
     except importlib.metadata.PackageNotFoundError:
@@ -309,7 +283,10 @@ def _join_wrapped(lines: list[str]) -> str:
 
 
 # Local-version builds that only a vendor's index serves (PyPI has none): +cpu, +cu121, +rocm6.2, +xpu.
-_LOCAL_BUILD = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)\s*={1,3}\s*([0-9][^\s,;`'\"]*\+(cpu|cu\d+|rocm[\d.]+|xpu))")
+# uv may print the requirement with its marker or extras between name and version:
+# torch{platform_machine == 'x86_64'}==2.6.0+cpu, torch[cuda]==2.6.0+cu124.
+_LOCAL_BUILD = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)(?:\{[^}]*\}|\[[^\]]*\])*\s*={1,3}\s*"
+                          r"([0-9][^\s,;`'\"]*\+(cpu|cu\d+|rocm[\d.]+|xpu))")
 
 
 def local_build_hint(text: str) -> str | None:
@@ -324,6 +301,57 @@ def local_build_hint(text: str) -> str | None:
 
 
 _ABI_TAGS = re.compile(r"only found wheels for `([^`]+)` \(v([^)]+)\) with the following Python (?:ABI )?tags?: ([^\n]+)")
+
+
+_NO_VERSION = re.compile(r"there is no version of ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s,;`'\"]+)"
+                         r"|No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s,;]+)")
+_NOT_FOUND = re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry")
+
+
+def missing_hint(text: str, index_urls: Sequence[str]) -> str | None:
+    """A pinned version no configured index has (removed, yanked, or a vendor's): say so, with the
+    versions the indexes do have; a name none of them has: say that. Asks each index's JSON page."""
+    from envbuild.core.redact import redact_url
+
+    match = _NO_VERSION.search(text)
+    named = _NOT_FOUND.search(text)
+    if match is None and named is None:
+        return None
+    name = canonical_name(match[1] or match[3]) if match else canonical_name(named[1])
+    version = (match[2] or match[4]) if match else None
+    found = _versions_on(name, index_urls)
+    where = ", ".join(redact_url(u) for u in index_urls)
+    if not found:
+        return (f"no configured index ({where}) has a package named {name}: check the spelling; a vendor's package "
+                "needs its index under index.extra in envbuild.yaml, or a find-links page")
+    shown = ", ".join(found[-8:])
+    if version is None:
+        return f"versions of {name} on the configured indexes: {shown}"
+    return (f"{name} {version} is on none of the configured indexes (removed, yanked, or published only on a vendor's "
+            f"index); the newest there: {shown}")
+
+
+def _versions_on(name: str, index_urls: Sequence[str]) -> list[str]:
+    """The versions of ``name`` the indexes' JSON pages list, oldest first (yanked ones left out)."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+    from packaging.version import Version
+
+    from envbuild.adapters.sizes import json_page
+
+    versions: set[Version] = set()
+    for index in index_urls:
+        if not index.startswith(("http://", "https://")):
+            continue
+        for entry in json_page(f"{index.rstrip('/')}/{name}/"):
+            filename = str(entry.get("filename", ""))
+            if entry.get("yanked"):
+                continue
+            try:
+                versions.add(parse_wheel_filename(filename)[1] if filename.endswith(".whl")
+                             else parse_sdist_filename(filename)[1])
+            except (InvalidWheelFilename, InvalidSdistFilename):
+                continue
+    return [str(v) for v in sorted(versions)]
 
 
 def python_hint(text: str) -> str | None:

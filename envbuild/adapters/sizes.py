@@ -1,8 +1,9 @@
-"""The size of each pin's locked file, for the layer plan (core/layers.py), asked at lock time.
+"""The size of each pin's locked file, for the layer plan (core/layers.py), asked at lock time; and
+the index's JSON pages (PEP 691), which downloads and verify's vouching read.
 
-Sizes come from the index's JSON pages (PEP 691), which PyPI and most mirrors serve with each file's
-``size`` (PEP 700); a file built here (an sdist's wheel, a git commit's) is measured in the wheel
-cache. What neither tells stays unknown and counts as small: an index without JSON pages costs
+Sizes come with uv's list of each pin's files (adapters/pin_files.py: the sizes PyPI and most
+mirrors publish, PEP 700); a file built here (an sdist's wheel, a git commit's) is measured in the
+wheel cache. What neither tells stays unknown and counts as small: an index without sizes costs
 layering precision, never the lock. The file that counts is the largest locked wheel the target can
 install (the sdist where it has none).
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -23,6 +23,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from envbuild.core.layers import RECORDED_FROM
 from envbuild.core.lockfile import Package
 from envbuild.core.platforms import supported_tags
+from envbuild.core.pylock import PinFiles
 from envbuild.core.progress import Progress
 
 if TYPE_CHECKING:
@@ -32,9 +33,10 @@ JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _TIMEOUT = 30
 
 
-def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_urls: Sequence[str],
+def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, python: str, platform: str,
                  wheel_cache: Path, log: Progress) -> dict[str, int]:
-    """name → bytes, for the pins whose locked file is at least RECORDED_FROM."""
+    """name → bytes, for the pins whose locked file is at least RECORDED_FROM. ``files``: each pin's
+    installable files, as uv named them with their sizes (adapters/pin_files.py)."""
     from envbuild.adapters.files import entry_folder
 
     tags = supported_tags(python, platform)
@@ -48,27 +50,26 @@ def locked_sizes(pins: Sequence[Package], *, python: str, platform: str, index_u
                     sizes[name] = max(sizes.get(name, 0), path.stat().st_size)
     asked = [n for n in wanted if n not in sizes]
     answered = 0
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for name, size in zip(asked, pool.map(lambda n: _from_indexes(n, wanted[n], index_urls, tags), asked)):
-            if size is not None:
-                sizes[name] = size
-                answered += 1
+    for name in asked:
+        size = _largest(files.get(name), wanted[name], tags)
+        if size is not None:
+            sizes[name] = size
+            answered += 1
     if asked and not answered:
         log("no file sizes from the index (it serves no PEP 691 JSON pages with PEP 700 sizes): the layer plan "
             "counts every package as small; name large ones under 'layers.groups'")
     return {name: size for name, size in sizes.items() if size >= RECORDED_FROM}
 
 
-def _from_indexes(name: str, hexes: set[str], index_urls: Sequence[str], tags: set[Tag]) -> int | None:
-    for url in index_urls:
-        files = json_page(f"{url.rstrip('/')}/{name}/")
-        wheels = [int(f["size"]) for f in files if pins_file(f, hexes) and installable(str(f.get("filename")), tags)]
-        if wheels:
-            return max(wheels)
-        sdists = [int(f["size"]) for f in files if pins_file(f, hexes) and not str(f.get("filename")).endswith(".whl")]
-        if sdists:
-            return max(sdists)
-    return None
+def _largest(found: PinFiles | None, hexes: set[str], tags: set[Tag]) -> int | None:
+    """The largest locked wheel the target can install, else the sdist's size."""
+    if found is None:
+        return None
+    wheels = [f.size for f in found.wheels if f.size is not None and f.sha256 in hexes and installable(f.filename, tags)]
+    if wheels:
+        return max(wheels)
+    sdist = found.sdist
+    return sdist.size if sdist is not None and sdist.sha256 in hexes else None
 
 
 def pins_file(entry: Mapping, hexes: set[str]) -> bool:

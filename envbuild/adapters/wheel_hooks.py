@@ -6,12 +6,14 @@ expects exactly those (core/verify.py).
 
 A wheel the cache holds is read from disk; any other through the index: its central directory and
 its few `.pth` members with HTTP range requests (a wheel of a gigabyte costs a few kilobytes), the
-file chosen as the layer plan's is (the largest the target can install, pinned by the lock's hash).
+file chosen as the layer plan's is (the largest the target can install, pinned by the lock's hash),
+at the URL uv found it (adapters/pin_files.py).
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from envbuild.core.lockfile import Package
 from envbuild.core.platforms import supported_tags
+from envbuild.core.pylock import PinFiles
 from envbuild.probe.paths import pth_lines
 
 _BLOCK = 1 << 16
@@ -46,11 +49,16 @@ def hooks_of(archive: zipfile.ZipFile) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def locked_hooks(pins: Sequence[Package], *, python: str, platform: str, index_urls: Sequence[str],
+def locked_hooks(pins: Sequence[Package], files: Mapping[str, PinFiles], *, python: str, platform: str,
                  wheel_cache: Path) -> dict[str, tuple[str, ...] | None]:
     """name → the hooks its locked wheel ships (None: its wheel could be read neither from the
-    cache nor through the index - an sdist-only pin built elsewhere, an index without JSON pages)."""
+    cache nor where uv found it - an sdist-only pin built elsewhere). ``files``: each pin's
+    installable files (adapters/pin_files.py). What a remote wheel ships is remembered under its
+    sha256 (``<cache>/hooks``: a wheel's content never changes), so a re-lock reads no wheel twice.
+    A forged memory can only add a hook (said as a warning at lock, expected by verify only where
+    the wheel's own RECORD lists it) or hide one (then verify finds it unexpected)."""
     tags = supported_tags(python, platform)
+    memo = wheel_cache.parent / "hooks"
 
     def one(pin: Package) -> tuple[str, ...] | None:
         local = _cached(pin, tags, wheel_cache)
@@ -58,15 +66,22 @@ def locked_hooks(pins: Sequence[Package], *, python: str, platform: str, index_u
             if local is not None:
                 with zipfile.ZipFile(local) as archive:
                     return hooks_of(archive)
-            remote = _remote_file(pin, tags, index_urls)
+            remote = _remote_file(pin, tags, files.get(pin.name))
             if remote is None:
                 return None
-            with zipfile.ZipFile(_RangeFile(*remote)) as archive:
-                return hooks_of(archive)
+            url, size, sha256 = remote
+            known = _remembered(memo, sha256)
+            if known is not None:
+                return known
+            if not url.startswith(("http://", "https://")):  # a find-links directory's file
+                with zipfile.ZipFile(url.removeprefix("file://")) as archive:
+                    return hooks_of(archive)
+            with zipfile.ZipFile(_RangeFile(url, size)) as archive:
+                return _remember(memo, sha256, hooks_of(archive))
         except (OSError, ValueError, zipfile.BadZipFile, EOFError):
             return None
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=12) as pool:  # more: TLS handshakes, not reads, take the time
         return dict(zip((p.name for p in pins), pool.map(one, pins)))
 
 
@@ -82,23 +97,39 @@ def _cached(pin: Package, tags: set, wheel_cache: Path) -> Path | None:
     return None
 
 
-def _remote_file(pin: Package, tags: set, index_urls: Sequence[str]) -> tuple[str, int] | None:
-    """(URL, size) of the largest locked wheel the target can install, from the index's JSON page."""
-    from urllib.parse import urljoin
+def _remembered(memo: Path, sha256: str) -> tuple[str, ...] | None:
+    import json
 
-    from envbuild.adapters.sizes import installable, pins_file, json_page
+    try:
+        names = json.loads((memo / sha256[:2] / sha256).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return tuple(str(n) for n in names) if isinstance(names, list) else None
+
+
+def _remember(memo: Path, sha256: str, hooks: tuple[str, ...]) -> tuple[str, ...]:
+    import json
+
+    from envbuild.adapters.files import store
+
+    try:
+        store(memo / sha256[:2], sha256, lambda tmp: tmp.write_text(json.dumps(list(hooks)), encoding="utf-8"))
+    except OSError:
+        pass  # a read-only cache: read again next time
+    return hooks
+
+
+def _remote_file(pin: Package, tags: set, found: PinFiles | None) -> tuple[str, int, str] | None:
+    """(URL, size, sha256) of the largest locked wheel the target can install."""
+    from envbuild.adapters.sizes import installable
 
     hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
-    for index in index_urls:
-        if not index.startswith(("http://", "https://")):
-            continue
-        page = f"{index.rstrip('/')}/{pin.name}/"
-        files = [f for f in json_page(page) if pins_file(f, hexes) and installable(str(f.get("filename")), tags)
-                 and isinstance(f.get("url"), str)]
-        if files:
-            best = max(files, key=lambda f: int(f["size"]))
-            return urljoin(page, best["url"]), int(best["size"])
-    return None
+    wheels = [f for f in (found.wheels if found else ()) if f.sha256 in hexes and f.size is not None
+              and installable(f.filename, tags)]
+    if not wheels:
+        return None
+    best = max(wheels, key=lambda f: f.size or 0)
+    return best.url, best.size or 0, best.sha256
 
 
 class _RangeFile(io.RawIOBase):
@@ -147,23 +178,62 @@ class _RangeFile(io.RawIOBase):
         return data[start - first * _BLOCK:end - first * _BLOCK]
 
     def _fetch(self, start: int, end: int) -> None:
-        import urllib.request
-
-        from envbuild.adapters.sizes import request_for
-
-        request = request_for(self.url, "*/*")
-        request.add_header("Range", f"bytes={start}-{end - 1}")
-        with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
-            if response.status == 200:  # no ranges here: the whole file, once
-                if self.size > _WHOLE_LIMIT:
-                    raise OSError(f"{self.url}: the server serves no byte ranges")
-                self.whole = response.read(_WHOLE_LIMIT + 1)
-                return
-            data = response.read(end - start + 1)
+        status, data = _get_range(self.url, start, end)
+        if status == 200:  # no ranges here: the whole file, once
+            if self.size > _WHOLE_LIMIT:
+                raise OSError(f"{self.url}: the server serves no byte ranges")
+            self.whole = data
+            return
         if len(data) != end - start:
             raise OSError(f"{self.url}: a range answered with {len(data)} bytes, not {end - start}")
         for offset in range(0, len(data), _BLOCK):
             self.blocks[(start + offset) // _BLOCK] = data[offset:offset + _BLOCK]
+
+
+_LOCAL = threading.local()  # each reading thread's open connections, by (scheme, host, port)
+
+
+def _get_range(url: str, start: int, end: int) -> tuple[int, bytes]:
+    """(status, body) of GET ``url`` with Range: bytes=start-(end-1). A thread keeps its connection to
+    a host open from one request to the next (a TLS handshake costs as much as the read itself);
+    through a proxy, or on any surprise, a plain urllib request."""
+    import http.client
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from envbuild.adapters.sizes import request_for
+
+    request = request_for(url, "*/*")
+    request.add_header("Range", f"bytes={start}-{end - 1}")
+    parts = urlsplit(request.full_url)
+    key = (parts.scheme, parts.hostname or "", parts.port)
+    if not urllib.request.getproxies() or urllib.request.proxy_bypass(parts.hostname or ""):
+        pool = getattr(_LOCAL, "connections", None)
+        if pool is None:
+            pool = _LOCAL.connections = {}
+        for attempt in range(2):  # a kept connection the server has closed meanwhile: once more, anew
+            connection = pool.get(key)
+            if connection is None:
+                kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+                connection = pool[key] = kind(parts.hostname or "", parts.port, timeout=_TIMEOUT)
+            try:
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                connection.request("GET", path, headers=dict(request.header_items()))
+                response = connection.getresponse()
+                body = response.read(_WHOLE_LIMIT + 1)
+            except (http.client.HTTPException, OSError):
+                connection.close()
+                pool.pop(key, None)
+                if attempt:
+                    raise OSError(f"{url}: the range request failed") from None
+                continue
+            if response.status in (200, 206):
+                return response.status, body
+            if response.status not in (301, 302, 303, 307, 308):
+                raise OSError(f"{url}: HTTP {response.status}")
+            break  # a redirect: urllib follows it
+    with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
+        return response.status, response.read(_WHOLE_LIMIT + 1 if response.status == 200 else end - start + 1)
 
 
 def recorded(previous: Mapping[str, tuple[str, ...]], pins: Sequence[Package]) -> list[str]:

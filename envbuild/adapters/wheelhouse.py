@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -37,6 +38,9 @@ from envbuild.core.platforms import platform as platform_facts, ranked_tags, sup
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable
+
+if TYPE_CHECKING:
+    from envbuild.core.pylock import LockedFile, PinFiles
 
 
 
@@ -247,7 +251,7 @@ class Wheelhouse:
                 rest = [p for p in pins if p.name not in no_wheel]
                 result = self._download(rest, python, platform, platforms, sources, tags, log) if rest else {}
                 for name in sorted(no_wheel):
-                    result[name] = self._build_sdist(by_name[name], python, platform, sources, tags, log, locked=True)
+                    result[name] = self._build_sdist(by_name[name], None, python, platform, sources, log, locked=True)
                 return result
             result: dict[str, Wheel] = {}
             for path in sorted((work / "dl").iterdir()):
@@ -266,53 +270,41 @@ class Wheelhouse:
                 raise BuildError(f"no file was downloaded for {', '.join(absent)}")
             return result
 
-    def build_from_sdists(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
-                          extra_index_urls: Sequence[str], log: Progress, find_links: Sequence[str] = ()) -> dict[str, str]:
+    def build_from_sdists(self, pins: Sequence[Package], files: Mapping[str, "PinFiles"], *, python: str, platform: str,
+                          index_url: str, extra_index_urls: Sequence[str], log: Progress,
+                          find_links: Sequence[str] = ()) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
-        the hash-checked sdist (cached under that hash, like any downloaded wheel)."""
-        tags = supported_tags(python, platform)
-        sources = (index_url, extra_index_urls, find_links)
-        return {pin.name: self._build_sdist(pin, python, platform, sources, tags, log, locked=False).sha256
-                for pin in pins}
+        the hash-checked sdist that ``files`` names (adapters/sdists.py), cached under that hash like
+        any downloaded wheel; several at once."""
+        from concurrent.futures import ThreadPoolExecutor
 
-    def _build_sdist(self, pin: Package, python: str, platform: str, sources: "_Sources", tags: set[Tag],
+        sources = (index_url, extra_index_urls, find_links)
+
+        def one(pin: Package) -> str:
+            found = files.get(pin.name)
+            return self._build_sdist(pin, found.sdist if found else None, python, platform, sources, log,
+                                     locked=False).sha256
+
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(pins)))) as pool:
+            return dict(zip((p.name for p in pins), pool.map(one, pins)))
+
+    def _build_sdist(self, pin: Package, sdist: "LockedFile | None", python: str, platform: str, sources: "_Sources",
                      log: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
-        (lock time) and goes into the lock."""
-        log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
-        with tempfile.TemporaryDirectory(prefix="envbuild-sdist-") as tmp:
-            work = Path(tmp)
-            (work / "req.txt").write_text(_requirement_line(pin), encoding="utf-8")
-            argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--no-binary=:all:",
-                    "--dest", str(work / "sdist"), "-r", str(work / "req.txt"), "--progress-bar", "off"]
-            done = run(argv, env=self._env(sources), timeout=1800)
-            if done.returncode != 0:
-                raise _download_error(done.stderr, {pin.name: pin})
-            sdist = next((work / "sdist").iterdir())
-            sdist_sha = sha256_file(sdist)
-            if f"sha256:{sdist_sha}" not in pin.hashes:
-                raise BuildError(f"{pin.name} {pin.version}: sdist {sdist.name} does not match the lock's hashes")
-            self._store(sdist, sdist_sha)
-            built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "out"),
-                         str(sdist)], env=self._env(sources) | {"SOURCE_DATE_EPOCH": self.epoch},
-                        timeout=1800)
-            wheels = list((work / "out").glob("*.whl")) if (work / "out").is_dir() else []
-            if built.returncode != 0 or not wheels:
-                raise BuildError(f"{pin.name} {pin.version} has no wheel for the target and its sdist did not build",
-                                 details="\n".join(built.stderr.strip().splitlines()[-8:]),
-                                 hint="pick a version that publishes wheels for the target")
-            wheel = wheels[0]
-            if not _fits(wheel.name, tags) or not wheel.name.endswith("-none-any.whl"):
-                raise BuildError(f"{pin.name} {pin.version} has no wheel for {platform} and its sdist builds "
-                                 f"{wheel.name}, which is not pure Python",
-                                 hint="build it for the target platform yourself and publish it to an index")
-            digest = sha256_file(wheel)
-            if locked and f"sha256:{digest}" not in pin.hashes:
-                raise BuildError(f"{pin.name} {pin.version}: the wheel built from its sdist has sha256 {digest[:16]}…, "
-                                 "which the lock does not list (its build is not reproducible, or the lock predates "
-                                 "envbuild locking built wheels)",
-                                 hint="re-lock: 'envbuild lock' builds the wheel and records its sha256")
-            return Wheel(name=pin.name, version=pin.version, path=self._store(wheel, digest), sha256=digest)
+        (lock time) and goes into the lock. Either way it must be pure Python."""
+        from envbuild.adapters.sdists import build_from_sdist
+
+        digest, path = build_from_sdist(self, pin, sdist, python=python, platform=platform, sources=sources, log=log)
+        if not _fits(path.name, supported_tags(python, platform)) or not path.name.endswith("-none-any.whl"):
+            raise BuildError(f"{pin.name} {pin.version} has no wheel for {platform} and its sdist builds "
+                             f"{path.name}, which is not pure Python",
+                             hint="build it for the target platform yourself and publish it to an index")
+        if locked and f"sha256:{digest}" not in pin.hashes:
+            raise BuildError(f"{pin.name} {pin.version}: the wheel built from its sdist has sha256 {digest[:16]}…, "
+                             "which the lock does not list (its build is not reproducible, or the lock predates "
+                             "envbuild locking built wheels)",
+                             hint="re-lock: 'envbuild lock' builds the wheel and records its sha256")
+        return Wheel(name=pin.name, version=pin.version, path=path, sha256=digest)
 
 
 def _used(path: Path) -> None:

@@ -12,6 +12,9 @@ def diff(
     b: str = typer.Argument(..., help="Lock file, snapshot JSON, container:NAME or image reference (the actual side)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (--format json)."),
     format: str = typer.Option("text", "--format", "-f", help="text, json or markdown (a table per kind of finding)."),
+    python: str = typer.Option(None, "--python", help="Settle another tool's lock (uv.lock, pylock.toml) for this "
+                               "Python (X.Y); default: the other side's, else the one running envbuild (or the "
+                               "newest the lock's requires-python allows)."),
     fail_on: str = opt.FAIL_ON,
 ) -> None:
     """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
@@ -23,7 +26,9 @@ def diff(
     fmt = report_format(format, as_json)
     import os
 
-    findings = diffing.diff(a, b, environ=os.environ)
+    from envbuild.cli.verify_run import python_version
+
+    findings = diffing.diff(a, b, environ=os.environ, python=python_version(python))
     outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))
     show_report([outcome], fmt, lock=None, fail_on=fail_on, title="envbuild diff",
                 ok_summary=lambda _count: "no differences")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 VALUES = {"--target": "target", "-t": "target", "--lock": "lock", "--platform": "platform", "--against": "against",
-          "--require-lock": "require_lock",
+          "--require-lock": "require_lock", "--lock-python": "lock_python",
           "--python": "python", "--container": "container", "--image": "image", "--ssh": "ssh", "--exec": "exec_",
           "--hosts": "hosts", "--jobs": "jobs", "-j": "jobs", "--interpreter": "interpreter",
           "--ssh-config": "ssh_config", "--conda-prefix": "conda_prefix", "--timeout": "timeout",
@@ -29,7 +29,7 @@ COUNTS = {"-v": "verbose", "--verbose": "verbose"}
 MULTIPLE = {"python", "container", "image", "ssh", "exec_", "allow_extra"}
 PATHS = {"directory", "lock", "hosts", "ssh_config", "junit"}
 DEFAULTS: dict[str, Any] = {
-    "directory": None, "target": None, "lock": None, "platform": None, "against": None, "require_lock": None,
+    "directory": None, "target": None, "lock": None, "platform": None, "against": None, "require_lock": None, "lock_python": None,
     "python": [], "container": [],
     "image": [], "ssh": [], "exec_": [], "hosts": None, "jobs": 16, "interpreter": "python3", "ssh_config": None,
     "conda_prefix": None, "files": False, "timeout": 120.0, "allow_extra": [], "gpu": False, "data": False,

@@ -19,6 +19,9 @@ def verify(
     against: str = typer.Option(None, "--against", help="What another environment had: mlflow:runs:/ID, "
                                 "mlflow:models:/NAME/VERSION or @ALIAS (its recorded snapshot and lock), a snapshot "
                                 "JSON, a lock file or an image."),
+    lock_python: str = typer.Option(None, "--lock-python", help="Another tool's lock (uv.lock, pylock.toml, a "
+                                    "requirements file with markers) is settled for this Python (X.Y) instead of each "
+                                    "environment's own."),
     require_lock: str = typer.Option(None, "--require-lock", help="The lock an image must carry: a lock file (the "
                                      "repository's) or mlflow:runs:/ID (the run's); another one fails. Without it, "
                                      "--image alone is verified against its own, self-attested lock."),

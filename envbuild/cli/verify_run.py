@@ -11,7 +11,7 @@ from envbuild.cli.output import progress
 
 
 def run(*, directory: Path | None, target: str | None, lock: Path | None, platform: str | None, against: str | None,
-        require_lock: str | None,
+        require_lock: str | None, lock_python: str | None,
         python: list[str], container: list[str], image: list[str], ssh: list[str], exec_: list[str],
         hosts: Path | None, jobs: int, interpreter: str, ssh_config: Path | None, conda_prefix: str | None,
         files: bool, timeout: float, allow_extra: list[str], gpu: bool, data: bool, as_json: bool, format: str,
@@ -37,7 +37,8 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
     choice, outcomes = verifying.verify(directory, target, lock, where, environ=os.environ, files=files,
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
                                         data=Path.cwd() if data else None, platform=platform, jobs=jobs,
-                                        require_lock=require_lock, log=progress)
+                                        require_lock=require_lock, lock_python=python_version(lock_python),
+                                        log=progress)
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error, show_report
     from envbuild.core.report import exit_code, to_junit
@@ -52,3 +53,14 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
             report_error(exc)
             code = code or exc.exit_code
     return code
+
+
+def python_version(text: str | None) -> str | None:
+    """--lock-python / diff --python: X.Y or X.Y.Z."""
+    import re
+
+    from envbuild.errors import UserError
+
+    if text is None or re.fullmatch(r"3\.\d+(\.\d+)?", text):
+        return text
+    raise UserError(f"not a Python version: {text!r}", hint="give it as X.Y, e.g. 3.10")

@@ -32,6 +32,7 @@ class CondaEnv:
     pip_index_url: str | None = None  # --index-url / --extra-index-url lines of the pip section
     pip_extra_index_urls: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    where: tuple[str, ...] = ()  # each spec's key path and line, for messages: "dependencies[3] (line 9)"
 
     def digest_view(self) -> dict[str, Any]:
         """What a lock depends on: comments, order of keys and 'name:' do not make it stale."""
@@ -46,6 +47,7 @@ class CondaEnv:
 def parse_environment(text: str, file: str) -> CondaEnv:
     from envbuild.core.spec import load_yaml  # one YAML loader (duplicate keys refused)
 
+    _check_first_line(text, file)
     data = load_yaml(text, file)
     if not isinstance(data, dict):
         raise SpecError(file, "", "expected a mapping with 'channels' and 'dependencies'")
@@ -61,6 +63,7 @@ def parse_environment(text: str, file: str) -> CondaEnv:
         raise SpecError(file, "dependencies", "expected a non-empty list of packages")
     lines = _item_lines(text, "dependencies")
     specs: list[str] = []
+    where_specs: list[str] = []
     pip: list[RequirementLine] = []
     problems: list[Problem] = []
     index_url, extra_index_urls = None, []
@@ -81,11 +84,54 @@ def parse_environment(text: str, file: str) -> CondaEnv:
             raise SpecError(file, where, f"expected a conda package spec like 'numpy>=1.26' or 'python=3.11', "
                                          f"got {item!r}")
         specs.append(" ".join(item.split()))
+        where_specs.append(where)
     if not channels:
         raise SpecError(file, "channels", "no channels to solve from",
                         hint="name one, e.g. 'channels: [conda-forge]', or a file:// channel")
     return CondaEnv(channels=tuple(channels), specs=tuple(specs), pip=tuple(pip), pip_index_url=index_url,
-                    pip_extra_index_urls=tuple(extra_index_urls), problems=tuple(problems))
+                    pip_extra_index_urls=tuple(extra_index_urls), problems=tuple(problems), where=tuple(where_specs))
+
+
+_TOP_LEVEL = re.compile(r"^(---|\.\.\.|%|\{|[A-Za-z_][\w.-]*\s*:|- |#)")
+
+
+def _check_first_line(text: str, file: str) -> None:
+    """A first line that is no YAML key (a shell command pasted above the file) is named as line 1,
+    where YAML's parser would blame the next line."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not _TOP_LEVEL.match(line):
+            raise SpecError(file, f"line {number}", f"expected a key such as 'channels:' or 'dependencies:', got "
+                            f"{line.strip()[:60]!r}", hint="an environment file is YAML: remove a command pasted "
+                            "at its top")
+        return
+
+
+def python_disagreement(env: CondaEnv, python: str) -> str | None:
+    """The spec of ``env`` that pins a Python other than ``python`` (X.Y), as written; None when none
+    does (no spec names python, or its range allows it): said before any solve, offline too."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    wanted = python.split(".")[:2]
+    for spec in env.specs:
+        match = re.match(r"^python(?![\w.-])\s*(\S*)", spec.split("::")[-1])
+        if match is None or not match[1]:
+            continue
+        constraint = match[1].split("[")[0]
+        exact = re.fullmatch(r"(?:==?)?(\d+(?:\.\d+)*)(?:\.\*)?", constraint)  # python=3.11, 3.11.4, 3.11.*
+        if exact:
+            given = exact[1].split(".")[:2]
+            if given != wanted[:len(given)]:
+                return spec
+            continue
+        try:
+            allowed = SpecifierSet(constraint)
+        except InvalidSpecifier:
+            continue  # the solver says what is wrong with it
+        if not any(allowed.contains(f"{python}.{patch}", prereleases=True) for patch in (0, 99)):
+            return spec
+    return None
 
 
 def _item_lines(text: str, key: str) -> list[int]:

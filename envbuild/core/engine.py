@@ -78,3 +78,6 @@ class ContainerEngine(Protocol):
         """The registry's digest of the pushed manifest."""
 
     def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str: ...
+
+    def python_version(self, image_id: str) -> str | None:
+        """``python3 --version`` of a local image ("3.11.2"), run with no network; None: it has none."""

@@ -97,3 +97,75 @@ def _rank(tag: Tag) -> tuple[int, int, int]:
     if tag.platform.startswith("manylinux_2_"):
         glibc = int(tag.platform.split("_")[2])
     return (platform, abi, glibc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockedFile:
+    """One file of a pin as uv's pylock.toml names it: where it is, how big, its sha256."""
+
+    filename: str
+    url: str  # an http(s) URL, or a local path (a find-links directory's file)
+    size: int | None
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PinFiles:
+    """The files of one pin that the target can install: its wheels (none: it is built from the sdist)."""
+
+    wheels: tuple[LockedFile, ...]
+    sdist: LockedFile | None
+
+
+def files_to_json(files: PinFiles) -> dict:
+    from dataclasses import asdict
+
+    return asdict(files)
+
+
+def files_from_json(data: object) -> PinFiles | None:
+    """What files_to_json wrote; None for anything else (a damaged memory is asked again)."""
+    if not isinstance(data, dict) or not isinstance(data.get("wheels"), list):
+        return None
+    wheels = tuple(_from_json(w) for w in data["wheels"])
+    sdist = _from_json(data["sdist"]) if data.get("sdist") is not None else None
+    if any(w is None for w in wheels) or (data.get("sdist") is not None and sdist is None):
+        return None
+    return PinFiles(wheels=wheels, sdist=sdist)  # type: ignore[arg-type]
+
+
+def _from_json(entry: object) -> LockedFile | None:
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("filename", "url", "sha256")):
+        return None
+    size = entry.get("size")
+    return LockedFile(filename=entry["filename"], url=entry["url"], sha256=entry["sha256"],
+                      size=size if isinstance(size, int) else None)
+
+
+def pin_files(text: str) -> dict[str, PinFiles]:
+    """name → its files, from pylock.toml text that uv wrote for one target (uv lists only the wheels
+    the target's tags accept). An entry without a sha256 is left out: it pins nothing."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    found = {}
+    for package in tomllib.loads(text).get("packages", []):
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            continue
+        wheels = tuple(f for f in map(_locked_file, package.get("wheels") or []) if f is not None)
+        found[canonicalize_name(package["name"])] = PinFiles(wheels=wheels, sdist=_locked_file(package.get("sdist")))
+    return found
+
+
+def _locked_file(entry: object) -> LockedFile | None:
+    if not isinstance(entry, dict):
+        return None
+    where = entry.get("url") or entry.get("path")
+    hashes = entry.get("hashes")
+    if not isinstance(where, str) or not isinstance(hashes, dict) or not isinstance(hashes.get("sha256"), str):
+        return None
+    size = entry.get("size")
+    return LockedFile(filename=str(entry.get("name") or where.rsplit("/", 1)[-1]), url=where,
+                      size=size if isinstance(size, int) else None, sha256=hashes["sha256"])

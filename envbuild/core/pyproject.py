@@ -110,3 +110,25 @@ def _with_marker(line: RequirementLine, marker: str) -> RequirementLine:
     combined = _both(marker, str(requirement.marker) if requirement.marker else None)
     requirement.marker = None
     return RequirementLine(text=str(Requirement(f"{requirement}; {combined}")), name=line.name, origin=line.origin)
+
+
+# Build requirements that mean a compiled build: minutes of a compiler (or a framework installed
+# just to build) for a wheel that is not pure Python, which envbuild refuses to lock anyway.
+NATIVE_BUILD_TOOLS = frozenset({
+    "torch", "cmake", "ninja", "scikit-build", "scikit-build-core", "meson", "meson-python", "maturin",
+    "setuptools-rust", "cython", "pybind11", "nanobind", "numpy", "cffi", "mypy"})  # mypy: mypyc
+
+
+def native_build_tools(data: dict[str, Any]) -> list[str]:
+    """The names in a pyproject's [build-system].requires that mean a native build (sorted)."""
+    system = data.get("build-system")
+    requires = system.get("requires") if isinstance(system, dict) else None
+    found = set()
+    for text in requires if isinstance(requires, list) else []:
+        try:
+            name = canonicalize_name(Requirement(str(text)).name)
+        except ValueError:
+            continue
+        if name in NATIVE_BUILD_TOOLS:
+            found.add(name)
+    return sorted(found)

@@ -7,11 +7,13 @@ ecosystem reads no global state and imports no service.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
@@ -28,7 +30,33 @@ if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spe
 # The locked wheels for these pins (name → RECORD text of the very file the lock pins), fetched for
 # the lock's Python and platform: envbuild's wheel cache by default, the tests' own in tests. The
 # 4th argument (exact wheel tags) asks for the variant an environment installed.
+T = TypeVar("T")
+
 WheelSource = Callable[[Lock, Sequence[Package], Progress, "Sequence[str] | None"], Mapping[str, str]]
+
+
+class Shared:
+    """What the targets of one `lock` run share: a result several of them ask for (the same inputs
+    resolved for the same Python and platform) is computed once, by the first to ask; the others wait."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._results: dict[Hashable, Future[Any]] = {}
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> tuple[T, bool]:
+        """(the result, whether this call computed it)."""
+        with self._guard:
+            future = self._results.get(key)
+            first = future is None
+            if future is None:
+                future = self._results[key] = Future()
+        if first:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+        return future.result(), first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +74,7 @@ class LockJob:
     resolver: str = "uv"  # uv or pip-tools
     upgrade: bool = False
     conda_solver: str = "auto"
+    shared: Shared = field(default_factory=Shared)  # one per `lock` run: its targets share results
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,6 +33,7 @@ from envbuild.errors import ResolutionError, UserError
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.conda_env import CondaEnv
+    from envbuild.core.requirements import RequirementLine
     from envbuild.core.layers import LayerPlan, LayerRules
     from envbuild.core.findings import Finding
     from envbuild.core.render import RenderExtras
@@ -68,6 +69,7 @@ class CondaEcosystem(Ecosystem):
         request = SolveRequest(channels=expand_all(channels, environ), specs=env.specs, platform=subdir,
                                virtual=conda_virtual_packages(spec.platform_for(target), target.cuda),
                                exclude_newer=spec.exclude_newer)
+        _check_before_solving(env, [*env.pip, *inputs.requirements], spec, display_path(env_file))
         chosen, binary = choose_solver(job.conda_solver, environ)
         job.progress(f"[{target.name}] solving {len(env.specs)} conda specs with {chosen} for {subdir}"
                      + (f" (CUDA {target.cuda})" if target.cuda else ""))
@@ -87,11 +89,6 @@ class CondaEcosystem(Ecosystem):
                             f"python {python}", hint="make them agree (the spec's python is what the image runs)")
         pip = [p for p in packages if p.manager == PIP]
         wanted = [*env.pip, *inputs.requirements]
-        git = [r for r in wanted if r.vcs]
-        if git:
-            raise UserError(f"{git[0].origin}: {git[0].text!r}: git requirements are locked for pip targets; a conda "
-                            "target's pip part takes packages from an index", hint="build a wheel from the commit and "
-                            "serve it (index.find-links), or move the package to a pip target")
         if wanted and chosen == "rattler":
             pip = _lock_pip(job, env, [r.text for r in wanted], conda, python or spec.python)
         lock = Lock(format=self.lock_format, target=target.name, platform=spec.platform_for(target),
@@ -241,6 +238,29 @@ def _from_record(record: dict, channels: list[tuple[str, str]]) -> Package:
                    hashes=(f"sha256:{sha256}",) if sha256 else (), md5=record.get("md5"), build=record.get("build"),
                    dependencies=tuple(depends),
                    size=size if isinstance(size, int) and size >= RECORDED_FROM else None)
+
+
+def _check_before_solving(env: "CondaEnv", wanted: Sequence["RequirementLine"], spec: "Spec", file: str) -> None:
+    """What can be said without a channel: a Python the environment pins against the spec's, a match
+    spec that does not parse (file, key path, line), a git line in the pip part."""
+    from envbuild.adapters.conda import match_spec_problem
+    from envbuild.core.conda_env import python_disagreement
+    from envbuild.errors import SpecError
+
+    other = python_disagreement(env, spec.python)
+    if other:
+        raise UserError(f"{spec.file} says python {spec.python}, but {file} asks for {other!r}",
+                        hint="make them agree (the spec's python is what the image runs)")
+    for text, where in zip(env.specs, env.where or [""] * len(env.specs)):
+        problem = match_spec_problem(text)
+        if problem:
+            raise SpecError(file, where, f"{text!r} is not a conda match spec: {problem}",
+                            hint="e.g. 'numpy>=1.26', 'numpy=1.26.*', 'conda-forge::numpy 1.26.4'")
+    git = [r for r in wanted if r.vcs]
+    if git:
+        raise UserError(f"{git[0].origin}: {git[0].text!r}: git requirements are locked for pip targets; a conda "
+                        "target's pip part takes packages from an index", hint="build a wheel from the commit and "
+                        "serve it (index.find-links), or move the package to a pip target")
 
 
 def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Package], python: str) -> list[Package]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.layers import LayerPlan, LayerRules
+    from envbuild.core.pylock import PinFiles
     from envbuild.core.render import RenderExtras
     from envbuild.core.spec import Spec, Target
     from envbuild.core.verify import View
@@ -68,17 +69,31 @@ class PipEcosystem(Ecosystem):
             backend.check_host(request)
             if job.previous is not None and not job.upgrade:
                 request.output_file.write_text(requirements.render(job.previous), encoding="utf-8")  # pins to keep
-            job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
-                         f"for Python {spec.python} on {request.platform}")
-            compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
-            try:
-                pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
-            except UserError as exc:
-                raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
-            pins = requirements.settle_markers(pins, spec.python, request.platform)
-            pins = _with_built_wheels(pins, job, request)  # inside: it asks the same find-links directories
-            pins = _with_sizes(pins, job, request)
-            pins, hooks_checked = _with_hooks(pins, job, request)
+
+            def resolve() -> tuple[tuple[Package, ...], bool]:
+                job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
+                             f"for Python {spec.python} on {request.platform}")
+                compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
+                try:
+                    pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
+                except UserError as exc:
+                    raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
+                pins = requirements.settle_markers(pins, spec.python, request.platform)
+                pins, files, kept = _with_files(pins, job, request)
+                pins = _with_built_wheels(pins, files, kept, job, request)
+                pins = _with_sizes(pins, files, job, request)
+                return _with_hooks(pins, files, job, request)
+
+            # Targets whose inputs, Python and platform are the same (a CPU and a GPU target from one
+            # requirements file, say) resolve once: the key is everything the resolution reads.
+            key = (backend.name, tuple(wanted), tuple(c.text for c in inputs.constraints), spec.python,
+                   request.platform, request.index_url, request.extra_index_urls, inputs.find_links,
+                   spec.exclude_newer, inputs.prerelease, job.upgrade, tuple(sorted(vcs.items())),
+                   requirements.render(job.previous) if job.previous is not None and not job.upgrade else "")
+            (pins, hooks_checked), first = job.shared.once(key, resolve)
+            if not first:
+                job.progress(f"[{target.name}] the same requirements, Python and platform as another target: "
+                             "its resolution is used")
         cuda = locked_cuda(pins, cuda_data())
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
@@ -229,9 +244,38 @@ def _installer_pins() -> tuple[Package, ...]:
     return requirements.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/uv-installer.txt").packages
 
 
-def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:
+def _with_files(pins: Sequence[Package], job: LockJob,
+                request: "ResolveRequest") -> tuple[tuple[Package, ...], "Mapping[str, PinFiles]", set[str]]:
+    """The pins, each that a format-2 previous lock has at the same version and files with the hashes
+    it recorded (the built wheel's too); the files of every other pin, as uv knows them after the
+    resolution (adapters/pin_files.py); and the names of the pins kept."""
+    from urllib.parse import urlsplit
+
+    from envbuild.adapters.cache import cache_root
+    from envbuild.adapters.pin_files import locked_files
+
+    previous = job.previous
+    before = {p.name: p for p in previous.pip} if previous and previous.version >= 2 else {}
+    kept = {p.name: replace(p, hashes=before[p.name].hashes) for p in pins
+            if p.name in before and before[p.name].version == p.version and set(p.hashes) <= set(before[p.name].hashes)}
+    out = tuple(kept.get(p.name, p) for p in pins)
+    # A previous lock without sizes or start-up checks predates them: every pin is asked.
+    complete = bool(previous and previous.hooks_checked and any(p.size for p in previous.pip))
+    ask = [p for p in out if not (complete and p.name in kept)]
+    inputs = job.inputs
+    secret = any("${" in url or urlsplit(url).username for url in (inputs.index_url, *inputs.extra_index_urls,
+                                                                   *inputs.find_links))
+    files = locked_files(ask, python=job.spec.python, platform=request.platform,
+                         index_url=request.index_url, extra_index_urls=request.extra_index_urls,
+                         find_links=request.find_links, exclude_newer=request.exclude_newer, environ=job.environ,
+                         memo=None if secret else cache_root(job.environ) / "files")
+    return out, files, set(kept)
+
+
+def _with_sizes(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: LockJob,
+                request: "ResolveRequest") -> tuple[Package, ...]:
     """Each pin with the size of its locked file (the layer plan's input, core/layers.py): kept from
-    the previous lock for a pin whose files are unchanged, asked of the index for the others."""
+    the previous lock for a pin whose files are unchanged, taken from ``files`` for the others."""
     from envbuild.adapters.sizes import locked_sizes
     from envbuild.adapters.cache import cache_root
 
@@ -244,14 +288,14 @@ def _with_sizes(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
     ask = [p for p in pins if p.name not in known
            and not (sized_before and p.name in before and before[p.name].hashes == p.hashes)]
     if ask:
-        known |= locked_sizes(ask, python=job.spec.python, platform=request.platform,
-                              index_urls=(request.index_url, *request.extra_index_urls),
+        known |= locked_sizes(ask, files, python=job.spec.python, platform=request.platform,
                               wheel_cache=cache_root(job.environ) / "wheels",
                               log=lambda line: job.progress(f"[{job.target.name}] {line}"))
     return tuple(replace(p, size=known.get(p.name)) for p in pins)
 
 
-def _with_hooks(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[tuple[Package, ...], bool]:
+def _with_hooks(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: LockJob,
+                request: "ResolveRequest") -> tuple[tuple[Package, ...], bool]:
     """Each pin with the start-up code its wheel ships (adapters/wheel_hooks.py): kept from the
     previous lock for a pin whose files are unchanged, read for the others. (pins, whether every
     pin's wheel could be read: only then does the lock say it checked.) A hook the previous lock
@@ -265,8 +309,7 @@ def _with_hooks(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
         if p.name in before and before[p.name].hashes == p.hashes and before[p.name].version == p.version}
     ask = [p for p in pins if p.name not in known]
     if ask:
-        known |= locked_hooks(ask, python=job.spec.python, platform=request.platform,
-                              index_urls=(request.index_url, *request.extra_index_urls),
+        known |= locked_hooks(ask, files, python=job.spec.python, platform=request.platform,
                               wheel_cache=cache_root(job.environ) / "wheels")
     unread = sorted(name for name, hooks in known.items() if hooks is None)
     out = tuple(replace(p, hooks=known.get(p.name) or ()) for p in pins)
@@ -281,33 +324,28 @@ def _with_hooks(pins: Sequence[Package], job: LockJob, request: "ResolveRequest"
     return out, not unread
 
 
-def _with_built_wheels(pins: Sequence[Package], job: LockJob, request: "ResolveRequest") -> tuple[Package, ...]:
-    """Pins with no wheel for the target get the sha256 of the wheel built from their sdist (see
-    adapters/wheelhouse.py). A pin a format-2 previous lock has with the same version and files keeps
-    what that lock recorded, so an unchanged re-lock asks the index nothing more."""
-    from envbuild.adapters.resolvers import wheelless_pins
+def _with_built_wheels(pins: Sequence[Package], files: "Mapping[str, PinFiles]", kept: set[str], job: LockJob,
+                       request: "ResolveRequest") -> tuple[Package, ...]:
+    """Pins with no wheel for the target (among ``files``: uv lists the wheels the target accepts)
+    get the sha256 of the wheel built from their sdist (adapters/sdists.py)."""
+    from envbuild.adapters.sizes import installable
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.epoch import epoch_of
+    from envbuild.core.platforms import supported_tags
 
-    previous = job.previous
-    before = {p.name: p for p in previous.pip} if previous and previous.version >= 2 else {}
-    out, ask = {}, []
+    tags = supported_tags(job.spec.python, request.platform)
+    wheelless = []
     for pin in pins:
-        old = before.get(pin.name)
-        if old is not None and old.version == pin.version and set(pin.hashes) <= set(old.hashes):
-            out[pin.name] = replace(pin, hashes=old.hashes)  # with the built wheel's hash, if it had one
-        else:
-            out[pin.name] = pin
-            ask.append(pin)
-    if ask:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="envbuild-wheels-check-") as tmp:
-            names = wheelless_pins([f"{p.name}=={p.version}" for p in ask], request, job.environ, Path(tmp))
-        built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
-            [p for p in ask if p.name in names], python=job.spec.python, platform=request.platform,
-            index_url=request.index_url, extra_index_urls=request.extra_index_urls, find_links=request.find_links,
-            log=lambda line: job.progress(f"[{job.target.name}] {line}"))
-        for name, digest in built.items():
-            out[name] = replace(out[name], hashes=tuple(sorted({*out[name].hashes, f"sha256:{digest}"})))
-    return tuple(out[p.name] for p in pins)
+        found = files.get(pin.name)
+        hexes = {h.split(":", 1)[1] for h in pin.hashes}
+        if found is not None and not any(w.sha256 in hexes and installable(w.filename, tags) for w in found.wheels) \
+                and pin.name not in kept:  # kept from the previous lock: with the wheel built then
+            wheelless.append(pin)
+    if not wheelless:
+        return tuple(pins)
+    built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
+        wheelless, files, python=job.spec.python, platform=request.platform, index_url=request.index_url,
+        extra_index_urls=request.extra_index_urls, find_links=request.find_links,
+        log=lambda line: job.progress(f"[{job.target.name}] {line}"))
+    return tuple(replace(p, hashes=tuple(sorted({*p.hashes, f"sha256:{built[p.name]}"}))) if p.name in built else p
+                 for p in pins)

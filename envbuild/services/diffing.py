@@ -42,14 +42,18 @@ def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, s
     return side if not isinstance(side, tuple) else _lock_view(side, None)
 
 
-def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None) -> list["Finding"]:
-    """Another tool's lock is settled for the environment on the other side (when that side is one),
-    else for the interpreter running envbuild."""
+def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None, python: str | None = None) -> list["Finding"]:
+    """Another tool's lock is settled for ``python`` (X.Y) when given, else for the environment on the
+    other side (when that side is one), else for the other side's envbuild lock, else for the
+    interpreter running envbuild (or, where the lock's requires-python leaves that out, the newest
+    Python it allows)."""
+    from envbuild.core.lockfile import Lock
     from envbuild.core.verify import diff_views
 
     sides = [_side(a, environ=environ), _side(b, environ=environ)]
     known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
-    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known) for s in sides)
+    ours = next((s[0] for s in sides if isinstance(s, tuple) and isinstance(s[0], Lock) and s[0].python), None)
+    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known, python=python, other=ours) for s in sides)
     findings = diff_views(left, right)
     if isinstance(sides[0], tuple) and not isinstance(sides[1], tuple):
         findings = _file_checks(findings, sides[0][0], b, environ or {})
@@ -100,22 +104,27 @@ def _side(argument: str, *, interpreter: str = "python3",
     return view_of(snapshot_of(argument, interpreter), argument)
 
 
-def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None") -> "View":
-    """A lock's view; another tool's settled for ``environment`` (a snapshot's), else for this interpreter."""
+def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None", *, python: str | None = None,
+               other: "Lock | None" = None) -> "View":
+    """A lock's view; another tool's settled for (in this order) ``python``, ``environment`` (a
+    snapshot's), ``other`` (the envbuild lock it is compared with), this interpreter."""
     import platform as host
     import sys
 
     from envbuild import ecosystems
-    from envbuild.core.lockfile.foreign import settle
+    from envbuild.core.lockfile.foreign import python_for, settle
     from envbuild.core.platforms import PLATFORMS, of_machine
 
     lock, label = side
     if environment is not None and environment.python:
         name = environment.platform or ""
-        python, machine = environment.python, name.rsplit("/", 1)[-1]
+        version, machine = environment.python, name.rsplit("/", 1)[-1]
         platform = name if name in PLATFORMS else ""
+    elif other is not None:
+        version, platform = other.python, other.platform
+        machine = platform.rsplit("/", 1)[-1]
     else:
-        python, machine = ".".join(map(str, sys.version_info[:3])), host.machine()
+        version, machine = python_for(lock, ".".join(map(str, sys.version_info[:3]))), host.machine()
         platform = of_machine(machine) or ""
-    settled = settle(lock, python=python, platform=platform, machine=machine)
+    settled = settle(lock, python=python or version, platform=platform, machine=machine)
     return ecosystems.for_lock(settled).view(settled, label)

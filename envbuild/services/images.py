@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from envbuild import ecosystems
 from envbuild.ecosystems.context import fill_context
 from envbuild.adapters import git
-from envbuild.adapters.bases import pin_local_base, resolve_base
+from envbuild.adapters.bases import base_fits, pin_local_base, resolve_base
 from envbuild.adapters.builders import check_base
 from envbuild.adapters.files import atomic_write, content_ids, stable_folder, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
@@ -123,6 +123,9 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
         check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
+    if ecosystem.name == "pip":  # a conda target brings its own Python
+        base_fits(base, info, python=spec.python, platform=spec.platform_for(target), engine=engine,
+                   progress=progress, by_id=info is not None and base_ref == info.id)
     from_ref = pin_local_base(base, base_ref, engine, info)
     boundary = repository_root(root)
     epoch = image_epoch(spec, root, path)

@@ -19,6 +19,7 @@ from envbuild.errors import EnvbuildError
 
 if TYPE_CHECKING:  # the ecosystems and the lock diff are imported only when locking: 'lock --check' stays fast
     from envbuild.core.lockdiff import Change
+    from envbuild.ecosystems.base import Shared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,10 +64,13 @@ def lock(
     # Every target's inputs are read and checked before any resolver runs, so a bad line in one
     # target's file fails the whole command at once; then the resolvers run in parallel.
     work = [(target, load_target_inputs(spec, root, target)) for target in select_targets(spec, targets)]
+    from envbuild.ecosystems.base import Shared
+
+    shared = Shared()  # targets with the same inputs and platform resolve once
 
     def one(target: Target, inputs: TargetInputs) -> LockOutcome:
         return _lock_target(spec, root, target, inputs, resolver=resolver, upgrade=upgrade, progress=progress,
-                            environ=environ, conda_solver=conda_solver)
+                            environ=environ, conda_solver=conda_solver, shared=shared)
 
     if len(work) == 1:
         return [one(*work[0])]
@@ -78,7 +82,7 @@ def lock(
 
 
 def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *, resolver: str, upgrade: bool,
-                 progress: Progress, environ: Mapping[str, str], conda_solver: str) -> LockOutcome:
+                 progress: Progress, environ: Mapping[str, str], conda_solver: str, shared: "Shared") -> LockOutcome:
     """One target: its ecosystem resolves, this writes the file (atomically, only when it changed)."""
     from envbuild import ecosystems
     from envbuild.core.lockdiff import diff_locks
@@ -92,7 +96,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
     job = ecosystems.LockJob(spec=spec, root=root, target=target, inputs=inputs, previous=previous,
                              command=regenerate_command(root, target.name, resolver if ecosystem.name == "pip" else "uv"),
                              environ=environ, progress=progress, resolver=resolver, upgrade=upgrade,
-                             conda_solver=conda_solver)
+                             conda_solver=conda_solver, shared=shared)
     new = ecosystem.lock(job)
     text = render_lock(new)
     written = text != previous_text

@@ -4,7 +4,7 @@ record (snapshot() and diff() are services/diffing.py; the sides both read, adap
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,14 +53,15 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
            environ: Mapping[str, str], files: bool = False, allow_extra: Sequence[str] = (),
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
            against: str | None = None, data: Path | None = None, platform: str | None = None,
-           jobs: int = 16, require_lock: str | None = None, log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           jobs: int = 16, require_lock: str | None = None, lock_python: str | None = None,
+           log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
     ``against``: another environment is the expected side (see expected_of). ``data``: a directory
     of a DVC workspace, checked by DVC (and against the data ``against`` recorded); with no
     ``places``, only the data is checked. ``require_lock`` (a lock file, or an MLflow source whose
-    run recorded one): an image's own lock must be that one, byte for byte, else a finding."""
-    from dataclasses import replace
+    run recorded one): an image's own lock must be that one, byte for byte, else a finding.
+    ``lock_python``: another tool's lock is settled for that Python, not each place's own."""
 
     from envbuild.core.lockfile.foreign import Foreign, settle_for
     from envbuild.core.report import Outcome
@@ -95,7 +96,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             outcome = Outcome(label=place.label, packages=tuple(sorted(choice.expected.packages)),
                               notes=("the expected side carries no lock: compared as installed",))
         else:
-            lock = settle_for(choice.lock, snapshot.get("interpreter") or {})  # another tool's: for this place
+            lock = settle_for(choice.lock, snapshot.get("interpreter") or {}, lock_python)  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=source, log=log,
                                    environ=environ, timeout=timeout, required=required)
@@ -170,6 +171,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     from envbuild.core.outside import with_engine_files
     from envbuild.core.ownership import shadowed_findings
     from envbuild.core.report import Outcome
+    from envbuild.core.lines import canonical_name
     from envbuild.core.verify import determinism_findings, hook_findings
 
     notes: list[str] = []
@@ -215,7 +217,12 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     if isinstance(said, dict):  # what the image set, against what the place runs with
         findings.extend(determinism_findings({str(k): str(v) for k, v in said.items()},
                                              snapshot.get("environment") or {}, "set by the image"))
-    more, gpu_notes = gpu_findings(lock_cuda(lock, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
+    # What the place installed of the lock: an extra's or a group's package counts (the CUDA it
+    # brings, the packages checked) only where it is there.
+    installed = {canonical_name(str(d.get("name", ""))) for d in snapshot.get("distributions", [])}
+    in_use = replace(lock, packages=tuple(replace(p, optional=False) if p.optional and p.name in installed else p
+                                          for p in lock.packages if not p.optional or p.name in installed))
+    more, gpu_notes = gpu_findings(lock_cuda(in_use, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
                                    require_gpu=require_gpu)
     findings.extend(more)
     notes.extend(gpu_notes)
@@ -224,7 +231,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         unreadable = (dist.get("files") or {}).get("unreadable") or []
         if unreadable:
             notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
-    return Outcome(label=place.label, findings=tuple(findings), packages=ecosystem.checked_names(lock),
+    return Outcome(label=place.label, findings=tuple(findings), packages=ecosystem.checked_names(in_use),
                    notes=tuple(notes))
 
 
@@ -254,7 +261,6 @@ def _required_lock(source: str, environ: Mapping[str, str]) -> tuple[str, str]:
 def _with_project(lock: "Lock", snapshot: Mapping[str, Any]) -> "Lock":
     """An image built with a project expects it beside the lock: its name, version and wheel come
     from the image's label (the engine's record, not the files inside)."""
-    from dataclasses import replace
 
     from envbuild.core.lockfile import Package
     from envbuild.core.project import from_label

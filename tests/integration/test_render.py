@@ -10,11 +10,11 @@ import pytest
 from tests.conftest import REPO, assert_no_traceback
 
 GOLDEN = REPO / "tests" / "golden"
-BASE = "python:3.11-slim-bookworm@sha256:" + "ab" * 32
+BASE = "python:3.10-slim-bookworm@sha256:" + "ab" * 32
 CUDA_BASE = "nvidia/cuda:12.4.1-runtime-ubuntu22.04@sha256:" + "cd" * 32
 SPEC = f"""\
 name: team/model
-python: "3.11"
+python: "3.10"  # the CUDA base is Ubuntu 22.04, whose python3 is 3.10
 exclude-newer: 2026-11-01
 source: https://git.example.com/team/model
 base: {BASE}

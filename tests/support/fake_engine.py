@@ -33,6 +33,7 @@ class FakeEngine:
     pushed: list[str] = field(default_factory=list)
     native: str = "linux/amd64"
     emulated: tuple[str, ...] = ()  # platforms a binfmt handler would run
+    pythons: dict[str, str] = field(default_factory=dict)  # image ID → what its python3 --version says
 
     def add_image(self, ref: str, layers: int = 1) -> ImageInfo:
         digest = hashlib.sha256(ref.encode()).hexdigest()
@@ -60,6 +61,9 @@ class FakeEngine:
 
     def runs(self, platform: str) -> bool:
         return platform == self.native or platform in self.emulated
+
+    def python_version(self, image_id: str) -> str | None:
+        return self.pythons.get(image_id)
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log,
               platform: str | None = None, plain: bool = False) -> str:

@@ -108,15 +108,37 @@ def settle(lock: Lock | Foreign, *, python: str, platform: str, machine: str = "
                 packages=tuple(sorted(packages, key=lambda p: p.name)), index_url=index)
 
 
-def settle_for(lock: Lock | Foreign | None, interpreter: Mapping[str, Any]) -> Lock | None:
-    """``settle`` for the interpreter a snapshot describes (its version and machine)."""
+def settle_for(lock: Lock | Foreign | None, interpreter: Mapping[str, Any], python: str | None = None) -> Lock | None:
+    """``settle`` for the interpreter a snapshot describes (its version and machine); ``python``
+    (X.Y[.Z]): for that Python instead of the interpreter's (`verify --lock-python`)."""
     from envbuild.core.platforms import of_machine
 
     if not isinstance(lock, Foreign):
         return lock
     machine = str(interpreter.get("machine", ""))
-    return settle(lock, python=str(interpreter.get("version", "")), platform=of_machine(machine) or "",
+    return settle(lock, python=python or str(interpreter.get("version", "")), platform=of_machine(machine) or "",
                   machine=machine)
+
+
+_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")  # the CPython minors a lock may be settled for
+
+
+def python_for(lock: Lock | Foreign, host: str) -> str:
+    """The Python to settle another tool's lock for when nothing else says: ``host`` (X.Y.Z), unless
+    the lock's requires-python leaves it out; then the newest Python it allows."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    wanted = lock.doc.get("requires-python") if isinstance(lock, Foreign) and isinstance(lock.doc, dict) else None
+    if not isinstance(wanted, str):
+        return host
+    try:
+        allowed = SpecifierSet(wanted)
+    except InvalidSpecifier:
+        return host
+    if allowed.contains(host, prereleases=True):
+        return host
+    fitting = [v for v in _PYTHONS if allowed.contains(f"{v}.0", prereleases=True)]
+    return f"{fitting[-1]}.0" if fitting else host
 
 
 def _applying(packages: tuple[Package, ...], env: Mapping[str, Any]) -> tuple[Package, ...]:
