@@ -163,23 +163,19 @@ class Engine:
     def python_version(self, image_id: str) -> str | None:
         from docker.errors import APIError
 
+        container = None
         try:
             container = self.api.create_container(image_id, command=["--version"], entrypoint=["python3"],
                                                   network_disabled=True, user="65534")
-        except APIError:
-            return None
-        try:
             self.api.start(container)
-            if self.api.wait(container, timeout=60).get("StatusCode") != 0:
-                return None
-            text = self.api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
+            ok = self.api.wait(container, timeout=60).get("StatusCode") == 0
+            text = self.api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace") if ok else ""
         except (APIError, OSError, ValueError):
-            return None
+            text = ""
         finally:
-            with contextlib.suppress(APIError):
+            with contextlib.suppress(APIError, TypeError):
                 self.api.remove_container(container, force=True)
-        match = re.search(r"Python (3\.\d+(?:\.\d+)?)", text)
-        return match[1] if match else None
+        return next(iter(re.findall(r"Python (3\.\d+(?:\.\d+)?)", text)), None)
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
               platform: str | None = None, plain: bool = False) -> str:
@@ -237,15 +233,17 @@ class Engine:
         assert info is not None
         return info.id
 
-    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
-        """Rewrite the image config deterministically and load it back; returns the new image ID."""
+    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str,
+                  architecture: str | None = None) -> str:
+        """The image config rewritten deterministically (``architecture``: an imported root's) and loaded back."""
         info = self.inspect(image_id)
         if info is None:  # pragma: no cover
             raise BuildError(f"image {image_id} vanished before normalisation")
-        config_bytes = normalized_config(info.raw, created=created, history=history)
+        raw = dict(info.raw, Architecture=architecture) if architecture else info.raw
+        config_bytes = normalized_config(raw, created=created, history=history)
         config_hex = hashlib.sha256(config_bytes).hexdigest()  # an image ID is the digest of its config
         new_id = f"sha256:{config_hex}"
-        layers = kept_layers(info.raw, len(history))
+        layers = kept_layers(raw, len(history))
         if self.image_store() == CONTAINERD_STORE:  # its image ID is the manifest's digest: ask it after the load
             self.load_full(image_id, config_bytes, config_hex, len(layers), ref)
             loaded = self.inspect(ref)
@@ -280,14 +278,16 @@ class Engine:
             with rewritten.open("rb") as archive:
                 self.client.api.load_image(archive)
 
-    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
+    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str],
+                      platform: str | None = None) -> str:
         """docker import a root filesystem tarball, then normalise its config like a build."""
         repository, tag = split_ref(ref)
         result = self.api.import_image_from_file(tar_path, repository=repository, tag=tag, changes=changes)
         match = re.search(r"sha256:[0-9a-f]{64}", json.dumps(result))
         if not match:
             raise BuildError(f"docker import did not report an image ID: {str(result)[:200]}")
-        return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref)
+        return self.normalize(match[0], created=created, history=[f"envbuild base: root filesystem of {ref}"], ref=ref,
+                              architecture=platform.rsplit("/", 1)[-1] if platform else None)
 
     def prune_stages(self, dry_run: bool) -> tuple[int, int]:
         from envbuild.core.layout import LABEL_PREFIX

@@ -13,6 +13,8 @@ def base(
     tag: str = typer.Option(None, "--tag", help="Image name (default envbuild/base:<suite>)."),
     mirror: str = typer.Option("http://deb.debian.org/debian", "--mirror", help="Debian mirror."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Make it again even if the tag exists."),
+    platform: str = typer.Option(None, "--platform", help="linux/amd64 or linux/arm64 (default: the engine's own); "
+                                 "another needs QEMU's binfmt handlers on this machine."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Bootstrap a Debian base image (python3, python3-venv) from the Debian archive, tagged by content."""
@@ -22,7 +24,7 @@ def base(
     from envbuild.services.base import make_base
 
     result = make_base(Engine.connect(api_timeout(os.environ)), suite=suite, packages=package, tag=tag, mirror=mirror,
-                       rebuild=rebuild, progress=progress, environ=os.environ)
+                       rebuild=rebuild, progress=progress, environ=os.environ, platform=platform)
     if as_json:
         import json
 

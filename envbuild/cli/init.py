@@ -21,6 +21,10 @@ def init(
     from envbuild.services.initializing import init as make_spec
 
     spec, starter = make_spec(directory, source, today=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+    from envbuild.cli.output import progress
+
+    for warning in starter.warnings:
+        progress(f"warning: {warning}")
     targets = "cpu, cuda" if starter.cuda else "cpu"
     if as_json:
         import json

@@ -60,7 +60,8 @@ class ContainerEngine(Protocol):
         """Build the context's Dockerfile (for ``platform``, when not the engine's own); the image ID.
         ``log`` gets each step and its time; ``plain``: every line of the build's own output too."""
 
-    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
+    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str,
+                  architecture: str | None = None) -> str:
         """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it
         ``ref``; the new image ID."""
 
@@ -77,7 +78,10 @@ class ContainerEngine(Protocol):
     def push(self, ref: str, log: Progress) -> str:
         """The registry's digest of the pushed manifest."""
 
-    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str: ...
+    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str],
+                      platform: str | None = None) -> str:
+        """The image of a root filesystem tarball, its config normalised (``platform``: whose it is,
+        when not the engine's own)."""
 
     def python_version(self, image_id: str) -> str | None:
         """``python3 --version`` of a local image ("3.11.2"), run with no network; None: it has none."""

@@ -25,5 +25,7 @@ def init(directory: Path, source: Path, *, today: str) -> tuple[Path, Starter]:
     relative = Path(os.path.relpath(inside, directory.resolve())).as_posix()
     starter = starter_for(source.name, read_text(source, str(source)), input_path=relative,
                           directory_name=directory.resolve().name, today=today)
-    atomic_write(spec, render_starter(starter))
+    from envbuild.adapters.knowledge import cuda_data
+
+    atomic_write(spec, render_starter(starter, cuda_data().get("torch_pypi_default_cuda")))
     return spec, starter

@@ -86,7 +86,8 @@ class FakeEngine:
         self.images[info.id] = info
         return info.id
 
-    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str) -> str:
+    def normalize(self, image_id: str, *, created: str, history: list[str], ref: str,
+                  architecture: str | None = None) -> str:
         info = self.images[image_id]
         new_id = "sha256:" + hashlib.sha256(normalized_config(info.raw, created=created, history=history)).hexdigest()
         self.images[new_id] = replace(info, id=new_id)
@@ -106,7 +107,8 @@ class FakeEngine:
         self.pushed.append(ref)
         return "sha256:" + hashlib.sha256(self.tags[ref].encode()).hexdigest()
 
-    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str]) -> str:
+    def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str],
+                      platform: str | None = None) -> str:
         return self.add_image(ref).id
 
 
