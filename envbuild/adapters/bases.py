@@ -3,9 +3,16 @@ when there is one, else (a local image, e.g. from `envbuild base`) by its image 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envbuild.core.engine import ContainerEngine, ImageInfo
 from envbuild.core.progress import Progress
 from envbuild.errors import ToolUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envbuild.core.bases import BaseEnv
 
 
 def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
@@ -85,8 +92,10 @@ def base_fits(ref: str, info: ImageInfo | None, *, python: str, platform: str, e
     env = (config or {}).get("Env") or [] if isinstance(config, dict) else []
     found = base_python(ref, info.labels if info is not None else None, [str(e) for e in env])
     if found is None and info is not None and engine is not None:
-        version = engine.python_version(info.id)
-        found = (".".join(version.split(".")[:2]), f"its python3 --version: {version}") if version else None
+        import re
+
+        said = re.findall(r"Python (3\.\d+(?:\.\d+)?)", engine.run_python(info.id, ["--version"]) or "")
+        found = (".".join(said[0].split(".")[:2]), f"its python3 --version: {said[0]}") if said else None
     problem = python_mismatch(python, ref, found)
     if problem and found is not None:
         raise UserError(problem, hint=f"set python: \"{found[0]}\" in envbuild.yaml, or choose a base whose python3 "
@@ -94,3 +103,44 @@ def base_fits(ref: str, info: ImageInfo | None, *, python: str, platform: str, e
     if found is None:
         progress(f"warning: could not tell which Python base {ref} runs (no label, no PYTHON_VERSION, an unknown "
                  f"tag, and the engine does not have it): the build assumes its python3 is {python}")
+
+
+# Run by the base's python3 -s: every distribution on its path, its Python, the CUDA its image says.
+_SCRIPT = """\
+import json, os, sys
+import importlib.metadata as m
+seen = {}
+for d in m.distributions():
+    name = d.metadata.get("Name") if d.metadata else None
+    if name and name.lower() not in seen:
+        seen[name.lower()] = [name, d.version]
+print(json.dumps({"python": "%d.%d" % sys.version_info[:2], "packages": sorted(seen.values()),
+                  "cuda": os.environ.get("CUDA_VERSION", "")}))
+"""
+
+
+def read_base_packages(ref: str, environ: "Mapping[str, str]", progress: Progress) -> "BaseEnv":
+    """The base image's own distributions (base-packages: inherit), read in a container of it with no
+    network (pulled when the engine lacks it)."""
+    import json
+
+    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.errors import UserError
+
+    try:
+        engine = Engine.connect(api_timeout(environ))
+    except ToolUnavailable as exc:
+        raise ToolUnavailable(f"base-packages: inherit reads the base image's packages at lock time, and "
+                              f"{exc.message}", hint=exc.hint) from None
+    info = engine.inspect(ref) or engine.pull(ref, progress)
+    progress(f"reading the Python packages of base {ref}")
+    output = engine.run_python(info.id, ["-s", "-c", _SCRIPT])
+    try:
+        data = json.loads((output or "").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise UserError(f"base {ref} did not say which Python packages it has (its python3 did not run, or said "
+                        f"something else: {(output or '').strip()[-200:]!r})",
+                        hint="base-packages: inherit needs a base with python3; remove it for this base") from None
+    from envbuild.core.bases import base_env
+
+    return base_env(ref, data)

@@ -11,11 +11,11 @@ needs every layer it is given, as the saved image with its config replaced.
 
 from __future__ import annotations
 
-import hashlib
 import contextlib
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -160,22 +160,22 @@ class Engine:
             return True
         return Path(f"/proc/sys/fs/binfmt_misc/qemu-{platform_facts(platform).machine}").exists()
 
-    def python_version(self, image_id: str) -> str | None:
+    def run_python(self, image_id: str, args: Sequence[str]) -> str | None:
         from docker.errors import APIError
 
-        container = None
+        container, text = None, None
         try:
-            container = self.api.create_container(image_id, command=["--version"], entrypoint=["python3"],
+            container = self.api.create_container(image_id, command=list(args), entrypoint=["python3"],
                                                   network_disabled=True, user="65534")
             self.api.start(container)
-            ok = self.api.wait(container, timeout=60).get("StatusCode") == 0
-            text = self.api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace") if ok else ""
+            if self.api.wait(container, timeout=120).get("StatusCode") == 0:
+                text = self.api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
         except (APIError, OSError, ValueError):
-            text = ""
+            text = None
         finally:
             with contextlib.suppress(APIError, TypeError):
                 self.api.remove_container(container, force=True)
-        return next(iter(re.findall(r"Python (3\.\d+(?:\.\d+)?)", text)), None)
+        return text
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
               platform: str | None = None, plain: bool = False) -> str:

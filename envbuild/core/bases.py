@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from envbuild.core.lines import canonical_name
 
 PYTHON_LABEL = "io.envbuild.base.python"  # written by `envbuild base`: the python3 it bootstrapped
 
@@ -69,3 +72,31 @@ def suggested_bases(python: str) -> str:
     names += [f"nvidia/cuda:<version>-runtime-{release}" for release, version in RELEASE_PYTHON.items()
               if version == python and release.startswith("ubuntu")]
     return ", ".join(names)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseEnv:
+    ref: str
+    python: str  # X.Y
+    packages: tuple[tuple[str, str], ...]  # (canonical name, version), sorted
+    cuda: str | None  # X.Y: the image's CUDA_VERSION, else its torch's local tag (+cu124)
+
+
+def base_env(ref: str, data: Mapping) -> BaseEnv:
+    """What the script printed, checked: names and PEP 440 versions only (others are left out)."""
+    from packaging.version import InvalidVersion, Version
+
+    packages = {}
+    for entry in data.get("packages") or []:
+        if isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry):
+            try:
+                packages[canonical_name(entry[0])] = str(Version(entry[1]))
+            except InvalidVersion:
+                continue
+    cuda = str(data.get("cuda") or "")
+    torch = packages.get("torch", "")
+    if not cuda and "+cu" in torch:  # 2.4.0+cu124 → 12.4
+        digits = torch.split("+cu", 1)[1][:3]
+        cuda = f"{digits[:2]}.{digits[2:]}" if len(digits) == 3 and digits.isdigit() else ""
+    return BaseEnv(ref=ref, python=str(data.get("python", "")), packages=tuple(sorted(packages.items())),
+                   cuda=".".join(cuda.split(".")[:2]) or None)

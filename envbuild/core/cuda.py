@@ -71,8 +71,13 @@ def conda_cuda_runtime(packages: Iterable[Package]) -> LockedCuda | None:
 
 
 def lock_cuda(lock: Lock, data: Mapping[str, Any]) -> LockedCuda | None:
-    """The CUDA runtime a lock carries: its conda packages' when it has any, else its pip packages'."""
-    return conda_cuda_runtime(lock.conda) or locked_cuda(lock.pip, data)
+    """The CUDA runtime a lock carries: its conda packages' when it has any, else its pip packages',
+    else (base-packages: inherit) the base image's, as the lock's header recorded it."""
+    found = conda_cuda_runtime(lock.conda) or locked_cuda(lock.pip, data)
+    if found is None and lock.base_packages and lock.cuda_runtime:
+        version, _, source = lock.cuda_runtime.partition(" (")
+        return LockedCuda(version=version, source=source.removesuffix(")") or "the base image")
+    return found
 
 
 def check_target(target_cuda: str, locked: LockedCuda | None) -> tuple[str | None, str | None]:

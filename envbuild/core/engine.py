@@ -7,7 +7,7 @@ image is tagged). Services receive an engine; none of them creates one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -83,5 +83,6 @@ class ContainerEngine(Protocol):
         """The image of a root filesystem tarball, its config normalised (``platform``: whose it is,
         when not the engine's own)."""
 
-    def python_version(self, image_id: str) -> str | None:
-        """``python3 --version`` of a local image ("3.11.2"), run with no network; None: it has none."""
+    def run_python(self, image_id: str, args: Sequence[str]) -> str | None:
+        """``python3 ARGS`` in a container of a local image, with no network, as nobody: its output
+        (stdout and stderr); None where it did not run or failed."""

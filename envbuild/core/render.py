@@ -46,6 +46,11 @@ class RenderInput:
     epoch: int | None = None  # the image's created time; None: the spec's exclude-newer (or 0)
     layers: LayerPlan | None = None  # one builder stage and layer per group (None: the ecosystem's one layer)
     files: tuple[tuple[str, str], ...] = ()  # the spec's files: (destination, digest of its contents)
+    base_path: str | None = None  # the base image's PATH, when the engine has it (None: the standard one)
+
+
+# PATH when the base sets none (a root filesystem imported by `envbuild base`): Debian's default.
+STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def source_date_epoch(spec: Spec) -> int:
@@ -164,6 +169,9 @@ def context(r: RenderInput) -> dict[str, Any]:
         "cmd": json.dumps(list(runtime.cmd)) if runtime.cmd is not None else ("" if runtime.entrypoint else '["python"]'),
         "workdir": runtime.workdir or home, "make_workdir": bool(runtime.workdir), "env_lines": env_lines(runtime),
         "files": [{"index": i, "dst": f.dst} for i, f in enumerate(runtime.files)],
+        # the venv goes first; what the base put on PATH stays (/opt/conda/bin, /usr/local/cuda/bin)
+        "base_path": r.base_path or STANDARD_PATH,
+        "venv_options": "--system-site-packages " if r.spec.inherits(r.target) else "",
         **layer_context(r.layers),
         **r.extras.context,
     }

@@ -90,6 +90,9 @@ def _shared() -> dict[str, Any]:
                            pattern="^[^/]"),
         "platform": {"enum": list(PLATFORMS), "description": "The platform to lock and build for."},
         "layers": _layers(),
+        "base-packages": {"enum": list(spec.BASE_PACKAGES), "description": "inherit: the venv sees the base image's "
+                          "own Python packages (an NGC or pytorch/pytorch base's torch), and the lock takes them as "
+                          "given; ignore (default): it does not."},
         **_runtime(),
     }
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-import yaml
 
 from envbuild.core.keypaths import Reader, kind
 from envbuild.core.layers import LayerRules, rules_from
@@ -19,6 +18,7 @@ from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
 from envbuild.core.runtime import KEYS as RUNTIME_KEYS
 from envbuild.core.runtime import Runtime, runtime_from
+from envbuild.core.yamlfile import load_yaml  # the one YAML loader (others import it from here too)
 from envbuild.errors import SpecError
 
 SPEC_FILE = "envbuild.yaml"
@@ -66,6 +66,7 @@ class Target:
     platform: str | None = None  # linux/amd64 or linux/arm64 (None: the spec's)
     runtime: Runtime = field(default_factory=Runtime)  # over the spec's (core/runtime.py)
     layers: LayerRules = field(default_factory=LayerRules)  # over the spec's (core/layers.py)
+    base_packages: str | None = None  # "inherit": the venv sees the base's packages (None: the spec's)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +87,7 @@ class Spec:
     project: str | None = None  # a directory with pyproject.toml (or setup.py): its wheel goes into the image
     runtime: Runtime = field(default_factory=Runtime)  # entrypoint, cmd, workdir, env, user, labels, files
     layers: LayerRules = field(default_factory=LayerRules)  # how the image's layers are grouped
+    base_packages: str = "ignore"  # "inherit": the venv sees the base's own packages, and the lock takes them as given
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -124,37 +126,12 @@ class Spec:
     def layers_for(self, target: Target) -> LayerRules:
         return target.layers.over(self.layers)
 
+    def inherits(self, target: Target) -> bool:
+        """Does the target's venv see the base image's own Python packages (base-packages: inherit)?"""
+        return (target.base_packages or self.base_packages) == "inherit"
+
 
 # ---------------------------------------------------------------- parsing
-
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one) and reads dates as
-    strings: PyYAML's own date constructor raises a bare ValueError for 2026-13-45, with no key path,
-    while the spec's readers give one."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def parse_spec(text: str, file: str = SPEC_FILE) -> Spec:
@@ -163,18 +140,6 @@ def parse_spec(text: str, file: str = SPEC_FILE) -> Spec:
     if data is None:
         raise SpecError(file, "", "the file is empty", hint="see images/demo/envbuild.yaml for an example")
     return spec_from_dict(data, file)
-
-
-def load_yaml(text: str, file: str) -> Any:
-    """YAML → data, refusing duplicate keys; a syntax error names its line and column."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(file, "", f"invalid YAML: {where}{problem}") from None
-    return data
 
 
 def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
@@ -209,6 +174,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         project=_project(r, "project", data.get("project")),
         runtime=runtime_from(r, "", data),
         layers=rules_from(r, "layers", data["layers"]) if "layers" in data else LayerRules(),
+        base_packages=_base_packages(r, "base-packages", data.get("base-packages")) or "ignore",
     )
     for target in targets:
         if not spec.inputs_for(target) and not spec.conda_for(target):
@@ -222,9 +188,16 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
-             "source", "templates", "conda", "project", "layers", *RUNTIME_KEYS}
+             "source", "templates", "conda", "project", "layers", "base-packages", *RUNTIME_KEYS}
 _TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", "platform",
-                "layers", *RUNTIME_KEYS}
+                "layers", "base-packages", *RUNTIME_KEYS}
+BASE_PACKAGES = ("ignore", "inherit")  # the base's own Python packages: unseen by the venv, or taken as given
+
+
+def _base_packages(r: Reader, path: str, value: Any) -> str | None:
+    if value is None or value in BASE_PACKAGES:
+        return value
+    raise SpecError(r.file, path, f"expected one of {', '.join(BASE_PACKAGES)}, got {value!r}")
 
 
 def _target(r: Reader, name: str, data: Any) -> Target:
@@ -253,6 +226,7 @@ def _target(r: Reader, name: str, data: Any) -> Target:
         platform=_platform(r, f"{path}.platform", data["platform"]) if "platform" in data else None,
         runtime=runtime_from(r, path, data),
         layers=rules_from(r, f"{path}.layers", data["layers"]) if "layers" in data else LayerRules(),
+        base_packages=_base_packages(r, f"{path}.base-packages", data.get("base-packages")),
     )
 
 

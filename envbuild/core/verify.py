@@ -31,7 +31,7 @@ def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 def verify(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     findings = environment_findings(lock.python, lock.platform, snapshot)
-    locked = {p.name: p.version for p in lock.pip}
+    locked = lock.expected  # the pins, and the base image's own packages where the target inherits them
     findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)),
                                  optional={p.name for p in lock.pip if p.optional})
     findings.extend(duplicate_findings(snapshot))
@@ -186,7 +186,8 @@ class View:
 def view_of_lock(lock: Lock, label: str) -> View:
     """What the lock installs: not its optional packages (a uv.lock's extras and groups)."""
     pins = [p for p in lock.pip if not p.optional]
-    return View(label=label, packages={p.name: p.version for p in pins}, python=lock.python,
+    return View(label=label, packages={**dict(lock.base_packages), **{p.name: p.version for p in pins}},
+                python=lock.python,
                 platform=lock.platform, hashes={p.name: frozenset(p.hashes) for p in pins if p.hashes})
 
 

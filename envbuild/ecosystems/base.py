@@ -7,10 +7,8 @@ ecosystem reads no global state and imports no service.
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +17,9 @@ from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
 
 if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spec reader or the renderer
+    from concurrent.futures import Future
+
+    from envbuild.core.bases import BaseEnv
     from envbuild.core.render import RenderExtras
     from envbuild.core.spec import Spec, Target
     from envbuild.adapters.inputs import TargetInputs
@@ -40,11 +41,15 @@ class Shared:
     resolved for the same Python and platform) is computed once, by the first to ask; the others wait."""
 
     def __init__(self) -> None:
+        import threading  # here: verify loads this module, and needs neither
+
         self._guard = threading.Lock()
-        self._results: dict[Hashable, Future[Any]] = {}
+        self._results: dict[Hashable, "Future[Any]"] = {}
 
     def once(self, key: Hashable, compute: Callable[[], T]) -> tuple[T, bool]:
         """(the result, whether this call computed it)."""
+        from concurrent.futures import Future
+
         with self._guard:
             future = self._results.get(key)
             first = future is None
@@ -75,6 +80,7 @@ class LockJob:
     upgrade: bool = False
     conda_solver: str = "auto"
     shared: Shared = field(default_factory=Shared)  # one per `lock` run: its targets share results
+    base: "BaseEnv | None" = None  # the base image's own packages, where the target inherits them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,4 +136,4 @@ class Ecosystem(ABC):
     def checked_names(self, lock: Lock) -> tuple[str, ...]:
         """The locked names a report lists one test case each for (not the optional ones: an absent
         one is not a match)."""
-        return tuple(p.key for p in lock.packages if not p.optional)
+        return tuple(p.key for p in lock.packages if not p.optional) + tuple(name for name, _ in lock.base_packages)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.layers import LayerPlan, LayerRules
+    from envbuild.core.cuda import LockedCuda
     from envbuild.core.pylock import PinFiles
     from envbuild.core.render import RenderExtras
     from envbuild.core.spec import Spec, Target
@@ -59,12 +60,14 @@ class PipEcosystem(Ecosystem):
             # resolver on a find-links directory of its own: it pins that wheel's sha256.
             vcs, built = _vcs_wheels(job, work / "vcs-wheels")
             wanted = [f"{r.name}=={vcs[r.name][1]}" if r.name in vcs else r.text for r in inputs.requirements]
+            held, stubs = _base_stubs(job, work / "base-stubs")  # base-packages: inherit
             request = ResolveRequest(
-                requirements_file=write_resolver_input(work, wanted, [c.text for c in inputs.constraints]),
+                requirements_file=write_resolver_input(work, wanted, [c.text for c in inputs.constraints] + held),
                 output_file=work / "lock.txt", python=spec.python, platform=spec.platform_for(target),
                 index_url=expand(inputs.index_url, job.environ),
                 extra_index_urls=expand_all(inputs.extra_index_urls, job.environ),
-                find_links=expand_all(inputs.find_links, job.environ) + ((f"file://{built}",) if vcs else ()),
+                find_links=expand_all(inputs.find_links, job.environ) + ((f"file://{built}",) if vcs else ())
+                + ((f"file://{stubs}",) if held else ()),
                 exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
             backend.check_host(request)
             if job.previous is not None and not job.upgrade:
@@ -79,6 +82,9 @@ class PipEcosystem(Ecosystem):
                 except UserError as exc:
                     raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
                 pins = requirements.settle_markers(pins, spec.python, request.platform)
+                if job.base is not None:  # what the base has is not installed: it is taken as given
+                    given = dict(job.base.packages)
+                    pins = tuple(p for p in pins if given.get(p.name) != p.version)
                 pins, files, kept = _with_files(pins, job, request)
                 pins = _with_built_wheels(pins, files, kept, job, request)
                 pins = _with_sizes(pins, files, job, request)
@@ -89,12 +95,13 @@ class PipEcosystem(Ecosystem):
             key = (backend.name, tuple(wanted), tuple(c.text for c in inputs.constraints), spec.python,
                    request.platform, request.index_url, request.extra_index_urls, inputs.find_links,
                    spec.exclude_newer, inputs.prerelease, job.upgrade, tuple(sorted(vcs.items())),
-                   requirements.render(job.previous) if job.previous is not None and not job.upgrade else "")
+                   requirements.render(job.previous) if job.previous is not None and not job.upgrade else "",
+                   job.base.packages if job.base else ())
             (pins, hooks_checked), first = job.shared.once(key, resolve)
             if not first:
                 job.progress(f"[{target.name}] the same requirements, Python and platform as another target: "
                              "its resolution is used")
-        cuda = locked_cuda(pins, cuda_data())
+        cuda = locked_cuda(pins, cuda_data()) or _base_cuda(job)
         for problem in check_target(target.cuda, cuda) if target.cuda else (cpu_target_warning(cuda),):
             if problem:
                 job.progress(f"[{target.name}] warning: {problem}")
@@ -104,7 +111,7 @@ class PipEcosystem(Ecosystem):
                     cuda_runtime=f"{cuda.version} ({cuda.source})" if cuda else None, packages=pins,
                     index_url=inputs.index_url, extra_index_urls=inputs.extra_index_urls, find_links=inputs.find_links,
                     vcs=tuple(sorted((name, pinned, source) for name, (pinned, _version, source) in vcs.items())),
-                    hooks_checked=hooks_checked)
+                    hooks_checked=hooks_checked, base_packages=job.base.packages if job.base else ())
 
     # ------------------------------------------------------------ build
 
@@ -149,6 +156,8 @@ class PipEcosystem(Ecosystem):
             from envbuild.ecosystems.pip_wheels import allowed_names
 
             snapshot, extra = self.against_wheels(lock, snapshot, wheels, log, allowed=allowed_names(lock, allow_extra))
+            if lock.base_packages:  # the base's own site-packages: its files are the image's (the engine's verdict)
+                extra = [f for f in extra if f.kind != "unowned" or any(p.startswith(f"{VENV}/") for p in f.paths)]
         else:
             extra = pth_findings(snapshot)
         return snapshot, verify(lock, snapshot, allow_extra=allow_extra) + extra
@@ -194,6 +203,26 @@ class PipEcosystem(Ecosystem):
         from envbuild.core.verify import view_of_lock
 
         return view_of_lock(lock, label)
+
+
+def _base_stubs(job: LockJob, folder: Path) -> tuple[list[str], Path]:
+    """The constraints that hold the base image's packages at their versions, and the find-links
+    folder of their stand-in wheels (ecosystems/pip_base.py); none without base-packages: inherit."""
+    if job.base is None:
+        return [], folder
+    from envbuild.ecosystems.pip_base import check_python, stub_wheels
+
+    check_python(job.base, job.spec.python, job.spec.file)
+    return stub_wheels(job.base, folder), folder
+
+
+def _base_cuda(job: LockJob) -> "LockedCuda | None":
+    """The CUDA the base image brings (its CUDA_VERSION, its torch's +cuXYZ), where the target inherits it."""
+    from envbuild.core.cuda import LockedCuda
+
+    if job.base is None or not job.base.cuda:
+        return None
+    return LockedCuda(version=job.base.cuda, source=f"the base image {job.base.ref.split('@')[0]}")
 
 
 def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str, str]], Path]:

@@ -53,7 +53,8 @@ def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None, python: st
     sides = [_side(a, environ=environ), _side(b, environ=environ)]
     known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
     ours = next((s[0] for s in sides if isinstance(s, tuple) and isinstance(s[0], Lock) and s[0].python), None)
-    left, right = (s if not isinstance(s, tuple) else _lock_view(s, known, python=python, other=ours) for s in sides)
+    where = _settle_for(known, python, ours, [s[0] for s in sides if isinstance(s, tuple)])
+    left, right = (s if not isinstance(s, tuple) else _lock_view(s, where) for s in sides)
     findings = diff_views(left, right)
     if isinstance(sides[0], tuple) and not isinstance(sides[1], tuple):
         findings = _file_checks(findings, sides[0][0], b, environ or {})
@@ -104,27 +105,38 @@ def _side(argument: str, *, interpreter: str = "python3",
     return view_of(snapshot_of(argument, interpreter), argument)
 
 
-def _lock_view(side: "tuple[Lock | Foreign, str]", environment: "View | None", *, python: str | None = None,
-               other: "Lock | None" = None) -> "View":
-    """A lock's view; another tool's settled for (in this order) ``python``, ``environment`` (a
-    snapshot's), ``other`` (the envbuild lock it is compared with), this interpreter."""
+def _settle_for(environment: "View | None", python: str | None, ours: "Lock | None",
+                locks: "list[Lock | Foreign]") -> tuple[str, str, str]:
+    """(python X.Y[.Z], platform, machine) that another tool's locks are settled for, the same for
+    both sides: ``python`` when given, else the environment's (a snapshot's), else the envbuild
+    lock's, else this interpreter's (or, where a lock's requires-python leaves it out, the newest
+    Python that lock allows)."""
     import platform as host
     import sys
 
-    from envbuild import ecosystems
-    from envbuild.core.lockfile.foreign import python_for, settle
+    from envbuild.core.lockfile.foreign import python_for
     from envbuild.core.platforms import PLATFORMS, of_machine
 
-    lock, label = side
     if environment is not None and environment.python:
         name = environment.platform or ""
-        version, machine = environment.python, name.rsplit("/", 1)[-1]
-        platform = name if name in PLATFORMS else ""
-    elif other is not None:
-        version, platform = other.python, other.platform
+        version, machine, platform = environment.python, name.rsplit("/", 1)[-1], name if name in PLATFORMS else ""
+    elif ours is not None:
+        version, platform = ours.python or "", ours.platform
         machine = platform.rsplit("/", 1)[-1]
     else:
-        version, machine = python_for(lock, ".".join(map(str, sys.version_info[:3]))), host.machine()
+        here = ".".join(map(str, sys.version_info[:3]))
+        version = next((v for v in (python_for(lock, here) for lock in locks) if v != here), here)
+        machine = host.machine()
         platform = of_machine(machine) or ""
-    settled = settle(lock, python=python or version, platform=platform, machine=machine)
+    return python or version, platform, machine
+
+
+def _lock_view(side: "tuple[Lock | Foreign, str]", where: tuple[str, str, str] | None) -> "View":
+    """A lock's view; another tool's settled for ``where`` (_settle_for), else for this interpreter."""
+    from envbuild import ecosystems
+    from envbuild.core.lockfile.foreign import settle
+
+    lock, label = side
+    python, platform, machine = where or _settle_for(None, None, None, [lock])
+    settled = settle(lock, python=python, platform=platform, machine=machine)
     return ecosystems.for_lock(settled).view(settled, label)

@@ -93,7 +93,15 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
     previous_text = path.read_text(encoding="utf-8") if path.is_file() else None
     previous = read_previous(previous_text, display_path(path), ecosystem.lock_format,
                              lambda line: progress(f"[{target.name}] {line}"))
-    job = ecosystems.LockJob(spec=spec, root=root, target=target, inputs=inputs, previous=previous,
+    base = None
+    if spec.inherits(target) and ecosystem.name == "pip":  # base-packages: inherit (ecosystems/pip_base.py)
+        from envbuild.adapters.bases import read_base_packages
+        from envbuild.core.render import required_base
+
+        ref = required_base(spec, target)
+        base, _ = shared.once(("base-packages", ref), lambda: read_base_packages(
+            ref, environ, lambda line: progress(f"[{target.name}] {line}")))
+    job = ecosystems.LockJob(spec=spec, root=root, target=target, inputs=inputs, previous=previous, base=base,
                              command=regenerate_command(root, target.name, resolver if ecosystem.name == "pip" else "uv"),
                              environ=environ, progress=progress, resolver=resolver, upgrade=upgrade,
                              conda_solver=conda_solver, shared=shared)

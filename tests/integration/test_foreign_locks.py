@@ -97,3 +97,50 @@ def test_diff_reads_other_tools_locks_and_an_unknown_file_names_what_was_expecte
     wrong = cli("verify", "--lock", str(tmp_path / "notes.txt"), "--python", sys.executable)
     assert_no_traceback(wrong)
     assert wrong.returncode == 2 and "pylock.toml (PEP 751), uv.lock or a conda-lock file" in wrong.stderr
+
+
+def test_a_lock_for_older_pythons_is_settled_for_a_python_it_allows_or_the_one_asked(cli, project, tmp_path):
+    """A project that supports only Pythons older than envbuild's: its uv.lock is settled for the
+    newest Python it allows (no false 'python' finding), or for --python; verify --lock-python too."""
+    root, _env = project
+    old = tmp_path / "uv.lock"
+    old.write_text((root / "uv.lock").read_text().replace('requires-python = ">=3.11"', 'requires-python = "<3.11"'))
+    same = cli("diff", str(old), str(root / "uv-compiled.txt"), "--json")
+    assert same.returncode == 0 and json.loads(same.stdout)["findings"] == [], same.stdout + same.stderr
+    asked = cli("diff", str(old), str(root / "uv-compiled.txt"), "--python", "3.9", "--json")
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    bad = cli("diff", str(old), str(root / "uv-compiled.txt"), "--python", "three")
+    assert bad.returncode == 2 and "not a Python version" in bad.stderr
+    python = str(root / ".venv" / "bin" / "python")
+    for_310 = cli("verify", "--lock", str(root / "uv.lock"), "--python", python, "--lock-python", "3.10", "--json")
+    assert for_310.returncode == 1 and ("python", "python") in {(f["kind"], f["name"]) for f in
+                                                               json.loads(for_310.stdout)["findings"]}
+
+
+def test_the_count_of_matching_packages_includes_the_group_packages_checked(cli, project, index):
+    root, env = project
+    python = str(root / ".venv" / "bin" / "python")
+    before = cli("verify", "--lock", str(root / "uv.lock"), "--python", python, cwd=root)
+    tool(str(BIN / "uv"), "pip", "install", "--python", python, "--index-url", index.url, "delta", cwd=root, env=env)
+    try:
+        after = cli("verify", "--lock", str(root / "uv.lock"), "--python", python, cwd=root)
+    finally:
+        tool(str(BIN / "uv"), "sync", "--frozen", "--no-dev", cwd=root, env=env)
+    count = lambda text: int(text.split(" locked package")[0].rsplit("(", 1)[-1])  # noqa: E731
+    assert before.returncode == after.returncode == 0, after.stdout
+    assert count(after.stdout) == count(before.stdout) + 1  # the dev group's delta, installed and checked
+
+
+def test_the_gpu_note_counts_only_the_cuda_packages_that_are_installed(cli, index, tmp_path):
+    root = tmp_path / "gpu-svc"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT.replace('dev = ["delta"]', 'dev = ["delta"]\ngpu = ["nvidia-cuda-runtime-cu12"]'))
+    env = hermetic_env(UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1", UV_PYTHON=sys.executable,
+                       UV_PYTHON_DOWNLOADS="never")
+    tool(str(BIN / "uv"), "lock", "--default-index", index.url, cwd=root, env=env)
+    tool(str(BIN / "uv"), "sync", "--frozen", "--no-dev", cwd=root, env=env)  # the gpu group is not installed
+    assert "nvidia-cuda-runtime-cu12" in (root / "uv.lock").read_text()
+    result = verify(cli, root, "uv.lock")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["findings"] == []
+    assert not any("CUDA" in note for note in report["targets"][0]["notes"]), report["targets"][0]["notes"]

@@ -34,6 +34,7 @@ class FakeEngine:
     native: str = "linux/amd64"
     emulated: tuple[str, ...] = ()  # platforms a binfmt handler would run
     pythons: dict[str, str] = field(default_factory=dict)  # image ID → what its python3 --version says
+    outputs: dict[str, str] = field(default_factory=dict)  # image ID → what python3 SCRIPT prints there
 
     def add_image(self, ref: str, layers: int = 1) -> ImageInfo:
         digest = hashlib.sha256(ref.encode()).hexdigest()
@@ -62,8 +63,10 @@ class FakeEngine:
     def runs(self, platform: str) -> bool:
         return platform == self.native or platform in self.emulated
 
-    def python_version(self, image_id: str) -> str | None:
-        return self.pythons.get(image_id)
+    def run_python(self, image_id: str, args) -> str | None:
+        if list(args) == ["--version"]:
+            return f"Python {self.pythons[image_id]}\n" if image_id in self.pythons else None
+        return self.outputs.get(image_id)
 
     def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log,
               platform: str | None = None, plain: bool = False) -> str:

@@ -70,6 +70,9 @@ class Lock:
     channels: tuple[str, ...] = ()  # conda channels, as written
     sources: tuple[str, ...] = ()  # the environment files a conda lock was solved from
     hooks_checked: bool = False  # every pin's wheel was read for start-up code at lock time (Package.hooks)
+    # (name, version) of each distribution the base image has (base-packages: inherit): taken as given,
+    # not installed by the lock, checked by verify like a pin (by version)
+    base_packages: tuple[tuple[str, str], ...] = ()
 
     @property
     def pip(self) -> tuple[Package, ...]:
@@ -78,6 +81,12 @@ class Lock:
     @property
     def conda(self) -> tuple[Package, ...]:
         return tuple(p for p in self.packages if p.manager == CONDA)
+
+    @property
+    def expected(self) -> dict[str, str]:
+        """canonical name → version of every Python distribution the environment must have: the
+        pins, and the base image's own packages where the target inherits them."""
+        return {**dict(self.base_packages), **{p.name: p.version for p in self.pip}}
 
     def package(self, name: str) -> Package | None:
         """The pip package of this name (any spelling), or None."""

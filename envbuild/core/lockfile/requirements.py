@@ -82,6 +82,8 @@ def render(lock: Lock) -> str:
     lines.extend(f"# find-links: {strip_credentials(u)}" for u in lock.find_links)
     lines.extend(f"# vcs: {name} {strip_credentials(pinned)} from {strip_credentials(source)}"
                  for name, pinned, source in lock.vcs)
+    # The base image's own packages (base-packages: inherit): verify expects them; nothing installs them.
+    lines.extend(f"# base: {name}=={version}" for name, version in lock.base_packages)
     # The layer plan's input (core/layers.py): a hint about each file, not a fact pip checks.
     lines.extend(f"# size: {p.name} {p.size}" for p in sorted(lock.packages, key=lambda p: p.name) if p.size)
     # What verify expects to run at start-up: each pin's hooks, read from its wheel (adapters/wheel_hooks.py).
@@ -133,6 +135,9 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
     for parts in (line[len("# start-up: "):].split() for line in header if line.startswith("# start-up: ")):
         if len(parts) == 2:
             hooks.setdefault(parts[0], []).append(parts[1])
+    base = tuple(sorted((name.strip(), version.strip()) for name, _, version in
+                        (line[len("# base: "):].partition("==") for line in header if line.startswith("# base: "))
+                        if name.strip() and version.strip()))
     raw_version = fields.get(_HEADER_KEY)
     regenerate = f"re-lock with '{fields['command']}'" if fields.get("command") else "re-lock with 'envbuild lock'"
     if raw_version is None:
@@ -161,7 +166,7 @@ def parse(text: str, source: str, *, check_body: bool = True) -> Lock:
                    resolver=fields.get("resolver", ""), inputs_digest=fields["inputs-digest"],
                    inputs=tuple(sorted(inputs)), exclude_newer=fields.get("exclude-newer"),
                    command=fields.get("command", ""), cuda_runtime=fields.get("cuda-runtime"),
-                   version=int(raw_version), find_links=tuple(links),
+                   version=int(raw_version), find_links=tuple(links), base_packages=base,
                    vcs=tuple((name, *_pinned_from(rest)) for name, rest in vcs))
 
 
