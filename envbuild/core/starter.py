@@ -111,6 +111,8 @@ def render_starter(s: Starter, torch_cuda: Mapping[str, str] | None = None) -> s
                                                         if s.torch and cuda != CUDA else "")]
         if nvidia:
             lines.append(f"    base: {nvidia}  # NVIDIA's image; envbuild adds its Ubuntu's python3 ({python})")
+        elif s.kind == "conda":
+            lines.append("    # no NVIDIA base: the environment's conda packages bring the CUDA runtime")
         else:
             lines.append(f"    # no NVIDIA base: torch's CUDA wheels bring the runtime, and no NVIDIA image runs "
                          f"Python {python}")

@@ -35,6 +35,7 @@ NOT_RERUN = {
     "dvc repro": "a DVC project (tests/integration/test_data.py)",
     "envbuild prune --dry-run": "it counts what this engine holds (tests/integration/test_prune.py)",
     "envbuild render --target cuda": "a torch CUDA lock (tests/unit/test_cuda.py)",
+    "envbuild render      # python": "a base of another Python (tests/unit/test_bases.py holds the message)",
     "envbuild verify --image envbuild-test/cuda-runtime:": "the CUDA runtime image (tests/integration/test_cuda_image.py)",
     "envbuild lock -v": "the tests' conda channel (tests/integration/test_conda_lock.py)",
     "envbuild build                  # the same directory": "the tests' conda channel (tests/integration/test_conda_image.py)",

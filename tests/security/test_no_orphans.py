@@ -31,7 +31,7 @@ def descendants(pid: int) -> list[int]:
 def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_image, silent_port, tmp_path,
                                                                           signum, code):
     image = make_image(f'name: a/b\npython: "3.11"\nindex: http://127.0.0.1:{silent_port}/simple\nrequirements: r.in\n'
-                       "targets:\n  cpu: {}\n  gpu: {}\n", {"r.in": "alpha\n"})
+                       "targets:\n  cpu: {}\n  arm:\n    platform: linux/arm64\n", {"r.in": "alpha\n"})
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "envbuild", "lock", str(image)], env=hermetic_env(TMPDIR=str(scratch)),
@@ -39,7 +39,7 @@ def test_a_stopped_lock_kills_its_resolver_and_removes_its_temporary_files(make_
     deadline = time.monotonic() + 30
     children: list[int] = []
     while time.monotonic() < deadline and len([c for c in descendants(proc.pid)]) < 2:
-        time.sleep(0.1)  # both targets' uv processes are running
+        time.sleep(0.1)  # both targets' uv processes are running (two platforms: two resolutions)
     children = descendants(proc.pid)
     assert len(children) >= 2, "uv should be waiting on the silent index"
     proc.send_signal(signum)

@@ -13,21 +13,28 @@ import sys
 import pytest
 
 from envbuild.core.lockfile import read_lock
-from tests.conftest import assert_no_traceback, pip
+from tests.conftest import assert_no_traceback, hermetic_env, pip
 
 pytestmark = pytest.mark.security
 SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 
 
 @pytest.fixture
-def hooked(make_image, index, cli):
+def hooked(make_image, index, cli, tmp_path):
     directory = make_image(f'name: t/hooks\npython: "{sys.version_info.major}.{sys.version_info.minor}"\n'
                            f"exclude-newer: 2026-05-01\nindex: {index.url}\nrequirements: requirements.in\n"
                            "targets:\n  cpu: {}\n", {"requirements.in": "hooked\nbeta\n"})
+    env = hermetic_env(ENVBUILD_CACHE=str(tmp_path / "lock-cache"))  # nothing remembered yet
     before = index.ranged
-    result = cli("lock", str(directory))
+    result = cli("lock", str(directory), env=env)
     assert result.returncode == 0, result.stderr
     assert index.ranged > before  # the central directory by range, not the whole file
+    # What a wheel ships is remembered under its sha256: a fresh lock of the same pins reads none again.
+    (directory / "locks" / "cpu.txt").unlink()
+    before = index.ranged
+    again = cli("lock", str(directory), env=env)
+    assert again.returncode == 0 and index.ranged == before, again.stderr
+    assert (directory / "locks" / "cpu.txt").read_text().count("# start-up: hooked hooked_init.pth") == 1
     return directory, result
 
 
