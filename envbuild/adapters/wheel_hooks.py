@@ -191,6 +191,15 @@ class _RangeFile(io.RawIOBase):
 
 
 _LOCAL = threading.local()  # each reading thread's open connections, by (scheme, host, port)
+_TLS: list = []  # one TLS context for every connection: loading the CA bundle costs ~40 ms of CPU each time
+
+
+def _tls():  # type: ignore[no-untyped-def]
+    import ssl
+
+    if not _TLS:
+        _TLS.append(ssl.create_default_context())
+    return _TLS[0]
 
 
 def _get_range(url: str, start: int, end: int) -> tuple[int, bytes]:
@@ -214,8 +223,10 @@ def _get_range(url: str, start: int, end: int) -> tuple[int, bytes]:
         for attempt in range(2):  # a kept connection the server has closed meanwhile: once more, anew
             connection = pool.get(key)
             if connection is None:
-                kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-                connection = pool[key] = kind(parts.hostname or "", parts.port, timeout=_TIMEOUT)
+                connection = pool[key] = (
+                    http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=_TIMEOUT, context=_tls())
+                    if parts.scheme == "https" else http.client.HTTPConnection(parts.hostname or "", parts.port,
+                                                                                 timeout=_TIMEOUT))
             try:
                 path = parts.path + (f"?{parts.query}" if parts.query else "")
                 connection.request("GET", path, headers=dict(request.header_items()))
