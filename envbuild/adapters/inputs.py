@@ -133,6 +133,8 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
     }
     if conda is not None:  # only then: pip targets' digests stay what they were
         settings["conda"] = spec.conda_for(target)
+    if spec.inherits(target):  # the base's packages are lock inputs then: another base, another lock
+        settings["base-packages"] = {"inherit": spec.base_for(target)}
     components = {f"{SPEC_FILE} (target {target.name})": digest_of(settings), **walker.components}
     index_url = target.index.url or spec.index.url or walker.index_url or spec.index_url(target)
     extra = tuple(dict.fromkeys(spec.extra_index_urls(target) + tuple(walker.extra_index_urls)))

@@ -79,6 +79,28 @@ def _runtime() -> dict[str, Any]:
     }
 
 
+def _reproduce() -> dict[str, Any]:
+    from envbuild.core.tolerances import BETTER, DIRECTIONS
+
+    number = {"type": "number", "minimum": 0}
+    tolerance = {"type": "object", "additionalProperties": False, "properties": {
+        "abs": number, "rel": number, "resolution": number, "required": {"type": "boolean"},
+        "direction": {"enum": list(DIRECTIONS)}, "better": {"enum": list(BETTER)}}}
+    return {"type": "object", "additionalProperties": False,
+            "description": "How a recorded training run is re-run and judged (envbuild reproduce).",
+            "properties": {
+                "metrics": {"type": "object", "description": "Per metric: abs and/or rel, direction, better, "
+                            "resolution, required.", "additionalProperties": tolerance},
+                "same-hardware": {"type": "boolean", "description": "A re-run on other hardware is inconclusive."},
+                "metrics-file": _string("Where training code that does not log to MLflow writes its metrics "
+                                        "(JSON), in the image.", pattern="^/"),
+                "modes": {"type": "object", "description": "Shorter runs: arguments appended (or, with replace, "
+                          "instead of the recorded ones).", "additionalProperties": {
+                              "type": "object", "required": ["args"], "additionalProperties": False,
+                              "properties": {"args": {"type": "array", "items": {"type": ["string", "number"]}},
+                                             "replace": {"type": "boolean"}}}}}}
+
+
 def _shared() -> dict[str, Any]:
     """Keys a target may set as the top level does."""
     return {
@@ -90,6 +112,7 @@ def _shared() -> dict[str, Any]:
                            pattern="^[^/]"),
         "platform": {"enum": list(PLATFORMS), "description": "The platform to lock and build for."},
         "layers": _layers(),
+        "reproduce": _reproduce(),
         "base-packages": {"enum": list(spec.BASE_PACKAGES), "description": "inherit: the venv sees the base image's "
                           "own Python packages (an NGC or pytorch/pytorch base's torch), and the lock takes them as "
                           "given; ignore (default): it does not."},

@@ -16,6 +16,7 @@ from envbuild.core.keypaths import Reader, kind
 from envbuild.core.layers import LayerRules, rules_from
 from envbuild.core.lockfile.model import DEFAULT_INDEX
 from envbuild.core.platforms import NAMES as PLATFORMS
+from envbuild.core.reproduce import ReproduceRules, reproduce_from
 from envbuild.core.runtime import KEYS as RUNTIME_KEYS
 from envbuild.core.runtime import Runtime, runtime_from
 from envbuild.core.yamlfile import load_yaml  # the one YAML loader (others import it from here too)
@@ -67,6 +68,7 @@ class Target:
     runtime: Runtime = field(default_factory=Runtime)  # over the spec's (core/runtime.py)
     layers: LayerRules = field(default_factory=LayerRules)  # over the spec's (core/layers.py)
     base_packages: str | None = None  # "inherit": the venv sees the base's packages (None: the spec's)
+    reproduce: ReproduceRules = field(default_factory=ReproduceRules)  # over the spec's (core/reproduce.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +90,7 @@ class Spec:
     runtime: Runtime = field(default_factory=Runtime)  # entrypoint, cmd, workdir, env, user, labels, files
     layers: LayerRules = field(default_factory=LayerRules)  # how the image's layers are grouped
     base_packages: str = "ignore"  # "inherit": the venv sees the base's own packages, and the lock takes them as given
+    reproduce: ReproduceRules = field(default_factory=ReproduceRules)  # how a recorded run is re-run and judged
 
     def target(self, name: str) -> Target:
         for target in self.targets:
@@ -125,6 +128,9 @@ class Spec:
 
     def layers_for(self, target: Target) -> LayerRules:
         return target.layers.over(self.layers)
+
+    def reproduce_for(self, target: Target) -> ReproduceRules:
+        return target.reproduce.over(self.reproduce)
 
     def inherits(self, target: Target) -> bool:
         """Does the target's venv see the base image's own Python packages (base-packages: inherit)?"""
@@ -175,6 +181,7 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
         runtime=runtime_from(r, "", data),
         layers=rules_from(r, "layers", data["layers"]) if "layers" in data else LayerRules(),
         base_packages=_base_packages(r, "base-packages", data.get("base-packages")) or "ignore",
+        reproduce=reproduce_from(r, "reproduce", data["reproduce"]) if "reproduce" in data else ReproduceRules(),
     )
     for target in targets:
         if not spec.inputs_for(target) and not spec.conda_for(target):
@@ -188,9 +195,9 @@ def spec_from_dict(data: Any, file: str = SPEC_FILE) -> Spec:
 
 
 _TOP_KEYS = {"version", "name", "python", "platform", "requirements", "index", "exclude-newer", "base", "targets",
-             "source", "templates", "conda", "project", "layers", "base-packages", *RUNTIME_KEYS}
+             "source", "templates", "conda", "project", "layers", "base-packages", "reproduce", *RUNTIME_KEYS}
 _TARGET_KEYS = {"base", "requirements", "index", "cuda", "system-packages", "conda", "project", "platform",
-                "layers", "base-packages", *RUNTIME_KEYS}
+                "layers", "base-packages", "reproduce", *RUNTIME_KEYS}
 BASE_PACKAGES = ("ignore", "inherit")  # the base's own Python packages: unseen by the venv, or taken as given
 
 
@@ -227,6 +234,7 @@ def _target(r: Reader, name: str, data: Any) -> Target:
         runtime=runtime_from(r, path, data),
         layers=rules_from(r, f"{path}.layers", data["layers"]) if "layers" in data else LayerRules(),
         base_packages=_base_packages(r, f"{path}.base-packages", data.get("base-packages")),
+        reproduce=reproduce_from(r, f"{path}.reproduce", data["reproduce"]) if "reproduce" in data else ReproduceRules(),
     )
 
 
