@@ -19,6 +19,7 @@ def record(*, run_id: str | None = None, files: bool = False, lock: str | os.Pat
     if run_id is None and "mlflow" in sys.modules:  # the training code's own active run, if it has one
         active = sys.modules["mlflow"].active_run()
         run_id = active.info.run_id if active is not None else None
+    command = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])  # how this training started
     return _record(Place(kind="python", name=sys.executable), environ=os.environ, run_id=run_id,
                    lock_file=Path(lock) if lock is not None else None, files=files,
-                   dvc_lock=Path(dvc_lock) if dvc_lock is not None else None)
+                   dvc_lock=Path(dvc_lock) if dvc_lock is not None else None, command=command, workdir=os.getcwd())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ LOCKS = EMBEDDED_LOCKS  # lock format → artifact name: the names an image carr
 SBOM = "sbom.cdx.json"
 IMAGE = "image.json"
 RECORD = "record.json"  # what was recorded, and from where: the index of the others
+INVOCATION = "invocation.json"  # what a re-run needs: the command, its directory, determinism, image, hardware
 
 _RUN_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}")
 _MODEL = re.compile(r"(?P<name>[^/@]+)(?:/(?P<version>[0-9]+)|@(?P<alias>[A-Za-z0-9_-]+))")
@@ -62,14 +63,38 @@ def parse_source(argument: str) -> Source:
     raise UserError(f"{argument}: not an MLflow source", hint=hint)
 
 
+def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None, workdir: str | None,
+                  capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What `reproduce` re-runs: the command the training ran (``command``, else the image's or the
+    container's entrypoint and command as the engine has them), its working directory, the
+    determinism variables it ran with, the image (reference and ID), the hardware fingerprint."""
+    from envbuild.core.hardware import fingerprint
+    from envbuild.core.redact import redact_text
+
+    engine = snapshot.get("engine") or {}
+    config = engine.get("config") or {}
+    if command is None and (config.get("entrypoint") or config.get("cmd")):
+        command = [*(config.get("entrypoint") or []), *(config.get("cmd") or [])]
+    image = {key: engine[key] for key in ("ref", "image_id") if engine.get(key)} or None
+    # an argument may carry a credential (--token=..., a URL with a password): recorded redacted
+    return {"schema": 1, "command": [redact_text(str(arg)) for arg in command] if command else None,
+            "workdir": workdir or config.get("workdir") or None,
+            "environment": dict(snapshot.get("environment") or {}), "image": image,
+            "hardware": fingerprint(snapshot, capabilities)}
+
+
 def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | None, sbom: str | None,
                      source: str, git_commit: str | None, tool_version: str,
-                     data: list[dict[str, Any]] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+                     data: list[dict[str, Any]] | None = None,
+                     invocation: Mapping[str, Any] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(artifact name → text, run tag → value). ``lock`` is (format, text): the one the place carries
-    when it is an envbuild image, else the one the user named; ``data``: dvc.lock's outputs."""
+    when it is an envbuild image, else the one the user named; ``data``: dvc.lock's outputs;
+    ``invocation``: what a re-run needs (invocation_of)."""
     from envbuild.core.render import lock_sha256
 
     artifacts = {SNAPSHOT: json.dumps(snapshot, indent=2, sort_keys=True) + "\n"}
+    if invocation is not None:
+        artifacts[INVOCATION] = json.dumps(invocation, indent=2, sort_keys=True) + "\n"
     carried = snapshot.get("envbuild") or {}
     labels = (snapshot.get("engine") or {}).get("labels") or {}  # the engine's: out of reach of the place
     image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.keypaths import Reader
-from envbuild.core.tolerances import Tolerance, ToleranceError, tolerance_from
+from envbuild.core.tolerances import Tolerance, ToleranceError, lint, tolerance_from
 from envbuild.errors import SpecError
 
 KEYS = {"metrics", "same-hardware", "metrics-file", "modes"}
@@ -71,9 +71,14 @@ def reproduce_from(r: Reader, path: str, value: Any) -> ReproduceRules:
         if not isinstance(name, str) or not _NAME.match(name):
             raise SpecError(r.file, f"{path}.metrics", f"expected a metric name, got {name!r}")
         try:
-            read.append((name, tolerance_from(f"{path}.metrics.{name}", data)))
+            tolerance = tolerance_from(f"{path}.metrics.{name}", data)
         except ToleranceError as exc:
             raise SpecError(r.file, exc.path, exc.problem) from None
+        if tolerance.rel is None and lint({name: tolerance}, {}):  # abs alone: known before any baseline
+            raise SpecError(r.file, f"{path}.metrics.{name}.abs", f"{tolerance.abs:g} is below the metric's "
+                            f"resolution {tolerance.resolution:g}: an exact comparison in disguise",
+                            hint=f"declare abs: 0 to compare exactly, or at least {tolerance.resolution:g}")
+        read.append((name, tolerance))
     same = value.get("same-hardware")
     if same is not None and not isinstance(same, bool):
         raise SpecError(r.file, f"{path}.same-hardware", "expected true or false")

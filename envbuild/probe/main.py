@@ -10,7 +10,7 @@ from .facts import own_facts
 from .hashing import Tally, active_records, check_files, check_presence, total_size
 from .manifest import Walk
 from .paths import customize, interpreter, os_release, search_path, shadowing
-from .system import conda_packages, conda_prefix, determinism_env, embedded, gpu
+from .system import conda_packages, conda_prefix, cpu, determinism_env, embedded, gpu
 
 
 def collect(files=False, root=None, conda=None, facts=None, tally=None):
@@ -45,6 +45,7 @@ def collect(files=False, root=None, conda=None, facts=None, tally=None):
         "customize": customize(path),
         "distributions": dists,
         "gpu": gpu(root, dists),
+        "cpu": cpu(root),
         "files_checked": bool(files),
         "problems": problems,
     }

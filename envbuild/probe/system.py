@@ -74,6 +74,23 @@ def conda_packages(prefix, problems, files=False, workers=None, tally=None):
     return packages
 
 
+def cpu(root):
+    """The CPU's model (the first of /proc/cpuinfo) and the cores this process may run on."""
+    info = {}
+    try:
+        text = read_text(os.path.join(root, "proc/cpuinfo"), 1 << 16)
+        match = re.search(r"^(?:model name|Model|cpu model|uarch)\s*:\s*(.+)$", text, re.MULTILINE)
+        if match:
+            info["model"] = match.group(1).strip()[:200]
+    except OSError:
+        pass
+    try:
+        info["cores"] = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        info["cores"] = os.cpu_count() or 0
+    return info
+
+
 def gpu(root, dists):
     """Driver from /proc or /sys, CUDA/cuDNN/NCCL from nvidia-* wheels, torch's CUDA build from its
     version.py — all read as text, nothing imported."""

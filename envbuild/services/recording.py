@@ -28,9 +28,11 @@ class Recorded:
 
 def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = None, lock_file: Path | None = None,
            files: bool = False, timeout: float = DEFAULT_TIMEOUT, directory: Path | None = None,
-           dvc_lock: Path | None = None) -> Recorded:
+           dvc_lock: Path | None = None, command: list[str] | None = None,
+           workdir: str | None = None) -> Recorded:
     """``dvc_lock`` (default: dvc.lock in ``directory``, the current one, when there is one): the data
-    versions the run trained on."""
+    versions the run trained on. ``command``, ``workdir``: how the training was started (envbuild.record()
+    passes its own process's; for an image or a container, the engine's entrypoint and command)."""
     from envbuild.adapters import git, mlflow_runs
     from envbuild.adapters.dvc import lock_outputs
     from envbuild.adapters.files import read_text
@@ -60,8 +62,13 @@ def record(place: Place, *, environ: Mapping[str, str], run_id: str | None = Non
         # bom_of_snapshot reads the carried lock as verify does: it stands where the engine's label
         # vouches for it or its own body digest holds, and is refused otherwise
         lock_pair, sbom = carried, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
+    from envbuild.adapters.knowledge import cuda_data
+    from envbuild.core.lineage import invocation_of
+
+    invocation = invocation_of(snapshot, command=command, workdir=workdir,
+                               capabilities=cuda_data().get("gpu_compute_capability"))
     artifacts, tags = record_artifacts(snapshot, lock=lock_pair, sbom=sbom, source=place.label,
                                        git_commit=git.revision(directory or Path.cwd()), tool_version=__version__,
-                                       data=data[1] if data else None)
+                                       data=data[1] if data else None, invocation=invocation)
     uri = mlflow_runs.log_record(run_id, artifacts, tags, environ=environ)
     return Recorded(run_id=run_id, artifact_uri=uri, artifacts=tuple(sorted(artifacts)), tags=tags)

@@ -181,6 +181,11 @@ print(run.info.run_id, done.run_id, done.tags["envbuild.source"], sep="|")
     tags = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"]).get_run(active).data.tags
     assert tags["envbuild.version"] and "envbuild.lock.sha256" not in tags  # this venv was not built by envbuild
     assert tags["envbuild.dvc.outputs"] == "2"
+    # what a re-run needs (issue 34): the command this training was started with, where, on what
+    folder = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"]).download_artifacts(active, "envbuild", str(tmp_path))
+    invocation = json.loads((Path(folder) / "invocation.json").read_text())
+    assert invocation["command"] == [sys.executable, "-c", script] and invocation["workdir"] == str(tmp_path)
+    assert invocation["hardware"]["cores"] >= 1 and invocation["hardware"]["machine"] and invocation["image"] is None
 
 
 @pytest.mark.docker
@@ -196,6 +201,12 @@ def test_an_image_is_recorded_with_the_engine_s_facts_and_verified_against_the_r
     assert tags["envbuild.image"] == built["image"] and tags["envbuild.image.id"] == built["id"]
     assert tags["envbuild.lock.sha256"] == labels["dev.envbuild.lock.sha256"]
     assert tags["envbuild.inputs-digest"] == labels["dev.envbuild.inputs-digest"]
+    folder = client(uri).download_artifacts(run_id, "envbuild")
+    invocation = json.loads((Path(folder) / "invocation.json").read_text())
+    config = json.loads(subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config}}", built["image"]],
+                                       capture_output=True, text=True, check=True).stdout)
+    assert invocation["command"] and invocation["command"] == (config.get("Entrypoint") or []) + (config.get("Cmd") or [])  # the image's own
+    assert invocation["image"] == {"ref": built["image"], "image_id": built["id"]}
     served = cli("verify", "--container", container, "--against", "mlflow:runs:/" + run_id, "--json",
                  env=hermetic_env(MLFLOW_TRACKING_URI=uri))
     assert served.returncode == 0 and json.loads(served.stdout)["findings"] == [], served.stdout + served.stderr

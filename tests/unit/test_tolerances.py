@@ -147,6 +147,7 @@ def test_the_spec_s_reproduce_key_and_a_target_s_over_it():
     (("smoke: {args:", "full: {args:"), "reproduce.modes"),
     (('smoke: {args: ["--epochs", 1]}', "smoke: {args: --epochs 1}"), "reproduce.modes.smoke.args"),
     (("metrics-file: /home/app/metrics.json", "metrics-file: metrics.json"), "targets.gpu.reproduce.metrics-file"),
+    (("abs: 0.01, direction", "abs: 0.001, direction"), "reproduce.metrics.accuracy.abs"),  # below resolution 0.002
 ])
 def test_a_reproduce_mistake_names_its_key_path(change, path):
     from envbuild.core.spec import parse_spec

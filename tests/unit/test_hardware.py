@@ -1,0 +1,45 @@
+"""core/hardware.py and core/lineage.invocation_of: what a re-run needs, recorded (issue 34, item 1)."""
+
+from __future__ import annotations
+
+from envbuild.core.hardware import differences, fingerprint
+from envbuild.core.lineage import invocation_of
+
+CAPABILITIES = {"H100": "9.0", "A100": "8.0", "A10G": "8.6", "A10": "8.6"}
+GPU_SNAPSHOT = {"interpreter": {"machine": "x86_64"}, "cpu": {"model": "AMD EPYC 7R13", "cores": 48},
+                "gpu": {"driver": "550.54.15", "gpus": [{"bus": "0000:00:1e.0", "model": "NVIDIA A10G"}],
+                        "cuda_runtime": "12.4.127", "torch_cuda": "12.4"},
+                "environment": {"PYTHONHASHSEED": "0"}}
+
+
+def test_the_fingerprint_names_cpu_gpu_and_the_cuda_stack_with_compute_capability():
+    found = fingerprint(GPU_SNAPSHOT, CAPABILITIES)
+    assert found == {"machine": "x86_64", "cpu_model": "AMD EPYC 7R13", "cores": 48,
+                     "gpus": [{"model": "NVIDIA A10G", "compute_capability": "8.6"}],  # A10G, not A10
+                     "driver": "550.54.15", "cuda_runtime": "12.4.127", "torch_cuda": "12.4"}
+    assert fingerprint({"interpreter": {"machine": "aarch64"}}) == {"machine": "aarch64"}
+
+
+def test_differences_name_each_fact_that_moved_and_one_that_is_gone():
+    recorded = fingerprint(GPU_SNAPSHOT, CAPABILITIES)
+    assert differences(recorded, recorded) == []
+    here = fingerprint({**GPU_SNAPSHOT, "gpu": {"gpus": [{"model": "NVIDIA H100 80GB HBM3"}], "driver": "550.54.15",
+                                                "cuda_runtime": "12.4.127", "torch_cuda": "12.4"}}, CAPABILITIES)
+    assert differences(recorded, here) == ["gpus: NVIDIA A10G (sm 8.6) (recorded) → NVIDIA H100 80GB HBM3 (sm 9.0) (here)"]
+    cpu_only = fingerprint({"interpreter": {"machine": "x86_64"}, "cpu": {"model": "AMD EPYC 7R13", "cores": 8}})
+    moved = differences(recorded, cpu_only)
+    assert "cores: 48 (recorded) → 8 (here)" in moved and any(m.startswith("driver: 550.54.15") for m in moved)
+
+
+def test_the_invocation_is_the_command_given_else_the_engine_s_and_credentials_never_recorded():
+    given = invocation_of(GPU_SNAPSHOT, command=["python", "train.py", "--hub-url", "https://u:s3cret@hub.example/x"],
+                          workdir="/work", capabilities=CAPABILITIES)
+    assert given["command"][:2] == ["python", "train.py"] and "s3cret" not in str(given)
+    assert given["workdir"] == "/work" and given["environment"] == {"PYTHONHASHSEED": "0"} and given["image"] is None
+    engine = {**GPU_SNAPSHOT, "engine": {"ref": "team/model:cpu-1", "image_id": "sha256:" + "a" * 64,
+                                         "config": {"entrypoint": ["python", "-m", "train"], "cmd": ["--epochs", "3"],
+                                                    "workdir": "/home/app"}}}
+    found = invocation_of(engine, command=None, workdir=None)
+    assert found["command"] == ["python", "-m", "train", "--epochs", "3"] and found["workdir"] == "/home/app"
+    assert found["image"] == {"ref": "team/model:cpu-1", "image_id": "sha256:" + "a" * 64}
+    assert invocation_of({}, command=None, workdir=None)["command"] is None  # nothing says: reproduce will say so
