@@ -80,7 +80,8 @@ def test_record_then_verify_production_against_the_registered_model(cli, mlflow_
     assert tags["envbuild.lock.sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest() == answer["tags"]["envbuild.lock.sha256"]
     assert tags["envbuild.source"] == f"python {python}"
     logged = {Path(a.path).name for a in c.list_artifacts(run_id, "envbuild")}
-    assert logged == {"snapshot.json", "lock.txt", "sbom.cdx.json", "record.json"} == set(answer["artifacts"])
+    expected = {"snapshot.json", "lock.txt", "sbom.cdx.json", "invocation.json", "record.json"}
+    assert logged == expected == set(answer["artifacts"])
     snapshot = json.loads(Path(c.download_artifacts(run_id, "envbuild/snapshot.json", str(tmp_path))).read_text())
     assert snapshot["files_checked"] is True and {d["name"] for d in snapshot["distributions"]} >= {"alpha", "epsilon"}
     sbom = json.loads(Path(c.download_artifacts(run_id, "envbuild/sbom.cdx.json", str(tmp_path))).read_text())
