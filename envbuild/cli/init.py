@@ -11,7 +11,7 @@ from envbuild.cli.output import out
 
 def init(
     directory: Path = typer.Argument(Path("."), help="Where to write envbuild.yaml."),
-    source: Path = typer.Option(..., "--from", help="requirements.txt/.in, pyproject.toml or environment.yml."),
+    source: Path = typer.Option(..., "--from", help="requirements.txt/.in, pyproject.toml, environment.yml or an MLflow project's MLproject."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Write a starter envbuild.yaml from the file a project already has (never over an existing one)."""

@@ -37,6 +37,8 @@ class Starter:
     warnings: tuple[str, ...] = ()  # lines lock will refuse, said now
     torch: str | None = None  # the torch version the file pins exactly (==), for the CUDA it needs
     allowed: tuple[str, ...] = ()  # the Pythons the project allows (requires-python); (): any
+    cmd: tuple[str, ...] | None = None  # the image's command (an MLflow project's main entry point)
+    notes: tuple[str, ...] = ()  # comment lines for the user (what init could not decide)
 
 
 def starter_for(file_name: str, text: str, *, input_path: str, directory_name: str, today: str) -> Starter:
@@ -75,11 +77,6 @@ def _refuse_other_files(file_name: str, text: str) -> None:
         raise UserError(f"--from {file_name}: a Dockerfile, not a list of requirements (envbuild writes the "
                         "Dockerfile itself)", hint=f"pass the requirements file it installs"
                         f"{': ' + ', '.join(named) if named else ''}, a pyproject.toml or a conda environment.yml")
-    if lowered == "mlproject":
-        env = _re.search(r"(?m)^(conda_env|python_env)\s*:\s*(\S+)", text)
-        raise UserError(f"--from {file_name}: an MLflow project file", hint=(
-            f"pass the environment it names: --from {env[2]}" if env and env[1] == "conda_env" else
-            "pass the requirements or environment file its environment is made from"))
 # nvidia/cuda's image tags per CUDA minor (the newest patch release of each), and the Ubuntu
 # releases they are published for: an NVIDIA base runs its Ubuntu's python3.
 NVIDIA_CUDA_TAGS = {"11.8": "11.8.0", "12.1": "12.1.1", "12.4": "12.4.1", "12.6": "12.6.3", "12.8": "12.8.1",
@@ -104,6 +101,11 @@ def render_starter(s: Starter, torch_cuda: Mapping[str, str] | None = None) -> s
         lines.append(f"requirements: [{s.input}]")
     if s.project:
         lines.append("project: .  # the project itself goes into the image, built from its committed tree")
+    if s.cmd:
+        import json
+
+        lines.append(f"cmd: {json.dumps(list(s.cmd))}  # the MLflow project's main entry point, defaults filled in")
+    lines.extend(f"# {note}" for note in s.notes)
     lines.append("targets:")
     lines.append("  cpu: {}")
     if s.cuda:

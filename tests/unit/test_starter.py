@@ -58,7 +58,6 @@ def test_a_project_keeps_its_python_and_gets_no_nvidia_base_that_would_run_anoth
 @pytest.mark.parametrize("name, text, hint", [
     ("Dockerfile", "FROM python:3.11\nRUN pip install -r requirements/prod.txt\n", "requirements/prod.txt"),
     ("build.docker", "# syntax=docker/dockerfile:1\nARG BASE=python\nFROM ${BASE}\n", "requirements file"),
-    ("MLproject", "name: x\nconda_env: conda.yaml\nentry_points: {}\n", "--from conda.yaml"),
     ("notes.txt", "This project trains a model.\nRun it with make.\n", "requirements file"),
 ])
 def test_files_init_cannot_read_are_refused_with_what_to_pass_instead(name, text, hint):
