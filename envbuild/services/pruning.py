@@ -4,7 +4,9 @@ In the engine: the builder stages of every build (untagged images labelled dev.e
 which are the cache that makes a rebuild after a small lock change install only the changed
 layers; pruning them makes the next build of every image install everything again. Images
 envbuild tagged are never touched (remove them with docker rmi). In the wheel cache: files not
-used by a build, lock or verify for ``older_than_days`` days (each use refreshes a file's mtime).
+used by a build, lock or verify for ``older_than_days`` days (each use refreshes a file's mtime);
+and what lock remembered about locked files (``files/``, ``hooks/``) that long ago: asked again
+when needed.
 """
 
 from __future__ import annotations
@@ -38,4 +40,11 @@ def prune(engine: ContainerEngine | None, cache: Path, *, older_than_days: float
                     cache_bytes += sum(p.stat().st_size for p in files)
                     if not dry_run:
                         shutil.rmtree(folder, ignore_errors=True)
+        for kind in ("files", "hooks"):  # adapters/pin_files.py, adapters/wheel_hooks.py
+            for path in sorted((cache / kind).glob("*/*")) if (cache / kind).is_dir() else ():
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    entries += 1
+                    cache_bytes += path.stat().st_size
+                    if not dry_run:
+                        path.unlink(missing_ok=True)
     return PruneOutcome(stages=stages, stage_bytes=stage_bytes, cache_entries=entries, cache_bytes=cache_bytes)
