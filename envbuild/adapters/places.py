@@ -263,6 +263,9 @@ def engine_record(place: Place, timeout: float, files: bool = False, also: Seque
     ref = place.name if place.kind == "image" else config.get("Image")  # what the container was created from
     if isinstance(ref, str) and ref:
         record["ref"] = ref
+    pushed = found.get("RepoDigests") if place.kind == "image" else None  # name@sha256: of each push or pull
+    if isinstance(pushed, list) and pushed:
+        record["repo_digests"] = sorted(str(d) for d in pushed)
     if place.kind == "container":
         changed = run(["docker", "diff", place.name], timeout=timeout)
         if changed.returncode != 0:

@@ -67,7 +67,8 @@ def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None,
                   capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What `reproduce` re-runs: the command the training ran (``command``, else the image's or the
     container's entrypoint and command as the engine has them), its working directory, the
-    determinism variables it ran with, the image (reference and ID), the hardware fingerprint."""
+    determinism variables it ran with, the image (reference, ID, and the registry digests of its pushes),
+    the hardware fingerprint."""
     from envbuild.core.hardware import fingerprint
     from envbuild.core.redact import redact_text
 
@@ -75,7 +76,7 @@ def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None,
     config = engine.get("config") or {}
     if command is None and (config.get("entrypoint") or config.get("cmd")):
         command = [*(config.get("entrypoint") or []), *(config.get("cmd") or [])]
-    image = {key: engine[key] for key in ("ref", "image_id") if engine.get(key)} or None
+    image = {key: engine[key] for key in ("ref", "image_id", "repo_digests") if engine.get(key)} or None
     # an argument may carry a credential (--token=..., a URL with a password): recorded redacted
     return {"schema": 1, "command": [redact_text(str(arg)) for arg in command] if command else None,
             "workdir": workdir or config.get("workdir") or None,

@@ -64,6 +64,11 @@ targets:
         assert response.headers["Docker-Content-Digest"] == out["repo_digest"]
         manifest = json.load(response)
     assert manifest["config"]["digest"] == out["id"]  # the pushed config is the reproducible one
+    # what a record of a run in this image names it by (issue 34): the engine's registry digest of the push
+    from envbuild.adapters.places import Place, engine_record
+
+    assert engine_record(Place(kind="image", name=out["image"]), 60)["repo_digests"] == [
+        f"{registry}/envbuild-test/pushed@{out['repo_digest']}"]
     # the provenance and the SBOM are attached: this registry has no referrers API, so by cosign's tag scheme
     hexdigest = out["repo_digest"].split(":", 1)[1]
     assert len(out["attached"]) == 4  # each by digest, and by its fallback tag

@@ -43,3 +43,6 @@ def test_the_invocation_is_the_command_given_else_the_engine_s_and_credentials_n
     assert found["command"] == ["python", "-m", "train", "--epochs", "3"] and found["workdir"] == "/home/app"
     assert found["image"] == {"ref": "team/model:cpu-1", "image_id": "sha256:" + "a" * 64}
     assert invocation_of({}, command=None, workdir=None)["command"] is None  # nothing says: reproduce will say so
+    pushed = {"engine": {"ref": "r:5000/m:1", "image_id": "sha256:" + "b" * 64,
+                         "repo_digests": ["r:5000/m@sha256:" + "c" * 64]}}
+    assert invocation_of(pushed, command=None, workdir=None)["image"]["repo_digests"] == ["r:5000/m@sha256:" + "c" * 64]
