@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 STALE_SECONDS = 24 * 3600  # a temporary file this old in a cache belongs to a writer that was killed
 
@@ -94,6 +95,27 @@ def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale(folder)
     return _replace_via_temporary(folder, name, write, 0o644)
+
+
+def recall(path: Path) -> Any:
+    """What remember() kept at ``path``, parsed; None where nothing readable is kept (asked again)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def remember(path: Path, value: Any) -> None:
+    """``value`` as JSON at ``path`` in a cache (written aside, renamed into place: a reader sees all of
+    it or none); a read-only cache keeps nothing, and the fact is asked again next time."""
+    import json
+
+    try:
+        store(path.parent, path.name, lambda tmp: tmp.write_text(json.dumps(value, sort_keys=True), encoding="utf-8"))
+    except OSError:
+        pass
 
 
 def remove_stale(folder: Path, *, age: float = STALE_SECONDS) -> None:

@@ -56,25 +56,15 @@ def _key(pin: Package, python: str, platform: str) -> str:
 
 
 def _recall(memo: Path | None, key: str) -> PinFiles | None:
-    import json
+    from envbuild.adapters.files import recall
 
-    if memo is None:
-        return None
-    try:
-        return files_from_json(json.loads((memo / key[:2] / key).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return None
+    return files_from_json(recall(memo / key[:2] / key)) if memo is not None else None
 
 
 def _keep(memo: Path, key: str, files: PinFiles) -> None:
-    import json
+    from envbuild.adapters.files import remember
 
-    from envbuild.adapters.files import store
-
-    try:
-        store(memo / key[:2], key, lambda tmp: tmp.write_text(json.dumps(files_to_json(files)), encoding="utf-8"))
-    except OSError:
-        pass  # a read-only cache: asked again next time
+    remember(memo / key[:2] / key, files_to_json(files))
 
 
 def _ask_uv(pins: Sequence[str], *, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],

@@ -98,24 +98,16 @@ def _cached(pin: Package, tags: set, wheel_cache: Path) -> Path | None:
 
 
 def _remembered(memo: Path, sha256: str) -> tuple[str, ...] | None:
-    import json
+    from envbuild.adapters.files import recall
 
-    try:
-        names = json.loads((memo / sha256[:2] / sha256).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    names = recall(memo / sha256[:2] / sha256)
     return tuple(str(n) for n in names) if isinstance(names, list) else None
 
 
 def _remember(memo: Path, sha256: str, hooks: tuple[str, ...]) -> tuple[str, ...]:
-    import json
+    from envbuild.adapters.files import remember
 
-    from envbuild.adapters.files import store
-
-    try:
-        store(memo / sha256[:2], sha256, lambda tmp: tmp.write_text(json.dumps(list(hooks)), encoding="utf-8"))
-    except OSError:
-        pass  # a read-only cache: read again next time
+    remember(memo / sha256[:2] / sha256, list(hooks))
     return hooks
 
 

@@ -13,7 +13,7 @@ from envbuild.core.lockfile import Lock, Package
 from envbuild.core.progress import Progress
 from envbuild.ecosystems.base import WheelSource
 from envbuild.core.envvars import expand, expand_all
-from envbuild.errors import BuildError, FileError
+from envbuild.errors import BuildError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheelhouse
@@ -72,24 +72,18 @@ class CacheWheels:
         import json
 
         from envbuild.adapters.downloads import version_hashes
-        from envbuild.adapters.files import atomic_write
+        from envbuild.adapters.files import recall, remember
 
         indexes = lock_indexes(lock, self.environ)
         urls = [indexes["index_url"], *indexes["extra_index_urls"]]
         key = hashlib.sha256(json.dumps([urls, name, version]).encode()).hexdigest()  # URLs may hold a credential
         kept = self._house(lock).cache.parent / "vouched" / f"{key}.json"
-        try:
-            found = json.loads(kept.read_text(encoding="utf-8"))
-            if isinstance(found, list) and found and all(isinstance(h, str) for h in found):
-                return found
-        except (OSError, ValueError):
-            pass
+        found = recall(kept)
+        if isinstance(found, list) and found and all(isinstance(h, str) for h in found):
+            return found
         hashes = version_hashes(name, version, urls)
         if hashes:  # none (no such version) is asked again: it may be published later
-            try:
-                atomic_write(kept, json.dumps(sorted(hashes)) + "\n")
-            except FileError:
-                pass  # a read-only cache: asked again next time
+            remember(kept, sorted(hashes))
         return hashes
 
     def __call__(self, lock: Lock, pins: Sequence[Package], log: Progress,
