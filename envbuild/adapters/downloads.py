@@ -51,7 +51,7 @@ def find_remote(pins: Sequence[Package], index_urls: Sequence[str], ranked: Sequ
     rank = {tag: i for i, tag in enumerate(ranked)}
 
     def lookup(pin: Package) -> Remote | None:
-        hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
+        hexes = pin.sha256s
         for index in index_urls:
             page = f"{index.rstrip('/')}/{pin.name}/"
             best: tuple[int, Remote] | None = None
@@ -206,7 +206,7 @@ def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> 
     from envbuild.adapters.sizes import json_page
 
     def lookup(pin: Package) -> list[IndexFile]:
-        hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
+        hexes = pin.sha256s
         for expanded, written in indexes:
             if not expanded.startswith(("http://", "https://")):
                 continue

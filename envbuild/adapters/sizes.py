@@ -40,7 +40,7 @@ def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, pyth
     from envbuild.adapters.files import entry_folder
 
     tags = supported_tags(python, platform)
-    wanted = {p.name: {h.split(":", 1)[1] for h in p.hashes if h.startswith("sha256:")} for p in pins}
+    wanted = {p.name: p.sha256s for p in pins}
     sizes: dict[str, int] = {}
     for name, hexes in wanted.items():  # built here: measured where the cache keeps it
         for hexdigest in hexes:
@@ -61,7 +61,7 @@ def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, pyth
     return {name: size for name, size in sizes.items() if size >= RECORDED_FROM}
 
 
-def _largest(found: PinFiles | None, hexes: set[str], tags: set[Tag]) -> int | None:
+def _largest(found: PinFiles | None, hexes: frozenset[str], tags: set[Tag]) -> int | None:
     """The largest locked wheel the target can install, else the sdist's size."""
     if found is None:
         return None

@@ -115,7 +115,7 @@ def _remote_file(pin: Package, tags: set, found: PinFiles | None) -> tuple[str, 
     """(URL, size, sha256) of the largest locked wheel the target can install."""
     from envbuild.adapters.sizes import installable
 
-    hexes = {h.split(":", 1)[1] for h in pin.hashes if h.startswith("sha256:")}
+    hexes = pin.sha256s
     wheels = [f for f in (found.wheels if found else ()) if f.sha256 in hexes and f.size is not None
               and installable(f.filename, tags)]
     if not wheels:

@@ -92,7 +92,7 @@ def _pylock(lock: Lock, files: Mapping[str, Sequence[IndexFile]], *, source: str
     lines.append(f"created-by = {_toml('envbuild')}")
     index = strip_credentials(lock.index_url)
     for package in sorted(lock.pip, key=lambda p: p.name):
-        locked = {h.split(":", 1)[1] for h in package.hashes if h.startswith("sha256:")}
+        locked = package.sha256s
         found = sorted((f for f in files.get(package.name, ()) if f.sha256 in locked), key=lambda f: f.filename)
         missing = locked - {f.sha256 for f in found}
         if missing or not found:
@@ -154,7 +154,7 @@ def _best(lock: Lock, files: Mapping[str, Sequence[IndexFile]]) -> dict[str, Ind
     rank = {tag: i for i, tag in enumerate(ranked_tags(lock.python or "3", lock.platform))} if lock.python else {}
     chosen = {}
     for package in lock.pip:
-        locked = {h.split(":", 1)[1] for h in package.hashes if h.startswith("sha256:")}
+        locked = package.sha256s
         ranked = []
         for f in files.get(package.name, ()):
             if f.sha256 not in locked:

@@ -366,7 +366,7 @@ def _with_built_wheels(pins: Sequence[Package], files: "Mapping[str, PinFiles]",
     wheelless = []
     for pin in pins:
         found = files.get(pin.name)
-        hexes = {h.split(":", 1)[1] for h in pin.hashes}
+        hexes = pin.sha256s
         if found is not None and not any(w.sha256 in hexes and installable(w.filename, tags) for w in found.wheels) \
                 and pin.name not in kept:  # kept from the previous lock: with the wheel built then
             wheelless.append(pin)

@@ -32,6 +32,11 @@ class Package:
         return next((h.split(":", 1)[1] for h in self.hashes if h.startswith("sha256:")), "")
 
     @property
+    def sha256s(self) -> frozenset[str]:
+        """The hex digest of every sha256 the pin allows."""
+        return frozenset(h.split(":", 1)[1] for h in self.hashes if h.startswith("sha256:"))
+
+    @property
     def key(self) -> str:
         """How verify matches it: conda names as they are, pip names canonical."""
         return self.name if self.manager == CONDA else canonical_name(self.name)
