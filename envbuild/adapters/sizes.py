@@ -72,12 +72,6 @@ def _largest(found: PinFiles | None, hexes: frozenset[str], tags: set[Tag]) -> i
     return sdist.size if sdist is not None and sdist.sha256 in hexes else None
 
 
-def pins_file(entry: Mapping, hexes: set[str]) -> bool:
-    """An index page's file entry is one of the pin's (its sha256 among ``hexes``), with a size."""
-    return (isinstance(entry.get("size"), int) and isinstance(entry.get("hashes"), dict)
-            and entry["hashes"].get("sha256") in hexes)
-
-
 def installable(filename: str, tags: set[Tag]) -> bool:
     """A wheel the target can install (one of its tags among ``tags``)."""
     if not filename.endswith(".whl"):
