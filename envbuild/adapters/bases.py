@@ -88,9 +88,7 @@ def base_fits(ref: str, info: ImageInfo | None, *, python: str, platform: str, e
             raise UserError(f"base {ref} here is {have}, but the target is for {platform}",
                             hint=f"get its {platform} variant ('docker pull --platform {platform} {ref.split('@')[0]}'), "
                             f"or make one: 'envbuild base --platform {platform}'")
-    config = info.raw.get("Config") if info is not None else None
-    env = (config or {}).get("Env") or [] if isinstance(config, dict) else []
-    found = base_python(ref, info.labels if info is not None else None, [str(e) for e in env])
+    found = base_python(ref, info.labels if info is not None else None, info.env if info is not None else None)
     if found is None and info is not None and engine is not None:
         import re
 

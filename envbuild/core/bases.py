@@ -11,7 +11,7 @@ images (Ubuntu underneath), NGC's framework images by release.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from envbuild.core.lines import canonical_name
@@ -28,15 +28,16 @@ _UBUNTU_TAG = re.compile(r"^ubuntu:(\d\d\.\d\d)$")
 _NGC = re.compile(r"^nvcr\.io/nvidia/(?:pytorch|tensorflow|jax|nemo)[^:]*:(\d\d)\.(\d\d)")
 
 
-def base_python(ref: str, labels: Mapping[str, str] | None = None, env: Sequence[str] = ()) -> tuple[str, str] | None:
-    """(X.Y, where that was read) for the Python of base ``ref``; None when nothing says."""
+def base_python(ref: str, labels: Mapping[str, str] | None = None,
+                env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(X.Y, where that was read) for the Python of base ``ref``; None when nothing says. ``env``: the
+    environment its configuration sets."""
     if labels and re.fullmatch(r"3\.\d+", labels.get(PYTHON_LABEL, "")):
         return labels[PYTHON_LABEL], f"its label {PYTHON_LABEL}"
-    for entry in env:
-        name, _, value = entry.partition("=")
-        match = re.match(r"(3\.\d+)", value)
-        if name == "PYTHON_VERSION" and match:
-            return match[1], f"its PYTHON_VERSION={value}"
+    value = (env or {}).get("PYTHON_VERSION", "")
+    match = re.match(r"(3\.\d+)", value)
+    if match:
+        return match[1], f"its PYTHON_VERSION={value}"
     name = ref.split("@", 1)[0]
     repository, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "")
     if repository.rsplit("/", 1)[-1] == "python":

@@ -23,6 +23,13 @@ class ImageInfo:
     diff_ids: tuple[str, ...]
     raw: Mapping[str, Any]  # the engine's own inspect document (Config, RootFS, Architecture...)
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment its configuration sets (name → value)."""
+        config = self.raw.get("Config")
+        entries = config.get("Env") if isinstance(config, Mapping) else None
+        return dict(str(entry).partition("=")[::2] for entry in entries or [])
+
 
 class ImageBuilder(Protocol):
     """What builds a context into an image in the engine: BuildKit (adapters/builders.py) or the

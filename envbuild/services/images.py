@@ -143,7 +143,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
         image_dir=repo_relative(root), base_ref=base_ref, base_digest=base_digest,
         revision=git.revision(root), inputs_digest=inputs.digest, template=ecosystem.template(target), extras=extras,
         project=project[0] if project else None, epoch=epoch, layers=plan, files=file_digests,
-        base_path=_env_value(info, "PATH"))
+        base_path=(info.env.get("PATH") or None) if info is not None else None)
     # A spec's own 'templates:' is confined to its repository like every input; --templates is the
     # user's own choice on the command line.
     override = templates or (confined(root / spec.templates, boundary, "templates", spec.file) if spec.templates else None)
@@ -162,16 +162,6 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
                     tag_digest=image_plan.tag_digest(dockerfile=dockerfiles.identity, embedded=embedded,
                                                      base=info.id if info else base_ref, epoch=epoch,
                                                      files=dict(file_digests)))
-
-
-def _env_value(info: ImageInfo | None, name: str) -> str | None:
-    """A variable the base image's configuration sets (None: unset, or the engine lacks the image)."""
-    config = info.raw.get("Config") if info is not None else None
-    for entry in (config.get("Env") or []) if isinstance(config, dict) else []:
-        key, _, value = str(entry).partition("=")
-        if key == name and value:
-            return value
-    return None
 
 
 def sbom_text(prepared: Prepared) -> str:

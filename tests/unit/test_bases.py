@@ -26,7 +26,7 @@ def test_the_python_of_a_base_is_read_from_its_name(ref, python):
 
 def test_labels_and_python_version_come_before_the_name():
     assert base_python("python:3.12-slim", {"io.envbuild.base.python": "3.9"})[0] == "3.9"
-    assert base_python("registry.corp/ml/base:7", None, ["PATH=/usr/bin", "PYTHON_VERSION=3.11.9"])[0] == "3.11"
+    assert base_python("registry.corp/ml/base:7", None, {"PATH": "/usr/bin", "PYTHON_VERSION": "3.11.9"})[0] == "3.11"
 
 
 def test_a_base_running_another_python_is_refused_naming_both_before_anything_is_built():
