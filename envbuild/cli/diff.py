@@ -26,7 +26,7 @@ def diff(
     fmt = report_format(format, as_json)
     import os
 
-    from envbuild.cli.verify_run import python_version
+    from envbuild.cli.discovery import python_version
 
     findings = diffing.diff(a, b, environ=os.environ, python=python_version(python))
     outcome = Outcome(label=f"{a} -> {b}", findings=tuple(findings))

@@ -126,3 +126,14 @@ def check_level(level: str) -> None:
 
     if level not in LEVELS:
         raise UserError(f"--fail-on {level}: expected one of {', '.join(LEVELS)}")
+
+
+def python_version(text: str | None) -> str | None:
+    """verify --lock-python, diff --python: X.Y or X.Y.Z (None: not given)."""
+    import re
+
+    from envbuild.errors import UserError
+
+    if text is None or re.fullmatch(r"3\.\d+(\.\d+)?", text):
+        return text
+    raise UserError(f"not a Python version: {text!r}", hint="give it as X.Y, e.g. 3.10")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envbuild.cli.discovery import check_level, places
+from envbuild.cli.discovery import check_level, places, python_version
 from envbuild.cli.output import progress
 
 
@@ -54,13 +54,3 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
             code = code or exc.exit_code
     return code
 
-
-def python_version(text: str | None) -> str | None:
-    """--lock-python / diff --python: X.Y or X.Y.Z."""
-    import re
-
-    from envbuild.errors import UserError
-
-    if text is None or re.fullmatch(r"3\.\d+(\.\d+)?", text):
-        return text
-    raise UserError(f"not a Python version: {text!r}", hint="give it as X.Y, e.g. 3.10")
