@@ -86,3 +86,33 @@ def tracked_files(directory: Path, name: str) -> list[Path] | None:
     if done.returncode != 0:
         return None
     return [directory / p for p in done.stdout.split("\0") if p]
+
+
+def definition(directory: Path) -> tuple[str, str] | None:
+    """(the commit checked out, ``directory``'s path from the top of its repository): enough to rebuild
+    an image from that commit later. None outside git, or with uncommitted changes in ``directory``
+    (that state is in no commit)."""
+    try:
+        top = run(["git", "-C", str(directory), "rev-parse", "--show-toplevel"], timeout=10)
+        head = run(["git", "-C", str(directory), "rev-parse", "HEAD"], timeout=10)
+        dirty = run(["git", "-C", str(directory), "status", "--porcelain", "--", "."], timeout=30)
+    except ToolUnavailable:
+        return None
+    if top.returncode != 0 or head.returncode != 0 or dirty.stdout.strip():
+        return None
+    relative = directory.resolve().relative_to(Path(top.stdout.strip()).resolve())
+    return head.stdout.strip(), relative.as_posix() if relative.parts else ""
+
+
+def worktree(repository: Path, commit: str, destination: Path) -> bool:
+    """A detached worktree of ``commit`` at ``destination`` (False: not a repository, or no such commit)."""
+    try:
+        done = run(["git", "-C", str(repository), "worktree", "add", "--detach", "--quiet", str(destination), commit],
+                   timeout=300)
+    except ToolUnavailable:
+        return False
+    return done.returncode == 0
+
+
+def remove_worktree(repository: Path, destination: Path) -> None:
+    run(["git", "-C", str(repository), "worktree", "remove", "--force", str(destination)], timeout=120)

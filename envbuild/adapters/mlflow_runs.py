@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from envbuild.core.lineage import ARTIFACT_DIR, Source
+from envbuild.core.lineage import ARTIFACT_DIR, RUN_ID, Source
 from envbuild.core.redact import redact_text, strip_credentials
 from envbuild.errors import ToolUnavailable, UserError
 
@@ -112,3 +112,83 @@ def read_record(run_id: str, *, environ: Mapping[str, str]) -> dict[str, str]:
                 raise UserError(f"run {run_id}: {ARTIFACT_DIR}/{name} is not UTF-8 text: "
                                 "not a record envbuild wrote") from None
         return out
+
+
+def start_run(environ: Mapping[str, str], *, run_id: str | None = None, run_name: str | None = None,
+              tags: Mapping[str, str] | None = None, experiment_id: str | None = None) -> tuple[str, str]:
+    """(run ID, experiment ID): the run ``run_id`` names (joined, as MLFLOW_RUN_ID is by mlflow), else a
+    new one in ``experiment_id``, MLFLOW_EXPERIMENT_ID's, MLFLOW_EXPERIMENT_NAME's (made when new) or the
+    default experiment."""
+    client = _client(environ)
+    with _answering(f"run {run_id}" if run_id else "a new run", environ):
+        if run_id:
+            run = client.get_run(run_id)
+            if run.info.lifecycle_stage == "deleted":
+                raise UserError(f"run {run_id} is deleted", hint="restore it, or unset MLFLOW_RUN_ID for a new run")
+            for key, value in sorted((tags or {}).items()):
+                client.set_tag(run_id, key, value)
+            return run_id, str(run.info.experiment_id)
+        experiment = experiment_id or environ.get("MLFLOW_EXPERIMENT_ID")
+        if not experiment and environ.get("MLFLOW_EXPERIMENT_NAME"):
+            name = environ["MLFLOW_EXPERIMENT_NAME"]
+            found = client.get_experiment_by_name(name)
+            experiment = found.experiment_id if found else client.create_experiment(name)
+        run = client.create_run(str(experiment or "0"), run_name=run_name, tags=dict(tags or {}))
+        return str(run.info.run_id), str(run.info.experiment_id)
+
+
+def finish_run(run_id: str, *, ok: bool, environ: Mapping[str, str]) -> None:
+    import contextlib
+    import io
+
+    client = _client(environ)
+    # MLflow prints the run's URL on standard output as it ends one: it would break --json
+    with _answering(f"run {run_id}", environ), contextlib.redirect_stdout(io.StringIO()):
+        client.set_terminated(run_id, "FINISHED" if ok else "FAILED")
+
+
+def log_metrics(run_id: str, metrics: Mapping[str, float], *, environ: Mapping[str, str]) -> None:
+    import time
+
+    from mlflow.entities import Metric
+
+    client = _client(environ)
+    now = int(time.time() * 1000)
+    items = [Metric(key=key, value=float(value), timestamp=now, step=0) for key, value in sorted(metrics.items())]
+    with _answering(f"run {run_id}", environ):
+        for start in range(0, len(items), 500):  # MLflow takes at most 1000 metrics a batch
+            client.log_batch(run_id, metrics=items[start:start + 500])
+
+
+def run_metrics(run_id: str, *, environ: Mapping[str, str]) -> tuple[dict[str, float], str]:
+    """(the run's metrics, each at its last logged value; its experiment ID)."""
+    client = _reading_client(environ, f"run {run_id}")
+    with _answering(f"run {run_id}", environ):
+        run = client.get_run(run_id)
+        return {str(k): float(v) for k, v in run.data.metrics.items()}, str(run.info.experiment_id)
+
+
+def reproductions(run_id: str, experiment_id: str, *, environ: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The runs that reproduced ``run_id`` (tag envbuild.reproduces), newest first: their ID, start
+    time (ms since the epoch), mode and verdict."""
+    if not RUN_ID.fullmatch(run_id):  # it goes into a filter string
+        raise UserError(f"{run_id}: not an MLflow run ID")
+    client = _reading_client(environ, f"run {run_id}")
+    with _answering(f"run {run_id}", environ):
+        found = client.search_runs([experiment_id], filter_string=f"tags.`envbuild.reproduces` = '{run_id}'",
+                                   order_by=["attributes.start_time DESC"], max_results=200)
+    return [{"run_id": r.info.run_id, "start_time": r.info.start_time, "mode": r.data.tags.get("envbuild.reproduce.mode"),
+             "verdict": r.data.tags.get("envbuild.reproduce.verdict")} for r in found]
+
+
+# What a training's own mlflow needs to log into the run envbuild made. Passed by name to `docker exec`:
+# the values stay in this process's environment, never on a command line, in a container's
+# configuration or in an image.
+CONTAINER_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
+                       "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH",
+                       "MLFLOW_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def container_env(environ: Mapping[str, str], run_id: str, experiment_id: str) -> dict[str, str]:
+    env = {name: environ[name] for name in CONTAINER_VARIABLES if environ.get(name)}
+    return {**env, "MLFLOW_RUN_ID": run_id, "MLFLOW_EXPERIMENT_ID": experiment_id}

@@ -241,3 +241,35 @@ def find_executable(name: str) -> str | None:
     import shutil
 
     return shutil.which(name)
+
+
+def run_shown(argv: Sequence[str], *, show: Callable[[str], None], env: Mapping[str, str] | None = None,
+              timeout: float | None = None, keep: int = 40) -> Completed:
+    """Run argv with its stdout and stderr handed to ``show`` line by line as they come (a training's
+    log, however long, is never held): the run with the last ``keep`` lines of both as its stderr."""
+    import collections
+    import subprocess
+
+    argv = tuple(str(a) for a in argv)
+    proc = _start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                  env=dict(env) if env is not None else None, text=True, encoding="utf-8", errors="replace")
+    tail: collections.deque[str] = collections.deque(maxlen=keep)
+    expired, timer = _kill_after(proc, timeout)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.rstrip("\n"))
+            show(line.rstrip("\n"))
+        proc.wait()
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        with _LIVE_LOCK:
+            _LIVE.pop(proc, None)
+    if expired.is_set():
+        raise TimedOut(f"{display_argv(argv[:2])} did not finish within {timeout:.0f} s")
+    return Completed(argv=argv, returncode=proc.returncode, stdout="", stderr="\n".join(tail))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from envbuild.cli.output import out, progress
+
+if TYPE_CHECKING:
+    from envbuild.services.images import BuildOutcome
 
 
 def build(
@@ -95,3 +99,19 @@ def build(
         out(f"pushed: {result.ref.rsplit(':', 1)[0]}@{result.repo_digest}")
     for reference in attached:
         out(f"attached: {reference}")
+
+
+def build_for_run(directory: Path, target: str | None) -> "BuildOutcome":
+    """The image of ``directory``'s target, built when it is not there yet (a no-op when it is): what
+    `run` trains in and `reproduce` rebuilds a gone image with. Its progress on stderr."""
+    import os
+
+    from envbuild.adapters.builders import connect_builder
+    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.services import images
+
+    engine = Engine.connect(api_timeout(os.environ))
+    return images.build(directory, target, engine=engine, builder=lambda: connect_builder(engine, os.environ, None)[0],
+                        wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=False, push=False,
+                        templates=None, progress=progress, plain=False, sbom=False, provenance=False)

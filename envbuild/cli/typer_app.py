@@ -18,6 +18,8 @@ from envbuild.cli.diff import diff
 from envbuild.cli.export import export
 from envbuild.cli.init import init
 from envbuild.cli.render import render
+from envbuild.cli.reproduce import reproduce
+from envbuild.cli.run import run
 from envbuild.cli.sbom import sbom
 from envbuild.cli.schema import schema
 from envbuild.cli.snapshot import snapshot
@@ -51,6 +53,6 @@ app.callback()(with_conventions(_root))
 for _name, _command in (("init", init), ("lock", lock), ("render", render),
                         ("context", context), ("build", build), ("base", base),
                         ("verify", verify), ("snapshot", snapshot), ("diff", diff),
-                        ("record", record), ("prune", prune), ("sbom", sbom),
+                        ("record", record), ("run", run), ("reproduce", reproduce), ("prune", prune), ("sbom", sbom),
                         ("export", export), ("probe", probe), ("schema", schema)):
     app.command(_name)(with_conventions(_command))

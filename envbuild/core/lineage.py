@@ -25,7 +25,7 @@ IMAGE = "image.json"
 RECORD = "record.json"  # what was recorded, and from where: the index of the others
 INVOCATION = "invocation.json"  # what a re-run needs: the command, its directory, determinism, image, hardware
 
-_RUN_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}")
+RUN_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}")
 _MODEL = re.compile(r"(?P<name>[^/@]+)(?:/(?P<version>[0-9]+)|@(?P<alias>[A-Za-z0-9_-]+))")
 
 
@@ -54,7 +54,7 @@ def parse_source(argument: str) -> Source:
     rest = argument.removeprefix("mlflow:")
     if rest.startswith("runs:/"):
         run_id = rest.removeprefix("runs:/").strip("/")
-        if _RUN_ID.fullmatch(run_id):
+        if RUN_ID.fullmatch(run_id):
             return Source(run_id=run_id)
     elif rest.startswith("models:/"):
         found = _MODEL.fullmatch(rest.removeprefix("models:/").rstrip("/"))

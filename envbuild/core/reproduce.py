@@ -9,9 +9,13 @@
       modes:                   # shorter runs, each with its own baseline (--mode smoke)
         smoke: {args: ["--epochs", "1"]}             # appended to the recorded command
         tiny: {args: ["--steps", "10"], replace: true}  # instead of the recorded arguments
+      seed: {env: TINYTRAIN_SEED}  # how --calibrate varies the seed (or {arg: --seed})
 
 A target's `reproduce:` is laid over the top level's: its metrics and modes add to (and replace, by
-name) the top level's; `same-hardware` and `metrics-file`, when it sets them, replace.
+name) the top level's; `same-hardware`, `metrics-file` and `seed`, when it sets them, replace.
+
+`envbuild run` records the rules in force into the run (rules_to_json), so that a reproduction judges
+by the rules the run was trained under, with what a later spec or a --tolerances file adds laid over.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.keypaths import Reader
-from envbuild.core.tolerances import Tolerance, ToleranceError, lint, tolerance_from
+from envbuild.core.tolerances import Tolerance, ToleranceError, lint, tolerance_from, tolerance_to_json
 from envbuild.errors import SpecError
 
-KEYS = {"metrics", "same-hardware", "metrics-file", "modes"}
+KEYS = {"metrics", "same-hardware", "metrics-file", "modes", "seed"}
 _NAME = re.compile(r"^[A-Za-z0-9_.:/-]{1,200}$")  # an MLflow metric name
 _MODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -36,17 +40,27 @@ class Mode:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Seed:
+    """How a calibration run gets its own seed: an environment variable, or an argument's value."""
+
+    env: str | None = None
+    arg: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReproduceRules:
     metrics: tuple[tuple[str, Tolerance], ...] = ()
     same_hardware: bool | None = None  # None: unset (a target inherits the top level's; default false)
     metrics_file: str | None = None
     modes: tuple[tuple[str, Mode], ...] = ()
+    seed: Seed | None = None
 
     def over(self, base: "ReproduceRules") -> "ReproduceRules":
         return ReproduceRules(metrics=tuple(sorted({**dict(base.metrics), **dict(self.metrics)}.items())),
                               same_hardware=self.same_hardware if self.same_hardware is not None else base.same_hardware,
                               metrics_file=self.metrics_file or base.metrics_file,
-                              modes=tuple(sorted({**dict(base.modes), **dict(self.modes)}.items())))
+                              modes=tuple(sorted({**dict(base.modes), **dict(self.modes)}.items())),
+                              seed=self.seed or base.seed)
 
     def tolerances(self) -> dict[str, Tolerance]:
         return dict(self.metrics)
@@ -87,7 +101,34 @@ def reproduce_from(r: Reader, path: str, value: Any) -> ReproduceRules:
         raise SpecError(r.file, f"{path}.metrics-file", "expected an absolute path in the image, e.g. "
                         "/home/app/metrics.json")
     return ReproduceRules(metrics=tuple(sorted(read)), same_hardware=same, metrics_file=metrics_file,
-                          modes=_modes(r, f"{path}.modes", value.get("modes") or {}))
+                          modes=_modes(r, f"{path}.modes", value.get("modes") or {}),
+                          seed=_seed(r, f"{path}.seed", value["seed"]) if value.get("seed") is not None else None)
+
+
+def _seed(r: Reader, path: str, value: Any) -> Seed:
+    r.mapping(path, value)
+    if len(value) != 1 or not set(value) <= {"env", "arg"} or not isinstance(next(iter(value.values())), str) \
+            or not next(iter(value.values())):
+        raise SpecError(r.file, path, "expected {env: NAME} or {arg: --seed}: where the training takes its seed")
+    return Seed(env=value.get("env"), arg=value.get("arg"))
+
+
+def rules_to_json(rules: ReproduceRules) -> dict[str, Any]:
+    """The rules as envbuild.yaml writes them (what `envbuild run` records into the run)."""
+    out: dict[str, Any] = {"metrics": {name: tolerance_to_json(t) for name, t in rules.metrics},
+                           "modes": {name: {"args": list(m.args), "replace": m.replace} for name, m in rules.modes}}
+    if rules.same_hardware is not None:
+        out["same-hardware"] = rules.same_hardware
+    if rules.metrics_file:
+        out["metrics-file"] = rules.metrics_file
+    if rules.seed is not None:
+        out["seed"] = {"env": rules.seed.env} if rules.seed.env else {"arg": rules.seed.arg}
+    return out
+
+
+def rules_from_json(file: str, data: Any) -> ReproduceRules:
+    """Rules recorded in a run, or a --tolerances file: read as the spec's key is (a bad one is bad input)."""
+    return reproduce_from(Reader(file), "reproduce", data if data is not None else {})
 
 
 def _modes(r: Reader, path: str, value: Any) -> tuple[tuple[str, Mode], ...]:

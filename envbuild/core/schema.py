@@ -98,7 +98,11 @@ def _reproduce() -> dict[str, Any]:
                           "instead of the recorded ones).", "additionalProperties": {
                               "type": "object", "required": ["args"], "additionalProperties": False,
                               "properties": {"args": {"type": "array", "items": {"type": ["string", "number"]}},
-                                             "replace": {"type": "boolean"}}}}}}
+                                             "replace": {"type": "boolean"}}}},
+                "seed": {"type": "object", "description": "How --calibrate varies the seed: {env: NAME} or "
+                         "{arg: --seed}.", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+                         "properties": {"env": {"type": "string", "minLength": 1},
+                                        "arg": {"type": "string", "minLength": 1}}}}}
 
 
 def _shared() -> dict[str, Any]:

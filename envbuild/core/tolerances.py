@@ -24,8 +24,9 @@ BETTER = ("higher", "lower")
 DEFAULT_FLOAT_REL = 1e-6
 
 # Verdicts, worst first; each one's exit code per the contract (0 ok, 1 a difference, 5 cannot tell).
+# "rebaselined": no judgement, a mode's new baseline was recorded (reproduce --rebaseline).
 VERDICTS = {"unverifiable": 1, "failed": 1, "missing-metric": 1, "inconclusive": 5, "within-tolerance": 0,
-            "bit-exact": 0}
+            "bit-exact": 0, "rebaselined": 0}
 
 
 class ToleranceError(ValueError):
@@ -96,6 +97,17 @@ def tolerance_from(path: str, data: Any) -> Tolerance:
         raise ToleranceError(f"{path}.required", "expected true or false")
     return Tolerance(direction=direction, better=better, abs=numbers.get("abs"), rel=numbers.get("rel"),
                      resolution=numbers.get("resolution"), required=required)
+
+
+def tolerance_to_json(tolerance: Tolerance) -> dict[str, Any]:
+    """As tolerance_from reads it: only what differs from the defaults."""
+    out: dict[str, Any] = {key: getattr(tolerance, key) for key in ("abs", "rel", "resolution", "better")
+                           if getattr(tolerance, key) is not None}
+    if tolerance.direction != "two-sided":
+        out["direction"] = tolerance.direction
+    if not tolerance.required:
+        out["required"] = False
+    return out
 
 
 def _number(path: str, value: Any) -> float:
