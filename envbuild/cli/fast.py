@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 VALUES = {"--target": "target", "-t": "target", "--lock": "lock", "--platform": "platform", "--against": "against",
-          "--require-lock": "require_lock", "--lock-python": "lock_python",
+          "--require-lock": "require_lock", "--lock-python": "lock_python", "--require-reproduced": "require_reproduced",
           "--python": "python", "--container": "container", "--image": "image", "--ssh": "ssh", "--exec": "exec_",
           "--hosts": "hosts", "--jobs": "jobs", "-j": "jobs", "--interpreter": "interpreter",
           "--ssh-config": "ssh_config", "--conda-prefix": "conda_prefix", "--timeout": "timeout",
@@ -30,6 +30,7 @@ MULTIPLE = {"python", "container", "image", "ssh", "exec_", "allow_extra"}
 PATHS = {"directory", "lock", "hosts", "ssh_config", "junit"}
 DEFAULTS: dict[str, Any] = {
     "directory": None, "target": None, "lock": None, "platform": None, "against": None, "require_lock": None, "lock_python": None,
+    "require_reproduced": None,
     "python": [], "container": [],
     "image": [], "ssh": [], "exec_": [], "hosts": None, "jobs": 16, "interpreter": "python3", "ssh_config": None,
     "conda_prefix": None, "files": False, "timeout": 120.0, "allow_extra": [], "gpu": False, "data": False,
@@ -70,6 +71,8 @@ def parse_verify(args: list[str]) -> tuple[dict[str, Any], dict[str, Any]] | Non
     try:
         options["jobs"] = int(options["jobs"])
         options["timeout"] = float(options["timeout"])
+        if options["require_reproduced"] is not None:
+            options["require_reproduced"] = float(options["require_reproduced"])
     except ValueError:
         return None
     if options["jobs"] < 1 or not options["timeout"] >= 1:

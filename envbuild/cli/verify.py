@@ -25,6 +25,9 @@ def verify(
     require_lock: str = typer.Option(None, "--require-lock", help="The lock an image must carry: a lock file (the "
                                      "repository's) or mlflow:runs:/ID (the run's); another one fails. Without it, "
                                      "--image alone is verified against its own, self-attested lock."),
+    require_reproduced: float = typer.Option(None, "--require-reproduced", help="With --against mlflow:...: fail "
+                                             "unless the run has a passing envbuild reproduce newer than this many "
+                                             "days."),
     python: list[str] = opt.PYTHON,
     container: list[str] = opt.CONTAINER,
     image: list[str] = opt.IMAGE,

@@ -11,7 +11,7 @@ from envbuild.cli.output import progress
 
 
 def run(*, directory: Path | None, target: str | None, lock: Path | None, platform: str | None, against: str | None,
-        require_lock: str | None, lock_python: str | None,
+        require_lock: str | None, lock_python: str | None, require_reproduced: float | None,
         python: list[str], container: list[str], image: list[str], ssh: list[str], exec_: list[str],
         hosts: Path | None, jobs: int, interpreter: str, ssh_config: Path | None, conda_prefix: str | None,
         files: bool, timeout: float, allow_extra: list[str], gpu: bool, data: bool, as_json: bool, format: str,
@@ -25,6 +25,15 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
 
     check_level(fail_on)
     fmt = report_format(format, as_json)
+    if require_reproduced is not None:
+        from envbuild.core.lineage import is_mlflow
+        from envbuild.errors import UserError
+
+        if against is None or not is_mlflow(against):
+            raise UserError("--require-reproduced asks MLflow for the reproductions of a run: it needs --against "
+                            "mlflow:runs:/ID or mlflow:models:/NAME@ALIAS")
+        if not require_reproduced > 0:
+            raise UserError(f"--require-reproduced {require_reproduced:g}: expected a number of days above 0")
     data_only = data and not (directory or target or lock or against or python or container or image or ssh or exec_
                               or hosts)
     where = [] if data_only else places(python, container, image, ssh, interpreter, ssh_config, conda_prefix,
@@ -39,6 +48,8 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
                                         data=Path.cwd() if data else None, platform=platform, jobs=jobs,
                                         require_lock=require_lock, lock_python=python_version(lock_python),
                                         log=progress)
+    if require_reproduced is not None:
+        outcomes.append(verifying.reproduced(str(against), require_reproduced, environ=os.environ))
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error, show_report
     from envbuild.core.report import exit_code, to_junit

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from envbuild.core.findings import Finding
 from envbuild.core.lineage import DVC, INVOCATION, LOCKS
 from envbuild.core.reproduce import Mode, ReproduceRules, Seed, rules_from_json
 from envbuild.core.tolerances import VERDICTS, MetricOutcome
@@ -233,5 +234,29 @@ def judged(checks: Sequence[Check], outcomes: Sequence[MetricOutcome], *, requir
                    require_same_hardware=require_same_hardware)
 
 
-def passing(verdict_: str) -> bool:
-    return VERDICTS.get(verdict_) == 0
+def freshness(runs: Sequence[Mapping[str, Any]], *, run_id: str, days: float,
+              now_ms: int) -> tuple[Finding | None, str]:
+    """(a finding when no passing reproduction of ``run_id`` is newer than ``days``, a note naming the
+    latest reproduction). ``runs``: those tagged envbuild.reproduces=run_id (mlflow_runs.reproductions).
+    Only the full mode counts: a smoke mode shows the training still runs in the image, not that it
+    still gives the model's results (and a rebaseline judges nothing)."""
+    since = now_ms - days * 86_400_000
+    good = [r for r in runs if r.get("verdict") in ("bit-exact", "within-tolerance") and (r.get("mode") or "full") == "full"
+            and isinstance(r.get("start_time"), int)]
+    fresh = [r for r in good if r["start_time"] >= since]
+    latest = max(runs, key=lambda r: r.get("start_time") or 0, default=None)
+    note = "no reproduction recorded" if latest is None else \
+        f"latest reproduction: run {latest.get('run_id')} (mode {latest.get('mode') or 'full'}): " \
+        f"{latest.get('verdict') or 'unfinished'}, {_ago(now_ms - (latest.get('start_time') or now_ms))}"
+    if fresh:
+        return None, note
+    last_good = max(good, key=lambda r: r["start_time"], default=None)
+    actual = "never reproduced" if last_good is None else \
+        f"last passed {_ago(now_ms - last_good['start_time'])} (run {last_good['run_id']})"
+    return Finding(kind="reproduction", name=run_id, expected=f"a passing envbuild reproduce within {days:g} days",
+                   actual=actual, detail=note), note
+
+
+def _ago(ms: int) -> str:
+    hours = ms / 3_600_000
+    return f"{hours:.1f} hours ago" if hours < 48 else f"{hours / 24:.1f} days ago"

@@ -8,7 +8,7 @@ high: native numeric libraries (numpy, scipy, BLAS/MKL, …) changed in any way;
     unowned, duplicates and shadowing; a missing package; a major version change; a variable that
     changes what Python loads, set in an image's or a container's environment against its record
     (`config`); data other than
-    DVC versioned (or than the run trained on).
+    DVC versioned (or than the run trained on); a model whose run has no recent passing reproduction.
 medium: a minor version change; another build or other files of the same version; a determinism
     variable unset or different (results differ run to run, not by design); anything else.
 low: a patch change; an unexpected extra package (high when it ships a .pth that runs code at start-up).
@@ -40,7 +40,7 @@ def severity(finding: Finding) -> str:
     kind = finding.kind
     if kind in _ENVIRONMENT or finding.name == "/etc/envbuild lock":
         return "critical"
-    if kind == "data":
+    if kind in ("data", "reproduction"):  # reproduction: no passing `reproduce` of the run lately
         return "high"
     if kind == "concealed":  # the place's answer hid what the engine reads: nothing it says can be trusted
         return "critical"

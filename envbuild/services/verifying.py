@@ -300,3 +300,21 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
 def _recorded(source: str, environ: Mapping[str, str]) -> LockChoice:
     lock, where, snapshot = recorded(source, environ)
     return LockChoice(lock=lock, label=where, expected=view_of(snapshot, where))
+
+
+def reproduced(source: str, days: float, *, environ: Mapping[str, str]) -> "Outcome":
+    """Whether the run behind ``source`` has a passing `envbuild reproduce` newer than ``days``: a finding
+    (kind ``reproduction``) when not. A model promoted on a run nobody could repeat lately fails here."""
+    import time
+
+    from envbuild.adapters import mlflow_runs
+    from envbuild.core.lineage import parse_source
+    from envbuild.core.reproduction import freshness
+    from envbuild.core.report import Outcome
+
+    run_id = mlflow_runs.run_of(parse_source(source), environ=environ)
+    _metrics, experiment = mlflow_runs.run_metrics(run_id, environ=environ)
+    found = mlflow_runs.reproductions(run_id, experiment, environ=environ)
+    finding, note = freshness(found, run_id=run_id, days=days, now_ms=int(time.time() * 1000))
+    return Outcome(label=f"reproduction of run {run_id}", findings=(finding,) if finding else (), notes=(note,),
+                   packages=(run_id,), subject="reproduced run")

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,36 +14,6 @@ import pytest
 from tests.conftest import assert_no_traceback, hermetic_env, kinds, pip
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mlflow")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1",
-                               "--port", str(port), "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-                               "--artifacts-destination", str(root / "artifacts")],
-                              stdout=open(root / "log", "w"), stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
-                              env=hermetic_env())
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{uri}/health", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"the MLflow server did not start: {(root / 'log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    yield uri
-    import os
-    import signal
-
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
 
 
 def client(uri):
