@@ -39,7 +39,8 @@ test-fast: venv tools
 	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
 ## make demo: the main job end to end on images/train: lock, build the training image (the project
-## inside), train in it with no network as the non-root user, verify it file by file.
+## inside), train in it with no network as the non-root user, verify it file by file; then train in it
+## as an MLflow run (envbuild run, a tracking server on 127.0.0.1) and reproduce that run from its ID.
 demo: venv
 	scripts/setup-docker.sh
 	$(ENVBUILD) base
@@ -51,6 +52,7 @@ demo: venv
 	docker run --rm --network none $$image; \
 	docker run --rm --network none --entrypoint sh $$image -c 'train --out . >/dev/null && echo "trained as $$(id -un) (uid $$(id -u)) in $$(pwd): $$(cat metrics.json)"'; \
 	$(ENVBUILD) verify --image $$image --files
+	ENVBUILD=$(ENVBUILD) scripts/demo-reproduce.sh
 
 ## make lock-dev: re-lock envbuild's own development environment.
 lock-dev: venv

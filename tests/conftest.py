@@ -316,3 +316,20 @@ def mlflow_server(tmp_path_factory):
 
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
+
+
+# ---------------------------------------------------------------- DVC (make tools)
+
+@pytest.fixture(scope="session")
+def dvc_bin(tmp_path_factory) -> Path:
+    """A directory holding only `dvc`, to put first on PATH."""
+    import shutil
+
+    found = REPO / ".tools" / "dvc" / "bin" / "dvc"
+    if not found.is_file():
+        found = Path(shutil.which("dvc") or "")
+    if not found.is_file():
+        pytest.skip("DVC is not installed: run 'make tools'")
+    directory = tmp_path_factory.mktemp("dvc-bin")
+    (directory / "dvc").symlink_to(found)
+    return directory

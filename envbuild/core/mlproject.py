@@ -10,7 +10,9 @@
 What init takes from it: the environment file (a conda environment, or a python_env.yaml's Python and
 dependencies), and the `main` entry point's command, with each parameter's default filled in, as the
 image's `cmd` (a parameter with no default leaves the command for the user to write). The other
-entry points are named in a comment: `envbuild reproduce` modes are declared by hand.
+entry points become `reproduce.modes` (their whole command, defaults filled in, in place of the
+image's: `envbuild reproduce RUN --mode validate`); one with a parameter lacking a default is named
+in a comment instead.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class MLProject:
     env_file: str  # relative to the MLproject file
     command: tuple[str, ...] | None  # main's command with defaults filled in; None: a parameter has none
     missing: tuple[str, ...] = ()  # main's parameters with no default
-    entry_points: tuple[str, ...] = ()  # the others
+    entry_points: tuple[str, ...] = ()  # the others that cannot be modes (a parameter with no default)
+    modes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the others: name → their whole command
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,11 +58,20 @@ def parse_mlproject(text: str, source: str) -> MLProject:
     points = data.get("entry_points") if isinstance(data.get("entry_points"), dict) else {}
     main = points.get("main") if isinstance(points.get("main"), dict) else None
     command, missing = (None, ()) if main is None else _command(main, source)
+    modes, others = [], []
+    for name in sorted(p for p in points if p != "main"):
+        entry = points[name]
+        found = _command(entry, source, f"entry_points.{name}")[0] if isinstance(entry, dict) else None
+        if found and re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", str(name)) and name != "full":
+            modes.append((str(name), found))
+        else:
+            others.append(str(name))
     return MLProject(name=str(data.get("name") or ""), env_kind=kinds[0][0], env_file=kinds[0][1].strip(),
-                     command=command, missing=missing, entry_points=tuple(sorted(p for p in points if p != "main")))
+                     command=command, missing=missing, entry_points=tuple(others), modes=tuple(modes))
 
 
-def _command(entry: dict, source: str) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+def _command(entry: dict, source: str, where: str = "entry_points.main") -> tuple[tuple[str, ...] | None,
+                                                                               tuple[str, ...]]:
     text = entry.get("command")
     if not isinstance(text, str) or not text.strip():
         return None, ()
@@ -75,7 +87,7 @@ def _command(entry: dict, source: str) -> tuple[tuple[str, ...] | None, tuple[st
     try:
         words = shlex.split(text)
     except ValueError as exc:
-        raise UserError(f"{source}: entry_points.main.command: {exc}") from None
+        raise UserError(f"{source}: {where}.command: {exc}") from None
     if missing:
         return None, tuple(sorted(missing))
     return tuple(re.sub(r"\{(\w+)\}", lambda m: defaults.get(m[1], m[0]), word) for word in words), ()

@@ -39,6 +39,7 @@ class Starter:
     allowed: tuple[str, ...] = ()  # the Pythons the project allows (requires-python); (): any
     cmd: tuple[str, ...] | None = None  # the image's command (an MLflow project's main entry point)
     notes: tuple[str, ...] = ()  # comment lines for the user (what init could not decide)
+    modes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # reproduce modes: an MLflow project's other entry points
 
 
 def starter_for(file_name: str, text: str, *, input_path: str, directory_name: str, today: str) -> Starter:
@@ -106,6 +107,11 @@ def render_starter(s: Starter, torch_cuda: Mapping[str, str] | None = None) -> s
 
         lines.append(f"cmd: {json.dumps(list(s.cmd))}  # the MLflow project's main entry point, defaults filled in")
     lines.extend(f"# {note}" for note in s.notes)
+    if s.modes:
+        import json
+
+        lines += ["reproduce:", "  modes:  # the MLflow project's other entry points: envbuild reproduce RUN --mode NAME"]
+        lines += [f"    {name}: {{args: {json.dumps(list(args))}, replace: true}}" for name, args in s.modes]
     lines.append("targets:")
     lines.append("  cpu: {}")
     if s.cuda:

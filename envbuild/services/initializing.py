@@ -68,6 +68,6 @@ def _from_mlproject(directory: Path, source: Path, *, today: str) -> Starter:
         notes.append(f"the MLproject's main entry point needs {', '.join(project.missing)} (no default): write "
                      "'cmd:' with their values")
     if project.entry_points:
-        notes.append(f"its other entry points ({', '.join(project.entry_points)}) are commands of their own: "
-                     "run them with docker run IMAGE ...")
-    return replace(starter, cmd=project.command, notes=tuple(notes))
+        notes.append(f"its entry points {', '.join(project.entry_points)} need parameters with no default: declare "
+                     "them as reproduce.modes by hand")
+    return replace(starter, cmd=project.command, notes=tuple(notes), modes=project.modes)

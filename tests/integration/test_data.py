@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, assert_no_traceback, hermetic_env
+from tests.conftest import assert_no_traceback, hermetic_env
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def dvc_bin(tmp_path_factory) -> Path:
-    """A directory holding only `dvc`, to put first on PATH."""
-    found = REPO / ".tools" / "dvc" / "bin" / "dvc"
-    if not found.is_file():
-        found = Path(shutil.which("dvc") or "")
-    if not found.is_file():
-        pytest.skip("DVC is not installed: run 'make tools'")
-    directory = tmp_path_factory.mktemp("dvc-bin")
-    (directory / "dvc").symlink_to(found)
-    return directory
 
 
 def env_with(dvc_bin: Path | None, **extra: str) -> dict[str, str]:

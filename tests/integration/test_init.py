@@ -40,6 +40,9 @@ entry_points:
     command: "python train.py --alpha {alpha} --epochs {epochs}"
   validate:
     command: "python validate.py"
+  sweep:
+    parameters: {grid: string}
+    command: "python sweep.py --grid {grid}"
 """
 
 
@@ -57,7 +60,11 @@ def test_init_from_an_mlflow_project_takes_its_environment_and_main_command(tmp_
     assert spec.python == "3.10" and spec.name == "local/tiny-train"
     assert spec.runtime.cmd == ("python", "train.py", "--alpha", "0.5", "--epochs", "3")
     assert (project / "requirements.in").read_text().splitlines()[1:] == ["alpha==1.0", "beta"]
-    assert "other entry points (validate)" in (project / "envbuild.yaml").read_text()
+    # the other entry points are reproduce modes (their whole command in place of main's), but one with a
+    # parameter lacking a default is left to the user, said in the spec
+    assert dict(spec.reproduce.modes)["validate"].args == ("python", "validate.py")
+    assert dict(spec.reproduce.modes)["validate"].replace is True and "sweep" not in dict(spec.reproduce.modes)
+    assert "entry points sweep need parameters with no default" in (project / "envbuild.yaml").read_text()
     # a parameter with no default leaves the command to the user, said in the spec
     (project / "envbuild.yaml").unlink()
     (project / "requirements.in").unlink()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import assert_no_traceback, hermetic_env, run_cli
-from tests.integration.test_data import dvc, dvc_bin, env_with  # noqa: F401 (dvc_bin: a fixture)
+from tests.integration.test_data import dvc, env_with
 from tests.support.project import make_project
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -85,6 +85,23 @@ def test_the_github_workflow_checks_locks_builds_pushes_and_verifies_with_a_repo
         check_command(command)
 
 
+def test_the_reproduce_workflow_runs_smoke_on_pull_requests_full_on_a_schedule_then_gates_the_release():
+    workflow = yaml.safe_load((EXAMPLES / "github-actions" / "reproduce.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers and len(triggers["schedule"][0]["cron"].split()) == 5
+    jobs = workflow["jobs"]
+    assert jobs["smoke"]["if"] == "github.event_name == 'pull_request'"
+    assert jobs["full"]["if"] == "github.event_name != 'pull_request'" and jobs["release-gate"]["needs"] == "full"
+    by_job = {name: [c for t in run_texts(job) for c in envbuild_commands(t)] for name, job in jobs.items()}
+    smoke, full, gate = by_job["smoke"], by_job["full"], by_job["release-gate"]
+    assert smoke[0][:3] == ["reproduce", "$MODEL", "--mode"] and smoke[0][3] == "smoke"
+    assert full[0][3] == "full" and "--junit" in full[0] and "--format" in smoke[0]
+    assert gate[0][0] == "verify" and gate[0][gate[0].index("--require-reproduced") + 1] == "7"
+    for command in smoke + full + gate:
+        check_command(command)
+    assert workflow["env"]["MLFLOW_TRACKING_TOKEN"].startswith("${{ secrets.")  # never written into the file
+
+
 def test_the_gitlab_pipeline_reports_junit():
     pipeline = yaml.safe_load((EXAMPLES / "gitlab-ci" / ".gitlab-ci.yml").read_text())
     assert pipeline["verify"]["artifacts"]["reports"]["junit"] == "verify.xml"
