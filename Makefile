@@ -74,6 +74,7 @@ bench: venv tools
 	$(PY) bench/build.py
 	$(PY) bench/fetch.py
 	$(PY) bench/record.py
+	$(PY) bench/reproduce.py
 	$(PY) bench/data.py
 	$(PY) bench/interop.py
 	$(PY) bench/layers.py

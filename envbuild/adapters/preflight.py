@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envbuild.core.layout import LABEL_PREFIX
 from envbuild.core.reproduction import Check, Recorded
 
 if TYPE_CHECKING:
@@ -29,9 +30,14 @@ def find_image(recorded: Recorded, *, image: str | None, repo: Path | None, rebu
         found = training.image_id(image)
         if found is None:
             return None, Check(name="image", ok=False, detail=f"{image}: no such image here"), False
-        return found, Check(name="image", ok=True, detail=f"{image} ({found[:19]}), given with --image"
-                            + ("" if found == wanted else f"; the run trained in {wanted[:19] or 'an unrecorded image'}")), \
-            found == wanted
+        said = f"{image} ({found[:19]}), given with --image"
+        if found != wanted:
+            said += f"; the run trained in {wanted[:19] or 'an unrecorded image'}"
+            recorded_project = recorded.image.get("project")
+            project = training.image_label(found, f"{LABEL_PREFIX}.project")
+            if recorded_project and project != recorded_project:  # other code: a regression test, not a re-run
+                said += f"; its project is {project or 'none'}, the run's was {recorded_project}"
+        return found, Check(name="image", ok=True, detail=said), found == wanted
     if not wanted:
         return None, Check(name="image", ok=False, detail="the run recorded no image ID: not trained in an image"), False
     if training.image_id(wanted) == wanted:

@@ -38,14 +38,17 @@ class Mount:
 
 @contextmanager
 def container(image: str, *, network: str, python: str = "python3", mounts: Sequence[Mount] = (),
-              timeout: float = 120.0) -> Iterator[str]:
-    """A started container of ``image`` that runs nothing yet: its name. Removed on the way out."""
+              gpus: str | None = None, timeout: float = 120.0) -> Iterator[str]:
+    """A started container of ``image`` that runs nothing yet: its name. Removed on the way out.
+    ``gpus``: docker's --gpus (all, a count, device=…), for the NVIDIA container toolkit."""
     if network not in NETWORKS:
         raise UserError(f"--network {network}: expected one of {', '.join(NETWORKS)}")
     name = f"envbuild-run-{uuid.uuid4().hex[:12]}"
     argv = ["docker", "create", "--name", name, "--network", network, "--label", f"{LABEL}=1", "--entrypoint", python]
     for mount in mounts:
         argv += ["--mount", f"type=bind,source={mount.source},target={mount.target},readonly"]
+    if gpus:
+        argv += ["--gpus", gpus]
     created = run([*argv, image, *_KEEPER], timeout=timeout)
     if created.returncode != 0:
         raise ToolUnavailable(f"cannot create a container of {image}: {_last(created.stderr)}",
@@ -107,6 +110,17 @@ def image_id(ref: str) -> str | None:
     """The ID of the image ``ref`` names here (None: no such image)."""
     done = run(["docker", "image", "inspect", "--format", "{{.Id}}", ref], timeout=60)
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def image_label(ref: str, name: str) -> str | None:
+    import json
+
+    done = run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", ref], timeout=60)
+    try:
+        labels = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        return None
+    return str(labels[name]) if isinstance(labels, dict) and name in labels else None
 
 
 def pull(ref: str, *, timeout: float = 1800) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ def build(
     sbom: Path = typer.Option(None, "--sbom", help="Also write the image's SBOM (CycloneDX 1.6 JSON) here."),
     provenance: Path = typer.Option(None, "--provenance", help="Also write the build's provenance (in-toto "
                                     "Statement v1, SLSA Provenance v1) here."),
+    reproduction: Path = typer.Option(None, "--reproduction", help="With --provenance: carry this `envbuild "
+                                      "reproduce --json` report of the image (its verdict) in the statement."),
     progress_mode: str = typer.Option("auto", "--progress", help="auto: each step and its time; plain: the build's "
                                       "own output too (CI logs)."),
     builder: str = typer.Option(None, "--builder", help="auto (BuildKit where a docker client offers it, else "
@@ -47,6 +50,8 @@ def build(
 
     if progress_mode not in ("auto", "plain"):
         raise UserError(f"--progress {progress_mode}: expected auto or plain")
+    if reproduction is not None and provenance is None:
+        raise UserError("--reproduction goes into the provenance statement: it needs --provenance FILE")
     directory = spec_directory(directory)
     engine = Engine.connect(api_timeout(os.environ))
 
@@ -60,6 +65,13 @@ def build(
                           wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
                           templates=templates, progress=progress, plain=progress_mode == "plain",
                           sbom=sbom is not None or push, provenance=provenance is not None or push)
+    if reproduction is not None and result.provenance:  # the verdict travels with the statement, pushed or not
+        from envbuild.adapters.files import read_text
+        from envbuild.core.provenance import with_reproduction
+
+        result = replace(result, provenance=with_reproduction(result.provenance,
+                                                              read_text(reproduction, str(reproduction)),
+                                                              str(reproduction)))
     attached: list[str] = []
     if push and result.repo_digest:  # the provenance and the SBOM travel with the image
         from envbuild.services import attaching

@@ -25,6 +25,8 @@ def run(
     network: str = typer.Option(None, "--network", help="none, host or bridge (default: none when the spec names a "
                                 "metrics-file, else what reaches MLFLOW_TRACKING_URI: host for a server on this "
                                 "machine, bridge otherwise)."),
+    gpus: str = typer.Option(None, "--gpus", help="GPUs for the training, as docker run --gpus takes them (all, a "
+                             "count, device=0,1): recorded, and a reproduction asks for the same."),
     record_file: Path = typer.Option(None, "--record-file", help="Also write the record here (one JSON file that "
                                      "reproduce reads; with no MLFLOW_TRACKING_URI, only here)."),
     files: bool = typer.Option(True, "--files/--no-files", help="Record every installed file's verdict (default: on)."),
@@ -71,11 +73,13 @@ def run(
             values[name] = value
         else:
             names.append(name)
+    if gpus is not None and (gpus.startswith("-") or not gpus.strip()):
+        raise UserError(f"--gpus {gpus!r}: expected all, a count or device=0,1 (as docker run --gpus takes it)")
     if data is not None and not data.is_dir():
         raise UserError(f"--data {data}: not a directory")
     trained = recording.train(image, environ=os.environ, args=args or None, rules=rules, definition=definition,
                               env=values, env_names=names, data=data, data_mount=data_mount, network=network,
-                              record_file=record_file, files=files, timeout=timeout,
+                              gpus=gpus, record_file=record_file, files=files, timeout=timeout,
                               show=lambda line: print(line, file=sys.stderr, flush=True))
     if as_json:
         out(json.dumps({"schema": 1, "run_id": trained.run_id, "image": image, "exit_code": trained.exit_code,

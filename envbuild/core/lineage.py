@@ -77,6 +77,9 @@ def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None,
     if command is None and (config.get("entrypoint") or config.get("cmd")):
         command = [*(config.get("entrypoint") or []), *(config.get("cmd") or [])]
     image = {key: engine[key] for key in ("ref", "image_id", "repo_digests") if engine.get(key)} or None
+    labels = engine.get("labels") or {}
+    if image is not None and labels.get(f"{LABEL_PREFIX}.project"):  # what code it trained: another image may differ
+        image["project"] = str(labels[f"{LABEL_PREFIX}.project"])
     # an argument may carry a credential (--token=..., a URL with a password): recorded redacted
     return {"schema": 1, "command": [redact_text(str(arg)) for arg in command] if command else None,
             "workdir": workdir or config.get("workdir") or None,

@@ -119,3 +119,29 @@ def _dependency(artifact: Artifact) -> dict:
 
 def _hex(digest: str) -> str:
     return digest.split(":", 1)[1] if ":" in digest else digest
+
+
+def with_reproduction(statement: str, report: str, source: str) -> str:
+    """The statement with the last `envbuild reproduce` of a run trained in this image as a byproduct
+    (SLSA runDetails.byproducts): its verdict, mode, the run it reproduced and the run it was, and the
+    report's sha256. The report must be of this very image (its ID is the statement's subject)."""
+    import hashlib
+
+    from envbuild.errors import UserError
+
+    data = json.loads(statement)
+    try:
+        found = json.loads(report)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict) or found.get("schema") != 1 or "verdict" not in found:
+        raise UserError(f"{source}: not a report of envbuild reproduce --json")
+    image_hex = data["subject"][0]["digest"]["sha256"]
+    if _hex(str(found.get("image") or "")) != image_hex:
+        raise UserError(f"{source}: that reproduction ran in {found.get('image') or 'no recorded image'}, not in "
+                        f"this image (sha256:{image_hex[:12]}…)", hint="reproduce the run in this image first")
+    annotations = {key: str(found[key]) for key in ("verdict", "mode", "source", "reproduced_by") if found.get(key)}
+    data["predicate"]["runDetails"]["byproducts"] = [{
+        "name": "envbuild reproduce", "mediaType": "application/json",
+        "digest": {"sha256": hashlib.sha256(report.encode("utf-8")).hexdigest()}, "annotations": annotations}]
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"

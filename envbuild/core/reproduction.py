@@ -51,6 +51,7 @@ class Recorded:
     rules: ReproduceRules = field(default_factory=ReproduceRules)
     network: str = "none"
     data_mount: str | None = None  # where the DVC workspace was mounted, read-only
+    gpus: str | None = None  # docker's --gpus the training ran with
     lock: tuple[str, str] | None = None  # (format, text)
     data: list[dict[str, Any]] | None = None  # dvc.lock's outputs
     metrics: Mapping[str, float] = field(default_factory=dict)
@@ -96,6 +97,8 @@ def recorded_from(label: str, run_id: str | None, artifacts: Mapping[str, str], 
                     definition=invocation.get("definition") if isinstance(invocation.get("definition"), dict) else None,
                     rules=rules, network=str(invocation.get("network") or "none"),
                     data_mount=invocation.get("data_mount") if isinstance(invocation.get("data_mount"), str) else None,
+                    gpus=invocation.get("gpus") if isinstance(invocation.get("gpus"), str)
+                    and re.fullmatch(r"[A-Za-z0-9=,:\"-]{1,200}", invocation["gpus"]) else None,
                     lock=lock, data=data if isinstance(data, list) else None,
                     metrics={k: float(v) for k, v in metrics.items()}, baselines=baselines)
 
@@ -205,6 +208,7 @@ class Reproduction:
     image: str | None = None
     reproduced_by: str | None = None  # the new run
     notes: tuple[str, ...] = ()
+    seconds: Mapping[str, float] = field(default_factory=dict)  # preflight, training, total
 
     @property
     def exit_code(self) -> int:

@@ -22,7 +22,20 @@ def _number(value: float | None) -> str:
 
 def headline(r: Reproduction) -> str:
     by = f" as run {r.reproduced_by}" if r.reproduced_by else ""
-    return f"reproduce {printable(r.label)} (mode {r.mode}){by}: {_WORDS[r.verdict]}"
+    return f"reproduce {printable(r.label)} (mode {r.mode}){by}: {_WORDS[r.verdict]}{_why(r)}"
+
+
+def _why(r: Reproduction) -> str:
+    """What made it fail, in a few words: the metrics out of tolerance or missing, or the failed check."""
+    if r.verdict in ("failed", "missing-metric"):
+        bad = [f"{o.metric} {'missing' if o.value is None else f'moved {_number(o.delta)}, allowed {_number(o.allowed)}'}"
+               for o in r.outcomes if o.status in ("failed", "missing")]
+        bad += [f"{c.name}: {c.detail}" for c in r.checks if c.ok is False and c.name == "training"]
+        return (": " + "; ".join(printable(b) for b in bad)) if bad else ""
+    if r.verdict == "unverifiable":
+        failed = next((c for c in r.checks if c.ok is False), None)
+        return f": {failed.name} — {printable(failed.detail)}" if failed else ""
+    return ""
 
 
 def to_table(r: Reproduction) -> str:
@@ -45,7 +58,7 @@ def to_markdown(r: Reproduction) -> str:
     icon = "✅" if r.exit_code == 0 else "❌" if r.verdict != "inconclusive" else "⚠️"
     lines = [f"### {icon} envbuild reproduce {cell(r.label)} — {cell(r.verdict)}", "",
              f"Mode **{cell(r.mode)}**" + (f", re-run as MLflow run `{cell(r.reproduced_by)}`" if r.reproduced_by
-                                           else "") + f": {cell(_WORDS[r.verdict])}.", "",
+                                           else "") + f": {cell(_WORDS[r.verdict] + _why(r))}.", "",
              "| check | result | detail |", "|---|---|---|"]
     lines += [f"| {cell(c.name)} | {_MARK[c.ok]} | {cell(c.detail)} |" for c in r.checks]
     if r.outcomes:

@@ -108,7 +108,8 @@ class Trained:
 def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None = None,
           rules: "ReproduceRules | None" = None, definition: Mapping[str, str] | None = None,
           env: Mapping[str, str] | None = None, env_names: Sequence[str] = (), data: Path | None = None,
-          data_mount: str = "/data", network: str | None = None, record_file: Path | None = None,
+          data_mount: str = "/data", network: str | None = None, gpus: str | None = None,
+          record_file: Path | None = None,
           files: bool = True, show: Callable[[str], None] = print, timeout: float | None = None) -> Trained:
     """`envbuild run`: train in ``image`` (its entrypoint; ``args`` instead of its command, as `docker run`
     takes them), as a new MLflow run (or MLFLOW_RUN_ID's), then record that very container into the run:
@@ -143,8 +144,8 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     mounts = [training.Mount(source=str(data.resolve()), target=data_mount)] if data is not None else []
     invocation = {"entrypoint": entrypoint, "env": dict(env or {}), "env_names": sorted(env_names),
                   "network": chosen, "reproduce": rules_to_json(rules), "definition": dict(definition or {}) or None,
-                  "data_mount": data_mount if data is not None else None}
-    with training.container(image, network=chosen, mounts=mounts) as name:
+                  "data_mount": data_mount if data is not None else None, "gpus": gpus}
+    with training.container(image, network=chosen, mounts=mounts, gpus=gpus) as name:
         code, _tail = training.train(name, command, env=run_env, workdir=config.get("workdir") or None, show=show,
                                      timeout=timeout)
         metrics: dict[str, float] = {}

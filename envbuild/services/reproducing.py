@@ -179,7 +179,7 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
             env.update(mlflow_runs.container_env(environ, run_id, experiment))
     mounts = [training.Mount(source=str(request.data.resolve()), target=recorded.data_mount)] \
         if request.data is not None and recorded.data_mount else []
-    with training.container(prepared.image, network=network, mounts=mounts) as name:
+    with training.container(prepared.image, network=network, mounts=mounts, gpus=recorded.gpus) as name:
         code, _tail = training.train(name, command, env=env, workdir=recorded.workdir, show=show,
                                      timeout=request.timeout)
         metrics: dict[str, float] = {}
@@ -201,10 +201,14 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
     from envbuild.core.reproduction import judged
     from envbuild.core.tolerances import compare
 
+    import time
+
+    started = time.perf_counter()
     prepared = prepare(recorded, request, environ=environ, verify_image=verify_image, rebuild=rebuild, log=log)
+    seconds = {"preflight": time.perf_counter() - started}
     base = dict(label=recorded.label, run_id=recorded.run_id, mode=request.mode, image=prepared.image or None)
     if not prepared.ok:
-        return Reproduction(**base, verdict="unverifiable", checks=prepared.checks,
+        return Reproduction(**base, verdict="unverifiable", checks=prepared.checks, seconds=seconds,
                             notes=("nothing was trained: the preflight failed",))
     tags = {"envbuild.reproduce.mode": request.mode, **({"envbuild.reproduces": recorded.run_id} if recorded.run_id
                                                          else {})}
@@ -218,8 +222,12 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
     log(f"training: {' '.join(prepared.recorded.command)} (mode {request.mode})")
     code, metrics, new_run = run_once(prepared, environ=environ, request=request, show=show, tags=tags,
                                       experiment=recorded.experiment_id, seed=seed)
+    seconds["training"] = time.perf_counter() - started - seconds["preflight"]
+    from envbuild.core.reproduction import command_for
+
     said = f" (seed {request.seed})" if request.seed is not None else ""
-    checks = (*prepared.checks, Check(name="training", ok=code == 0, detail=f"exited {code}{said}"))
+    ran = " ".join(command_for(recorded, prepared.mode, seed=seed))
+    checks = (*prepared.checks, Check(name="training", ok=code == 0, detail=f"{ran}{said}: exited {code}"))
     hardware = next((c for c in prepared.checks if c.name == "hardware" and c.ok is False), None)
     differs = tuple(hardware.detail.split("; ")) if hardware else ()
     if request.rebaseline is not None:
@@ -239,6 +247,7 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
                               reproduced_by=new_run,
                               notes=tuple(f"{o.metric}: no tolerance declared, the default applied ({o.rule})"
                                           for o in outcomes if o.default))
+    result = replace(result, seconds={**seconds, "total": time.perf_counter() - started})
     if new_run is not None:
         from envbuild.adapters import mlflow_runs
 

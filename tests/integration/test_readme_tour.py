@@ -33,6 +33,8 @@ NOT_RERUN = {
     "mlflow server": "a run ID of its own (tests/integration/test_lineage.py records into a real MLflow server)",
     "envbuild verify --container serve-1 --against mlflow:": "a registered model (tests/integration/test_lineage.py)",
     "dvc repro": "a DVC project (tests/integration/test_data.py)",
+    "export MLFLOW_TRACKING_URI": "an MLflow server and run IDs of its own (tests/integration/test_reproduce.py trains "
+                                  "with envbuild run, then reproduces every verdict)",
     "envbuild prune --dry-run": "it counts what this engine holds (tests/integration/test_prune.py)",
     "envbuild render --target cuda": "a torch CUDA lock (tests/unit/test_cuda.py)",
     "envbuild render      # python": "a base of another Python (tests/unit/test_bases.py holds the message)",

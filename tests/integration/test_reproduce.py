@@ -166,6 +166,15 @@ def test_the_same_run_reproduces_bit_exact_from_its_run_id_and_becomes_evidence(
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "0" and int(suite.get("tests")) == 6 + 3
     assert "bit-exact" in summary.read_text()
+    # the verdict travels with the image's provenance
+    (tmp_path / "report.json").write_text(done.stdout)
+    provenance = tmp_path / "provenance.json"
+    stated = cli("build", str(repo / "img"), "--provenance", str(provenance), "--reproduction",
+                 str(tmp_path / "report.json"), env=env)
+    assert stated.returncode == 0, stated.stderr
+    [byproduct] = json.loads(provenance.read_text())["predicate"]["runDetails"]["byproducts"]
+    assert byproduct["annotations"]["verdict"] == "bit-exact" and byproduct["annotations"]["reproduced_by"] == \
+        report["reproduced_by"]
     # a passing reproduction is evidence: verify --require-reproduced
     image = json.loads(run_cli("build", str(repo / "img"), "--json", env=env).stdout)["image"]
     fresh = cli("verify", "--image", image, "--against", f"mlflow:runs:/{run_id}", "--require-reproduced", "1",
@@ -249,6 +258,8 @@ def test_an_image_with_a_downgraded_package_is_unverifiable(trained, repo, env, 
     assert done.returncode == 1 and report["verdict"] == "unverifiable", done.stdout
     environment = next(c for c in report["preflight"] if c["check"] == "environment")
     assert environment["ok"] is False and "epsilon" in environment["detail"] and "1.0" in environment["detail"]
+    image_check = next(c for c in report["preflight"] if c["check"] == "image")
+    assert "given with --image" in image_check["detail"] and "its project is tinytrain 0.3.0" in image_check["detail"]
 
 
 def test_a_tolerance_tighter_than_the_resolution_is_refused_before_any_compute(trained, env, tmp_path):

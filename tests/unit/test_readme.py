@@ -26,7 +26,8 @@ def synopsis(name: str, command) -> str:
     words = [f"envbuild {name}"]
     for param in command.params:
         if param.param_type_name == "argument":
-            meta = {"directory": "DIR"}.get(param.name, param.name.upper().replace("_", "-"))
+            meta = {"directory": "DIR", "where": "DIR|IMAGE", "args": "-- ARGS..."}.get(
+                param.name, param.name.upper().replace("_", "-"))
             words.append(meta if param.required else f"[{meta}]")
             continue
         opts = [o for o in param.opts if o.startswith("--")] or param.opts

@@ -148,3 +148,23 @@ def test_rules_over_recorded_ones_add_and_replace():
     assert merged.tolerances() == {"loss": Tolerance(abs=0.1), "acc": Tolerance(abs=0.01)}
     assert merged.same_hardware is True and merged.metrics_file == "/workspace/metrics.json"
     assert isinstance(merged, ReproduceRules) and dict(merged.modes)["smoke"].args == ("--epochs", "1")
+
+
+def test_the_provenance_carries_the_last_verdict_of_this_image_only():
+    from envbuild.core.provenance import Artifact, BuildFacts, provenance_json, with_reproduction
+
+    image_id = "sha256:" + "b" * 64
+    facts = BuildFacts(image="x:1", image_id=image_id, repo_digest=None, target="cpu", spec_file="envbuild.yaml",
+                       inputs_digest="sha256:1", tag_digest="2", tool_version="0", base=None,
+                       lock=Artifact(name="lock", sha256="c" * 64), files=())
+    report = json.dumps({"schema": 1, "verdict": "bit-exact", "mode": "full", "image": image_id,
+                         "source": "mlflow:runs:/abc", "reproduced_by": "new"})
+    statement = json.loads(with_reproduction(provenance_json(facts), report, "r.json"))
+    [byproduct] = statement["predicate"]["runDetails"]["byproducts"]
+    assert byproduct["annotations"] == {"verdict": "bit-exact", "mode": "full", "source": "mlflow:runs:/abc",
+                                        "reproduced_by": "new"}
+    other = report.replace("b" * 64, "d" * 64)
+    with pytest.raises(UserError, match="not in this image"):
+        with_reproduction(provenance_json(facts), other, "r.json")
+    with pytest.raises(UserError, match="not a report of envbuild reproduce"):
+        with_reproduction(provenance_json(facts), "{}", "r.json")
