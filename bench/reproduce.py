@@ -64,7 +64,8 @@ def main() -> None:
             if built.returncode != 0:
                 sys.exit(f"build failed: {built.stderr[-800:]}")
             image = json.loads(built.stdout)["image"]
-            ran = subprocess.run([envbuild, "run", image, "--json"], capture_output=True, text=True, env=env)
+            ran = subprocess.run([envbuild, "run", args.image_dir, "--target", args.target, "--json"],
+                                 capture_output=True, text=True, env=env, cwd=REPO)
             if ran.returncode != 0:
                 sys.exit(f"envbuild run failed: {ran.stderr[-800:]}")
             run_id = json.loads(ran.stdout)["run_id"]
@@ -75,6 +76,8 @@ def main() -> None:
                     sys.exit(f"docker run failed: {done.stderr[-500:]}")
                 by_hand.append(seconds)
                 seconds, done = timed([envbuild, "reproduce", f"mlflow:runs:/{run_id}", "--json"], env)
+                if not done.stdout.strip():
+                    sys.exit(f"reproduce failed: {done.stderr[-800:]}")
                 report = json.loads(done.stdout)
                 if report["verdict"] != "bit-exact":
                     sys.exit(f"reproduce: {report['verdict']}: {done.stdout[-800:]}")

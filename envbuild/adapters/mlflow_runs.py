@@ -99,10 +99,19 @@ def read_record(run_id: str, *, environ: Mapping[str, str]) -> dict[str, str]:
     client = _reading_client(environ, f"run {run_id}")
     with _answering(f"run {run_id}", environ), tempfile.TemporaryDirectory(prefix="envbuild-mlflow-") as tmp:
         client.get_run(run_id)  # a missing run is "not found", not an empty record
-        names = [Path(item.path).name for item in client.list_artifacts(run_id, ARTIFACT_DIR) if not item.is_dir]
+        listed = client.list_artifacts(run_id, ARTIFACT_DIR)
+        names = [Path(item.path).name for item in listed if not item.is_dir]
+        for item in listed:  # the sizes the server lists are refused before anything is downloaded
+            if not item.is_dir and (item.file_size or 0) > MAX_ARTIFACT:
+                raise UserError(f"run {run_id}: {item.path} is over {MAX_ARTIFACT >> 20} MB: not a record envbuild wrote")
+        # the directory in one request when it holds only files (each file alone costs a round trip and
+        # more: 2 s against 0.4 s for a record's seven); anything else under it, file by file
+        whole = Path(client.download_artifacts(run_id, ARTIFACT_DIR, tmp)) if names and \
+            not any(item.is_dir for item in listed) else None
         out = {}
         for name in names:
-            local = Path(client.download_artifacts(run_id, f"{ARTIFACT_DIR}/{name}", tmp))
+            local = whole / name if whole is not None else \
+                Path(client.download_artifacts(run_id, f"{ARTIFACT_DIR}/{name}", tmp))
             if local.stat().st_size > MAX_ARTIFACT:
                 raise UserError(f"run {run_id}: {ARTIFACT_DIR}/{name} is over {MAX_ARTIFACT >> 20} MB: "
                                 "not a record envbuild wrote")

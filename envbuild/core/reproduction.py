@@ -219,7 +219,7 @@ class Reproduction:
                 "ok": self.exit_code == 0, "exit_code": self.exit_code, "image": self.image,
                 "reproduced_by": self.reproduced_by, "preflight": [c.to_dict() for c in self.checks],
                 "metrics": [o.to_dict() for o in self.outcomes], "hardware_differences": list(self.hardware),
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
 def judged(checks: Sequence[Check], outcomes: Sequence[MetricOutcome], *, require_same_hardware: bool,
