@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from tracking import tracking_server
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -57,35 +56,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as root, socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}", "MLFLOW_DISABLE_TELEMETRY": "true"}
-        server = subprocess.Popen([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-                                   "--backend-store-uri", f"sqlite:///{root}/db", "--artifacts-destination",
-                                   f"{root}/artifacts"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        try:
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(f"{env['MLFLOW_TRACKING_URI']}/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            from mlflow import MlflowClient
+    with tracking_server() as env:
+        from mlflow import MlflowClient
 
-            os.environ.update(env)
-            run_id = MlflowClient().create_run("0").info.run_id
-            envbuild = [str(BIN / "envbuild")]
-            record = median_time([*envbuild, "record", "--run-id", run_id, "--python", sys.executable,
-                                  "--lock", str(REPO / "locks" / "dev.txt")], args.runs, env)
-            peer_record = median_time([sys.executable, "-c", PEER_RECORD, run_id], args.runs, env)
-            check = median_time([*envbuild, "verify", "--python", sys.executable, "--allow-extra", "envbuild",
-                                 "--against", f"mlflow:runs:/{run_id}"], args.runs, env)
-            peer_check = median_time([sys.executable, "-c", PEER_CHECK, run_id], args.runs, env)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        os.environ.update(env)
+        run_id = MlflowClient().create_run("0").info.run_id
+        envbuild = [str(BIN / "envbuild")]
+        record = median_time([*envbuild, "record", "--run-id", run_id, "--python", sys.executable,
+                              "--lock", str(REPO / "locks" / "dev.txt")], args.runs, env)
+        peer_record = median_time([sys.executable, "-c", PEER_RECORD, run_id], args.runs, env)
+        check = median_time([*envbuild, "verify", "--python", sys.executable, "--allow-extra", "envbuild",
+                             "--against", f"mlflow:runs:/{run_id}"], args.runs, env)
+        peer_check = median_time([sys.executable, "-c", PEER_CHECK, run_id], args.runs, env)
     print(f"record:          envbuild {record:.2f} s   pip freeze + log_text {peer_record:.2f} s   "
           f"ratio {record / peer_record:.2f}x")
     print(f"verify --against: envbuild {check:.2f} s   download + pip freeze + compare {peer_check:.2f} s   "

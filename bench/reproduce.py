@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from tracking import tracking_server
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,49 +42,32 @@ def main() -> None:
     parser.add_argument("--target", default="cpu")
     args = parser.parse_args()
     envbuild = str(BIN / "envbuild")
-    with tempfile.TemporaryDirectory() as root, socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}", "MLFLOW_DISABLE_TELEMETRY": "true"}
-        server = subprocess.Popen([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-                                   "--backend-store-uri", f"sqlite:///{root}/db", "--artifacts-destination",
-                                   f"{root}/artifacts"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        try:
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(f"{env['MLFLOW_TRACKING_URI']}/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            built = subprocess.run([envbuild, "build", args.image_dir, "--target", args.target, "--json"],
-                                   capture_output=True, text=True, env=env, cwd=REPO)
-            if built.returncode != 0:
-                sys.exit(f"build failed: {built.stderr[-800:]}")
-            image = json.loads(built.stdout)["image"]
-            ran = subprocess.run([envbuild, "run", args.image_dir, "--target", args.target, "--json"],
-                                 capture_output=True, text=True, env=env, cwd=REPO)
-            if ran.returncode != 0:
-                sys.exit(f"envbuild run failed: {ran.stderr[-800:]}")
-            run_id = json.loads(ran.stdout)["run_id"]
-            by_hand, total, preflight, training = [], [], [], []
-            for _ in range(args.runs):
-                seconds, done = timed(["docker", "run", "--rm", "--network", "none", image], env)
-                if done.returncode != 0:
-                    sys.exit(f"docker run failed: {done.stderr[-500:]}")
-                by_hand.append(seconds)
-                seconds, done = timed([envbuild, "reproduce", f"mlflow:runs:/{run_id}", "--json"], env)
-                if not done.stdout.strip():
-                    sys.exit(f"reproduce failed: {done.stderr[-800:]}")
-                report = json.loads(done.stdout)
-                if report["verdict"] != "bit-exact":
-                    sys.exit(f"reproduce: {report['verdict']}: {done.stdout[-800:]}")
-                total.append(seconds)
-                preflight.append(report["seconds"]["preflight"])
-                training.append(report["seconds"]["training"])
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with tracking_server() as env:
+        built = subprocess.run([envbuild, "build", args.image_dir, "--target", args.target, "--json"],
+                               capture_output=True, text=True, env=env, cwd=REPO)
+        if built.returncode != 0:
+            sys.exit(f"build failed: {built.stderr[-800:]}")
+        image = json.loads(built.stdout)["image"]
+        ran = subprocess.run([envbuild, "run", args.image_dir, "--target", args.target, "--json"],
+                             capture_output=True, text=True, env=env, cwd=REPO)
+        if ran.returncode != 0:
+            sys.exit(f"envbuild run failed: {ran.stderr[-800:]}")
+        run_id = json.loads(ran.stdout)["run_id"]
+        by_hand, total, preflight, training = [], [], [], []
+        for _ in range(args.runs):
+            seconds, done = timed(["docker", "run", "--rm", "--network", "none", image], env)
+            if done.returncode != 0:
+                sys.exit(f"docker run failed: {done.stderr[-500:]}")
+            by_hand.append(seconds)
+            seconds, done = timed([envbuild, "reproduce", f"mlflow:runs:/{run_id}", "--json"], env)
+            if not done.stdout.strip():
+                sys.exit(f"reproduce failed: {done.stderr[-800:]}")
+            report = json.loads(done.stdout)
+            if report["verdict"] != "bit-exact":
+                sys.exit(f"reproduce: {report['verdict']}: {done.stdout[-800:]}")
+            total.append(seconds)
+            preflight.append(report["seconds"]["preflight"])
+            training.append(report["seconds"]["training"])
     hand, whole = statistics.median(by_hand), statistics.median(total)
     print(f"image {image}, {args.runs} runs, medians")
     print(f"  docker run by hand (the training alone)     {hand:6.2f} s")
