@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tarfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from envbuild.adapters.process import run, run_shown
+from envbuild.adapters.process import run, run_shown, stream
 from envbuild.errors import ToolUnavailable, UserError
 
 NETWORKS = ("none", "host", "bridge")
@@ -34,6 +35,28 @@ LABEL = "dev.envbuild.run"  # on every container a run starts: `docker ps -f lab
 class Mount:
     source: str  # a directory on this machine
     target: str  # where the training sees it, read-only
+
+    def __post_init__(self) -> None:
+        # docker's --mount is key=value pairs split at commas: one in a path would add options of its own
+        if "," in self.source or '"' in self.source:
+            raise UserError(f"--data {self.source}: a path with a comma or a quote cannot be mounted",
+                            hint="move or link the workspace to a plain path")
+        if not re.fullmatch(r"/[A-Za-z0-9._/-]{0,255}", self.target) or ".." in self.target.split("/"):
+            raise UserError(f"--data-mount {self.target!r}: expected an absolute path of letters, digits, '.', '_', "
+                            "'-' and '/'")
+
+
+def network_for(*, metrics_file: str | None, tracking_uri: str | None) -> str:
+    """The least a training needs: nothing when envbuild reads its metrics from a file; else the tracking
+    server its own mlflow logs to — the host's network for a server on this machine's loopback (the
+    bridge cannot reach it), the default bridge for any other. Never taken from a record: a record
+    that asked for the host's network would get it for whatever command it names."""
+    if metrics_file or not tracking_uri:
+        return "none"
+    from urllib.parse import urlsplit
+
+    host = urlsplit(tracking_uri).hostname or ""
+    return "host" if host in ("localhost", "::1") or host.startswith("127.") else "bridge"
 
 
 @contextmanager
@@ -83,13 +106,13 @@ def train(name: str, argv: Sequence[str], *, env: Mapping[str, str], workdir: st
 def read_file(name: str, path: str, *, timeout: float = 120.0) -> str | None:
     """A file the training wrote in the container, as text (None: it is not there). Read through the
     engine (`docker cp`), not by a process inside: the training's files are not trusted to run."""
-    import subprocess
-
-    done = subprocess.run(["docker", "cp", f"{name}:{path}", "-"], capture_output=True, timeout=timeout)
-    if done.returncode != 0:
+    # at most a little more than the limit is read: a tar of a bigger file is cut, and refused below
+    body, done = stream(["docker", "cp", f"{name}:{path}", "-"], lambda out: out.read(MAX_METRICS_FILE + (1 << 20)),
+                        timeout=timeout)
+    if done.returncode != 0 or not body:
         return None
     try:
-        with tarfile.open(fileobj=io.BytesIO(done.stdout[: MAX_METRICS_FILE + (1 << 20)])) as archive:
+        with tarfile.open(fileobj=io.BytesIO(body)) as archive:
             member = next((m for m in archive.getmembers() if m.isfile()), None)
             if member is None:
                 return None

@@ -49,7 +49,6 @@ class Recorded:
     hardware: Mapping[str, Any] | None = None
     definition: Mapping[str, str] | None = None  # path in the repository, target, commit: enough to rebuild
     rules: ReproduceRules = field(default_factory=ReproduceRules)
-    network: str = "none"
     data_mount: str | None = None  # where the DVC workspace was mounted, read-only
     gpus: str | None = None  # docker's --gpus the training ran with
     lock: tuple[str, str] | None = None  # (format, text)
@@ -95,7 +94,7 @@ def recorded_from(label: str, run_id: str | None, artifacts: Mapping[str, str], 
                     image=invocation.get("image") if isinstance(invocation.get("image"), dict) else {},
                     hardware=invocation.get("hardware") if isinstance(invocation.get("hardware"), dict) else None,
                     definition=invocation.get("definition") if isinstance(invocation.get("definition"), dict) else None,
-                    rules=rules, network=str(invocation.get("network") or "none"),
+                    rules=rules,
                     data_mount=invocation.get("data_mount") if isinstance(invocation.get("data_mount"), str) else None,
                     gpus=invocation.get("gpus") if isinstance(invocation.get("gpus"), str)
                     and re.fullmatch(r"[A-Za-z0-9=,:\"-]{1,200}", invocation["gpus"]) else None,

@@ -129,8 +129,8 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     command = [*entrypoint, *(list(args) if args is not None else list(config.get("cmd") or []))]
     tracking = environ.get("MLFLOW_TRACKING_URI")
     use_mlflow = record_file is None or bool(tracking)
-    chosen = network or ("none" if rules.metrics_file or not use_mlflow else
-                         "host" if _loopback(tracking) else "bridge")
+    chosen = network or training.network_for(metrics_file=rules.metrics_file,
+                                             tracking_uri=tracking if use_mlflow else None)
     missing = [name for name in env_names if name not in environ]
     if missing:
         raise UserError(f"-e {missing[0]}: not set here", hint="set it, or give its value: -e NAME=VALUE")
@@ -178,10 +178,3 @@ def write_record_file(path: Path, *, run_id: str | None, artifacts: Mapping[str,
 
     atomic_write(path, json.dumps({"schema": 1, "kind": RECORD_KIND, "run_id": run_id, "artifacts": dict(artifacts),
                                    "tags": dict(tags), "metrics": dict(metrics)}, indent=2, sort_keys=True) + "\n")
-
-
-def _loopback(uri: str | None) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(uri or "").hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")

@@ -169,7 +169,8 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
     if missing:
         raise UserError(f"the run took {missing[0]} from its environment (envbuild run -e {missing[0]}): set it here")
     env.update({name: environ[name] for name in recorded.env_names})
-    network = recorded.network
+    network = training.network_for(metrics_file=prepared.rules.metrics_file,
+                                   tracking_uri=environ.get("MLFLOW_TRACKING_URI"))
     run_id = None
     if environ.get("MLFLOW_TRACKING_URI") and (recorded.run_id or network != "none"):
         run_id, experiment = mlflow_runs.start_run(environ, experiment_id=experiment, tags=dict(tags or {}),
@@ -312,10 +313,14 @@ def calibrate(recorded: Recorded, request: Request, runs: int, *, environ: Mappi
     found = []
     for i in range(runs):
         log(f"calibration run {i + 1} of {runs}" + (f" (seed {seeds[i]})" if seeds else ""))
-        code, metrics, _ = run_once(prepared, environ=environ, request=request, show=show,
-                                    seed=(seed, seeds[i]) if seed else None,
-                                    tags={"envbuild.calibrates": recorded.run_id or recorded.label},
-                                    experiment=recorded.experiment_id)
+        code, metrics, new_run = run_once(prepared, environ=environ, request=request, show=show,
+                                          seed=(seed, seeds[i]) if seed else None,
+                                          tags={"envbuild.calibrates": recorded.run_id or recorded.label},
+                                          experiment=recorded.experiment_id)
+        if new_run is not None:
+            from envbuild.adapters import mlflow_runs
+
+            mlflow_runs.finish_run(new_run, ok=code == 0, environ=environ)
         if code != 0:
             raise CheckFailed(f"calibration run {i + 1} failed: the training exited {code}")
         found.append(metrics)
