@@ -94,5 +94,8 @@ def run(
         out(f"recorded into {where_to}: {len(trained.artifacts)} artifacts under envbuild/")
         if trained.run_id:
             out(f"reproduce it: envbuild reproduce mlflow:runs:/{trained.run_id}")
+    if trained.metrics_file:
+        progress(f"warning: the training wrote no {trained.metrics_file} (the spec's metrics-file): the run has no "
+                 "metrics to reproduce against")
     if trained.exit_code != 0:
         raise CheckFailed(f"the training exited {trained.exit_code} (recorded all the same)")

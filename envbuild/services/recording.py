@@ -103,6 +103,7 @@ class Trained:
     metrics: Mapping[str, float]
     artifacts: tuple[str, ...]
     record_file: Path | None = None
+    metrics_file: str | None = None  # the spec's metrics-file, when the training did not write it
 
 
 def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None = None,
@@ -134,6 +135,7 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     missing = [name for name in env_names if name not in environ]
     if missing:
         raise UserError(f"-e {missing[0]}: not set here", hint="set it, or give its value: -e NAME=VALUE")
+    mounts = [training.Mount(source=str(data.resolve()), target=data_mount)] if data is not None else []
     run_id = None
     if use_mlflow:
         run_id, experiment = mlflow_runs.start_run(environ, run_id=environ.get("MLFLOW_RUN_ID"),
@@ -141,21 +143,24 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     run_env = {**(env or {}), **{name: environ[name] for name in env_names}}
     if run_id is not None and chosen != "none":
         run_env.update(mlflow_runs.container_env(environ, run_id, experiment))
-    mounts = [training.Mount(source=str(data.resolve()), target=data_mount)] if data is not None else []
     invocation = {"entrypoint": entrypoint, "env": dict(env or {}), "env_names": sorted(env_names),
                   "network": chosen, "reproduce": rules_to_json(rules), "definition": dict(definition or {}) or None,
                   "data_mount": data_mount if data is not None else None, "gpus": gpus}
-    with training.container(image, network=chosen, mounts=mounts, gpus=gpus) as name:
-        code, _tail = training.train(name, command, env=run_env, workdir=config.get("workdir") or None, show=show,
-                                     timeout=timeout)
-        metrics: dict[str, float] = {}
-        if rules.metrics_file:
-            text = training.read_file(name, rules.metrics_file)
+    metrics: dict[str, float] = {}
+    try:
+        with training.container(image, network=chosen, mounts=mounts, gpus=gpus) as name:
+            code, _tail = training.train(name, command, env=run_env, workdir=config.get("workdir") or None,
+                                         show=show, timeout=timeout)
+            text = training.read_file(name, rules.metrics_file) if rules.metrics_file else None
             if text is not None:
                 metrics = metrics_of(text, f"{image}:{rules.metrics_file}")
-        artifacts, tags = collect(Place(kind="container", name=name), files=files, directory=data,
-                                  command=command, workdir=config.get("workdir") or None,
-                                  invocation={**invocation, "exit_code": code}, image_config=True)
+            artifacts, tags = collect(Place(kind="container", name=name), files=files, directory=data,
+                                      command=command, workdir=config.get("workdir") or None,
+                                      invocation={**invocation, "exit_code": code}, image_config=True)
+    except BaseException:
+        if run_id is not None and not environ.get("MLFLOW_RUN_ID"):  # interrupted or failed: not left RUNNING
+            mlflow_runs.finish_run(run_id, ok=False, environ=environ)
+        raise
     if run_id is not None:
         if metrics:
             mlflow_runs.log_metrics(run_id, metrics, environ=environ)
@@ -165,7 +170,8 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     if record_file is not None:
         write_record_file(record_file, run_id=run_id, artifacts=artifacts, tags=tags, metrics=metrics)
     return Trained(run_id=run_id, exit_code=code, command=tuple(command), network=chosen, metrics=metrics,
-                   artifacts=tuple(sorted(artifacts)), record_file=record_file)
+                   artifacts=tuple(sorted(artifacts)), record_file=record_file,
+                   metrics_file=rules.metrics_file if rules.metrics_file and text is None else None)
 
 
 def write_record_file(path: Path, *, run_id: str | None, artifacts: Mapping[str, str], tags: Mapping[str, str],

@@ -25,10 +25,11 @@ from envbuild.core.reproduction import Check, Recorded, Reproduction, baseline_a
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.report import Outcome  # noqa: F401 (VerifyImage names it)
+    from envbuild.core.report import Outcome
     from envbuild.core.reproduce import Mode, ReproduceRules
 
-VerifyImage = Callable[[str, Path], "Outcome"]  # (image, lock file) → verify --image --files against it
+    VerifyImage = Callable[[str, Path], Outcome]  # (image, lock file) → verify --image --files against it
+
 
 
 def load(source: str, *, environ: Mapping[str, str]) -> Recorded:
@@ -171,6 +172,8 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
     env.update({name: environ[name] for name in recorded.env_names})
     network = training.network_for(metrics_file=prepared.rules.metrics_file,
                                    tracking_uri=environ.get("MLFLOW_TRACKING_URI"))
+    mounts = [training.Mount(source=str(request.data.resolve()), target=recorded.data_mount)] \
+        if request.data is not None and recorded.data_mount else []
     run_id = None
     if environ.get("MLFLOW_TRACKING_URI") and (recorded.run_id or network != "none"):
         run_id, experiment = mlflow_runs.start_run(environ, experiment_id=experiment, tags=dict(tags or {}),
@@ -178,20 +181,21 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
                                                             f"({request.mode})")
         if network != "none":
             env.update(mlflow_runs.container_env(environ, run_id, experiment))
-    mounts = [training.Mount(source=str(request.data.resolve()), target=recorded.data_mount)] \
-        if request.data is not None and recorded.data_mount else []
-    with training.container(prepared.image, network=network, mounts=mounts, gpus=recorded.gpus) as name:
-        code, _tail = training.train(name, command, env=env, workdir=recorded.workdir, show=show,
-                                     timeout=request.timeout)
-        metrics: dict[str, float] = {}
-        if prepared.rules.metrics_file:
-            text = training.read_file(name, prepared.rules.metrics_file)
+    try:
+        with training.container(prepared.image, network=network, mounts=mounts, gpus=recorded.gpus) as name:
+            code, _tail = training.train(name, command, env=env, workdir=recorded.workdir, show=show,
+                                         timeout=request.timeout)
+            text = training.read_file(name, prepared.rules.metrics_file) if prepared.rules.metrics_file else None
             metrics = metrics_of(text, prepared.rules.metrics_file) if text is not None else {}
-    if run_id is not None:
-        if prepared.rules.metrics_file:
-            mlflow_runs.log_metrics(run_id, metrics, environ=environ)
-        else:
-            metrics, _ = mlflow_runs.run_metrics(run_id, environ=environ)
+        if run_id is not None:
+            if prepared.rules.metrics_file:
+                mlflow_runs.log_metrics(run_id, metrics, environ=environ)
+            else:
+                metrics, _ = mlflow_runs.run_metrics(run_id, environ=environ)
+    except BaseException:
+        if run_id is not None:  # interrupted or failed: the new run is not left RUNNING
+            mlflow_runs.finish_run(run_id, ok=False, environ=environ)
+        raise
     return code, metrics, run_id
 
 

@@ -226,8 +226,15 @@ def test_a_mode_needs_a_baseline_recorded_with_a_reason(trained, repo, env, mlfl
     stored = artifact(mlflow_server, run_id, "baseline-smoke.json", tmp_path)
     assert stored["reason"] == "smoke lane for pull requests" and stored["metrics"]["epochs"] == 2
     assert stored["command"] == ["train", "--epochs", "10", "--epochs", "2"]
-    smoke = reproduce(source, "--mode", "smoke", "--data", str(repo), "--json", env=env)
-    assert smoke.returncode == 0 and json.loads(smoke.stdout)["verdict"] == "bit-exact", smoke.stdout
+    # the model the run trained, registered with an alias: reproduced through the version's run
+    c = client(mlflow_server)
+    c.create_registered_model("reprotrain")
+    version = c.create_model_version("reprotrain", source=f"runs:/{run_id}/model", run_id=run_id).version
+    c.set_registered_model_alias("reprotrain", "champion", version)
+    smoke = reproduce("mlflow:models:/reprotrain@champion", "--mode", "smoke", "--data", str(repo), "--json", env=env)
+    report = json.loads(smoke.stdout)
+    assert smoke.returncode == 0 and report["verdict"] == "bit-exact", smoke.stdout
+    assert report["source"] == f"mlflow:runs:/{run_id}" and report["metrics"][1]["value"] == 2  # epochs
 
 
 def test_changed_data_is_unverifiable_and_nothing_trains(trained, repo, env, tmp_path):
@@ -313,6 +320,17 @@ def test_a_record_file_reproduces_without_mlflow_and_its_edits_give_each_verdict
     inconclusive = reproduce(moved, "--data", str(repo), "--tolerances", str(strict), "--json", env=bare)
     assert inconclusive.returncode == 5 and json.loads(inconclusive.stdout)["verdict"] == "inconclusive"
 
+    def gone(r):  # the recorded image is nowhere: rebuilt from the recorded commit, it has another ID
+        invocation = json.loads(r["artifacts"]["invocation.json"])
+        invocation["image"] = {"ref": "envbuild-test/reprotrain:gone", "image_id": "sha256:" + "0" * 64}
+        r["artifacts"]["invocation.json"] = json.dumps(invocation)
+
+    other = reproduce(edited("gone", gone), "--data", str(repo), "--repo", str(repo), "--json", env=bare)
+    report = json.loads(other.stdout)
+    assert other.returncode == 1 and report["verdict"] == "unverifiable", other.stdout + other.stderr[-2000:]
+    image = next(c for c in report["preflight"] if c["check"] == "image")
+    assert "not the recorded sha256:000000000000" in image["detail"] and "not the image the run trained in" in \
+        image["detail"]
     old = edited("old", lambda r: r["artifacts"].pop("invocation.json"))
     refused = reproduce(old, env=bare)
     assert refused.returncode == 2 and "the run did not record its command" in refused.stderr
