@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     VerifyImage = Callable[[str, Path], Outcome]  # (image, lock file) → verify --image --files against it
 
 
-
 def load(source: str, *, environ: Mapping[str, str]) -> Recorded:
     """The run behind ``source``: an MLflow run, model version or alias, or a record file (run --record-file)."""
     from envbuild.core.lineage import is_mlflow, parse_source
