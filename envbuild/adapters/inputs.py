@@ -86,10 +86,10 @@ def repo_relative(root: Path) -> str:
     return Path(os.path.relpath(root.resolve(), repository_root(root))).as_posix()
 
 
-def regenerate_command(root: Path, target: str, resolver: str) -> str:
-    """What a lock's header says to run to make it again."""
-    option = f" --resolver {resolver}" if resolver != "uv" else ""
-    return f"envbuild lock {repo_relative(root)} --target {target}{option}"
+def regenerate_command(root: Path, target: str, options: str = "") -> str:
+    """What a lock's header says to run to make it again (``options``: the ecosystem's, see
+    Ecosystem.regenerate_options)."""
+    return f"envbuild lock {repo_relative(root)} --target {target}{options}"
 
 
 def target_lock_path(root: Path, target: str, format: str) -> Path:

@@ -24,14 +24,13 @@ from envbuild.core.image_checks import LOADER_ENV, RISKY_ENV
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
-KINDS = ("local", "python", "container", "image", "ssh", "exec")
 DEFAULT_TIMEOUT = 120.0  # seconds per place
 _GRACE = 5.0  # this side waits this much longer than the probe's own alarm
 
 
 @dataclass(frozen=True, kw_only=True)
 class Place:
-    kind: str  # one of KINDS
+    kind: str  # local | python | container | image | ssh | exec
     name: str = ""
     interpreter: str = "python3"  # for container, image, ssh, exec
     ssh_config: str | None = None

@@ -43,6 +43,8 @@ def render(
             progress(f"note: {exc.message}; the base image is used as written")
     from envbuild.adapters.wheelhouse import Wheelhouse
 
+    if output is not None and str(output) == "-":  # -o - is standard output, as for every other document
+        output = None
     text = images.render(directory, target, engine=engine, wheels=Wheelhouse(environ=os.environ), environ=os.environ,
                          output=output, templates=templates, progress=progress, buildkit=buildkit)
     if as_json:

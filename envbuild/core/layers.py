@@ -53,7 +53,10 @@ CONDA_CUDA_PATTERNS = ("cuda-*", "libcublas*", "libcufft*", "libcurand*", "libcu
                        "libcudss*", "libcutensor*", "libnvjitlink*", "libnvjpeg*", "libnvfatbin*", "libnpp*", "cudnn",
                        "libcudnn*", "nccl", "libnccl*", "cutensor")
 KEYS = {"max", "threshold", "groups"}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$", re.I)
+# Spelled without flags so that the editor schema (core/schema.py) uses this very pattern: JSON Schema has none.
+SIZE_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB])?\s*$"
+_SIZE = re.compile(SIZE_PATTERN)
+MAX_RANGE = (3, 100)  # layers.max: the skeleton, one layer of packages and the metadata are three
 _UNITS = {"b": 1, "kb": 1000, "mb": MB, "gb": 1000 * MB, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
 _GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _RESERVED = {"skeleton", "cuda", "packages", "project", "metadata"}
@@ -164,12 +167,14 @@ def canonical_pattern(pattern: str) -> str:
 
 
 def rules_from(r: Reader, path: str, value: Any) -> LayerRules:
-    """``layers: {max: 16, threshold: 32MB, groups: {torch-stack: [torch, triton]}}``."""
+    """``layers: {max: 16, threshold: 4MB, groups: {torch-stack: [torch, triton]}}``."""
     r.mapping(path, value)
     r.keys(path, value, required=set(), optional=KEYS)
     limit = value.get("max")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 3 <= limit <= 100):
-        raise SpecError(r.file, f"{path}.max", f"expected a whole number of layers from 3 to 100, got {limit!r}",
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not MAX_RANGE[0] <= limit <= MAX_RANGE[1]):
+        raise SpecError(r.file, f"{path}.max", f"expected a whole number of layers from {MAX_RANGE[0]} to "
+                        f"{MAX_RANGE[1]}, got {limit!r}",
                         hint="the skeleton, one layer of packages and the metadata are three")
     threshold = _size(r, f"{path}.threshold", value["threshold"]) if "threshold" in value else None
     groups = _groups(r, f"{path}.groups", value["groups"]) if "groups" in value else None

@@ -25,7 +25,6 @@ _IGNORED_FLAGS = {"--prefer-binary", "--require-hashes", "--no-deps", "--trusted
                   "--only-binary", "--no-binary", "--progress-bar"}
 # (?<!\s): a match starts only at the first space of a run, so long runs of spaces stay linear.
 _OPTION_AFTER_REQUIREMENT = re.compile(r"(?<!\s)\s+--?[a-z]")
-_FLAGS_WITH_VALUE = {"--trusted-host", "--use-feature", "--only-binary", "--no-binary", "--progress-bar"}
 
 HINTS = {
     "vcs": "name it and use git over https, ssh or file: 'name @ git+https://host/repo@tag' (envbuild "

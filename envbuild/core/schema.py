@@ -42,11 +42,12 @@ def _index() -> dict[str, Any]:
 def _layers() -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "description": "How the venv is split into image layers.",
             "properties": {
-                "max": {"type": "integer", "minimum": 3, "maximum": 100, "description": "Layers above the base (16)."},
+                "max": {"type": "integer", "minimum": layers.MAX_RANGE[0], "maximum": layers.MAX_RANGE[1],
+                        "description": f"Layers above the base ({layers.DEFAULT_MAX})."},
                 "threshold": {"description": "A package whose locked file is at least this big gets its own layer "
-                                             "(32MB).",
+                                             f"({layers.DEFAULT_THRESHOLD // layers.MB}MB).",
                               "oneOf": [{"type": "integer", "exclusiveMinimum": 0},
-                                        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*([kKmMgG][iI]?)?[bB]?\s*$"}]},
+                                        {"type": "string", "pattern": layers.SIZE_PATTERN}]},
                 "groups": {"type": "object", "description": "Named layers of packages (patterns like 'nvidia-*').",
                            "propertyNames": {"pattern": layers._GROUP_NAME.pattern,
                                              "not": {"enum": sorted(layers._RESERVED)}},

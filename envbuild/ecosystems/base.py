@@ -100,6 +100,13 @@ class Ecosystem(ABC):
     name: str
     lock_format: str  # the lock file format (core/lockfile): "requirements", "conda-lock"
     prefix: str  # where the environment lives in an image
+    inherits_base: bool = False  # base-packages: inherit applies (a framework base's own packages)
+    uses_base_python: bool = False  # the environment runs on the base image's Python (else it brings its own)
+
+    def regenerate_options(self, *, resolver: str, conda_solver: str) -> str:
+        """What a lock's "regenerate it with" command adds to `envbuild lock DIR --target T`: the
+        choices that made this lock and are not the defaults."""
+        return ""
 
     @abstractmethod
     def lock(self, job: LockJob) -> Lock:

@@ -48,6 +48,9 @@ INSTALLER_SCRIPT = Path(__file__).resolve().parent.parent / "conda_installer.py"
 
 class CondaEcosystem(Ecosystem):
     name = "conda"
+
+    def regenerate_options(self, *, resolver: str, conda_solver: str) -> str:
+        return f" --conda-solver {conda_solver}" if conda_solver != "auto" else ""
     lock_format = condalock.FORMAT
     prefix = CONDA_PREFIX
 

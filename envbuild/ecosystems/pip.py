@@ -40,6 +40,11 @@ INSTALLER_PINS = Path(__file__).resolve().parent.parent / "data" / "uv-installer
 
 class PipEcosystem(Ecosystem):
     name = "pip"
+    inherits_base = True
+    uses_base_python = True
+
+    def regenerate_options(self, *, resolver: str, conda_solver: str) -> str:
+        return f" --resolver {resolver}" if resolver != "uv" else ""
     lock_format = requirements.FORMAT
     prefix = VENV
 

@@ -22,7 +22,7 @@ from envbuild.ecosystems.context import fill_context
 from envbuild.adapters import git
 from envbuild.adapters.bases import base_fits, pin_local_base, resolve_base
 from envbuild.adapters.builders import check_base
-from envbuild.adapters.files import atomic_write, content_ids, stable_folder, tree_digest
+from envbuild.adapters.files import atomic_write, content_ids, read_text, stable_folder, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
@@ -112,7 +112,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
     if not path.is_file():
         raise CheckFailed(f"no lock file for target {target.name} ({display_path(path)})",
                           hint=f"run 'envbuild lock {display_path(root)} --target {target.name}'")
-    lock_text = path.read_text(encoding="utf-8")
+    lock_text = read_text(path, display_path(path))
     lock = read_lock(lock_text, display_path(path), format=ecosystem.lock_format)
     if lock.inputs_digest != inputs.digest:
         message = f"{display_path(path)} is stale: its inputs changed since it was written"
@@ -123,7 +123,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
         check_cuda(spec, target, lock, progress)
     base = required_base(spec, target)
     base_ref, base_digest, info = resolve_base(base, engine, progress, pull=pull)
-    if ecosystem.name == "pip":  # a conda target brings its own Python
+    if ecosystem.uses_base_python:  # a conda target brings its own Python
         base_fits(base, info, python=spec.python, platform=spec.platform_for(target), engine=engine,
                    progress=progress, by_id=info is not None and base_ref == info.id)
     from_ref = pin_local_base(base, base_ref, engine, info)
@@ -151,7 +151,7 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
                                      from_ref=from_ref)
     embedded = {
         EMBEDDED_LOCKS[ecosystem.lock_format]: lock_text,
-        "envbuild.yaml": redact_text((root / "envbuild.yaml").read_text(encoding="utf-8")),
+        "envbuild.yaml": redact_text(read_text(root / "envbuild.yaml", "envbuild.yaml")),
         "image.json": json.dumps(image_metadata(render_input), indent=2, sort_keys=True) + "\n",
     }
     return Prepared(spec=spec, target=target, ecosystem=ecosystem, lock=lock, lock_text=lock_text,

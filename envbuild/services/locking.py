@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envbuild.adapters.files import atomic_write
+from envbuild.adapters.files import atomic_write, read_text
 from envbuild.adapters.inputs import (TargetInputs, display_path, load_spec, load_target_inputs, regenerate_command,
                                       spec_dir, target_lock_path)
 from envbuild.core.digest import changed_components
@@ -90,11 +90,11 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
     started = time.monotonic()
     ecosystem = ecosystems.for_target(spec, target)
     path = target_lock_path(root, target.name, ecosystem.lock_format)
-    previous_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    previous_text = read_text(path, display_path(path)) if path.is_file() else None
     previous = read_previous(previous_text, display_path(path), ecosystem.lock_format,
                              lambda line: progress(f"[{target.name}] {line}"))
     base = None
-    if spec.inherits(target) and ecosystem.name == "pip":  # base-packages: inherit (ecosystems/pip_base.py)
+    if spec.inherits(target) and ecosystem.inherits_base:  # base-packages: inherit (ecosystems/pip_base.py)
         from envbuild.adapters.bases import read_base_packages
         from envbuild.core.render import required_base
 
@@ -102,7 +102,8 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
         base, _ = shared.once(("base-packages", ref), lambda: read_base_packages(
             ref, environ, lambda line: progress(f"[{target.name}] {line}")))
     job = ecosystems.LockJob(spec=spec, root=root, target=target, inputs=inputs, previous=previous, base=base,
-                             command=regenerate_command(root, target.name, resolver if ecosystem.name == "pip" else "uv"),
+                             command=regenerate_command(root, target.name, ecosystem.regenerate_options(
+                                 resolver=resolver, conda_solver=conda_solver)),
                              environ=environ, progress=progress, resolver=resolver, upgrade=upgrade,
                              conda_solver=conda_solver, shared=shared)
     new = ecosystem.lock(job)
@@ -140,7 +141,7 @@ def check_locks(directory: Path, *, targets: Sequence[str] = ()) -> list[CheckOu
         if not path.is_file():
             outcomes.append(CheckOutcome(target=target.name, path=path, fresh=False, reasons=("no lock file",)))
             continue
-        recorded = read_lock(path.read_text(encoding="utf-8"), display_path(path), format=format)
+        recorded = read_lock(read_text(path, display_path(path)), display_path(path), format=format)
         if recorded.inputs_digest == inputs.digest:
             outcomes.append(CheckOutcome(target=target.name, path=path, fresh=True, reasons=()))
             continue

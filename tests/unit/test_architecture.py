@@ -90,6 +90,18 @@ def test_only_the_chooser_asks_which_ecosystem_a_spec_wants():
     assert askers == {"envbuild.ecosystems", "envbuild.core.spec", "envbuild.adapters.inputs"}
 
 
+
+def test_nothing_outside_the_ecosystems_branches_on_an_ecosystem_s_name():
+    """What differs between pip and conda is an attribute or a method of the Ecosystem (regenerate_options,
+    inherits_base, uses_base_python...), never `if ecosystem.name == "pip"` in a service."""
+    import re
+
+    branching = re.compile(r"""\.name\s*[!=]=\s*["'](pip|conda)["']|["'](pip|conda)["']\s*[!=]=\s*\w+\.name\b""")
+    found = {name for name, path in modules().items()
+             if not name.startswith("envbuild.ecosystems") and branching.search(path.read_text())}
+    assert found == set()
+
+
 def test_no_module_is_over_400_lines():
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > 400}
     assert long == {}

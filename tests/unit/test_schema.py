@@ -89,3 +89,24 @@ def test_the_schema_accepts_what_the_reader_accepts(change):
     data = {**GOOD, **change}
     spec.spec_from_dict(data)
     assert [e.message for e in validator().iter_errors(as_json(data))] == []
+
+
+@pytest.mark.parametrize("value", ["32MB", "32mb", "500MiB", "4 kb", "1.5GB", "7", "2B", "32M", "32Mi", "MB", "32 XB",
+                                   "-1MB", "1e3"])
+def test_the_schema_s_size_grammar_is_the_reader_s(value):
+    """Issue 35: the editor schema once accepted '32M' and said the threshold defaults to 32MB, while
+    the reader refused '32M' and the default is 4 MB. Now one pattern and one constant serve both."""
+    import re
+
+    from envbuild.core import layers
+    from envbuild.core.keypaths import Reader
+
+    threshold = spec_schema()["properties"]["layers"]["properties"]["threshold"]
+    pattern = next(option["pattern"] for option in threshold["oneOf"] if option.get("type") == "string")
+    try:
+        layers.rules_from(Reader("f"), "layers", {"threshold": value})
+        read = True
+    except SpecError:
+        read = False
+    assert bool(re.match(pattern, value)) == read, value
+    assert "(4MB)" in threshold["description"] and layers.DEFAULT_THRESHOLD == 4 * layers.MB

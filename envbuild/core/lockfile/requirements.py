@@ -176,11 +176,6 @@ def _pinned_from(text: str) -> tuple[str, str]:
     return pinned, source
 
 
-def read_inputs_digest(text: str) -> str | None:
-    """Just the digest, for the fast offline staleness check."""
-    return _header_fields(_header_lines(text))[0].get("inputs-digest")
-
-
 def _header_lines(text: str) -> list[str]:
     out = []
     for line in text.splitlines():
