@@ -23,7 +23,8 @@ def tracking_server() -> Iterator[dict[str, str]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}", "MLFLOW_DISABLE_TELEMETRY": "true"}
+        env = {**os.environ, "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}", "MLFLOW_DISABLE_TELEMETRY": "true",
+               "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no job runner: its consumers would load the machine
         server = subprocess.Popen([str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
                                    "--backend-store-uri", f"sqlite:///{root}/db", "--artifacts-destination",
                                    f"{root}/artifacts"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

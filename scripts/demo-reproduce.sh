@@ -9,6 +9,7 @@ mlflow=${MLFLOW:-$here/.venv/bin/mlflow}
 store=$(mktemp -d "${TMPDIR:-/tmp}/envbuild-demo-mlflow.XXXXXX")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export MLFLOW_TRACKING_URI="http://127.0.0.1:$port" MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=1
+export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false  # the server's job runner: seven processes the demo does not use
 "$mlflow" server --host 127.0.0.1 --port "$port" --backend-store-uri "sqlite:///$store/mlflow.db" \
     --artifacts-destination "$store/artifacts" > "$store/server.log" 2>&1 &
 server=$!

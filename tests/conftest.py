@@ -304,7 +304,8 @@ def mlflow_server(tmp_path_factory):
                                "--port", str(port), "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
                                "--artifacts-destination", str(root / "artifacts")],
                               stdout=open(root / "log", "w"), stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
-                              env=hermetic_env())
+                              # no job runner: seven huey consumers (~1.6 GB) that no test uses, started and stopped
+                              env=hermetic_env(MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false"))
     uri = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:

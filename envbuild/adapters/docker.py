@@ -290,9 +290,9 @@ class Engine:
                               architecture=platform.rsplit("/", 1)[-1] if platform else None)
 
     def prune_stages(self, dry_run: bool) -> tuple[int, int]:
-        from envbuild.core.layout import LABEL_PREFIX
+        from envbuild.core.layout import Labels
 
-        filters = {"dangling": True, "label": f"{LABEL_PREFIX}.stage"}
+        filters = {"dangling": True, "label": Labels.STAGE}
         # Stages, as a dry run counts them: the engine also deletes each stage's step images (its
         # ImagesDeleted lists those too, 1112 entries for 162 stages measured), which are no one's to count.
         stages = len(self.api.images(filters=filters))

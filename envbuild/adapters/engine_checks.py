@@ -16,6 +16,7 @@ from typing import Any
 from envbuild.core.findings import Finding
 from envbuild.core.progress import Progress
 from envbuild.errors import FileError, ToolUnavailable
+from envbuild.core.layout import Labels
 
 
 def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | None, *, files: bool,
@@ -66,7 +67,7 @@ def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, 
     from envbuild.adapters.manifests import read_manifest, write_manifest
 
     labels = engine.get("labels") or {}
-    digest, name = labels.get("org.opencontainers.image.base.digest"), labels.get("org.opencontainers.image.base.name")
+    digest, name = labels.get(Labels.BASE_DIGEST), labels.get(Labels.BASE_NAME)
     if not digest:
         return None
     kept = read_manifest(digest, cache_root(environ))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envbuild.core.layout import LABEL_PREFIX
+from envbuild.core.layout import Labels
 from envbuild.core.reproduction import Check, Recorded
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def find_image(recorded: Recorded, *, image: str | None, repo: Path | None, rebu
         if found != wanted:
             said += f"; the run trained in {wanted[:19] or 'an unrecorded image'}"
             recorded_project = recorded.image.get("project")
-            project = training.image_label(found, f"{LABEL_PREFIX}.project")
+            project = training.image_label(found, Labels.PROJECT)
             if recorded_project and project != recorded_project:  # other code: a regression test, not a re-run
                 said += f"; its project is {project or 'none'}, the run's was {recorded_project}"
         return found, Check(name="image", ok=True, detail=said), found == wanted

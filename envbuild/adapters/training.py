@@ -23,12 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from envbuild.adapters.process import run, run_shown, stream
+from envbuild.core.layout import Labels
 from envbuild.errors import ToolUnavailable, UserError
 
 NETWORKS = ("none", "host", "bridge")
 MAX_METRICS_FILE = 16 << 20
 _KEEPER = ["-I", "-S", "-c", "import signal; signal.pause()"]
-LABEL = "dev.envbuild.run"  # on every container a run starts: `docker ps -f label=dev.envbuild.run` finds one left over
+LABEL = Labels.RUN  # on every container a run starts: `docker ps -f label=dev.envbuild.run` finds one left over
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -55,12 +55,16 @@ def reproduce(
     recorded = reproducing.load(source, environ=os.environ)
     request = reproducing.Request(mode=mode, tolerances=rules, image=image, data=data, repo=repo,
                                   rebaseline=reason if rebaseline else None, seed=seed, timeout=timeout)
-    kwargs = dict(environ=os.environ, verify_image=_verify_image, rebuild=_rebuild, log=progress,
-                  show=lambda line: print(line, file=sys.stderr, flush=True))
+    def show(line: str) -> None:  # the training's own output: on stderr, so that --json stays one object
+        print(line, file=sys.stderr, flush=True)
+
     if calibrate is not None:
-        _show_calibration(reproducing.calibrate(recorded, request, calibrate, **kwargs), output, as_json=fmt == "json")
+        done = reproducing.calibrate(recorded, request, calibrate, environ=os.environ, verify_image=_verify_image,
+                                     rebuild=_rebuild, log=progress, show=show)
+        _show_calibration(done, output, as_json=fmt == "json")
         return
-    result = reproducing.reproduce(recorded, request, **kwargs)
+    result = reproducing.reproduce(recorded, request, environ=os.environ, verify_image=_verify_image,
+                                   rebuild=_rebuild, log=progress, show=show)
     from envbuild.core import reproduction_report as report
 
     if junit is not None:

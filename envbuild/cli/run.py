@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from envbuild.cli.output import out, progress
+
+if TYPE_CHECKING:
+    from envbuild.core.reproduce import ReproduceRules
 
 
 def run(
@@ -41,16 +45,17 @@ def run(
     from envbuild.errors import CheckFailed, UserError
     from envbuild.services import recording
 
-    rules = definition = None
-    directory = Path(where) if where is not None else None
-    if directory is None or directory.is_dir():
+    rules: "ReproduceRules | None" = None
+    definition: dict[str, str] | None = None
+    given = Path(where) if where is not None else None
+    if given is None or given.is_dir():
         from envbuild.adapters import git
         from envbuild.adapters.inputs import load_spec
         from envbuild.cli.build import build_for_run
 
-        directory = spec_directory(directory)
-        built = build_for_run(directory, target)
-        image = built.ref
+        directory = spec_directory(given)
+        assert directory is not None  # required=True: it raises rather than answer None
+        image = build_for_run(directory, target).ref
         spec = load_spec(directory)
         chosen = spec.target(target) if target else spec.targets[0]
         rules = spec.reproduce_for(chosen)
@@ -63,7 +68,7 @@ def run(
     else:
         if target:
             raise UserError("--target names a target of an image directory; an image reference has none")
-        image = where
+        image = str(where)
     values, names = {}, []
     for item in env or []:
         name, eq, value = item.partition("=")

@@ -19,12 +19,12 @@ def fingerprint(snapshot: Mapping[str, Any], capabilities: Mapping[str, str] | N
     ``capabilities``: GPU model → compute capability (data/cuda.json), matched by name."""
     cpu = snapshot.get("cpu") or {}
     gpu = snapshot.get("gpu") or {}
-    gpus = []
+    gpus: list[dict[str, str | None]] = []
     for entry in gpu.get("gpus") or []:
         model = str(entry.get("model", ""))
         gpus.append({"model": model, "compute_capability": _capability(model, capabilities or {})})
     found = {"machine": str((snapshot.get("interpreter") or {}).get("machine", "")),
-             "cpu_model": cpu.get("model"), "cores": cpu.get("cores"), "gpus": sorted(gpus, key=lambda g: g["model"]),
+             "cpu_model": cpu.get("model"), "cores": cpu.get("cores"), "gpus": sorted(gpus, key=lambda g: g["model"] or ""),
              "driver": gpu.get("driver"), "cuda_runtime": gpu.get("cuda_runtime"), "cudnn": gpu.get("cudnn"),
              "torch_cuda": gpu.get("torch_cuda")}
     return {key: value for key, value in found.items() if value not in (None, "", [])}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envbuild.core.findings import Finding
-from envbuild.core.layout import LABEL_PREFIX, PROBE_LOCK_KEYS
+from envbuild.core.layout import Labels, PROBE_LOCK_KEYS
 from envbuild.core.surface import group_of, on_surface
 
 # Variables that change what an interpreter loads or runs, for every process of the place (the
@@ -43,7 +43,7 @@ def carried_lock(snapshot: Mapping[str, Any]) -> tuple[str, str] | None:
 def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:
     """The image's own label gives this lock's sha256: it is the lock the image was built with."""
     labels = (snapshot.get("engine") or {}).get("labels") or {}
-    want = labels.get(f"{LABEL_PREFIX}.lock.sha256")
+    want = labels.get(Labels.LOCK_SHA256)
     return bool(want) and hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest() == want
 
 
@@ -51,7 +51,7 @@ def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> l
     """The image's label against the lock inside: ``embedded_lock`` is the text of the lock read
     from inside the place, when verify used it."""
     labels: Mapping[str, str] = (snapshot.get("engine") or {}).get("labels") or {}
-    want = labels.get(f"{LABEL_PREFIX}.lock.sha256")
+    want = labels.get(Labels.LOCK_SHA256)
     if embedded_lock is not None and want and not label_vouches(snapshot, embedded_lock):
         return [Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {want[:12]}… (image label)",
                         actual="another lock", detail="the lock inside is not the one the image was built "

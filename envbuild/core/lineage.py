@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.layout import EMBEDDED_LOCKS, LABEL_PREFIX
+from envbuild.core.layout import EMBEDDED_LOCKS, Labels
 from envbuild.errors import UserError
 
 ARTIFACT_DIR = "envbuild"
@@ -78,8 +78,8 @@ def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None,
         command = [*(config.get("entrypoint") or []), *(config.get("cmd") or [])]
     image = {key: engine[key] for key in ("ref", "image_id", "repo_digests") if engine.get(key)} or None
     labels = engine.get("labels") or {}
-    if image is not None and labels.get(f"{LABEL_PREFIX}.project"):  # what code it trained: another image may differ
-        image["project"] = str(labels[f"{LABEL_PREFIX}.project"])
+    if image is not None and labels.get(Labels.PROJECT):  # what code it trained: another image may differ
+        image["project"] = str(labels[Labels.PROJECT])
     # an argument may carry a credential (--token=..., a URL with a password): recorded redacted
     return {"schema": 1, "command": [redact_text(str(arg)) for arg in command] if command else None,
             "workdir": workdir or config.get("workdir") or None,
@@ -119,10 +119,10 @@ def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | Non
         tags["envbuild.image.id"] = engine["image_id"]
     if engine.get("ref"):
         tags["envbuild.image"] = engine["ref"]
-    digest = labels.get(f"{LABEL_PREFIX}.inputs-digest") or (image_json or {}).get("inputs_digest")
+    digest = labels.get(Labels.INPUTS_DIGEST) or (image_json or {}).get("inputs_digest")
     if digest:
         tags["envbuild.inputs-digest"] = str(digest)
-    revision = labels.get("org.opencontainers.image.revision") or git_commit
+    revision = labels.get(Labels.REVISION) or git_commit
     if revision:
         tags["envbuild.git.commit"] = str(revision).removesuffix("-dirty")
         tags["envbuild.git.dirty"] = "true" if str(revision).endswith("-dirty") else "false"

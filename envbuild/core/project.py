@@ -70,9 +70,9 @@ def from_label(labels: Mapping[str, str]) -> "tuple[str, str, str] | None":
     """(name, version, sha256 hex) from the image label the build wrote ('dev.envbuild.project':
     'name version sha256:hex'). The label, not image.json: the engine keeps it out of reach of
     whoever is root inside a container, so a planted entry cannot make a package expected."""
-    from envbuild.core.layout import LABEL_PREFIX
+    from envbuild.core.layout import Labels
 
-    parts = (labels.get(f"{LABEL_PREFIX}.project") or "").split()
+    parts = (labels.get(Labels.PROJECT) or "").split()
     if len(parts) != 3 or not parts[2].startswith("sha256:"):
         return None
     return parts[0], parts[1].removesuffix("-dirty"), parts[2].removeprefix("sha256:")

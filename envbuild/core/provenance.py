@@ -13,6 +13,7 @@ Signing is the user's signer's job: `cosign attest --type slsaprovenance1 --pred
 from __future__ import annotations
 
 import json
+from envbuild.core.layout import Labels
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -56,14 +57,14 @@ def build_facts(labels: Mapping[str, str], *, image: str, image_id: str, repo_di
     artifacts = [Artifact(name=name, sha256=sha256, uri=urls.get(sha256)) for name, sha256 in files]
     if project:
         artifacts.append(Artifact(name=project[0], sha256=project[1], annotations={"role": "project"}))
-    base = labels.get("org.opencontainers.image.base.name")
+    base = labels.get(Labels.BASE_NAME)
     return BuildFacts(
         image=image, image_id=image_id, repo_digest=repo_digest, target=target, spec_file=spec_file,
-        inputs_digest=labels.get("dev.envbuild.inputs-digest", ""), tag_digest=tag_digest, tool_version=tool_version,
+        inputs_digest=labels.get(Labels.INPUTS_DIGEST, ""), tag_digest=tag_digest, tool_version=tool_version,
         lock=Artifact(name="lock", sha256=lock_sha256),
-        base=Artifact(name=base, sha256=labels.get("org.opencontainers.image.base.digest", "")) if base else None,
-        files=artifacts, source=labels.get("org.opencontainers.image.source"),
-        revision=labels.get("org.opencontainers.image.revision"), started=started, finished=finished)
+        base=Artifact(name=base, sha256=labels.get(Labels.BASE_DIGEST, "")) if base else None,
+        files=artifacts, source=labels.get(Labels.SOURCE),
+        revision=labels.get(Labels.REVISION), started=started, finished=finished)
 
 
 def provenance_json(facts: BuildFacts) -> str:

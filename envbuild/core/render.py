@@ -11,7 +11,7 @@ from typing import Any
 
 from envbuild.core.epoch import epoch_of, iso_timestamp
 from envbuild.core.layers import LayerPlan
-from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, LABEL_PREFIX, UID, USER, VENV
+from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_DIR, HOME, Labels, UID, USER, VENV
 from envbuild.core.project import ProjectWheel
 from envbuild.core.runtime import Runtime
 from envbuild.core.spec import Spec, Target
@@ -68,33 +68,33 @@ def lock_sha256(lock_text: str) -> str:
 
 def labels(r: RenderInput) -> dict[str, str]:
     out = {
-        "org.opencontainers.image.title": r.spec.name,
-        "org.opencontainers.image.created": iso_timestamp(created_epoch(r)),
-        "org.opencontainers.image.base.name": r.spec.base_for(r.target) or "",
+        Labels.TITLE: r.spec.name,
+        Labels.CREATED: iso_timestamp(created_epoch(r)),
+        Labels.BASE_NAME: r.spec.base_for(r.target) or "",
     }
     if r.base_digest:
-        out["org.opencontainers.image.base.digest"] = r.base_digest
+        out[Labels.BASE_DIGEST] = r.base_digest
     if r.spec.source:
-        out["org.opencontainers.image.source"] = r.spec.source
+        out[Labels.SOURCE] = r.spec.source
     if r.revision:
-        out["org.opencontainers.image.revision"] = r.revision
+        out[Labels.REVISION] = r.revision
     out.update({
-        f"{LABEL_PREFIX}.target": r.target.name,
-        f"{LABEL_PREFIX}.spec-version": str(r.spec.version),
-        f"{LABEL_PREFIX}.python": r.spec.python,
-        f"{LABEL_PREFIX}.platform": r.spec.platform_for(r.target),
-        f"{LABEL_PREFIX}.lock.sha256": lock_sha256(r.lock_text),
-        f"{LABEL_PREFIX}.inputs-digest": r.inputs_digest,
+        Labels.TARGET: r.target.name,
+        Labels.SPEC_VERSION: str(r.spec.version),
+        Labels.PYTHON: r.spec.python,
+        Labels.PLATFORM: r.spec.platform_for(r.target),
+        Labels.LOCK_SHA256: lock_sha256(r.lock_text),
+        Labels.INPUTS_DIGEST: r.inputs_digest,
     })
     if r.target.cuda:
-        out[f"{LABEL_PREFIX}.cuda"] = r.target.cuda
+        out[Labels.CUDA] = r.target.cuda
     if r.project:
-        out["org.opencontainers.image.version"] = r.project.shown_version
+        out[Labels.VERSION] = r.project.shown_version
         if r.project.summary:
-            out["org.opencontainers.image.description"] = r.project.summary
+            out[Labels.DESCRIPTION] = r.project.summary
         if r.project.license:
-            out["org.opencontainers.image.licenses"] = r.project.license
-        out[f"{LABEL_PREFIX}.project"] = f"{r.project.name} {r.project.shown_version} sha256:{r.project.sha256}"
+            out[Labels.LICENSES] = r.project.license
+        out[Labels.PROJECT] = f"{r.project.name} {r.project.shown_version} sha256:{r.project.sha256}"
     out.update(r.extras.labels)
     # The user's own labels (core/runtime.py keeps them out of envbuild's namespaces): last, never over ours.
     out.update((key, value) for key, value in r.spec.runtime_for(r.target).labels if key not in out)

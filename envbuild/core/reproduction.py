@@ -85,13 +85,14 @@ def recorded_from(label: str, run_id: str | None, artifacts: Mapping[str, str], 
             if isinstance(found.get("metrics"), dict):
                 baselines[name.removeprefix("baseline-").removesuffix(".json")] = found
     env = _strings(invocation.get("env"))
+    image = invocation.get("image")
     return Recorded(label=label, run_id=run_id, command=tuple(command), entrypoint=tuple(entrypoint), origin=origin,
                     experiment_id=experiment_id,
                     workdir=invocation.get("workdir") if isinstance(invocation.get("workdir"), str) else None,
                     environment=_strings(invocation.get("environment")), env=env,
                     env_names=tuple(n for n in invocation.get("env_names") or () if isinstance(n, str)
                                     and _ENV_NAME.match(n)),
-                    image=invocation.get("image") if isinstance(invocation.get("image"), dict) else {},
+                    image=image if isinstance(image, dict) else {},
                     hardware=invocation.get("hardware") if isinstance(invocation.get("hardware"), dict) else None,
                     definition=invocation.get("definition") if isinstance(invocation.get("definition"), dict) else None,
                     rules=rules,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.keypaths import Reader, kind
-from envbuild.core.layout import LABEL_PREFIX
+from envbuild.core.layout import LABEL_PREFIX, OCI_PREFIX
 from envbuild.errors import SpecError
 
 KEYS = {"entrypoint", "cmd", "workdir", "env", "user", "labels", "files", "determinism"}
@@ -31,7 +31,7 @@ _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
 # What a credential looks like, by the variable's name or by the value's own shape.
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 _SECRET_VALUE = re.compile(r"^(ghp_|gho_|github_pat_|glpat-|hf_|xox[abpr]-|sk-|AKIA[0-9A-Z]{16})|://[^/\s:@]+:[^/\s@]+@")
-_RESERVED_LABELS = ("org.opencontainers.image.", f"{LABEL_PREFIX}.")
+_RESERVED_LABELS = (f"{OCI_PREFIX}.", f"{LABEL_PREFIX}.")
 
 
 @dataclass(frozen=True, kw_only=True)

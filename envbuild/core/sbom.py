@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from envbuild.core.lockfile import CONDA, Package
+from envbuild.core.layout import Labels
 
 _NAMESPACE = uuid.UUID("5f0c7f0e-6d2b-4a4e-9a57-0e6b0c1d2a31")  # envbuild's: serial numbers from content
 
@@ -157,12 +158,12 @@ def subject_of_image(labels: Mapping[str, str], image_json: Mapping[str, Any], p
     packages: the same subject `build` embedded the SBOM of."""
     project = image_json.get("project") if isinstance(image_json.get("project"), Mapping) else None
     files = image_json.get("files") if isinstance(image_json.get("files"), Mapping) else {}
-    base = labels.get("org.opencontainers.image.base.name")
-    return BomSubject(name=str(labels.get("org.opencontainers.image.title") or image_json.get("name") or image),
-                      target=str(labels.get("dev.envbuild.target") or image_json.get("target") or ""),
-                      packages=tuple(packages), created=labels.get("org.opencontainers.image.created"),
-                      tool_version=tool_version, platform=str(labels.get("dev.envbuild.platform") or "linux/amd64"),
-                      image=image, base=(base, labels.get("org.opencontainers.image.base.digest")) if base else None,
+    base = labels.get(Labels.BASE_NAME)
+    return BomSubject(name=str(labels.get(Labels.TITLE) or image_json.get("name") or image),
+                      target=str(labels.get(Labels.TARGET) or image_json.get("target") or ""),
+                      packages=tuple(packages), created=labels.get(Labels.CREATED),
+                      tool_version=tool_version, platform=str(labels.get(Labels.PLATFORM) or "linux/amd64"),
+                      image=image, base=(base, labels.get(Labels.BASE_DIGEST)) if base else None,
                       project=(str(project["name"]), str(project["version"]), str(project["sha256"])) if project else None,
                       files=tuple(sorted((str(k), str(v)) for k, v in files.items())),
                       lock_sha256=lock_sha256)

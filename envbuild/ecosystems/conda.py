@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
 from envbuild.core.layers import RECORDED_FROM
-from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, LABEL_PREFIX
+from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, Labels
 from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
 from envbuild.core.platforms import conda_virtual_packages, platform as platform_facts
 from envbuild.core.progress import Progress
@@ -147,7 +147,7 @@ class CondaEcosystem(Ecosystem):
         from envbuild.core.render import RenderExtras
 
         return RenderExtras(context={"conda_pip": bool(lock.pip), "embedded_lock": EMBEDDED_LOCKS[self.lock_format]},
-                            labels={f"{LABEL_PREFIX}.conda-prefix": self.prefix}, image_json={"conda_prefix": self.prefix},
+                            labels={Labels.CONDA_PREFIX: self.prefix}, image_json={"conda_prefix": self.prefix},
                             history=f"{self.prefix} from {lock.target} conda lock")
 
     # ------------------------------------------------------------ verify

@@ -74,6 +74,7 @@ def collect(place: Place, *, lock_file: Path | None = None, files: bool = False,
     if data is not None:
         snapshot["data"] = {"dvc_lock": data[0], "outputs": data[1]}
     carried = carried_lock(snapshot)
+    lock_pair: tuple[str, str] | None
     if lock_file is not None:
         if not lock_file.is_file():
             raise UserError(f"no lock file at {lock_file}", hint="create it with 'envbuild lock'")

@@ -59,8 +59,9 @@ def load(source: str, *, environ: Mapping[str, str]) -> Recorded:
     metrics = {k: v for k, v in (found.get("metrics") or {}).items() if isinstance(v, (int, float))
                and not isinstance(v, bool)}
     artifacts = {k: v for k, v in found["artifacts"].items() if isinstance(k, str) and isinstance(v, str)}
-    run_id = found.get("run_id") if isinstance(found.get("run_id"), str) else None
-    return recorded_from(source, run_id, artifacts, metrics, origin="file")
+    recorded_run = found.get("run_id")
+    return recorded_from(source, recorded_run if isinstance(recorded_run, str) else None, artifacts, metrics,
+                         origin="file")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,8 +185,9 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
         with training.container(prepared.image, network=network, mounts=mounts, gpus=recorded.gpus) as name:
             code, _tail = training.train(name, command, env=env, workdir=recorded.workdir, show=show,
                                          timeout=request.timeout)
-            text = training.read_file(name, prepared.rules.metrics_file) if prepared.rules.metrics_file else None
-            metrics = metrics_of(text, prepared.rules.metrics_file) if text is not None else {}
+            metrics_file = prepared.rules.metrics_file
+            text = training.read_file(name, metrics_file) if metrics_file else None
+            metrics = metrics_of(text, metrics_file) if text is not None and metrics_file else {}
         if run_id is not None:
             if prepared.rules.metrics_file:
                 mlflow_runs.log_metrics(run_id, metrics, environ=environ)
@@ -202,18 +204,19 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
               rebuild: Rebuild, show: Callable[[str], None], log: Callable[[str], None]) -> Reproduction:
     """Preflight, the re-run, the comparison: the reproduction (or, with ``request.rebaseline``, the mode's
     new baseline recorded on the original run, with its reason)."""
-    from envbuild.core.reproduction import judged
-    from envbuild.core.tolerances import compare
-
     import time
+
+    from envbuild.core.reproduction import command_for, judged
+    from envbuild.core.tolerances import compare
 
     started = time.perf_counter()
     prepared = prepare(recorded, request, environ=environ, verify_image=verify_image, rebuild=rebuild, log=log)
     seconds = {"preflight": time.perf_counter() - started}
-    base = dict(label=recorded.label, run_id=recorded.run_id, mode=request.mode, image=prepared.image or None)
+    unverifiable = Reproduction(label=recorded.label, run_id=recorded.run_id, mode=request.mode,
+                                image=prepared.image or None, verdict="unverifiable", checks=prepared.checks,
+                                seconds=seconds, notes=("nothing was trained: the preflight failed",))
     if not prepared.ok:
-        return Reproduction(**base, verdict="unverifiable", checks=prepared.checks, seconds=seconds,
-                            notes=("nothing was trained: the preflight failed",))
+        return unverifiable
     tags = {"envbuild.reproduce.mode": request.mode, **({"envbuild.reproduces": recorded.run_id} if recorded.run_id
                                                          else {})}
     seed = None
@@ -227,8 +230,6 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
     code, metrics, new_run = run_once(prepared, environ=environ, request=request, show=show, tags=tags,
                                       experiment=recorded.experiment_id, seed=seed)
     seconds["training"] = time.perf_counter() - started - seconds["preflight"]
-    from envbuild.core.reproduction import command_for
-
     said = f" (seed {request.seed})" if request.seed is not None else ""
     ran = " ".join(command_for(recorded, prepared.mode, seed=seed))
     checks = (*prepared.checks, Check(name="training", ok=code == 0, detail=f"{ran}{said}: exited {code}"))
@@ -241,16 +242,16 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
             _store_baseline(recorded, request, metrics, new_run, prepared.image, environ=environ)
             notes = (f"baseline of mode {request.mode} recorded on {recorded.label}: {len(metrics)} metrics; reason: "
                      f"{request.rebaseline}",)
-        result = Reproduction(**base, verdict=verdict, checks=checks, hardware=differs, reproduced_by=new_run,
-                              notes=notes)
+        result = replace(unverifiable, verdict=verdict, checks=checks, hardware=differs, reproduced_by=new_run,
+                         notes=notes)
     else:
         outcomes = compare(prepared.baseline, metrics, prepared.rules.tolerances())
         verdict = judged(checks, outcomes, require_same_hardware=bool(prepared.rules.same_hardware),
                          same_image=prepared.same_image and seed is None)
-        result = Reproduction(**base, verdict=verdict, checks=checks, outcomes=tuple(outcomes), hardware=differs,
-                              reproduced_by=new_run,
-                              notes=tuple(f"{o.metric}: no tolerance declared, the default applied ({o.rule})"
-                                          for o in outcomes if o.default))
+        result = replace(unverifiable, verdict=verdict, checks=checks, outcomes=tuple(outcomes), hardware=differs,
+                         reproduced_by=new_run,
+                         notes=tuple(f"{o.metric}: no tolerance declared, the default applied ({o.rule})"
+                                     for o in outcomes if o.default))
     result = replace(result, seconds={**seconds, "total": time.perf_counter() - started})
     if new_run is not None:
         from envbuild.adapters import mlflow_runs
