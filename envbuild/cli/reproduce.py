@@ -49,6 +49,9 @@ def reproduce(
         raise UserError("--reason goes with --rebaseline")
     if calibrate is not None and rebaseline:
         raise UserError("--calibrate and --rebaseline are two different runs: one at a time")
+    if output is not None and calibrate is None:
+        raise UserError("-o FILE writes the tolerances --calibrate proposes: it needs --calibrate N",
+                        hint="for the report in a file: --json > FILE, or --junit FILE")
     if calibrate is not None and calibrate < 5:
         raise UserError(f"--calibrate {calibrate}: k·σ needs at least 5 runs to say anything about σ")
     rules = _tolerances(tolerances) if tolerances is not None else None

@@ -198,6 +198,8 @@ def test_another_seed_fails_the_declared_tolerance_and_passes_a_calibrated_one(t
     assert by["accuracy"]["rule"].endswith("(default)")  # undeclared: the default, and said so
     too_few = reproduce(source, "--calibrate", "3", env=env)
     assert too_few.returncode == 2 and "at least 5 runs" in too_few.stderr
+    stray = reproduce(source, "-o", str(tmp_path / "t.yaml"), env=env)
+    assert stray.returncode == 2 and "it needs --calibrate N" in stray.stderr
     proposed = tmp_path / "tolerances.yaml"
     calibrated = reproduce(source, "--data", str(repo), "--calibrate", "5", "-o", str(proposed), "--json", env=env)
     assert calibrated.returncode == 0, calibrated.stderr
