@@ -7,7 +7,7 @@ ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
 TOOLS  ?= .tools
 
-.PHONY: venv tools test test-fast demo lock-dev check-locks check-env bench clean readme readme-check
+.PHONY: venv tools test test-fast lint demo lock-dev check-locks check-env bench clean readme readme-check
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ test: venv tools
 ## but the venv, so that it runs offline after `make venv` (DVC's tests want `make tools` first).
 test-fast: venv
 	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
+
+## make lint: ruff over the code, the tests and the benchmarks (rules in pyproject.toml); no finding passes.
+lint: venv
+	$(VENV)/bin/ruff check envbuild tests bench scripts
 
 ## make demo: the main job end to end on images/train: lock, build the training image (the project
 ## inside), train in it with no network as the non-root user, verify it file by file; then train in it

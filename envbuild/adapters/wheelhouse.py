@@ -368,7 +368,7 @@ def _download_error(stderr: str, pins: Mapping[str, Package]) -> Exception:
     if "DO NOT MATCH THE HASHES" in stderr and mismatch:
         named = ", ".join(f"{n} {v}" for n, v in mismatch)
         return BuildError(f"downloaded files do not match the lock's hashes: {named}",
-                          details="\n".join(l for l in stderr.splitlines() if "Expected" in l or "Got" in l)[:2000],
+                          details="\n".join(line for line in stderr.splitlines() if "Expected" in line or "Got" in line)[:2000],
                           hint="the index serves a different file than was locked (rebuilt, re-uploaded or "
                           "substituted): re-lock only if you trust the new file")
     lowered = stderr.lower()

@@ -84,7 +84,7 @@ def test_a_metadata_verify_loads_only_what_it_needs(locked, venv, tmp_path):
     python = ["--python", str(venv / "bin" / "python")]
     for args, unwanted in (([str(locked)], NOT_ON_THE_VERIFY_PATH),
                            (["--lock", str(locked / "locks" / "cpu.txt")], (*NOT_ON_THE_VERIFY_PATH, "yaml", "datetime"))):
-        for attempt in ("facts asked and cached", "facts from the cache"):
+        for _attempt in ("facts asked and cached", "facts from the cache"):
             done = run([sys.executable, "-c", code, "verify", *args, *python], env=env, timeout=60)
             exit_code, modules = done.stderr.strip().splitlines()[-1].split(" ", 1)
             assert exit_code == "0", done.stderr

@@ -249,8 +249,8 @@ def test_error_paths_exit_code_one_clear_message_and_previous_lock_untouched(
     result = cli("lock", str(image))
     assert result.returncode == code, result.stderr
     assert_no_traceback(result)
-    first = result.stderr.splitlines()[[i for i, l in enumerate(result.stderr.splitlines())
-                                        if l.startswith("envbuild: error:")][0]]
+    first = result.stderr.splitlines()[[i for i, line in enumerate(result.stderr.splitlines())
+                                        if line.startswith("envbuild: error:")][0]]
     assert message in first
     assert (image / "locks" / "cpu.txt").read_text() == previous
     assert sorted(p.name for p in (image / "locks").iterdir()) == ["cpu.txt"]  # no temp file left behind

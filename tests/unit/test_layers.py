@@ -39,7 +39,7 @@ def test_a_cuda_stack_is_planned_from_the_most_stable_and_heaviest_to_the_most_v
 def test_bumping_a_small_package_changes_only_the_packages_layer():
     before = plan_layers(CUDA_STACK, LayerRules())
     after = plan_layers([(n, s) if n != "tqdm" else ("tqdm", 80_000) for n, s in CUDA_STACK], LayerRules())
-    assert [(l.name, l.packages) for l in before.layers] == [(l.name, l.packages) for l in after.layers]
+    assert [(x.name, x.packages) for x in before.layers] == [(x.name, x.packages) for x in after.layers]
 
 
 def test_the_users_groups_come_first_in_the_order_written_and_take_their_packages():

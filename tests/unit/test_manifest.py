@@ -145,7 +145,7 @@ def test_a_batch_worker_whose_probe_is_gone_stops_within_64_files(tmp_path):
 
     code = ("from envbuild.probe import hashing; hashing._OWNER[0] = -1; "
             "hashing._hash = lambda path, buffer: print(path) or ('x', 0); "
-            f"hashing._hash_batch([str(n) for n in range(512)]); print('hashed on')")
+            "hashing._hash_batch([str(n) for n in range(512)]); print('hashed on')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
     assert done.returncode == 1 and done.stdout.split() == [str(n) for n in range(63)]
 
