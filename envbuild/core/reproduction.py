@@ -85,22 +85,50 @@ def recorded_from(label: str, run_id: str | None, artifacts: Mapping[str, str], 
             if isinstance(found.get("metrics"), dict):
                 baselines[name.removeprefix("baseline-").removesuffix(".json")] = found
     env = _strings(invocation.get("env"))
-    image = invocation.get("image")
+    image = _image(invocation.get("image"))
     return Recorded(label=label, run_id=run_id, command=tuple(command), entrypoint=tuple(entrypoint), origin=origin,
                     experiment_id=experiment_id,
                     workdir=invocation.get("workdir") if isinstance(invocation.get("workdir"), str) else None,
                     environment=_strings(invocation.get("environment")), env=env,
                     env_names=tuple(n for n in invocation.get("env_names") or () if isinstance(n, str)
                                     and _ENV_NAME.match(n)),
-                    image=image if isinstance(image, dict) else {},
+                    image=image,
                     hardware=invocation.get("hardware") if isinstance(invocation.get("hardware"), dict) else None,
-                    definition=invocation.get("definition") if isinstance(invocation.get("definition"), dict) else None,
+                    definition=_definition(invocation.get("definition")),
                     rules=rules,
                     data_mount=invocation.get("data_mount") if isinstance(invocation.get("data_mount"), str) else None,
                     gpus=invocation.get("gpus") if isinstance(invocation.get("gpus"), str)
                     and re.fullmatch(r"[A-Za-z0-9=,:\"-]{1,200}", invocation["gpus"]) else None,
                     lock=lock, data=data if isinstance(data, list) else None,
                     metrics={k: float(v) for k, v in metrics.items()}, baselines=baselines)
+
+
+# What a record names goes to `docker` and `git` command lines: only what has the shape it must have
+# (an option-looking word, a path out of the repository, is dropped, and the check then says what is missing).
+_IMAGE_ID = re.compile(r"sha256:[0-9a-f]{64}")
+_REPO_DIGEST = re.compile(r"[a-z0-9][a-z0-9._/:-]{0,254}@sha256:[0-9a-f]{64}")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _image(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, Any] = {key: value[key] for key in ("ref", "project") if isinstance(value.get(key), str)}
+    if isinstance(value.get("image_id"), str) and _IMAGE_ID.fullmatch(value["image_id"]):
+        out["image_id"] = value["image_id"]
+    out["repo_digests"] = [d for d in value.get("repo_digests") or () if isinstance(d, str) and _REPO_DIGEST.fullmatch(d)]
+    return out
+
+
+def _definition(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    commit, path, target = value.get("commit"), value.get("path"), value.get("target")
+    if not (isinstance(commit, str) and _COMMIT.fullmatch(commit) and isinstance(path, str) and isinstance(target, str)
+            and re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", target) and not path.startswith(("/", "-"))
+            and ".." not in path.split("/")):
+        return None
+    return {"commit": commit, "path": path, "target": target}
 
 
 def _json(label: str, name: str, text: str) -> dict[str, Any]:

@@ -168,3 +168,13 @@ def test_the_provenance_carries_the_last_verdict_of_this_image_only():
         with_reproduction(provenance_json(facts), other, "r.json")
     with pytest.raises(UserError, match="not a report of envbuild reproduce"):
         with_reproduction(provenance_json(facts), "{}", "r.json")
+
+
+def test_a_record_cannot_put_options_or_paths_out_of_the_repository_on_a_command_line():
+    hostile = dict(INVOCATION, image={"ref": "x", "image_id": "--help", "repo_digests": ["-x", "r/x@sha256:" + "e" * 64]},
+                   definition={"commit": "--upload-pack=evil", "path": "../../etc", "target": "cpu"})
+    r = recorded_from("x", None, {"invocation.json": json.dumps(hostile)}, {})
+    assert "image_id" not in r.image and r.image["repo_digests"] == ["r/x@sha256:" + "e" * 64]
+    assert r.definition is None
+    fine = dict(INVOCATION, definition={"commit": "a" * 40, "path": "images/train", "target": "cpu"})
+    assert recorded_from("x", None, {"invocation.json": json.dumps(fine)}, {}).definition["path"] == "images/train"
