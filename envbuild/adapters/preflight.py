@@ -103,12 +103,14 @@ def check_data(recorded: Recorded, data: Path | None, *, environ: Mapping[str, s
 def check_hardware(recorded: Recorded, rules: "ReproduceRules") -> Check:
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.adapters.places import Place, take_snapshot
-    from envbuild.core.hardware import differences, fingerprint
+    from envbuild.core.hardware import differences, fingerprint, host
 
     if not recorded.hardware:
         return Check(name="hardware", ok=None, detail="the run recorded no hardware fingerprint")
-    here = fingerprint(take_snapshot(Place(kind="local")), cuda_data().get("gpu_compute_capability"))
-    found = differences(recorded.hardware, here)
+    # This machine's facts only: the local probe reads envbuild's own environment, whose packages say
+    # nothing of the image's CUDA runtime or torch build (the environment check holds those to the lock).
+    here = host(fingerprint(take_snapshot(Place(kind="local")), cuda_data().get("gpu_compute_capability")))
+    found = differences(host(recorded.hardware), here)
     if found:
         required = " (the spec requires the same hardware)" if rules.same_hardware else ""
         return Check(name="hardware", ok=False, detail=f"{'; '.join(found)}{required}")

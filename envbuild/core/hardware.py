@@ -12,6 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 _KEYS = ("machine", "cpu_model", "cores", "gpus", "driver", "cuda_runtime", "cudnn", "torch_cuda")
+# The machine's own facts. The rest (CUDA runtime, cuDNN, torch's CUDA build) are read from the probed
+# environment's packages: a re-run holds them through its image, whose files must match the recorded lock.
+HOST_KEYS = ("machine", "cpu_model", "cores", "gpus", "driver")
+
+
+def host(found: Mapping[str, Any]) -> dict[str, Any]:
+    """A fingerprint's facts of the machine alone (HOST_KEYS)."""
+    return {key: value for key, value in found.items() if key in HOST_KEYS}
 
 
 def fingerprint(snapshot: Mapping[str, Any], capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -46,3 +46,18 @@ def test_the_invocation_is_the_command_given_else_the_engine_s_and_credentials_n
     pushed = {"engine": {"ref": "r:5000/m:1", "image_id": "sha256:" + "b" * 64,
                          "repo_digests": ["r:5000/m@sha256:" + "c" * 64]}}
     assert invocation_of(pushed, command=None, workdir=None)["image"]["repo_digests"] == ["r:5000/m@sha256:" + "c" * 64]
+
+
+def test_a_re_run_is_held_to_the_machine_s_facts_not_to_envbuild_s_own_packages():
+    """reproduce fingerprints this machine with the local probe, in envbuild's own environment: it has no
+    torch or nvidia-* wheels, so comparing those facts would call every GPU re-run other hardware."""
+    from envbuild.core.hardware import host
+
+    recorded = fingerprint(GPU_SNAPSHOT, CAPABILITIES)
+    here = fingerprint({**GPU_SNAPSHOT, "gpu": {"driver": "550.54.15", "gpus": GPU_SNAPSHOT["gpu"]["gpus"]}},
+                       CAPABILITIES)
+    assert differences(recorded, here) == ["cuda_runtime: 12.4.127 (recorded) → none (here)",
+                                           "torch_cuda: 12.4 (recorded) → none (here)"]
+    assert differences(host(recorded), host(here)) == []
+    moved = host({**here, "driver": "535.104.05"})
+    assert differences(host(recorded), moved) == ["driver: 550.54.15 (recorded) → 535.104.05 (here)"]
