@@ -125,6 +125,15 @@ def read_file(name: str, path: str, *, timeout: float = 120.0) -> str | None:
         return None
 
 
+def read_metrics(name: str, path: str, *, where: str) -> dict[str, float] | None:
+    """The metrics the training wrote to ``path`` (core/reproduction.metrics_of; ``where`` names the file
+    in a message); None when it wrote no such file."""
+    from envbuild.core.reproduction import metrics_of
+
+    text = read_file(name, path)
+    return None if text is None else metrics_of(text, where)
+
+
 def _last(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     return lines[-1][-300:] if lines else "no reason given"

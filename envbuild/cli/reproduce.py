@@ -87,16 +87,11 @@ def reproduce(
 
 
 def _tolerances(path: Path):  # -> ReproduceRules
-    import yaml
-
     from envbuild.adapters.files import read_text
     from envbuild.core.reproduce import rules_from_json
-    from envbuild.errors import UserError
+    from envbuild.core.yamlfile import load_yaml
 
-    try:
-        data = yaml.safe_load(read_text(path, str(path)))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    data = load_yaml(read_text(path, str(path)), str(path))  # the spec's loader: duplicate keys refused
     if isinstance(data, dict) and set(data) == {"reproduce"}:
         data = data["reproduce"]  # an envbuild.yaml-shaped file
     return rules_from_json(str(path), data)

@@ -52,12 +52,13 @@ def run(
         from envbuild.adapters import git
         from envbuild.adapters.inputs import load_spec
         from envbuild.cli.build import build_for_run
+        from envbuild.ecosystems import chosen_target
 
         directory = spec_directory(given)
         assert directory is not None  # required=True: it raises rather than answer None
         image = build_for_run(directory, target).ref
         spec = load_spec(directory)
-        chosen = spec.target(target) if target else spec.targets[0]
+        chosen = chosen_target(spec, target)
         rules = spec.reproduce_for(chosen)
         found = git.definition(directory)
         if found is not None:

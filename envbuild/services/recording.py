@@ -123,7 +123,6 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     from envbuild.adapters import mlflow_runs, training
     from envbuild.adapters.places import Place, engine_record
     from envbuild.core.reproduce import ReproduceRules, rules_to_json
-    from envbuild.core.reproduction import metrics_of
 
     rules = rules or ReproduceRules()
     config = engine_record(Place(kind="image", name=image), timeout=120.0).get("config") or {}
@@ -147,14 +146,13 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     invocation = {"entrypoint": entrypoint, "env": dict(env or {}), "env_names": sorted(env_names),
                   "network": chosen, "reproduce": rules_to_json(rules), "definition": dict(definition or {}) or None,
                   "data_mount": data_mount if data is not None else None, "gpus": gpus}
-    metrics: dict[str, float] = {}
     try:
         with training.container(image, network=chosen, mounts=mounts, gpus=gpus) as name:
             code, _tail = training.train(name, command, env=run_env, workdir=config.get("workdir") or None,
                                          show=show, timeout=timeout)
-            text = training.read_file(name, rules.metrics_file) if rules.metrics_file else None
-            if text is not None:
-                metrics = metrics_of(text, f"{image}:{rules.metrics_file}")
+            found = training.read_metrics(name, rules.metrics_file, where=f"{image}:{rules.metrics_file}") \
+                if rules.metrics_file else None
+            metrics = found or {}
             artifacts, tags = collect(Place(kind="container", name=name), files=files, directory=data,
                                       command=command, workdir=config.get("workdir") or None,
                                       invocation={**invocation, "exit_code": code}, image_config=True)
@@ -172,7 +170,7 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
         write_record_file(record_file, run_id=run_id, artifacts=artifacts, tags=tags, metrics=metrics)
     return Trained(run_id=run_id, exit_code=code, command=tuple(command), network=chosen, metrics=metrics,
                    artifacts=tuple(sorted(artifacts)), record_file=record_file,
-                   metrics_file=rules.metrics_file if rules.metrics_file and text is None else None)
+                   metrics_file=rules.metrics_file if rules.metrics_file and found is None else None)
 
 
 def write_record_file(path: Path, *, run_id: str | None, artifacts: Mapping[str, str], tags: Mapping[str, str],

@@ -161,7 +161,7 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
     """The recorded command (the mode's, with a calibration's seed) in the image: (exit status, the metrics,
     the MLflow run it was, when one). Metrics from the spec's metrics-file, else those the training logged."""
     from envbuild.adapters import mlflow_runs, training
-    from envbuild.core.reproduction import command_for, environment_for, metrics_of
+    from envbuild.core.reproduction import command_for, environment_for
 
     recorded = prepared.recorded
     command = command_for(recorded, prepared.mode, seed=seed)
@@ -186,8 +186,7 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
             code, _tail = training.train(name, command, env=env, workdir=recorded.workdir, show=show,
                                          timeout=request.timeout)
             metrics_file = prepared.rules.metrics_file
-            text = training.read_file(name, metrics_file) if metrics_file else None
-            metrics = metrics_of(text, metrics_file) if text is not None and metrics_file else {}
+            metrics = (training.read_metrics(name, metrics_file, where=metrics_file) if metrics_file else None) or {}
         if run_id is not None:
             if prepared.rules.metrics_file:
                 mlflow_runs.log_metrics(run_id, metrics, environ=environ)
