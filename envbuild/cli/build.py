@@ -38,12 +38,6 @@ def build(
     """Build the image: wheels hash-checked on the host, installed offline, tagged by inputs digest."""
     import os
 
-    from envbuild.adapters.builders import connect_builder
-    from envbuild.adapters.docker import Engine, api_timeout
-    from envbuild.core.engine import ImageBuilder
-    from envbuild.adapters.wheelhouse import Wheelhouse
-    from envbuild.services import images
-
     from envbuild.errors import UserError
 
     from envbuild.cli.discovery import spec_directory
@@ -53,18 +47,9 @@ def build(
     if reproduction is not None and provenance is None:
         raise UserError("--reproduction goes into the provenance statement: it needs --provenance FILE")
     directory = spec_directory(directory)
-    engine = Engine.connect(api_timeout(os.environ))
-
-    def connect() -> ImageBuilder:
-        chosen, choice = connect_builder(engine, os.environ, builder)
-        if choice.why:
-            progress(f"note: building with the classic builder ({choice.why})")
-        return chosen
-
-    result = images.build(directory, target, engine=engine, builder=connect,
-                          wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=no_cache, push=push,
-                          templates=templates, progress=progress, plain=progress_mode == "plain",
-                          sbom=sbom is not None or push, provenance=provenance is not None or push)
+    result = build_image(directory, target, builder=builder, no_cache=no_cache, push=push, templates=templates,
+                         plain=progress_mode == "plain", sbom=sbom is not None or push,
+                         provenance=provenance is not None or push)
     if reproduction is not None and result.provenance:  # the verdict travels with the statement, pushed or not
         from envbuild.adapters.files import read_text
         from envbuild.core.provenance import with_reproduction
@@ -113,17 +98,27 @@ def build(
         out(f"attached: {reference}")
 
 
-def build_for_run(directory: Path, target: str | None) -> "BuildOutcome":
-    """The image of ``directory``'s target, built when it is not there yet (a no-op when it is): what
-    `run` trains in and `reproduce` rebuilds a gone image with. Its progress on stderr."""
+def build_image(directory: Path, target: str | None, *, builder: str | None = None, no_cache: bool = False,
+                push: bool = False, templates: Path | None = None, plain: bool = False, sbom: bool = False,
+                provenance: bool = False) -> "BuildOutcome":
+    """The image of ``directory``'s target, built unless it is there already (its progress on stderr):
+    what `build` makes, `run` trains in and `reproduce` rebuilds a gone image with."""
     import os
 
     from envbuild.adapters.builders import connect_builder
     from envbuild.adapters.docker import Engine, api_timeout
     from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.core.engine import ImageBuilder
     from envbuild.services import images
 
     engine = Engine.connect(api_timeout(os.environ))
-    return images.build(directory, target, engine=engine, builder=lambda: connect_builder(engine, os.environ, None)[0],
-                        wheels=Wheelhouse(environ=os.environ), environ=os.environ, no_cache=False, push=False,
-                        templates=None, progress=progress, plain=False, sbom=False, provenance=False)
+
+    def connect() -> ImageBuilder:
+        chosen, choice = connect_builder(engine, os.environ, builder)
+        if choice.why:
+            progress(f"note: building with the classic builder ({choice.why})")
+        return chosen
+
+    return images.build(directory, target, engine=engine, builder=connect, wheels=Wheelhouse(environ=os.environ),
+                        environ=os.environ, no_cache=no_cache, push=push, templates=templates, progress=progress,
+                        plain=plain, sbom=sbom, provenance=provenance)

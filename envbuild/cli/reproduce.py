@@ -108,9 +108,9 @@ def _verify_image(image: str, lock: Path):
 
 
 def _rebuild(directory: Path, target: str) -> str:
-    from envbuild.cli.build import build_for_run
+    from envbuild.cli.build import build_image
 
-    return build_for_run(directory, target).image_id
+    return build_image(directory, target).image_id
 
 
 def _show_calibration(done, output: Path | None, *, as_json: bool) -> None:

@@ -51,12 +51,12 @@ def run(
     if given is None or given.is_dir():
         from envbuild.adapters import git
         from envbuild.adapters.inputs import load_spec
-        from envbuild.cli.build import build_for_run
+        from envbuild.cli.build import build_image
         from envbuild.ecosystems import chosen_target
 
         directory = spec_directory(given)
         assert directory is not None  # required=True: it raises rather than answer None
-        image = build_for_run(directory, target).ref
+        image = build_image(directory, target).ref
         spec = load_spec(directory)
         chosen = chosen_target(spec, target)
         rules = spec.reproduce_for(chosen)
