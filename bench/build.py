@@ -46,8 +46,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, ENVBUILD_CACHE=str(Path(tmp) / "cache"))
         base_args = ["build", args.image_dir, "--target", args.target]
-        cold, result, log = envbuild(base_args + ["--no-cache"], env)
-        normalise = float(re.search(r"normalised the image config in ([\d.]+) s", log)[1])
+        cold, result, progress = envbuild(base_args + ["--no-cache"], env)
+        normalise = float(re.search(r"normalised the image config in ([\d.]+) s", progress)[1])
         docker("rmi", result["image"])
         cached, again, _ = envbuild(base_args, env)
         noop, same, _ = envbuild(base_args, env)

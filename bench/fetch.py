@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from envbuild.adapters.wheelhouse import Wheelhouse
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from envbuild.core.platforms import platform as platform_facts
 
 INDEX = "https://pypi.org/simple"
@@ -38,7 +38,7 @@ def main() -> None:
             start = time.perf_counter()
             wheels = Wheelhouse(Path(tmp) / "wheels", {"PATH": "/usr/bin:/bin"}).fetch(
                 pins, python=lock.python or "3.11", platform=lock.platform, index_url=INDEX, extra_index_urls=[],
-                log=lambda _line: None)
+                progress=lambda _line: None)
             ours.append(time.perf_counter() - start)
             size = sum(w.path.stat().st_size for w in wheels)
         with tempfile.TemporaryDirectory() as tmp:

@@ -104,7 +104,7 @@ def main() -> None:
             tag1 = first["image"].rsplit(":", 1)[1]
             labels = json.loads(run("docker", "image", "inspect", first["image"]).stdout)[0]["Config"]["Labels"]
             base_id = labels["org.opencontainers.image.base.digest"]
-            from envbuild.core.image_plan import pinned_base_tag
+            from envbuild.core.image.plan import pinned_base_tag
 
             base_tag = pinned_base_tag(labels["org.opencontainers.image.base.name"], base_id)  # BuildKit needs a name
             run("docker", "tag", base_id, base_tag)

@@ -7,7 +7,7 @@ Afterwards every conda-meta record names the URL and channel of the lock (not th
 installed from), and is readable by every user.
 
 ``python conda_installer.py --split LAYERS PREFIX DEST`` then cuts the installed prefix into the
-image's layers (core/layers.py): each layer's packages' files — as their conda-meta records list
+image's layers (core/spec/layers.py): each layer's packages' files — as their conda-meta records list
 them, with the .pyc files of their .py files and the record itself — move to DEST/<folder>/PREFIX;
 what no layer claims (the pip part, the project, conda-meta/history) stays for the last layer.
 

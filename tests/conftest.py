@@ -100,7 +100,7 @@ def resign_lock(text: str) -> str:
     test what envbuild checks beyond the digest)."""
     import re
 
-    from envbuild.core.lockfile.requirements import body_sha256, lock_body
+    from envbuild.core.lock.pip_format import body_sha256, lock_body
 
     return re.sub(r"# body-sha256: [0-9a-f]{64}", f"# body-sha256: {body_sha256(lock_body(text))}", text)
 
@@ -257,7 +257,7 @@ def install_conda_lock(lock_file: Path, prefix: Path) -> None:
     """Install a conda lock into a prefix on this host the way an image's builder stage does."""
     from urllib.parse import unquote, urlsplit
 
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock import read_lock
     from envbuild.ecosystems.conda import install_plan
 
     lock = read_lock(lock_file.read_text(), str(lock_file))

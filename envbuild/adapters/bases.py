@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envbuild.core.engine import ContainerEngine, ImageInfo
+from envbuild.core.image.engine import ContainerEngine, ImageInfo
 from envbuild.core.progress import Progress
 from envbuild.errors import ToolUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from envbuild.core.bases import BaseEnv
+    from envbuild.core.image.bases import BaseEnv
 
 
 def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
                  pull: bool = True) -> tuple[str, str | None, ImageInfo | None]:
     """(what FROM names, the digest for the label, the local image)."""
-    from envbuild.adapters.docker import split_ref
+    from envbuild.adapters.docker import repository_and_tag
 
     pinned = "@sha256:" in ref
     if engine is None:
@@ -36,7 +36,7 @@ def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
                                   hint=_unreachable_hint(ref)) from None
     if pinned:
         return ref, ref.split("@", 1)[1], info
-    repo = split_ref(ref)[0]
+    repo = repository_and_tag(ref)[0]
     for repo_digest in info.repo_digests:
         if repo_digest.split("@", 1)[0] == repo:
             progress(f"warning: base {ref} is a floating tag; pinned it to {repo_digest} "
@@ -51,7 +51,7 @@ def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info
     resolve FROM sha256:<id>): envbuild points it at that ID now (core/image_plan.pinned_base_tag)."""
     if engine is None or info is None or base_ref != info.id:
         return None
-    from envbuild.core.image_plan import pinned_base_tag
+    from envbuild.core.image.plan import pinned_base_tag
 
     tag = pinned_base_tag(ref, info.id)
     engine.tag(info.id, tag)
@@ -61,9 +61,9 @@ def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info
 def _unreachable_hint(ref: str) -> str:
     """Where no registry answers: the image itself from a saved copy; a Debian base of envbuild's own
     only under its own name (never tagged as another vendor's image)."""
-    from envbuild.adapters.docker import split_ref
+    from envbuild.adapters.docker import repository_and_tag
 
-    repository, tag = split_ref(ref.split("@", 1)[0])
+    repository, tag = repository_and_tag(ref.split("@", 1)[0])
     if repository == "envbuild/base":
         return f"make it here: 'envbuild base --suite {tag.split('-', 1)[0] or 'bookworm'}'"
     return (f"load {ref.split('@', 1)[0]} from a saved copy ('docker load -i FILE', saved where a registry answers), "
@@ -77,7 +77,7 @@ def base_fits(ref: str, info: ImageInfo | None, *, python: str, platform: str, e
     known tag, else its python3 --version when the engine has it: nothing is pulled for this) and,
     where it is pinned by its local ID (``by_id``: a registry digest names every platform's variant),
     its platform. A mismatch is a clear error naming both."""
-    from envbuild.core.bases import base_python, python_mismatch, suggested_bases
+    from envbuild.core.image.bases import base_python, python_mismatch, suggested_bases
     from envbuild.core.platforms import of_machine
     from envbuild.errors import UserError
 
@@ -139,6 +139,6 @@ def read_base_packages(ref: str, environ: "Mapping[str, str]", progress: Progres
         raise UserError(f"base {ref} did not say which Python packages it has (its python3 did not run, or said "
                         f"something else: {(output or '').strip()[-200:]!r})",
                         hint="base-packages: inherit needs a base with python3; remove it for this base") from None
-    from envbuild.core.bases import base_env
+    from envbuild.core.image.bases import base_env
 
     return base_env(ref, data)

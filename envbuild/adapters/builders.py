@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from envbuild.adapters.process import run
-from envbuild.core.builders import CLASSIC, Choice, Offers, ProgressReader, choose, client_major
-from envbuild.core.engine import ContainerEngine, ImageBuilder
+from envbuild.core.image.builders import CLASSIC, Choice, Offers, ProgressReader, choose, client_major
+from envbuild.core.image.engine import ContainerEngine, ImageBuilder
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError
@@ -87,10 +87,10 @@ class BuildKit:
                 *(["--no-cache"] if nocache else []), *(["--platform", platform] if platform else []),
                 *args, context_dir]
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], progress: Progress,
               platform: str | None = None, plain: bool = False) -> str:
         """The context's Dockerfile built by BuildKit; the image ID (the engine's, after --load)."""
-        reader = ProgressReader(log=log, plain=plain)
+        reader = ProgressReader(progress=progress, plain=plain)
         with tempfile.TemporaryDirectory(prefix="envbuild-buildkit-") as tmp:
             iidfile = str(Path(tmp) / "iid")
             done = run(self.argv(context_dir, iidfile=iidfile, nocache=nocache, buildargs=buildargs, platform=platform),
@@ -109,7 +109,7 @@ class BuildKit:
 def check_base(engine: ContainerEngine, base_layers: tuple[str, ...], image_id: str, ref: str) -> None:
     """The built image must start with the pinned base's layers: a builder finds a local base by a tag
     (core/render.Dockerfiles), and a tag can be moved between the pin and the build."""
-    from envbuild.core.image_plan import foreign_base_layers
+    from envbuild.core.image.plan import foreign_base_layers
 
     built = engine.inspect(image_id)
     if built is not None and base_layers and foreign_base_layers(base_layers, built.diff_ids):

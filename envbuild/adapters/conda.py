@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.adapters.process import find_executable, run
-from envbuild.core.lockfile import Package
+from envbuild.core.lock import Package
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text, redact_url
 from envbuild.errors import ResolutionError, ToolUnavailable, UserError
@@ -150,9 +150,9 @@ def _first_silent(channels: Sequence[str], subdir: str, timeout: float = 5.0) ->
 
 
 def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ: Mapping[str, str],
-                     log: Progress) -> list[Package]:
+                     progress: Progress) -> list[Package]:
     """conda-lock with the conda binary found on PATH; its lock file is read back into packages."""
-    from envbuild.core.lockfile import condalock
+    from envbuild.core.lock import conda_format
 
     with tempfile.TemporaryDirectory(prefix="envbuild-conda-lock-") as tmp:
         work = Path(tmp)
@@ -164,13 +164,13 @@ def solve_conda_lock(env_file: Path, request: SolveRequest, binary: str, environ
         argv = [*_conda_lock_argv(), "lock", "--file", str(env_file), "--platform", request.platform,
                 "--conda", binary, *flavour, "--lockfile", str(work / "conda-lock.yml"), "--kind", "lock",
                 "--virtual-package-spec", str(work / "virtual.yml"), "--strip-auth"]
-        log(f"solving with conda-lock and {Path(binary).name}")
+        progress(f"solving with conda-lock and {Path(binary).name}")
         done = run(argv, env=dict(environ), timeout=request.timeout, on_stderr_line=lambda line: None)
         if done.returncode != 0:
             lines = [ln for ln in redact_text(done.stderr).splitlines() if ln.strip()]
             raise ResolutionError("conda-lock failed", details="\n".join(lines[-15:]))
         text = (work / "conda-lock.yml").read_text(encoding="utf-8")
-    return list(condalock.parse(text, "conda-lock output", subdir=request.platform).packages)
+    return list(conda_format.parse(text, "conda-lock output", subdir=request.platform).packages)
 
 
 def _conda_lock_argv() -> list[str]:

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envbuild.core.engine import ImageInfo
+from envbuild.core.image.engine import ImageInfo
 from envbuild.adapters.archives import full_archive, thin_archive
-from envbuild.core.image_plan import kept_layers, normalized_config
+from envbuild.core.image.plan import kept_layers, normalized_config
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable, UserError
@@ -70,7 +70,7 @@ class _Bounded:
 
 
 class Engine:
-    kind = label = "classic"  # as an ImageBuilder (core/engine.py): the engine's own builder
+    kind = label = "classic"  # as an ImageBuilder (core/image/engine.py): the engine's own builder
 
     def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._store: str | None = None
@@ -114,25 +114,25 @@ class Engine:
                          labels=(raw.get("Config") or {}).get("Labels") or {}, size=int(raw.get("Size") or 0),
                          diff_ids=tuple((raw.get("RootFS") or {}).get("Layers") or ()), raw=raw)
 
-    def pull(self, ref: str, log: Progress) -> ImageInfo:
+    def pull(self, ref: str, progress: Progress) -> ImageInfo:
         from docker.errors import APIError
 
         try:
             if "@" in ref:
                 self.api.pull(ref)
             else:
-                repository, tag = split_ref(ref)
+                repository, tag = repository_and_tag(ref)
                 self.api.pull(repository, tag=tag)
         except APIError as exc:
             raise ToolUnavailable(f"cannot pull {ref}: {_short(exc)}") from None
         info = self.inspect(ref)
         if info is None:  # pragma: no cover
             raise ToolUnavailable(f"pulled {ref} but the engine does not show it")
-        log(f"pulled {ref}")
+        progress(f"pulled {ref}")
         return info
 
     def tag(self, image_id: str, ref: str) -> None:
-        repository, tag = split_ref(ref)
+        repository, tag = repository_and_tag(ref)
         self.api.tag(image_id, repository, tag, force=True)
 
     def remove(self, image_id: str) -> None:
@@ -177,7 +177,7 @@ class Engine:
                 self.api.remove_container(container, force=True)
         return text
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log: Progress,
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], progress: Progress,
               platform: str | None = None, plain: bool = False) -> str:
         """Classic build from a context directory; returns the image ID. Failures name the step.
         Each step's line, and its time when it took a second or more; ``plain``: the steps' own output
@@ -191,7 +191,7 @@ class Engine:
         def finished() -> None:
             elapsed = time.monotonic() - started
             if step and elapsed >= 1:
-                log(f"  {step.split(' (', 1)[0]} took {elapsed:.1f} s")
+                progress(f"  {step.split(' (', 1)[0]} took {elapsed:.1f} s")
 
         extra = {"platform": platform} if platform else {}
         sent = sum(f.stat().st_size for f in Path(context_dir).rglob("*") if f.is_file() and not f.is_symlink())
@@ -202,7 +202,7 @@ class Engine:
                                     timeout=None)  # a step may run for an hour without a line of output
             for chunk in stream:
                 if uploading is not None:  # the SDK tars the context and sends it before the first line
-                    log(f"sent the build context ({sent / 1e6:.1f} MB) in {time.monotonic() - uploading:.1f} s")
+                    progress(f"sent the build context ({sent / 1e6:.1f} MB) in {time.monotonic() - uploading:.1f} s")
                     uploading, started = None, time.monotonic()
                 if "error" in chunk:
                     detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
@@ -216,11 +216,11 @@ class Engine:
                     if match:
                         finished()
                         step, output, started = f"step {match[1]}/{match[2]} ({match[3][:100]})", [], time.monotonic()
-                        log(f"step {match[1]}/{match[2]}: {match[3][:120]}")
+                        progress(f"step {match[1]}/{match[2]}: {match[3][:120]}")
                     elif line.strip() and not line.startswith(" ---> ") and not _CHATTER.match(line):
                         output.append(line)
                         if plain:
-                            log(f"  | {line}")
+                            progress(f"  | {line}")
                     m = re.match(r"^Successfully built ([0-9a-f]+)$", line)
                     if m and image_id is None:
                         image_id = m[1]
@@ -281,7 +281,7 @@ class Engine:
     def import_rootfs(self, tar_path: str, *, created: str, ref: str, changes: list[str],
                       platform: str | None = None) -> str:
         """docker import a root filesystem tarball, then normalise its config like a build."""
-        repository, tag = split_ref(ref)
+        repository, tag = repository_and_tag(ref)
         result = self.api.import_image_from_file(tar_path, repository=repository, tag=tag, changes=changes)
         match = re.search(r"sha256:[0-9a-f]{64}", json.dumps(result))
         if not match:
@@ -307,10 +307,10 @@ class Engine:
 
     # ------------------------------------------------------------ push
 
-    def push(self, ref: str, log: Progress) -> str:
+    def push(self, ref: str, progress: Progress) -> str:
         from docker.errors import APIError
 
-        repository, tag = split_ref(ref)
+        repository, tag = repository_and_tag(ref)
         digest = None
         try:
             for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
@@ -319,7 +319,7 @@ class Engine:
                 if "aux" in chunk and "Digest" in chunk["aux"]:
                     digest = chunk["aux"]["Digest"]
                 elif chunk.get("status") and not chunk.get("progressDetail"):
-                    log(f"push: {chunk['status']}")
+                    progress(f"push: {chunk['status']}")
         except APIError as exc:
             raise ToolUnavailable(f"push of {ref} failed: {_short(exc)}") from None
         if digest is None:
@@ -338,7 +338,7 @@ def store_of(info: Mapping[str, Any]) -> str:
     return str(info.get("Driver") or "")
 
 
-def split_ref(ref: str) -> tuple[str, str]:
+def repository_and_tag(ref: str) -> tuple[str, str]:
     """'host:5000/team/img:tag' → ('host:5000/team/img', 'tag')."""
     if "@" in ref:
         raise UserError(f"cannot tag by digest: {ref}")

@@ -25,8 +25,8 @@ from urllib.parse import urljoin
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from envbuild.core.export import IndexFile
-from envbuild.core.lockfile import Package
+from envbuild.core.lock.export import IndexFile
+from envbuild.core.lock import Package
 from envbuild.core.progress import Progress, human_size, status
 from envbuild.core.progress import interval as progress_interval
 from envbuild.errors import FileError, ToolUnavailable
@@ -81,14 +81,14 @@ def _best_rank(filename: str, rank: Mapping[Tag, int]) -> int | None:
     return min(orders) if orders else None
 
 
-def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[int], None]], Path], log: Progress,
+def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[int], None]], Path], progress: Progress,
              environ: Mapping[str, str]) -> dict[str, Path]:
     """``fetch_one(remote, add)`` stores one file (calling ``add(n)`` per n bytes received) and
     returns its path; name → path."""
     total = sum(r.size or 0 for r in remotes)
     known = all(r.size for r in remotes)
     counter = _Counter()
-    meter = getattr(log, "meter", None)
+    meter = getattr(progress, "meter", None)
     interval = progress_interval(environ)
     started = last = time.monotonic()
     paths: dict[str, Path] = {}
@@ -104,12 +104,12 @@ def download(remotes: Sequence[Remote], fetch_one: Callable[[Remote, Callable[[i
             if meter:
                 meter(counter.value, total if known else 0, text)
             elif now - last >= interval and pending:
-                log(f"  {text}")
+                progress(f"  {text}")
                 last = now
     seconds = time.monotonic() - started
     if meter:
         meter(counter.value, counter.value, "", done_flag=True)
-    log(f"downloaded {len(remotes)} wheels, {human_size(counter.value)} in {seconds:.1f} s "
+    progress(f"downloaded {len(remotes)} wheels, {human_size(counter.value)} in {seconds:.1f} s "
         f"({human_size(int(counter.value / max(seconds, 1e-3)))}/s)")
     return paths
 

@@ -18,7 +18,7 @@ def lock_outputs(dvc_lock: Path | None, directory: Path) -> tuple[str, list[dict
     import yaml
 
     from envbuild.adapters.files import read_text
-    from envbuild.core.data import dvc_outputs
+    from envbuild.core.lineage.data import dvc_outputs
 
     path = dvc_lock or directory / "dvc.lock"
     if dvc_lock is None and not path.is_file():

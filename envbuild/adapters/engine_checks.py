@@ -3,7 +3,7 @@ reads it against the build manifest (or, with none here, its base image's files)
 `docker diff`, its configuration against its image's or the build's, and the lock's label; and the
 recording of that manifest when envbuild builds an image (record_manifest).
 
-Everything here comes from outside the place (core/image_checks.py, core/surface.py): what the
+Everything here comes from outside the place (core/check/image.py, core/image/surface.py): what the
 place's own interpreter answers is checked elsewhere, and contradicted here where it lied.
 """
 
@@ -23,7 +23,7 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
                    environ: Mapping[str, str], timeout: float) -> tuple[list[Finding], list[str]]:
     """(findings, notes) for a place of ``kind`` "image" or "container" whose snapshot carries the
     engine's record (adapters/places.engine_record); ``files``: its surface was read."""
-    from envbuild.core.image_checks import config_findings, engine_findings, surface_findings, unrecorded_config
+    from envbuild.core.check.image import config_findings, engine_findings, surface_findings, unrecorded_config
 
     engine = snapshot.get("engine") or {}
     built = build_manifest(engine, environ)
@@ -88,7 +88,7 @@ def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, 
 
 
 def _outside_prefixes(trees: Mapping[str, Any] | None) -> dict[str, Any]:
-    from envbuild.core.surface import PREFIXES
+    from envbuild.core.image.surface import PREFIXES
 
     return {k: v for k, v in (trees or {}).items() if k not in PREFIXES}
 

@@ -4,7 +4,7 @@ Whoever is root inside a container can make its Python answer anything: a filter
 standard library's `json` drops a planted file from the probe's answer; a watcher puts the clean
 file back while the probe runs. The engine's own view is out of their reach: `docker export`
 streams the container's filesystem (for an image: of a container created from it, never started)
-to this side, where every file of the start-up surface (core/surface.py) is hashed as it passes.
+to this side, where every file of the start-up surface (core/image/surface.py) is hashed as it passes.
 It is read before the probe starts, so nothing inside can see it coming; nothing is extracted,
 nothing is held but the hashes and the text of each .pth file.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from envbuild.adapters.process import run, stream
-from envbuild.core.surface import tree_of
+from envbuild.core.image.surface import tree_of
 from envbuild.errors import TimedOut, ToolUnavailable
 
 _TEXT_LIMIT = 1 << 20  # a .pth longer than this is hashed, not read (site.py reads it all; the hash shows it)

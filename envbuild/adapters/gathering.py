@@ -1,7 +1,7 @@
 """What an image is built from, gathered before anything is planned: its epoch (from git or the
 lock), the project's wheel (built here, checked against the lock), the spec's files (confined to the
 repository), and the CUDA the lock's torch needs against the target's. services/images.prepare calls
-these, then plans purely (core/render.py, core/image_plan.py)."""
+these, then plans purely (core/image/render.py, core/image/plan.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from envbuild.adapters import git
 from envbuild.adapters.inputs import confined
-from envbuild.core.lockfile import Lock
+from envbuild.core.lock import Lock
 from envbuild.core.progress import Progress
-from envbuild.core.project import ProjectWheel
-from envbuild.core.render import source_date_epoch
-from envbuild.core.runtime import FileCopy
-from envbuild.core.spec import Spec, Target
+from envbuild.core.image.project import ProjectWheel
+from envbuild.core.image.render import source_date_epoch
+from envbuild.core.spec.runtime import FileCopy
+from envbuild.core.spec.model import Spec, Target
 from envbuild.errors import SpecError, UserError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def project_wheel(spec: Spec, target: Target, root: Path, boundary: Path, lock: 
     from envbuild.adapters.project import build_project
     from envbuild.core.envvars import expand, expand_all
     from envbuild.core.platforms import marker_environment
-    from envbuild.core.project import uncovered
+    from envbuild.core.image.project import uncovered
 
     directory = confined(root / relative, boundary, key, spec.file)
     project, wheel = build_project(directory, wheels=wheels, epoch=epoch, environ=environ,
@@ -72,7 +72,7 @@ def file_source(spec: Spec, root: Path, boundary: Path, copy: FileCopy) -> Path:
 
 def check_cuda(spec: Spec, target: Target, lock: Lock, progress: Progress) -> None:
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import check_target, lock_cuda
+    from envbuild.core.check.cuda import check_target, lock_cuda
 
     error, warning = check_target(target.cuda or "", lock_cuda(lock, cuda_data()))
     if error:

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from envbuild.adapters.files import read_text
 from envbuild.core.digest import combine, digest_of
 from envbuild.core.layout import LOCKS_DIR
-from envbuild.core.lockfile import lock_file_name
+from envbuild.core.lock import lock_file_name
 from envbuild.core.redact import strip_credentials
-from envbuild.core.spec import SPEC_FILE, InputRef, Spec, Target, parse_spec
+from envbuild.core.spec.model import SPEC_FILE, InputRef, Spec, Target, parse_spec
 from envbuild.errors import SpecError, UserError
 
 if TYPE_CHECKING:  # the readers of inputs (packaging's among them) load when inputs are read: finding a lock needs none
-    from envbuild.core.conda_env import CondaEnv
-    from envbuild.core.requirements import Problem, RequirementLine
+    from envbuild.core.inputs.conda_env import CondaEnv
+    from envbuild.core.inputs.requirements import Problem, RequirementLine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,7 +158,7 @@ def _load_conda(spec: Spec, directory: Path, target: Target) -> tuple[Path, Cond
     if not path.is_file():
         raise SpecError(spec.file, key, f"file not found: {rel}",
                         hint=f"paths are relative to the directory of {Path(spec.file).name}")
-    from envbuild.core.conda_env import parse_environment
+    from envbuild.core.inputs.conda_env import parse_environment
 
     return path, parse_environment(_read(path, rel), display_path(path))
 
@@ -208,7 +208,7 @@ class _Walker:
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
 
-        from envbuild.core.pyproject import requirements_from_pyproject
+        from envbuild.core.inputs.pyproject import requirements_from_pyproject
 
         name = self._name(path)
         try:
@@ -224,7 +224,7 @@ class _Walker:
         self.components[label] = digest_of([r.text for r in result.requirements])
 
     def _add_file(self, path: Path, kind: str, chain: tuple[Path, ...]) -> None:
-        from envbuild.core.requirements import parse_requirements_text
+        from envbuild.core.inputs.requirements import parse_requirements_text
 
         name = self._name(path)
         if path in chain:

@@ -1,12 +1,12 @@
-"""Lock files on disk: envbuild's own (strict), or any lock a user names (core/lockfile/foreign.py)."""
+"""Lock files on disk: envbuild's own (strict), or any lock a user names (core/lock/foreign.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from envbuild.adapters.files import read_text
-from envbuild.core.lockfile import Lock, read_lock
-from envbuild.core.lockfile.foreign import Foreign, read_any
+from envbuild.core.lock import Lock, read_lock
+from envbuild.core.lock.foreign import Foreign, read_any
 from envbuild.errors import UserError
 
 

@@ -1,4 +1,4 @@
-"""Build manifests: every file of the image's start-up surface (core/surface.py: the venv or conda
+"""Build manifests: every file of the image's start-up surface (core/image/surface.py: the venv or conda
 prefix, /etc/envbuild, the interpreter, the standard library, /etc/python3.X, ...), path → sha256,
 and the configuration that decides what runs (environment, entrypoint, user), recorded when the
 image is built and kept outside it, in the cache, keyed by image ID. The files are read through the

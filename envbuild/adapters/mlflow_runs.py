@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from envbuild.core.lineage import ARTIFACT_DIR, RUN_ID, Source
+from envbuild.core.lineage.record import ARTIFACT_DIR, RUN_ID, Source
 from envbuild.core.redact import redact_text, strip_credentials
 from envbuild.errors import ToolUnavailable, UserError
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from envbuild.adapters.process import find_executable, run
 from envbuild.core.platforms import platform as platform_facts
-from envbuild.core.lockfile import Package
-from envbuild.core.pylock import PinFiles, files_from_json, files_to_json, pin_files
+from envbuild.core.lock import Package
+from envbuild.core.lock.pylock_files import PinFiles, files_from_json, files_to_json, pin_files
 from envbuild.errors import ToolUnavailable
 
 

@@ -3,7 +3,7 @@
 Nothing is installed anywhere: the probe's source goes to the remote Python on stdin
 (`python3 -I -S - [--files]`: isolated, no site, so none of the environment's own code runs) and
 one JSON object comes back on stdout. That answer is hostile until checked: it must parse and have
-the snapshot's shape (core/snapshot.py), else that place alone is an error. Each place is bounded
+the snapshot's shape (core/check/snapshot.py), else that place alone is an error. Each place is bounded
 in time: the probe arms an alarm for itself (killing `docker exec` or `ssh` on this side does not
 stop the process over there) and this side stops waiting a few seconds later.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.adapters.process import run
-from envbuild.core.image_checks import LOADER_ENV, RISKY_ENV
+from envbuild.core.check.image import LOADER_ENV, RISKY_ENV
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
@@ -130,20 +130,20 @@ def exec_argv(command: str) -> list[str]:
     return argv
 
 
-def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, log: Progress = silent,
+def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, progress: Progress = silent,
                   alone: bool = True) -> dict[str, Any]:
-    """With ``files``, the site directories hashed, their progress said through ``log`` (``alone``:
+    """With ``files``, the site directories hashed, their progress said through ``progress`` (``alone``:
     the only place at work, which may draw a meter); an image's or a container's whole start-up
     surface is read through the engine besides (engine_record)."""
     if place.kind == "container":
         # The engine's record first, before anything runs inside: what the probe then says cannot
         # change it, and a watcher inside has nothing to see coming (adapters/exports.py).
         engine = engine_record(place, timeout, files=files)
-        return dict(_probe(place, files=files, timeout=timeout, log=log, alone=alone), engine=engine)
+        return dict(_probe(place, files=files, timeout=timeout, progress=progress, alone=alone), engine=engine)
     if place.kind == "image":  # nothing runs in an image: read it while the probe runs in a container of it
         reading = _in_thread(lambda: engine_record(place, timeout, files=files), name=f"engine {place.label}")
         try:
-            snapshot = _probe(place, files=files, timeout=timeout, log=log, alone=alone)
+            snapshot = _probe(place, files=files, timeout=timeout, progress=progress, alone=alone)
         except BaseException:
             try:  # its container created for the export is removed before envbuild goes
                 reading(timeout + _GRACE)
@@ -151,12 +151,12 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
                 pass
             raise
         return dict(snapshot, engine=reading(None))
-    return _probe(place, files=files, timeout=timeout, log=log, alone=alone)
+    return _probe(place, files=files, timeout=timeout, progress=progress, alone=alone)
 
 
-def _probe(place: Place, *, files: bool, timeout: float, log: Progress, alone: bool) -> dict[str, Any]:
+def _probe(place: Place, *, files: bool, timeout: float, progress: Progress, alone: bool) -> dict[str, Any]:
     """The probe's answer from ``place``, checked for its shape (and with no "engine" of its own)."""
-    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
 
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
@@ -171,7 +171,7 @@ def _probe(place: Place, *, files: bool, timeout: float, log: Progress, alone: b
                 raise _malformed(place, "a malformed snapshot", exc) from None
     from envbuild.adapters.probe_progress import HashProgress, without_progress
 
-    hashing = HashProgress(place.label, log, alone=alone)
+    hashing = HashProgress(place.label, progress, alone=alone)
     try:
         argv = argv_for(place, files, timeout, progress=hashing.every if files else None)
         done = run(argv, stdin=probe_source(), timeout=timeout + _GRACE, on_stderr_line=hashing.line,
@@ -318,14 +318,14 @@ def _interpreter(place: Place) -> str:
 
 
 def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DEFAULT_TIMEOUT,
-                    jobs: int = 16, log: Progress = silent) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+                    jobs: int = 16, progress: Progress = silent) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
     """Start probing every place now, ``jobs`` at a time, and return a function that waits for the results
     (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
-    the caller read and parse the lock while the probes run. ``log``: the progress of hashing."""
+    the caller read and parse the lock while the probes run. ``progress``: the progress of hashing."""
 
     def one(place: Place) -> dict[str, Any] | ToolUnavailable:
         try:
-            return take_snapshot(place, files=files, timeout=timeout, log=log, alone=len(places) == 1)
+            return take_snapshot(place, files=files, timeout=timeout, progress=progress, alone=len(places) == 1)
         except ToolUnavailable as exc:
             return exc
 

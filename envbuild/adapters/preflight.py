@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envbuild.core.layout import Labels
-from envbuild.core.reproduction import Check, Recorded
+from envbuild.core.lineage.reproduction import Check, Recorded
 
 if TYPE_CHECKING:
-    from envbuild.core.reproduce import ReproduceRules
+    from envbuild.core.spec.reproduce import ReproduceRules
 
 Rebuild = Callable[[Path, str], str]  # (image directory, target) → the image ID built
 
 
 def find_image(recorded: Recorded, *, image: str | None, repo: Path | None, rebuild: Rebuild,
-               log: Callable[[str], None]) -> tuple[str | None, Check, bool]:
+               progress: Callable[[str], None]) -> tuple[str | None, Check, bool]:
     """(what to run, the check, whether it is the recorded image itself). ``image``: the one --image
     names instead; ``repo``: where the recorded commit is, to rebuild a gone image (default: here)."""
     from envbuild.adapters import training
@@ -43,24 +43,24 @@ def find_image(recorded: Recorded, *, image: str | None, repo: Path | None, rebu
     if training.image_id(wanted) == wanted:
         return wanted, Check(name="image", ok=True, detail=f"{recorded.image.get('ref') or wanted} ({wanted[:19]}), here"), True
     for digest in recorded.image.get("repo_digests") or ():
-        log(f"pulling {digest}")
+        progress(f"pulling {digest}")
         if training.pull(str(digest)) == wanted:
             return wanted, Check(name="image", ok=True, detail=f"{digest}: pulled, the recorded ID {wanted[:19]}"), True
     definition = recorded.definition or {}
     if not (definition.get("commit") and definition.get("target") and definition.get("path") is not None):
         return None, Check(name="image", ok=False, detail=f"{wanted[:19]} is gone (not here, not pullable) and the run "
                            "recorded no image definition to rebuild it from"), False
-    return _rebuilt(recorded, definition, repo or Path.cwd(), rebuild, log)
+    return _rebuilt(recorded, definition, repo or Path.cwd(), rebuild, progress)
 
 
 def _rebuilt(recorded: Recorded, definition: Mapping[str, str], repo: Path, rebuild: Rebuild,
-             log: Callable[[str], None]) -> tuple[str | None, Check, bool]:
+             progress: Callable[[str], None]) -> tuple[str | None, Check, bool]:
     """The image gone: rebuilt from the recorded commit in a worktree of ``repo``, and it must come
     back with the same ID (envbuild's builds are bit-reproducible); another ID is not the run's image."""
     from envbuild.adapters import git
 
     wanted, commit = str(recorded.image.get("image_id")), str(definition["commit"])
-    log(f"{wanted[:19]} is gone: rebuilding {definition['path'] or '.'} --target {definition['target']} at {commit[:12]}")
+    progress(f"{wanted[:19]} is gone: rebuilding {definition['path'] or '.'} --target {definition['target']} at {commit[:12]}")
     with tempfile.TemporaryDirectory(prefix="envbuild-rebuild-") as tmp:
         tree = Path(tmp) / "tree"
         if not git.worktree(repo, commit, tree):
@@ -84,7 +84,7 @@ def check_data(recorded: Recorded, data: Path | None, *, environ: Mapping[str, s
         return Check(name="data", ok=False, detail=f"the run trained on {len(recorded.data)} DVC outputs: pass --data "
                      "DIR (the DVC workspace) to check and mount them")
     from envbuild.adapters import dvc
-    from envbuild.core.data import compare_outputs, status_findings
+    from envbuild.core.lineage.data import compare_outputs, status_findings
     from envbuild.errors import ToolUnavailable
 
     root = dvc.workspace_root(data)
@@ -103,7 +103,7 @@ def check_data(recorded: Recorded, data: Path | None, *, environ: Mapping[str, s
 def check_hardware(recorded: Recorded, rules: "ReproduceRules") -> Check:
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.adapters.places import Place, take_snapshot
-    from envbuild.core.hardware import differences, fingerprint, host
+    from envbuild.core.lineage.hardware import differences, fingerprint, host
 
     if not recorded.hardware:
         return Check(name="hardware", ok=None, detail="the run recorded no hardware fingerprint")

@@ -26,13 +26,13 @@ def without_progress(stderr: str) -> str:
 
 
 class HashProgress:
-    """One place's hashing, said through ``log`` (its meter when it has one and ``alone``: a fleet's
+    """One place's hashing, said through ``progress`` (its meter when it has one and ``alone``: a fleet's
     places share the terminal, so each says lines instead)."""
 
-    def __init__(self, label: str, log: Progress, *, alone: bool = True) -> None:
+    def __init__(self, label: str, progress: Progress, *, alone: bool = True) -> None:
         self.label = label
-        self.log = log
-        self.meter = getattr(log, "meter", None) if alone else None
+        self.progress = progress
+        self.meter = getattr(progress, "meter", None) if alone else None
         self.every = 0.2 if self.meter is not None else progress_interval(os.environ)  # how often the probe tells
         self.started = self.last = time.monotonic()
         self.seen: tuple[int, int, int, int] | None = None
@@ -49,7 +49,7 @@ class HashProgress:
         if self.meter is not None:
             self.meter(done, total, said)
         elif now - self.last >= self.every:
-            self.log(f"  {said}")
+            self.progress(f"  {said}")
             self.last = now
 
     def close(self) -> None:
@@ -60,5 +60,5 @@ class HashProgress:
             return
         done, _total, files, _count = self.seen
         seconds = time.monotonic() - self.started
-        self.log(f"{self.label}: hashed {files} files, {human_size(done)} in {seconds:.1f} s "
+        self.progress(f"{self.label}: hashed {files} files, {human_size(done)} in {seconds:.1f} s "
                  f"({human_size(int(done / max(seconds, 1e-3)))}/s)")

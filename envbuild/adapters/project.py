@@ -21,7 +21,7 @@ from envbuild.adapters.process import run
 from envbuild.adapters.resolvers import index_env, resolver_env
 from envbuild.adapters.wheelhouse import Wheelhouse, entry_folder
 from envbuild.core.progress import Progress
-from envbuild.core.project import ProjectWheel, read_metadata
+from envbuild.core.image.project import ProjectWheel, read_metadata
 from envbuild.errors import BuildError, UserError
 
 _SKIPPED = shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "build", "dist", ".venv", ".tox", ".nox")

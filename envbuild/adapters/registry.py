@@ -42,7 +42,7 @@ class Document:
     suffix: str  # the fallback tag's: "att", "sbom"
 
 
-def split_ref(ref: str) -> tuple[str, str]:
+def registry_and_repository(ref: str) -> tuple[str, str]:
     """(registry host, repository) of an image reference (tag or digest dropped)."""
     name = ref.split("@", 1)[0]
     if re.search(r":[^/]+$", name):
@@ -115,7 +115,7 @@ def _docker_auth(host: str, environ: Mapping[str, str]) -> str | None:
 
 def attach(ref: str, digest: str, documents: Sequence[Document], *, environ: Mapping[str, str]) -> list[str]:
     """Attach each document to the image ``ref``'s manifest ``digest``; the references written."""
-    host, repository = split_ref(ref)
+    host, repository = registry_and_repository(ref)
     session = _Session(host, repository, environ)
     status, headers, _ = session.request("HEAD", f"{session.base}/manifests/{digest}", headers={"Accept": _ACCEPT})
     if status != 200:

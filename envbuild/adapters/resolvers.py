@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from envbuild.adapters.process import Completed, find_executable, run
-from envbuild.core.lines import canonical_name
+from envbuild.core.names import canonical_name
 from envbuild.core.platforms import of_machine, platform
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text

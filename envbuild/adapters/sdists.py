@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 from envbuild.adapters.files import entry_folder, sha256_file, store
 from envbuild.adapters.process import find_executable, run
 from envbuild.core.epoch import iso_timestamp
-from envbuild.core.lockfile import Package
+from envbuild.core.lock import Package
 from envbuild.core.progress import Progress
-from envbuild.core.pylock import LockedFile
+from envbuild.core.lock.pylock_files import LockedFile
 from envbuild.errors import BuildError, ToolUnavailable
 
 
@@ -48,7 +48,7 @@ _GUARD = threading.Lock()
 
 
 def build_from_sdist(house: Wheelhouse, pin: Package, sdist: LockedFile | None, *, python: str, platform: str,
-                     sources: Sources, log: Progress) -> tuple[str, Path]:
+                     sources: Sources, progress: Progress) -> tuple[str, Path]:
     """(sha256, path in the cache) of the wheel built from the pin's sdist; ``sdist``: where uv found
     it (None: asked of uv now, at build time)."""
     if sdist is None:
@@ -69,7 +69,7 @@ def build_from_sdist(house: Wheelhouse, pin: Package, sdist: LockedFile | None, 
             path = _in_cache(house, digest)
             if path is not None:
                 return digest, path
-        log(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
+        progress(f"{pin.name} {pin.version} has no wheel for {platform}: building one from its sdist")
         digest, path = _build(house, pin, sdist, sources)
         _BUILT[key] = digest
         return digest, path
@@ -154,7 +154,7 @@ def _with_credentials(url: str, indexes: Sequence[str]) -> str:
 
 def _native_tools(sdist: Path) -> list[str]:
     """The build requirements in the sdist's top-level pyproject.toml that mean a compiler."""
-    from envbuild.core.pyproject import native_build_tools
+    from envbuild.core.inputs.pyproject import native_build_tools
 
     text = _top_level_pyproject(sdist)
     if text is None:

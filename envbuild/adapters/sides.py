@@ -14,16 +14,16 @@ from envbuild.adapters.places import Place, take_snapshot
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.lockfile import Lock
-    from envbuild.core.verify import View
+    from envbuild.core.lock import Lock
+    from envbuild.core.check.verify import View
 
 
 def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", str, dict[str, Any]]:
     """(the lock, where it comes from, the snapshot) that `envbuild record` logged into the run
     behind an MLflow source: hostile until checked."""
     from envbuild.adapters import mlflow_runs
-    from envbuild.core import lineage
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lineage import record as lineage
+    from envbuild.core.lock import read_lock
 
     parsed = lineage.parse_source(source)
     run_id = mlflow_runs.run_of(parsed, environ=environ)
@@ -34,7 +34,7 @@ def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", st
     where = f"{source} (run {run_id})"
     snapshot = parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
     if "data" not in snapshot and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
-        from envbuild.core.data import checked_outputs
+        from envbuild.core.lineage.data import checked_outputs
 
         dvc_json = _json(found[lineage.DVC], f"{where}: {lineage.DVC}")
         snapshot["data"] = {"outputs": checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict)
@@ -58,7 +58,7 @@ def snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
 
 
 def parse_snapshot(text: str, label: str) -> dict[str, Any]:
-    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
 
     try:
         return validate_snapshot(_json(text, label))
@@ -76,16 +76,12 @@ def _json(text: str, label: str) -> Any:
 
 def carried(snapshot: Mapping[str, Any], label: str) -> "Lock | None":
     """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
-    from envbuild.core.image_checks import carried_lock, label_vouches
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock.carried import read_carried
 
-    found = carried_lock(snapshot)
-    if found is None:
-        return None
-    return read_lock(found[1], f"{label}: embedded lock", format=found[0], check_body=not label_vouches(snapshot, found[1]))
+    return read_carried(snapshot, label)
 
 
 def view_of(snapshot: Mapping[str, Any], label: str) -> "View":
-    from envbuild.core.conda_verify import view_of_conda_snapshot
+    from envbuild.core.check.conda_verify import view_of_conda_snapshot
 
     return view_of_conda_snapshot(snapshot, label)

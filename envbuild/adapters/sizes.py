@@ -1,4 +1,4 @@
-"""The size of each pin's locked file, for the layer plan (core/layers.py), asked at lock time; and
+"""The size of each pin's locked file, for the layer plan (core/spec/layers.py), asked at lock time; and
 the index's JSON pages (PEP 691), which downloads and verify's vouching read.
 
 Sizes come with uv's list of each pin's files (adapters/pin_files.py: the sizes PyPI and most
@@ -20,10 +20,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from envbuild.core.layers import RECORDED_FROM
-from envbuild.core.lockfile import Package
+from envbuild.core.spec.layers import RECORDED_FROM
+from envbuild.core.lock import Package
 from envbuild.core.platforms import supported_tags
-from envbuild.core.pylock import PinFiles
+from envbuild.core.lock.pylock_files import PinFiles
 from envbuild.core.progress import Progress
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ _TIMEOUT = 30
 
 
 def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, python: str, platform: str,
-                 wheel_cache: Path, log: Progress) -> dict[str, int]:
+                 wheel_cache: Path, progress: Progress) -> dict[str, int]:
     """name → bytes, for the pins whose locked file is at least RECORDED_FROM. ``files``: each pin's
     installable files, as uv named them with their sizes (adapters/pin_files.py)."""
     from envbuild.adapters.files import entry_folder
@@ -56,7 +56,7 @@ def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, pyth
             sizes[name] = size
             answered += 1
     if asked and not answered:
-        log("no file sizes from the index (it serves no PEP 691 JSON pages with PEP 700 sizes): the layer plan "
+        progress("no file sizes from the index (it serves no PEP 691 JSON pages with PEP 700 sizes): the layer plan "
             "counts every package as small; name large ones under 'layers.groups'")
     return {name: size for name, size in sizes.items() if size >= RECORDED_FROM}
 

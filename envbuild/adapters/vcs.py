@@ -18,7 +18,7 @@ from envbuild.adapters.process import run
 from envbuild.adapters.project import metadata_text, pip_wheel
 from envbuild.adapters.wheelhouse import Wheelhouse
 from envbuild.core.progress import Progress
-from envbuild.core.project import read_metadata
+from envbuild.core.image.project import read_metadata
 from envbuild.errors import ResolutionError, ToolUnavailable
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")

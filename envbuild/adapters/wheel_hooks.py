@@ -2,7 +2,7 @@
 or a `sitecustomize`/`usercustomize` module at the top of what it installs runs at every start of
 the interpreter, before any workload. That is where 2026's compromised releases put their payload
 (litellm 1.82.7: in the wheel's own RECORD), so the lock records each pin's hooks and `verify`
-expects exactly those (core/verify.py).
+expects exactly those (core/check/verify.py).
 
 A wheel the cache holds is read from disk; any other through the index: its central directory and
 its few `.pth` members with HTTP range requests (a wheel of a gigabyte costs a few kilobytes), the
@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from envbuild.core.lockfile import Package
+from envbuild.core.lock import Package
 from envbuild.core.platforms import supported_tags
-from envbuild.core.pylock import PinFiles
+from envbuild.core.lock.pylock_files import PinFiles
 from envbuild.probe.paths import pth_lines
 
 _BLOCK = 1 << 16

@@ -33,14 +33,14 @@ from envbuild.adapters.cache import cache_root
 from envbuild.adapters.files import entry_dir, entry_folder, sha256_file, store
 from envbuild.adapters.process import run
 from envbuild.adapters.wheel_check import check_wheel
-from envbuild.core.lockfile import Package
+from envbuild.core.lock import Package
 from envbuild.core.platforms import platform as platform_facts, ranked_tags, supported_tags
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
 from envbuild.errors import BuildError, ToolUnavailable
 
 if TYPE_CHECKING:
-    from envbuild.core.pylock import LockedFile, PinFiles
+    from envbuild.core.lock.pylock_files import LockedFile, PinFiles
 
 
 
@@ -84,7 +84,7 @@ class Wheelhouse:
         return Wheelhouse(self.cache, self.environ, epoch=epoch)
 
     def fetch(self, pins: Sequence[Package], *, python: str, platform: str, index_url: str,
-              extra_index_urls: Sequence[str], log: Progress, exact_tags: Sequence[str] | None = None,
+              extra_index_urls: Sequence[str], progress: Progress, exact_tags: Sequence[str] | None = None,
               find_links: Sequence[str] = ()) -> list[Wheel]:
         """``exact_tags`` ("cp311-cp311-manylinux_2_34_x86_64", as a WHEEL file lists them): the very
         variant an environment installed instead of the target's best (verify asks for it: a newer
@@ -101,19 +101,19 @@ class Wheelhouse:
                 found[pin.name] = wheel
         missing = [p for p in pins if p.name not in found]
         if not missing:
-            log(f"{'the wheel' if len(pins) == 1 else f'all {len(pins)} wheels'} already in the cache ({self.cache})")
+            progress(f"{'the wheel' if len(pins) == 1 else f'all {len(pins)} wheels'} already in the cache ({self.cache})")
             return [found[p.name] for p in pins]
-        log(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
-        found.update(self._direct(missing, python, platform, [index_url, *extra_index_urls], tags, log))
+        progress(f"downloading {len(missing)} of {len(pins)} wheels for Python {python} on {platform}")
+        found.update(self._direct(missing, python, platform, [index_url, *extra_index_urls], tags, progress))
         missing = [p for p in missing if p.name not in found]
         if missing:  # what the JSON pages do not answer: pip reads every kind of index
             found.update(self._download(missing, python, platform, plats, (index_url, extra_index_urls, find_links),
-                                        tags, log))
+                                        tags, progress))
         for wheel in (found[p.name] for p in missing):  # what came from the cache was checked there (_verify)
             check_wheel(wheel.path, f"{wheel.name} {wheel.version} ({wheel.path.name})")
         return [found[p.name] for p in pins]
 
-    def fetch_files(self, packages: Sequence[Package], log: Progress,
+    def fetch_files(self, packages: Sequence[Package], progress: Progress,
                     expand: Callable[[str], str] = lambda url: url) -> list[Path]:
         """Each package by the one URL a conda-lock entry names (a conda archive, or a wheel of a conda
         lock's pip part) into the content-addressed cache (``<cache>/../archives``), sha256 (and md5
@@ -137,7 +137,7 @@ class Wheelhouse:
                 _used(path)
             paths.append(path)
         kind = "conda packages" if all(p.manager == "conda" for p in packages) else "pip wheels"
-        log(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
+        progress(f"{kind}: {fetched} downloaded, {len(packages) - fetched} from the cache ({cache})")
         return paths
 
     # ------------------------------------------------------------ cache
@@ -197,7 +197,7 @@ class Wheelhouse:
     # ------------------------------------------------------------ download
 
     def _direct(self, pins: Sequence[Package], python: str, platform: str, index_urls: Sequence[str],
-                tags: set[Tag], log: Progress) -> dict[str, Wheel]:
+                tags: set[Tag], progress: Progress) -> dict[str, Wheel]:
         """The pins whose file the index's JSON pages name, fetched in parallel with progress (downloads.py)."""
         from envbuild.adapters.downloads import Remote, download, find_remote, stream
 
@@ -223,7 +223,7 @@ class Wheelhouse:
             self._listed.pop(remote.sha256, None)
             return store(entry_folder(self.cache, remote.sha256), remote.filename, write)
 
-        paths = download(list(remotes.values()), fetch_one, log, self.environ)
+        paths = download(list(remotes.values()), fetch_one, progress, self.environ)
         return {name: Wheel(name=name, version=remotes[name].pin.version, path=path, sha256=remotes[name].sha256)
                 for name, path in paths.items()}
 
@@ -233,7 +233,7 @@ class Wheelhouse:
         return resolver_env(self.environ) | index_env("pip", *sources)
 
     def _download(self, pins: Sequence[Package], python: str, platform: str, platforms: Sequence[str],
-                  sources: "_Sources", tags: set[Tag], log: Progress) -> dict[str, Wheel]:
+                  sources: "_Sources", tags: set[Tag], progress: Progress) -> dict[str, Wheel]:
         by_name = {p.name: p for p in pins}
         with tempfile.TemporaryDirectory(prefix="envbuild-wheels-") as tmp:
             work = Path(tmp)
@@ -249,9 +249,9 @@ class Wheelhouse:
                 raise _download_error(done.stderr, by_name)
             if no_wheel:  # pip stops at the first one: fetch the others, then build the sdist-only ones
                 rest = [p for p in pins if p.name not in no_wheel]
-                result = self._download(rest, python, platform, platforms, sources, tags, log) if rest else {}
+                result = self._download(rest, python, platform, platforms, sources, tags, progress) if rest else {}
                 for name in sorted(no_wheel):
-                    result[name] = self._build_sdist(by_name[name], None, python, platform, sources, log, locked=True)
+                    result[name] = self._build_sdist(by_name[name], None, python, platform, sources, progress, locked=True)
                 return result
             result: dict[str, Wheel] = {}
             for path in sorted((work / "dl").iterdir()):
@@ -271,7 +271,7 @@ class Wheelhouse:
             return result
 
     def build_from_sdists(self, pins: Sequence[Package], files: Mapping[str, "PinFiles"], *, python: str, platform: str,
-                          index_url: str, extra_index_urls: Sequence[str], log: Progress,
+                          index_url: str, extra_index_urls: Sequence[str], progress: Progress,
                           find_links: Sequence[str] = ()) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
         the hash-checked sdist that ``files`` names (adapters/sdists.py), cached under that hash like
@@ -282,19 +282,19 @@ class Wheelhouse:
 
         def one(pin: Package) -> str:
             found = files.get(pin.name)
-            return self._build_sdist(pin, found.sdist if found else None, python, platform, sources, log,
+            return self._build_sdist(pin, found.sdist if found else None, python, platform, sources, progress,
                                      locked=False).sha256
 
         with ThreadPoolExecutor(max_workers=max(1, min(4, len(pins)))) as pool:
             return dict(zip((p.name for p in pins), pool.map(one, pins)))
 
     def _build_sdist(self, pin: Package, sdist: "LockedFile | None", python: str, platform: str, sources: "_Sources",
-                     log: Progress, *, locked: bool) -> Wheel:
+                     progress: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
         (lock time) and goes into the lock. Either way it must be pure Python."""
         from envbuild.adapters.sdists import build_from_sdist
 
-        digest, path = build_from_sdist(self, pin, sdist, python=python, platform=platform, sources=sources, log=log)
+        digest, path = build_from_sdist(self, pin, sdist, python=python, platform=platform, sources=sources, progress=progress)
         if not _fits(path.name, supported_tags(python, platform)) or not path.name.endswith("-none-any.whl"):
             raise BuildError(f"{pin.name} {pin.version} has no wheel for {platform} and its sdist builds "
                              f"{path.name}, which is not pure Python",

@@ -52,7 +52,7 @@ def build(
                          provenance=provenance is not None or push)
     if reproduction is not None and result.provenance:  # the verdict travels with the statement, pushed or not
         from envbuild.adapters.files import read_text
-        from envbuild.core.provenance import with_reproduction
+        from envbuild.core.lineage.provenance import with_reproduction
 
         result = replace(result, provenance=with_reproduction(result.provenance,
                                                               read_text(reproduction, str(reproduction)),
@@ -108,7 +108,7 @@ def build_image(directory: Path, target: str | None, *, builder: str | None = No
     from envbuild.adapters.builders import connect_builder
     from envbuild.adapters.docker import Engine, api_timeout
     from envbuild.adapters.wheelhouse import Wheelhouse
-    from envbuild.core.engine import ImageBuilder
+    from envbuild.core.image.engine import ImageBuilder
     from envbuild.services import images
 
     engine = Engine.connect(api_timeout(os.environ))

@@ -19,7 +19,7 @@ def diff(
 ) -> None:
     """Show what differs between two environments (e.g. training and production); exit 1 if anything does."""
     from envbuild.cli.output import report_format, show_report
-    from envbuild.core.report import Outcome, exit_code
+    from envbuild.core.report.outcomes import Outcome, exit_code
     from envbuild.services import diffing
 
     opt.check_level(fail_on)

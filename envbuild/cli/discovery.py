@@ -121,7 +121,7 @@ def _hosts(path: Path) -> list[str]:
 
 
 def check_level(level: str) -> None:
-    from envbuild.core.severity import LEVELS
+    from envbuild.core.check.severity import LEVELS
     from envbuild.errors import UserError
 
     if level not in LEVELS:

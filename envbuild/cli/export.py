@@ -29,7 +29,7 @@ def export(
         raise UserError("give one source: DIR [--target T] or --lock FILE")
     if lock is None:
         from envbuild.cli.discovery import spec_directory
-        from envbuild.core.export import check_format
+        from envbuild.core.lock.export import check_format
 
         check_format(format)  # a wrong format is the first thing said, wherever this runs
 

@@ -49,8 +49,8 @@ def lock(
     results = [r for d in directories for r in locking.lock(d, targets=target, resolver=resolver, upgrade=upgrade,
                                                               progress=progress, environ=os.environ,
                                                               conda_solver=conda_solver)]
-    from envbuild.core.lockdiff import change_dict, summary
-    from envbuild.core.markdown import lock_markdown
+    from envbuild.core.lock.changes import change_dict, summary
+    from envbuild.core.report.markdown import lock_markdown
 
     markdown = lock_markdown([(r.target, display_path(r.path), r.changes) for r in results])
     step_summary(markdown)

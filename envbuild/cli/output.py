@@ -129,10 +129,10 @@ def show_report(outcomes: list, fmt: str, *, lock: str | None, fail_on: str, tit
     import json
     import os
 
-    from envbuild.core.report import to_json, to_table
+    from envbuild.core.report.outcomes import to_json, to_table
 
     if fmt == "markdown" or os.environ.get("GITHUB_STEP_SUMMARY"):
-        from envbuild.core.markdown import verify_markdown
+        from envbuild.core.report.markdown import verify_markdown
 
         markdown = verify_markdown(outcomes, title=title, lock=lock)
         step_summary(markdown)

@@ -63,12 +63,12 @@ def reproduce(
 
     if calibrate is not None:
         done = reproducing.calibrate(recorded, request, calibrate, environ=os.environ, verify_image=_verify_image,
-                                     rebuild=_rebuild, log=progress, show=show)
+                                     rebuild=_rebuild, progress=progress, show=show)
         _show_calibration(done, output, as_json=fmt == "json")
         return
     result = reproducing.reproduce(recorded, request, environ=os.environ, verify_image=_verify_image,
-                                   rebuild=_rebuild, log=progress, show=show)
-    from envbuild.core import reproduction_report as report
+                                   rebuild=_rebuild, progress=progress, show=show)
+    from envbuild.core.report import reproduction as report
 
     if junit is not None:
         from envbuild.adapters.files import atomic_write
@@ -88,7 +88,7 @@ def reproduce(
 
 def _tolerances(path: Path):  # -> ReproduceRules
     from envbuild.adapters.files import read_text
-    from envbuild.core.reproduce import rules_from_json
+    from envbuild.core.spec.reproduce import rules_from_json
     from envbuild.core.yamlfile import load_yaml
 
     data = load_yaml(read_text(path, str(path)), str(path))  # the spec's loader: duplicate keys refused
@@ -116,7 +116,7 @@ def _rebuild(directory: Path, target: str) -> str:
 def _show_calibration(done, output: Path | None, *, as_json: bool) -> None:
     import yaml
 
-    from envbuild.core.tolerances import tolerance_to_json
+    from envbuild.core.spec.tolerances import tolerance_to_json
 
     proposed = {"metrics": {c.metric: tolerance_to_json(c.proposed) for c in done.results}}
     if output is not None:

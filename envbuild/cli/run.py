@@ -11,7 +11,7 @@ import typer
 from envbuild.cli.output import out, progress
 
 if TYPE_CHECKING:
-    from envbuild.core.reproduce import ReproduceRules
+    from envbuild.core.spec.reproduce import ReproduceRules
 
 
 def run(

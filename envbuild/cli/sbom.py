@@ -58,7 +58,7 @@ def sbom(
                            progress=progress)
     if format == "spdx-json":  # the same document, translated: the two formats cannot disagree
         try:
-            from envbuild.core.spdx import spdx_json
+            from envbuild.core.lineage.spdx import spdx_json
         except ImportError:
             from envbuild.errors import ToolUnavailable
 

@@ -17,7 +17,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of envbuild.yaml (completion and checks in editors: yaml-language-server's
     '# yaml-language-server: $schema=envbuild.schema.json' line, or VS Code's yaml.schemas)."""
-    from envbuild.core.schema import spec_schema
+    from envbuild.core.spec.schema import spec_schema
 
     text = json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
     write_result(text, output, as_json=as_json)

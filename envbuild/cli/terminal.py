@@ -16,12 +16,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from envbuild.core.report import _ranked, packages_matched
-from envbuild.core.severity import LEVELS, severity
+from envbuild.core.report.outcomes import _ranked, packages_matched
+from envbuild.core.check.severity import LEVELS, severity
 from envbuild.core.text import printable
 
 if TYPE_CHECKING:
-    from envbuild.core.report import Outcome
+    from envbuild.core.report.outcomes import Outcome
 
 STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
 

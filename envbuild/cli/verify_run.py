@@ -26,7 +26,7 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
     check_level(fail_on)
     fmt = report_format(format, as_json)
     if require_reproduced is not None:
-        from envbuild.core.lineage import is_mlflow
+        from envbuild.core.lineage.record import is_mlflow
         from envbuild.errors import UserError
 
         if against is None or not is_mlflow(against):
@@ -47,12 +47,12 @@ def run(*, directory: Path | None, target: str | None, lock: Path | None, platfo
                                         allow_extra=allow_extra, require_gpu=gpu, timeout=timeout, against=against,
                                         data=Path.cwd() if data else None, platform=platform, jobs=jobs,
                                         require_lock=require_lock, lock_python=python_version(lock_python),
-                                        log=progress)
+                                        progress=progress)
     if require_reproduced is not None:
         outcomes.append(verifying.reproduced(str(against), require_reproduced, environ=os.environ))
     from envbuild.adapters.files import atomic_write
     from envbuild.cli.output import report_error, show_report
-    from envbuild.core.report import exit_code, to_junit
+    from envbuild.core.report.outcomes import exit_code, to_junit
     from envbuild.errors import FileError
 
     show_report(outcomes, fmt, lock=choice.label, fail_on=fail_on, title="envbuild verify")

@@ -7,7 +7,7 @@ from typing import Any
 
 
 # How a finding's detail begins when its files run code at every interpreter start (a .pth file with an
-# executable line): core/severity.py reads it, so that no start-up hook is ever only "low".
+# executable line): core/check/severity.py reads it, so that no start-up hook is ever only "low".
 STARTUP = "runs code at start-up"
 
 

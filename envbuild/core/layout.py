@@ -9,7 +9,7 @@ OCI_PREFIX = "org.opencontainers.image"
 
 
 class Labels:
-    """Every image label envbuild writes (core/render.py) and reads (sbom, provenance, lineage, image checks,
+    """Every image label envbuild writes (core/image/render.py) and reads (sbom, provenance, lineage, image checks,
     project, reproduce): each key written once, here."""
 
     INPUTS_DIGEST = f"{LABEL_PREFIX}.inputs-digest"  # what the tag digest covers

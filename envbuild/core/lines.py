@@ -8,12 +8,6 @@ import re
 # writes it: that retries its \s+ from every space of a long run (quadratic: 80 KB of spaces took
 # 55 s); a lookbehind starts a match only at the '#' itself.
 _COMMENT_START = re.compile(r"(?:^|(?<=\s))#")
-_NAME_RE = re.compile(r"[-_.]+")
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation, without importing packaging."""
-    return _NAME_RE.sub("-", name).lower()
 
 
 def strip_comment(line: str) -> str:

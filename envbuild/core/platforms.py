@@ -18,6 +18,12 @@ if TYPE_CHECKING:  # packaging.tags costs ~50 ms to import: only locking and fet
 
 GLIBC = (2, 28)  # the oldest glibc a target may have: what locks are resolved for
 LINUX_KERNEL = "5.10"  # the __linux virtual package a conda solve assumes
+# python3 of each distribution release (Debian's and Ubuntu's own package).
+RELEASE_PYTHON = {
+    "buster": "3.7", "bullseye": "3.9", "bookworm": "3.11", "trixie": "3.13",
+    "focal": "3.8", "jammy": "3.10", "noble": "3.12",
+    "ubuntu20.04": "3.8", "ubuntu22.04": "3.10", "ubuntu24.04": "3.12",
+}
 _OLDEST_MANYLINUX_2 = 17  # manylinux_2_17 is manylinux2014: below it, the legacy names
 
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from importlib import import_module
 
-from envbuild.core.lockfile import Lock
-from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob
+from envbuild.core.lock import Lock
+from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob
 
 if TYPE_CHECKING:
-    from envbuild.core.spec import Spec, Target
+    from envbuild.core.spec.model import Spec, Target
 
 __all__ = ["BuildFiles", "Ecosystem", "LockJob", "by_name", "for_lock", "for_target"]
 

@@ -20,25 +20,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
-from envbuild.core.layers import RECORDED_FROM
+from envbuild.core.spec.layers import RECORDED_FROM
 from envbuild.core.layout import CONDA_PREFIX, EMBEDDED_LOCKS, Labels
-from envbuild.core.lockfile import CONDA, DEFAULT_INDEX, PIP, Lock, Package, condalock, requirements
+from envbuild.core.lock import CONDA, DEFAULT_INDEX, PIP, Lock, Package, conda_format, pip_format
 from envbuild.core.platforms import conda_virtual_packages, platform as platform_facts
 from envbuild.core.progress import Progress
 from envbuild.core.redact import strip_credentials
 from envbuild.core.versions import major_minor
-from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
+from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
     from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
-    from envbuild.core.conda_env import CondaEnv
-    from envbuild.core.requirements import RequirementLine
-    from envbuild.core.layers import LayerPlan, LayerRules
+    from envbuild.core.inputs.conda_env import CondaEnv
+    from envbuild.core.inputs.requirements import RequirementLine
+    from envbuild.core.spec.layers import LayerPlan, LayerRules
     from envbuild.core.findings import Finding
-    from envbuild.core.render import RenderExtras
-    from envbuild.core.spec import Spec, Target
-    from envbuild.core.verify import View
+    from envbuild.core.image.render import RenderExtras
+    from envbuild.core.spec.model import Spec, Target
+    from envbuild.core.check.verify import View
 
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
@@ -51,7 +51,7 @@ class CondaEcosystem(Ecosystem):
 
     def regenerate_options(self, *, resolver: str, conda_solver: str) -> str:
         return f" --conda-solver {conda_solver}" if conda_solver != "auto" else ""
-    lock_format = condalock.FORMAT
+    lock_format = conda_format.FORMAT
     prefix = CONDA_PREFIX
 
     # ------------------------------------------------------------ lock
@@ -59,7 +59,7 @@ class CondaEcosystem(Ecosystem):
     def lock(self, job: LockJob) -> Lock:
         from envbuild.adapters.conda import SolveRequest, choose_solver, solve_conda_lock, solve_rattler
         from envbuild.adapters.inputs import display_path
-        from envbuild.core.conda_env import channel_url
+        from envbuild.core.inputs.conda_env import channel_url
 
         spec, target, inputs, environ = job.spec, job.target, job.inputs, job.environ
         if job.resolver != "uv":
@@ -101,7 +101,7 @@ class CondaEcosystem(Ecosystem):
                     exclude_newer=spec.exclude_newer, inputs_digest=inputs.digest,
                     inputs=tuple(sorted(inputs.components.items())), command=job.command)
         from envbuild.adapters.knowledge import cuda_data
-        from envbuild.core.cuda import lock_cuda
+        from envbuild.core.check.cuda import lock_cuda
 
         cuda = lock_cuda(lock, cuda_data())
         return replace(lock, cuda_runtime=f"{cuda.version} ({cuda.source})") if cuda else lock
@@ -116,13 +116,13 @@ class CondaEcosystem(Ecosystem):
         folder: dict[str, Path | str] = {archive.name: archive for archive in archives}
         folder["plan.json"] = install_plan(lock.conda, [f"/tmp/conda/{archive.name}" for archive in archives])
         folder["install.py"] = INSTALLER_SCRIPT
-        installer_pins = requirements.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"),
+        installer_pins = pip_format.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"),
                                                  "envbuild/data/conda-installer.txt").packages
         index = spec.index_url(target)
         # py-rattler from the spec's index (a PyPI mirror has it), else from PyPI: it is pinned by hash.
         installer = wheels.fetch(installer_pins, python=spec.python, platform=lock.platform,
                                  index_url=expand(index, environ),
-                                 extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
+                                 extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], progress=progress)
         pip_wheels = _pip_part(spec, target, lock, wheels, environ, progress)
         from envbuild.adapters.wheelhouse import install_requirements
 
@@ -136,15 +136,15 @@ class CondaEcosystem(Ecosystem):
         return "conda.Dockerfile.j2"
 
     def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan":
-        """The conda packages' layers, split from one install (core/layers.py); the pip part, the
+        """The conda packages' layers, split from one install (core/spec/layers.py); the pip part, the
         project and the files go with the metadata."""
-        from envbuild.core.layers import CONDA_CUDA_PATTERNS, plan_layers
+        from envbuild.core.spec.layers import CONDA_CUDA_PATTERNS, plan_layers
 
         return plan_layers([(p.name, p.size) for p in lock.conda], rules, file=file, key=key, staged=False,
                            cuda_patterns=CONDA_CUDA_PATTERNS)
 
     def render_extras(self, lock: Lock) -> "RenderExtras":
-        from envbuild.core.render import RenderExtras
+        from envbuild.core.image.render import RenderExtras
 
         return RenderExtras(context={"conda_pip": bool(lock.pip), "embedded_lock": EMBEDDED_LOCKS[self.lock_format]},
                             labels={Labels.CONDA_PREFIX: self.prefix}, image_json={"conda_prefix": self.prefix},
@@ -153,22 +153,22 @@ class CondaEcosystem(Ecosystem):
     # ------------------------------------------------------------ verify
 
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+              wheels: WheelSource, progress: Progress) -> tuple[dict[str, Any], list["Finding"]]:
         """conda-meta's records against the conda packages; with ``files``, every file against its
         package archive's info/paths.json (as the engine read it in an image or a container, as the
         probe hashed it elsewhere); the pip part as a pip lock's pins."""
-        from envbuild.core.conda_verify import verify_conda
+        from envbuild.core.check.conda_verify import verify_conda
 
         if files:
-            snapshot = self.against_archives(lock, snapshot, wheels, log)
+            snapshot = self.against_archives(lock, snapshot, wheels, progress)
         return snapshot, verify_conda(lock, snapshot, allow_extra=allow_extra)
 
     def against_archives(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource,
-                         log: Progress) -> dict[str, Any]:
+                         progress: Progress) -> dict[str, Any]:
         """The snapshot with each installed conda package's file verdict taken against its archive's
         own info/paths.json (the archives pinned by the lock, from the cache or their URLs)."""
         from envbuild.adapters.conda import archive_paths
-        from envbuild.core.conda_verify import archive_verdicts
+        from envbuild.core.check.conda_verify import archive_verdicts
 
         conda = snapshot.get("conda") or {}
         prefix = str(conda.get("prefix") or "")
@@ -181,7 +181,7 @@ class CondaEcosystem(Ecosystem):
         pins = [p for p in lock.conda if p.name in records and records[p.name].get("sha256") in (None, p.sha256)]
         if not tree or archives is None or not pins:
             return snapshot
-        paths = archives(lock, pins, log)
+        paths = archives(lock, pins, progress)
         verdicts = archive_verdicts({p.name: archive_paths(paths[p.name]) for p in pins}, tree, prefix,
                                     {p.name: records[p.name].get("files") or {} for p in pins})
         packages = [dict(r, files=verdicts[r["name"]], from_archive=True) if r["name"] in verdicts else r
@@ -189,7 +189,7 @@ class CondaEcosystem(Ecosystem):
         return dict(snapshot, conda=dict(conda, packages=packages))
 
     def view(self, lock: Lock, label: str) -> "View":
-        from envbuild.core.conda_verify import view_of_conda_lock
+        from envbuild.core.check.conda_verify import view_of_conda_lock
 
         return view_of_conda_lock(lock, label)
 
@@ -219,7 +219,7 @@ def _pip_part(spec: Spec, target: Target, lock: Lock, house: "Wheelhouse", envir
     if sdists:
         found += house.fetch(sdists, python=lock.python or spec.python, platform=lock.platform,
                              index_url=expand(spec.index_url(target), environ),
-                             extra_index_urls=list(expand_all(spec.extra_index_urls(target), environ)), log=progress)
+                             extra_index_urls=list(expand_all(spec.extra_index_urls(target), environ)), progress=progress)
     return found
 
 
@@ -247,7 +247,7 @@ def _check_before_solving(env: "CondaEnv", wanted: Sequence["RequirementLine"], 
     """What can be said without a channel: a Python the environment pins against the spec's, a match
     spec that does not parse (file, key path, line), a git line in the pip part."""
     from envbuild.adapters.conda import match_spec_problem
-    from envbuild.core.conda_env import python_disagreement
+    from envbuild.core.inputs.conda_env import python_disagreement
     from envbuild.errors import SpecError
 
     other = python_disagreement(env, spec.python)
@@ -271,7 +271,7 @@ def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Pack
     hash per file) for conda's Python."""
     from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
     from envbuild.core.platforms import marker_environment, supported_tags
-    from envbuild.core.pylock import choose_files, conda_constraints
+    from envbuild.core.lock.pylock_files import choose_files, conda_constraints
 
     spec, inputs, environ = job.spec, job.inputs, job.environ
     held = conda_constraints([(p.name, p.version) for p in conda if _is_python_package(p)])

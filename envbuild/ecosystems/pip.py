@@ -14,24 +14,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.core.envvars import expand, expand_all
-from envbuild.core.lockfile.model import DEFAULT_INDEX
+from envbuild.core.lock.model import DEFAULT_INDEX
 from envbuild.core.layout import EMBEDDED_LOCKS, VENV
-from envbuild.core.lockfile import Lock, Package, requirements
+from envbuild.core.lock import Lock, Package, pip_format
 from envbuild.core.progress import Progress
 from envbuild.core.redact import strip_credentials
-from envbuild.ecosystems.base import BuildFiles, Ecosystem, LockJob, WheelSource
+from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelSource
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
     from envbuild.adapters.resolvers import ResolveRequest
     from envbuild.adapters.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
-    from envbuild.core.layers import LayerPlan, LayerRules
-    from envbuild.core.cuda import LockedCuda
-    from envbuild.core.pylock import PinFiles
-    from envbuild.core.render import RenderExtras
-    from envbuild.core.spec import Spec, Target
-    from envbuild.core.verify import View
+    from envbuild.core.spec.layers import LayerPlan, LayerRules
+    from envbuild.core.check.cuda import LockedCuda
+    from envbuild.core.lock.pylock_files import PinFiles
+    from envbuild.core.image.render import RenderExtras
+    from envbuild.core.spec.model import Spec, Target
+    from envbuild.core.check.verify import View
 
 
 # uv, the in-image installer of the layer stages (templates/base.Dockerfile.j2): a pinned wheel.
@@ -45,7 +45,7 @@ class PipEcosystem(Ecosystem):
 
     def regenerate_options(self, *, resolver: str, conda_solver: str) -> str:
         return f" --resolver {resolver}" if resolver != "uv" else ""
-    lock_format = requirements.FORMAT
+    lock_format = pip_format.FORMAT
     prefix = VENV
 
     # ------------------------------------------------------------ lock
@@ -55,7 +55,7 @@ class PipEcosystem(Ecosystem):
 
         from envbuild.adapters.knowledge import cuda_data
         from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
-        from envbuild.core.cuda import check_target, cpu_target_warning, locked_cuda
+        from envbuild.core.check.cuda import check_target, cpu_target_warning, locked_cuda
 
         spec, target, inputs = job.spec, job.target, job.inputs
         backend = get_resolver(job.resolver, job.environ)
@@ -76,17 +76,17 @@ class PipEcosystem(Ecosystem):
                 exclude_newer=spec.exclude_newer, prerelease=inputs.prerelease, upgrade=job.upgrade)
             backend.check_host(request)
             if job.previous is not None and not job.upgrade:
-                request.output_file.write_text(requirements.render(job.previous), encoding="utf-8")  # pins to keep
+                request.output_file.write_text(pip_format.render(job.previous), encoding="utf-8")  # pins to keep
 
             def resolve() -> tuple[tuple[Package, ...], bool]:
                 job.progress(f"[{target.name}] resolving {len(inputs.requirements)} requirements with {backend.name} "
                              f"for Python {spec.python} on {request.platform}")
                 compiled = backend.compile(request, lambda line: job.progress(f"[{target.name}]   {line}"))
                 try:
-                    pins = requirements.parse_pins(compiled, f"{backend.name} output").packages
+                    pins = pip_format.parse_pins(compiled, f"{backend.name} output").packages
                 except UserError as exc:
                     raise ResolutionError(f"{backend.name} produced a lock envbuild cannot read: {exc.message}") from None
-                pins = requirements.settle_markers(pins, spec.python, request.platform)
+                pins = pip_format.settle_markers(pins, spec.python, request.platform)
                 if job.base is not None:  # what the base has is not installed: it is taken as given
                     given = dict(job.base.packages)
                     pins = tuple(p for p in pins if given.get(p.name) != p.version)
@@ -100,7 +100,7 @@ class PipEcosystem(Ecosystem):
             key = (backend.name, tuple(wanted), tuple(c.text for c in inputs.constraints), spec.python,
                    request.platform, request.index_url, request.extra_index_urls, inputs.find_links,
                    spec.exclude_newer, inputs.prerelease, job.upgrade, tuple(sorted(vcs.items())),
-                   requirements.render(job.previous) if job.previous is not None and not job.upgrade else "",
+                   pip_format.render(job.previous) if job.previous is not None and not job.upgrade else "",
                    job.base.packages if job.base else ())
             (pins, hooks_checked), first = job.shared.once(key, resolve)
             if not first:
@@ -127,7 +127,7 @@ class PipEcosystem(Ecosystem):
 
         rebuild_vcs(lock, wheels, environ, progress)
         found = wheels.fetch(lock.pip, python=spec.python, platform=lock.platform, **lock_indexes(lock, environ),
-                             log=progress)
+                             progress=progress)
         return BuildFiles(wheels=tuple(w.path for w in found), texts={"install.txt": install_requirements(found)},
                           folders={"installer": {"uv.whl": fetch_installer(spec, target, lock, wheels, environ, progress)}},
                           by_package={w.name: (w.path, install_requirements([w])) for w in found},
@@ -137,44 +137,44 @@ class PipEcosystem(Ecosystem):
         return "cuda.Dockerfile.j2" if target.cuda else "cpu.Dockerfile.j2"
 
     def render_extras(self, lock: Lock) -> "RenderExtras":
-        from envbuild.core.render import RenderExtras
+        from envbuild.core.image.render import RenderExtras
 
         return RenderExtras(context={"embedded_lock": EMBEDDED_LOCKS[self.lock_format],
                                      "installer": {"version": _installer_pins()[0].version}},
                             image_json={"venv": self.prefix}, history=f"{self.prefix} from {lock.target} lock")
 
     def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan":
-        from envbuild.core.layers import plan_layers
+        from envbuild.core.spec.layers import plan_layers
 
         return plan_layers([(p.name, p.size) for p in lock.pip], rules, project=project, file=file, key=key)
 
     # ------------------------------------------------------------ verify
 
     def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: WheelSource, log: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+              wheels: WheelSource, progress: Progress) -> tuple[dict[str, Any], list["Finding"]]:
         """With ``files``, every site file against the RECORD of the wheel the lock pins (and the
         files no distribution owns); without, the .pth files that would run code."""
-        from envbuild.core.ownership import pth_findings
-        from envbuild.core.verify import verify
+        from envbuild.core.check.ownership import pth_findings
+        from envbuild.core.check.verify import verify
 
         if files:
             from envbuild.ecosystems.pip_wheels import allowed_names
 
-            snapshot, extra = self.against_wheels(lock, snapshot, wheels, log, allowed=allowed_names(lock, allow_extra))
+            snapshot, extra = self.against_wheels(lock, snapshot, wheels, progress, allowed=allowed_names(lock, allow_extra))
             if lock.base_packages:  # the base's own site-packages: its files are the image's (the engine's verdict)
                 extra = [f for f in extra if f.kind != "unowned" or any(p.startswith(f"{VENV}/") for p in f.paths)]
         else:
             extra = pth_findings(snapshot)
         return snapshot, verify(lock, snapshot, allow_extra=allow_extra) + extra
 
-    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource, log: Progress,
+    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource, progress: Progress,
                        allowed: Iterable[str] = ()) -> tuple[dict[str, Any], list["Finding"]]:
         """verify --files: the snapshot with each locked distribution's file verdict taken against
         its wheel's own RECORD, and the unowned files. Only pins installed at their locked version
         are fetched: the others are findings already. An ``allowed`` distribution (installed, not
         locked) is judged by the wheel of its installed version on the lock's index (vouched_pins)."""
-        from envbuild.core.ownership import check_site_files, wheel_record
-        from envbuild.core.verify import active
+        from envbuild.core.check.ownership import check_site_files, wheel_record
+        from envbuild.core.check.verify import active
         from envbuild.core.versions import same_version
         from envbuild.ecosystems.pip_wheels import other_variants, vouched_pins
 
@@ -182,10 +182,10 @@ class PipEcosystem(Ecosystem):
         pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)
                 and p.hashes]  # another tool's lock may pin a git or path source by version alone
         vouched, extra, unvouched = vouched_pins(lock, installed, allowed, wheels)
-        records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, log, None).items()} if pins else {}
+        records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, progress, None).items()} if pins else {}
         if vouched:
             try:
-                records.update((n, wheel_record(n, text)) for n, text in wheels(lock, vouched, log, None).items())
+                records.update((n, wheel_record(n, text)) for n, text in wheels(lock, vouched, progress, None).items())
             except (ToolUnavailable, BuildError) as exc:
                 unvouched += [f"{p.name} {p.version}: {exc.message}" for p in vouched]
                 vouched = []
@@ -195,7 +195,7 @@ class PipEcosystem(Ecosystem):
         # exists too). Its WHEEL file names that variant: fetch it too, by the tags it records.
         for tags, group in other_variants(pins, installed, records, snapshot).items():
             try:
-                variants = wheels(lock, group, log, tags)
+                variants = wheels(lock, group, progress, tags)
             except (ToolUnavailable, BuildError):
                 continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
             records.update((name, wheel_record(name, text)) for name, text in variants.items())
@@ -205,7 +205,7 @@ class PipEcosystem(Ecosystem):
         return dict(snapshot, distributions=dists, unvouched=unvouched), extra + unowned
 
     def view(self, lock: Lock, label: str) -> "View":
-        from envbuild.core.verify import view_of_lock
+        from envbuild.core.check.verify import view_of_lock
 
         return view_of_lock(lock, label)
 
@@ -223,7 +223,7 @@ def _base_stubs(job: LockJob, folder: Path) -> tuple[list[str], Path]:
 
 def _base_cuda(job: LockJob) -> "LockedCuda | None":
     """The CUDA the base image brings (its CUDA_VERSION, its torch's +cuXYZ), where the target inherits it."""
-    from envbuild.core.cuda import LockedCuda
+    from envbuild.core.check.cuda import LockedCuda
 
     if job.base is None or not job.base.cuda:
         return None
@@ -270,12 +270,12 @@ def fetch_installer(spec: "Spec", target: "Target", lock: Lock, wheels: "Wheelho
     PyPI: pinned by hash like every wheel."""
     index = spec.index_url(target)
     found = wheels.fetch(_installer_pins(), python=spec.python, platform=lock.platform, index_url=expand(index, environ),
-                         extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], log=progress)
+                         extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], progress=progress)
     return found[0].path
 
 
 def _installer_pins() -> tuple[Package, ...]:
-    return requirements.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/uv-installer.txt").packages
+    return pip_format.parse_pins(INSTALLER_PINS.read_text(encoding="utf-8"), "envbuild/data/uv-installer.txt").packages
 
 
 def _with_files(pins: Sequence[Package], job: LockJob,
@@ -308,7 +308,7 @@ def _with_files(pins: Sequence[Package], job: LockJob,
 
 def _with_sizes(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: LockJob,
                 request: "ResolveRequest") -> tuple[Package, ...]:
-    """Each pin with the size of its locked file (the layer plan's input, core/layers.py): kept from
+    """Each pin with the size of its locked file (the layer plan's input, core/spec/layers.py): kept from
     the previous lock for a pin whose files are unchanged, taken from ``files`` for the others."""
     from envbuild.adapters.sizes import locked_sizes
     from envbuild.adapters.cache import cache_root
@@ -324,7 +324,7 @@ def _with_sizes(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: L
     if ask:
         known |= locked_sizes(ask, files, python=job.spec.python, platform=request.platform,
                               wheel_cache=cache_root(job.environ) / "wheels",
-                              log=lambda line: job.progress(f"[{job.target.name}] {line}"))
+                              progress=lambda line: job.progress(f"[{job.target.name}] {line}"))
     return tuple(replace(p, size=known.get(p.name)) for p in pins)
 
 
@@ -380,6 +380,6 @@ def _with_built_wheels(pins: Sequence[Package], files: "Mapping[str, PinFiles]",
     built = Wheelhouse(environ=job.environ, epoch=epoch_of(job.spec.exclude_newer)).build_from_sdists(
         wheelless, files, python=job.spec.python, platform=request.platform, index_url=request.index_url,
         extra_index_urls=request.extra_index_urls, find_links=request.find_links,
-        log=lambda line: job.progress(f"[{job.target.name}] {line}"))
+        progress=lambda line: job.progress(f"[{job.target.name}] {line}"))
     return tuple(replace(p, hashes=tuple(sorted({*p.hashes, f"sha256:{built[p.name]}"}))) if p.name in built else p
                  for p in pins)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from envbuild.core.bases import BaseEnv
+from envbuild.core.image.bases import BaseEnv
 from envbuild.errors import UserError
 
 def stub_wheels(base: BaseEnv, folder: Path) -> list[str]:

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envbuild.core.lockfile import Lock, Package
+from envbuild.core.lock import Lock, Package
 from envbuild.core.progress import Progress
-from envbuild.ecosystems.base import WheelSource
+from envbuild.ecosystems.ecosystem import WheelSource
 from envbuild.core.envvars import expand, expand_all
 from envbuild.errors import BuildError
 
@@ -48,7 +48,7 @@ class CacheWheels:
         return self._records[path]
 
     def prefetch(self, lock: Lock) -> None:
-        from envbuild.core.ownership import wheel_record
+        from envbuild.core.check.ownership import wheel_record
 
         for wheel in self._house(lock).cached([p for p in lock.pip if p.hashes], python=lock.python or "",
                                               platform=lock.platform):
@@ -57,11 +57,11 @@ class CacheWheels:
             except BuildError:
                 continue  # said by fetch(), if the environment has that package
 
-    def archives(self, lock: Lock, pins: Sequence[Package], log: Progress) -> dict[str, Path]:
+    def archives(self, lock: Lock, pins: Sequence[Package], progress: Progress) -> dict[str, Path]:
         """name → the conda package archive each pin names, hash-checked, from the cache or its URL."""
         from envbuild.core.envvars import expand
 
-        paths = self._house(lock).fetch_files(pins, log, lambda url: expand(url, self.environ))
+        paths = self._house(lock).fetch_files(pins, progress, lambda url: expand(url, self.environ))
         return {pin.name: path for pin, path in zip(pins, paths)}
 
     def vouch(self, lock: Lock, name: str, version: str) -> list[str] | None:
@@ -86,20 +86,20 @@ class CacheWheels:
             remember(kept, sorted(hashes))
         return hashes
 
-    def __call__(self, lock: Lock, pins: Sequence[Package], log: Progress,
+    def __call__(self, lock: Lock, pins: Sequence[Package], progress: Progress,
                  exact_tags: Sequence[str] | None = None) -> Mapping[str, str]:
         house = self._house(lock)
-        rebuild_vcs(lock, house, self.environ, log)
+        rebuild_vcs(lock, house, self.environ, progress)
         found = house.fetch(pins, python=lock.python or "", platform=lock.platform,
-                            **lock_indexes(lock, self.environ), log=log, exact_tags=exact_tags)
+                            **lock_indexes(lock, self.environ), progress=progress, exact_tags=exact_tags)
         return {wheel.name: self._record(wheel.path) for wheel in found}
 
 
 def allowed_names(lock: Lock, allow_extra: Iterable[str]) -> set[str]:
     """What may be installed without being locked: --allow-extra's names, and the packaging tools a
     venv is seeded with unless the lock pins them (core/verify.SEEDED)."""
-    from envbuild.core.lines import canonical_name
-    from envbuild.core.verify import SEEDED
+    from envbuild.core.names import canonical_name
+    from envbuild.core.check.verify import SEEDED
 
     locked = {p.name for p in lock.pip}
     return ({canonical_name(n) for n in allow_extra} | SEEDED) - locked

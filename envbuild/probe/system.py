@@ -149,7 +149,7 @@ def embedded(root):
     return out
 
 
-# The variables that make runs repeatable (envbuild/core/runtime.py DETERMINISM): only these are read
+# The variables that make runs repeatable (envbuild/core/spec/runtime.py DETERMINISM): only these are read
 # from the environment, with those the image says it set; never the rest (it holds secrets).
 DETERMINISM_NAMES = ("PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC")
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.adapters.docker import split_ref
+from envbuild.adapters.docker import repository_and_tag
 from envbuild.adapters.process import run
-from envbuild.core.engine import ContainerEngine
+from envbuild.core.image.engine import ContainerEngine
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable
 
@@ -86,4 +86,4 @@ def make_base(engine: ContainerEngine, *, suite: str = "bookworm", packages: Seq
 
 
 def _content_ref(ref: str, suite: str, diff_id: str) -> str:
-    return f"{split_ref(ref)[0]}:{suite}-{diff_id.split(':')[1][:12]}"
+    return f"{repository_and_tag(ref)[0]}:{suite}-{diff_id.split(':')[1][:12]}"

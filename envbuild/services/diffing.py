@@ -13,21 +13,21 @@ from envbuild.errors import BuildError, ToolUnavailable
 
 if TYPE_CHECKING:
     from envbuild.core.findings import Finding
-    from envbuild.core.lockfile import Lock
-    from envbuild.core.lockfile.foreign import Foreign
-    from envbuild.core.verify import View
+    from envbuild.core.lock import Lock
+    from envbuild.core.lock.foreign import Foreign
+    from envbuild.core.check.verify import View
 
 
 def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
-             directory: Path | None = None, log: Progress = silent) -> dict[str, Any]:
+             directory: Path | None = None, progress: Progress = silent) -> dict[str, Any]:
     """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
-    versions recorded beside the environment. ``log``: the progress of hashing (``files``)."""
+    versions recorded beside the environment. ``progress``: the progress of hashing (``files``)."""
     from datetime import datetime, timezone
 
     from envbuild.adapters.dvc import lock_outputs
 
     versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
-    data = take_snapshot(place, files=files, timeout=timeout, log=log)
+    data = take_snapshot(place, files=files, timeout=timeout, progress=progress)
     data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     if versions is not None:
         data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}
@@ -47,8 +47,8 @@ def diff(a: str, b: str, *, environ: Mapping[str, str] | None = None, python: st
     other side (when that side is one), else for the other side's envbuild lock, else for the
     interpreter running envbuild (or, where the lock's requires-python leaves that out, the newest
     Python it allows)."""
-    from envbuild.core.lockfile import Lock
-    from envbuild.core.verify import diff_views
+    from envbuild.core.lock import Lock
+    from envbuild.core.check.verify import diff_views
 
     sides = [_side(a, environ=environ), _side(b, environ=environ)]
     known = next((s for s in sides if not isinstance(s, tuple) and s.python and s.platform and not s.hashes), None)
@@ -68,9 +68,9 @@ def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: st
     start-up code, shadowing. They replace diff's reading of the snapshot's own RECORD verdicts."""
     from envbuild import ecosystems
     from envbuild.adapters.files import read_text
-    from envbuild.core.lockfile.foreign import Foreign
-    from envbuild.core.outside import with_engine_files
-    from envbuild.core.ownership import shadowed_findings
+    from envbuild.core.lock.foreign import Foreign
+    from envbuild.core.check.outside import with_engine_files
+    from envbuild.core.check.ownership import shadowed_findings
     from envbuild.ecosystems.pip_wheels import cache_wheels
 
     path = Path(argument)
@@ -82,7 +82,7 @@ def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: st
     snapshot, checked = with_engine_files(snapshot)
     try:
         snapshot, more = ecosystems.for_lock(lock).check(lock, snapshot, allow_extra=(), files=True,
-                                                          wheels=cache_wheels(environ), log=silent)
+                                                          wheels=cache_wheels(environ), progress=silent)
     except (ToolUnavailable, BuildError) as exc:
         raise ToolUnavailable(f"{argument}: the locked wheels' RECORD: {exc.message}") from None
     files = ("modified", "unowned", "shadowed", "concealed")
@@ -94,7 +94,7 @@ def _side(argument: str, *, interpreter: str = "python3",
           environ: Mapping[str, str] | None = None) -> "View | tuple[Lock | Foreign, str]":
     from envbuild.adapters.files import read_text
     from envbuild.adapters.lockfiles import read_any_lock_file
-    from envbuild.core.lineage import is_mlflow
+    from envbuild.core.lineage.record import is_mlflow
 
     if is_mlflow(argument):
         _lock, where, snapshot = recorded(argument, environ if environ is not None else {})
@@ -114,7 +114,7 @@ def _settle_for(environment: "View | None", python: str | None, ours: "Lock | No
     import platform as host
     import sys
 
-    from envbuild.core.lockfile.foreign import python_for
+    from envbuild.core.lock.foreign import python_for
     from envbuild.core.platforms import PLATFORMS, of_machine
 
     if environment is not None and environment.python:
@@ -134,7 +134,7 @@ def _settle_for(environment: "View | None", python: str | None, ours: "Lock | No
 def _lock_view(side: "tuple[Lock | Foreign, str]", where: tuple[str, str, str] | None) -> "View":
     """A lock's view; another tool's settled for ``where`` (_settle_for), else for this interpreter."""
     from envbuild import ecosystems
-    from envbuild.core.lockfile.foreign import settle
+    from envbuild.core.lock.foreign import settle
 
     lock, label = side
     python, platform, machine = where or _settle_for(None, None, None, [lock])

@@ -1,5 +1,5 @@
 """envbuild export: a target's lock (or any lock file) in pip's, PEP 751's or conda-lock's format
-(core/export.py). pylock.toml and conda-lock name files, so their export asks the lock's index
+(core/lock/export.py). pylock.toml and conda-lock name files, so their export asks the lock's index
 for the locked files (its PEP 691 JSON pages); requirements needs nothing but the lock."""
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from envbuild.errors import ToolUnavailable
 from envbuild.version import __version__
 
 if TYPE_CHECKING:
-    from envbuild.core.export import IndexFile
-    from envbuild.core.lockfile import Lock
+    from envbuild.core.lock.export import IndexFile
+    from envbuild.core.lock import Lock
 
 
 def export(directory: Path | None, target: str | None, lock_file: Path | None, format: str, *,
            environ: Mapping[str, str]) -> str:
     from envbuild.adapters.lockfiles import read_any_lock_file
     from envbuild.ecosystems import target_lock_file
-    from envbuild.core import export as formats
-    from envbuild.core.lockfile.foreign import settle
+    from envbuild.core.lock import export as formats
+    from envbuild.core.lock.foreign import settle
     from envbuild.core.platforms import of_machine
 
     formats.check_format(format)  # before anything is read

@@ -3,7 +3,7 @@
 Both receive what they need from outside: the container engine (core/engine.ContainerEngine), the
 artifact fetcher (adapters/wheelhouse.Wheelhouse) and the environment (for ${VAR}s in index URLs);
 the CLI creates them. What the image is made of is decided by pure code: the ecosystem's template and
-extras, core/render.py and core/image_plan.py.
+extras, core/image/render.py and core/image/plan.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envbuild import ecosystems
-from envbuild.ecosystems.context import fill_context
+from envbuild.ecosystems.build_context import fill_context
 from envbuild.adapters import git
 from envbuild.adapters.bases import base_fits, pin_local_base, resolve_base
 from envbuild.adapters.builders import check_base
@@ -28,19 +28,19 @@ from envbuild.adapters.inputs import (confined, display_path, load_spec, load_ta
 from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
 from envbuild.adapters.engine_checks import record_manifest
 from envbuild.adapters.templates import load_templates
-from envbuild.core import image_plan
-from envbuild.core.engine import ContainerEngine, ImageBuilder, ImageInfo
-from envbuild.core.layers import LayerPlan, LayerRules
+from envbuild.core.image import plan as image_plan
+from envbuild.core.image.engine import ContainerEngine, ImageBuilder, ImageInfo
+from envbuild.core.spec.layers import LayerPlan, LayerRules
 from envbuild.core.layout import EMBEDDED_LOCKS, LOCKS_DIR
-from envbuild.core.lockfile import Lock, read_lock
+from envbuild.core.lock import Lock, read_lock
 from envbuild.core.progress import Progress, silent
-from envbuild.core.project import ProjectWheel
+from envbuild.core.image.project import ProjectWheel
 from envbuild.core.redact import redact_text
 from envbuild.core.epoch import epoch_of, iso_timestamp
-from envbuild.core.render import (Dockerfiles, RenderInput, image_metadata, lock_sha256,
+from envbuild.core.image.render import (Dockerfiles, RenderInput, image_metadata, lock_sha256,
                                   render_dockerfiles, required_base)
-from envbuild.core.render import labels as image_labels
-from envbuild.core.spec import Spec, Target
+from envbuild.core.image.render import labels as image_labels
+from envbuild.core.spec.model import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Prepared:
     tag_digest: str
     epoch: int
     project: tuple[ProjectWheel, Path] | None = None  # the project's wheel, in the cache
-    plan: LayerPlan | None = None  # the image's layers (core/layers.py); None: the ecosystem's one
+    plan: LayerPlan | None = None  # the image's layers (core/spec/layers.py); None: the ecosystem's one
     files: tuple[tuple[str, Path], ...] = ()  # the spec's files: (destination in the image, source here)
     labels: Mapping[str, str] = field(default_factory=dict)  # the image's
     base_layers: tuple[str, ...] = ()  # the base image's diff IDs, when it is here
@@ -165,10 +165,10 @@ def prepare(directory: Path, target_name: str | None, *, engine: ContainerEngine
 
 
 def sbom_text(prepared: Prepared) -> str:
-    """The CycloneDX document of the image (core/sbom.py): what build embeds, and what `sbom --image`
+    """The CycloneDX document of the image (core/lineage/sbom.py): what build embeds, and what `sbom --image`
     derives back from the image. Not part of the tag digest: its inputs already are."""
     from envbuild.version import __version__
-    from envbuild.core.sbom import cyclonedx_json, subject_of_image
+    from envbuild.core.lineage.sbom import cyclonedx_json, subject_of_image
 
     return cyclonedx_json(subject_of_image(prepared.labels, json.loads(prepared.embedded["image.json"]),
                                            prepared.lock.packages, image=prepared.ref, tool_version=__version__,
@@ -298,7 +298,7 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
                      plan=prepared.plan, project=prepared.project, files=prepared.files, build_files=files)
         progress(f"building {ref} from {files.summary} with {chosen.label}")
         raw_id = chosen.build(str(context), nocache=no_cache, buildargs={"SOURCE_DATE_EPOCH": str(prepared.epoch)},
-                               log=progress, platform=None if engine.native_platform() == prepared.lock.platform
+                               progress=progress, platform=None if engine.native_platform() == prepared.lock.platform
                                else prepared.lock.platform, plain=plain)
     phase("build")
     check_base(engine, prepared.base_layers, raw_id, prepared.ref)
@@ -341,9 +341,9 @@ def _outcome(engine: ContainerEngine, prepared: Prepared, info: ImageInfo, *, bu
 
 def _provenance(prepared: Prepared, config_digest: str, repo_digest: str | None, files: ecosystems.BuildFiles,
                 started_at: str) -> str:
-    """The in-toto statement of this build (core/provenance.py): every file it read."""
+    """The in-toto statement of this build (core/lineage/provenance.py): every file it read."""
     from envbuild.version import __version__
-    from envbuild.core.provenance import build_facts, provenance_json
+    from envbuild.core.lineage.provenance import build_facts, provenance_json
 
     read = content_ids([*files.wheels, *(entry for folder in files.folders.values() for entry in folder.values()
                                          if isinstance(entry, Path))])

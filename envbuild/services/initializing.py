@@ -7,8 +7,8 @@ from pathlib import Path
 
 from envbuild.adapters.files import atomic_write, read_text
 from envbuild.adapters.inputs import confined, repository_root
-from envbuild.core.spec import SPEC_FILE
-from envbuild.core.starter import Starter, render_starter, starter_for
+from envbuild.core.spec.model import SPEC_FILE
+from envbuild.core.spec.starter import Starter, render_starter, starter_for
 from envbuild.errors import UserError
 
 
@@ -39,8 +39,8 @@ def _from_mlproject(directory: Path, source: Path, *, today: str) -> Starter:
     written to requirements.in (never over an existing one); its main entry point as the command."""
     from dataclasses import replace
 
-    from envbuild.core.mlproject import parse_mlproject, parse_python_env
-    from envbuild.core.starter import SUPPORTED
+    from envbuild.core.inputs.mlproject import parse_mlproject, parse_python_env
+    from envbuild.core.spec.starter import SUPPORTED
 
     project = parse_mlproject(read_text(source, str(source)), str(source))
     env_path = confined(source.parent / project.env_file, repository_root(directory), f"{source.name}'s environment")

@@ -12,14 +12,14 @@ from envbuild.adapters.files import atomic_write, read_text
 from envbuild.adapters.inputs import (TargetInputs, display_path, load_spec, load_target_inputs, regenerate_command,
                                       spec_dir, target_lock_path)
 from envbuild.core.digest import changed_components
-from envbuild.core.lockfile import Lock, read_lock, render_lock
+from envbuild.core.lock import Lock, read_lock, render_lock
 from envbuild.core.progress import Progress, silent
-from envbuild.core.spec import Spec, Target
+from envbuild.core.spec.model import Spec, Target
 from envbuild.errors import EnvbuildError
 
 if TYPE_CHECKING:  # the ecosystems and the lock diff are imported only when locking: 'lock --check' stays fast
-    from envbuild.core.lockdiff import Change
-    from envbuild.ecosystems.base import Shared
+    from envbuild.core.lock.changes import Change
+    from envbuild.ecosystems.ecosystem import Shared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +64,7 @@ def lock(
     # Every target's inputs are read and checked before any resolver runs, so a bad line in one
     # target's file fails the whole command at once; then the resolvers run in parallel.
     work = [(target, load_target_inputs(spec, root, target)) for target in select_targets(spec, targets)]
-    from envbuild.ecosystems.base import Shared
+    from envbuild.ecosystems.ecosystem import Shared
 
     shared = Shared()  # targets with the same inputs and platform resolve once
 
@@ -85,7 +85,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
                  progress: Progress, environ: Mapping[str, str], conda_solver: str, shared: "Shared") -> LockOutcome:
     """One target: its ecosystem resolves, this writes the file (atomically, only when it changed)."""
     from envbuild import ecosystems
-    from envbuild.core.lockdiff import diff_locks
+    from envbuild.core.lock.changes import diff_locks
 
     started = time.monotonic()
     ecosystem = ecosystems.for_target(spec, target)
@@ -96,7 +96,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
     base = None
     if spec.inherits(target) and ecosystem.inherits_base:  # base-packages: inherit (ecosystems/pip_base.py)
         from envbuild.adapters.bases import read_base_packages
-        from envbuild.core.render import required_base
+        from envbuild.core.image.render import required_base
 
         ref = required_base(spec, target)
         base, _ = shared.once(("base-packages", ref), lambda: read_base_packages(

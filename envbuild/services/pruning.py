@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.core.engine import ContainerEngine
+from envbuild.core.image.engine import ContainerEngine
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""envbuild record: the environment of a training run, logged into the run (core/lineage.py says what).
+"""envbuild record: the environment of a training run, logged into the run (core/lineage/record.py says what).
 
 The environment is probed like `snapshot` (with ``files``, every installed file's verdict is in
 the record); the lock is the one the place carries when it is an envbuild image (its label vouches
@@ -19,7 +19,7 @@ from envbuild.adapters.places import DEFAULT_TIMEOUT, Place
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.reproduce import ReproduceRules
+    from envbuild.core.spec.reproduce import ReproduceRules
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,10 +60,10 @@ def collect(place: Place, *, lock_file: Path | None = None, files: bool = False,
     from envbuild.adapters.dvc import lock_outputs
     from envbuild.adapters.files import read_text
     from envbuild.adapters.places import take_snapshot
-    from envbuild.core.image_checks import carried_lock
-    from envbuild.core.lineage import record_artifacts
-    from envbuild.core.lockfile import read_lock
-    from envbuild.core.sbom import bom_of_lock, bom_of_snapshot
+    from envbuild.core.lock.carried import carried_lock
+    from envbuild.core.lineage.record import record_artifacts
+    from envbuild.core.lock import read_lock
+    from envbuild.core.lineage.sbom import bom_of_lock, bom_of_snapshot
 
     data = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
     snapshot = take_snapshot(place, files=files, timeout=timeout)
@@ -86,7 +86,7 @@ def collect(place: Place, *, lock_file: Path | None = None, files: bool = False,
         # vouches for it or its own body digest holds, and is refused otherwise
         lock_pair, sbom = carried, bom_of_snapshot(snapshot, place.name or place.label, tool_version=__version__)
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.lineage import invocation_of
+    from envbuild.core.lineage.record import invocation_of
 
     found = invocation_of(snapshot, command=command, workdir=workdir,
                           capabilities=cuda_data().get("gpu_compute_capability"))
@@ -122,7 +122,7 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     for a server on this machine's loopback, else the default bridge."""
     from envbuild.adapters import mlflow_runs, training
     from envbuild.adapters.places import Place, engine_record
-    from envbuild.core.reproduce import ReproduceRules, rules_to_json
+    from envbuild.core.spec.reproduce import ReproduceRules, rules_to_json
 
     rules = rules or ReproduceRules()
     config = engine_record(Place(kind="image", name=image), timeout=120.0).get("config") or {}
@@ -179,7 +179,7 @@ def write_record_file(path: Path, *, run_id: str | None, artifacts: Mapping[str,
     import json
 
     from envbuild.adapters.files import atomic_write
-    from envbuild.core.reproduction import RECORD_KIND
+    from envbuild.core.lineage.reproduction import RECORD_KIND
 
     atomic_write(path, json.dumps({"schema": 1, "kind": RECORD_KIND, "run_id": run_id, "artifacts": dict(artifacts),
                                    "tags": dict(tags), "metrics": dict(metrics)}, indent=2, sort_keys=True) + "\n")

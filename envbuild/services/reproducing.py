@@ -1,5 +1,5 @@
 """envbuild reproduce: re-run a recorded training run in its recorded image, on its data, and judge
-the metrics it gives against the run's, within declared tolerances (core/tolerances.py).
+the metrics it gives against the run's, within declared tolerances (core/spec/tolerances.py).
 
 Preflight, before any compute: the record (its command), the image (by its recorded ID here, pulled
 by its registry digest, or rebuilt from the recorded commit — and then it must have the same ID), its
@@ -21,19 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.preflight import Rebuild
-from envbuild.core.reproduction import Check, Recorded, Reproduction, baseline_artifact, recorded_from
+from envbuild.core.lineage.reproduction import Check, Recorded, Reproduction, baseline_artifact, recorded_from
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.report import Outcome
-    from envbuild.core.reproduce import Mode, ReproduceRules
+    from envbuild.core.report.outcomes import Outcome
+    from envbuild.core.spec.reproduce import Mode, ReproduceRules
 
     VerifyImage = Callable[[str, Path], Outcome]  # (image, lock file) → verify --image --files against it
 
 
 def load(source: str, *, environ: Mapping[str, str]) -> Recorded:
     """The run behind ``source``: an MLflow run, model version or alias, or a record file (run --record-file)."""
-    from envbuild.core.lineage import is_mlflow, parse_source
+    from envbuild.core.lineage.record import is_mlflow, parse_source
 
     if is_mlflow(source):
         from envbuild.adapters import mlflow_runs
@@ -43,7 +43,7 @@ def load(source: str, *, environ: Mapping[str, str]) -> Recorded:
         metrics, experiment = mlflow_runs.run_metrics(run_id, environ=environ)
         return recorded_from(f"mlflow:runs:/{run_id}", run_id, artifacts, metrics, experiment_id=experiment)
     from envbuild.adapters.files import read_text
-    from envbuild.core.reproduction import RECORD_KIND
+    from envbuild.core.lineage.reproduction import RECORD_KIND
 
     path = Path(source)
     if not path.is_file():
@@ -92,11 +92,11 @@ class Prepared:
 
 
 def prepare(recorded: Recorded, request: Request, *, environ: Mapping[str, str], verify_image: VerifyImage,
-            rebuild: Rebuild, log: Callable[[str], None], judging: bool = True) -> Prepared:
+            rebuild: Rebuild, progress: Callable[[str], None], judging: bool = True) -> Prepared:
     """The rules, the mode and its baseline (bad input said before anything runs), then the preflight.
     ``judging``: the re-run is compared with the baseline (not so when rebaselining or calibrating)."""
     from envbuild.adapters import preflight
-    from envbuild.core.tolerances import lint
+    from envbuild.core.spec.tolerances import lint
 
     rules = request.tolerances.over(recorded.rules) if request.tolerances else recorded.rules
     try:
@@ -125,25 +125,25 @@ def prepare(recorded: Recorded, request: Request, *, environ: Mapping[str, str],
                                               "saying it does not")
     checks = [Check(name="record", ok=True, detail="recorded command: " + " ".join(recorded.command))]
     image, image_check, same = preflight.find_image(recorded, image=request.image, repo=request.repo,
-                                                    rebuild=rebuild, log=log)
+                                                    rebuild=rebuild, progress=progress)
     checks.append(image_check)
     if image is not None:
-        checks.append(_check_files(recorded, image, verify_image, log))
+        checks.append(_check_files(recorded, image, verify_image, progress))
     checks.append(preflight.check_data(recorded, request.data, environ=environ))
     checks.append(preflight.check_hardware(recorded, rules))
     return Prepared(recorded=recorded, rules=rules, mode=mode, baseline=baseline, image=image or "",
                     checks=tuple(checks), same_image=same)
 
 
-def _check_files(recorded: Recorded, image: str, verify_image: VerifyImage, log: Callable[[str], None]) -> Check:
+def _check_files(recorded: Recorded, image: str, verify_image: VerifyImage, progress: Callable[[str], None]) -> Check:
     if recorded.lock is None:
         return Check(name="environment", ok=False, detail="the run recorded no lock to verify the image against")
     with tempfile.TemporaryDirectory(prefix="envbuild-reproduce-") as tmp:
-        from envbuild.core.lineage import LOCKS
+        from envbuild.core.lineage.record import LOCKS
 
         lock = Path(tmp) / LOCKS[recorded.lock[0]]
         lock.write_text(recorded.lock[1], encoding="utf-8")
-        log("verifying the image's files against the recorded lock")
+        progress("verifying the image's files against the recorded lock")
         outcome = verify_image(image, lock)
     if outcome.error:
         return Check(name="environment", ok=False, detail=outcome.error)
@@ -161,7 +161,7 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
     """The recorded command (the mode's, with a calibration's seed) in the image: (exit status, the metrics,
     the MLflow run it was, when one). Metrics from the spec's metrics-file, else those the training logged."""
     from envbuild.adapters import mlflow_runs, training
-    from envbuild.core.reproduction import command_for, environment_for
+    from envbuild.core.lineage.reproduction import command_for, environment_for
 
     recorded = prepared.recorded
     command = command_for(recorded, prepared.mode, seed=seed)
@@ -200,16 +200,16 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
 
 
 def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str], verify_image: VerifyImage,
-              rebuild: Rebuild, show: Callable[[str], None], log: Callable[[str], None]) -> Reproduction:
+              rebuild: Rebuild, show: Callable[[str], None], progress: Callable[[str], None]) -> Reproduction:
     """Preflight, the re-run, the comparison: the reproduction (or, with ``request.rebaseline``, the mode's
     new baseline recorded on the original run, with its reason)."""
     import time
 
-    from envbuild.core.reproduction import command_for, judged
-    from envbuild.core.tolerances import compare
+    from envbuild.core.lineage.reproduction import command_for, judged
+    from envbuild.core.spec.tolerances import compare
 
     started = time.perf_counter()
-    prepared = prepare(recorded, request, environ=environ, verify_image=verify_image, rebuild=rebuild, log=log)
+    prepared = prepare(recorded, request, environ=environ, verify_image=verify_image, rebuild=rebuild, progress=progress)
     seconds = {"preflight": time.perf_counter() - started}
     unverifiable = Reproduction(label=recorded.label, run_id=recorded.run_id, mode=request.mode,
                                 image=prepared.image or None, verdict="unverifiable", checks=prepared.checks,
@@ -225,7 +225,7 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
                             hint="declare reproduce.seed: {env: NAME} or {arg: --seed} in envbuild.yaml")
         seed = (prepared.rules.seed, request.seed)
         tags["envbuild.reproduce.seed"] = request.seed
-    log(f"training: {' '.join(prepared.recorded.command)} (mode {request.mode})")
+    progress(f"training: {' '.join(prepared.recorded.command)} (mode {request.mode})")
     code, metrics, new_run = run_once(prepared, environ=environ, request=request, show=show, tags=tags,
                                       experiment=recorded.experiment_id, seed=seed)
     seconds["training"] = time.perf_counter() - started - seconds["preflight"]
@@ -265,7 +265,7 @@ def reproduce(recorded: Recorded, request: Request, *, environ: Mapping[str, str
 def _store_baseline(recorded: Recorded, request: Request, metrics: Mapping[str, float], new_run: str | None,
                     image: str, *, environ: Mapping[str, str]) -> None:
     """A mode's baseline, written beside the run's record (never silently: the reason is required and kept)."""
-    from envbuild.core.reproduction import command_for
+    from envbuild.core.lineage.reproduction import command_for
 
     body = {"schema": 1, "mode": request.mode, "command": command_for(recorded, recorded.rules.mode(request.mode)
                                                                        if request.mode != "full" else None),
@@ -296,17 +296,17 @@ class Calibrated:
 
 
 def calibrate(recorded: Recorded, request: Request, runs: int, *, environ: Mapping[str, str],
-              verify_image: VerifyImage, rebuild: Rebuild, show: Callable[[str], None], log: Callable[[str], None],
+              verify_image: VerifyImage, rebuild: Rebuild, show: Callable[[str], None], progress: Callable[[str], None],
               k: float = 3.0) -> Calibrated:
     """``runs`` re-runs, each with its own seed where the rules say how, and per metric the mean, the
     spread and a proposed two-sided tolerance (k·σ, at least the metric's resolution)."""
-    from envbuild.core.tolerances import calibrate as propose
+    from envbuild.core.spec.tolerances import calibrate as propose
     from envbuild.errors import CheckFailed
 
     if runs < 5:
         raise UserError(f"--calibrate {runs}: k·σ needs at least 5 runs to say anything about σ")
     prepared = prepare(recorded, replace(request, rebaseline=None), environ=environ, verify_image=verify_image,
-                       rebuild=rebuild, log=log, judging=False)
+                       rebuild=rebuild, progress=progress, judging=False)
     if not prepared.ok:
         failed = next(c for c in prepared.checks if c.ok is False)
         raise CheckFailed(f"cannot calibrate: the preflight failed: {failed.name}: {failed.detail}")
@@ -315,7 +315,7 @@ def calibrate(recorded: Recorded, request: Request, runs: int, *, environ: Mappi
     notes = () if seed else ("no reproduce.seed declared: the runs differ only by what is not deterministic",)
     found = []
     for i in range(runs):
-        log(f"calibration run {i + 1} of {runs}" + (f" (seed {seeds[i]})" if seeds else ""))
+        progress(f"calibration run {i + 1} of {runs}" + (f" (seed {seeds[i]})" if seeds else ""))
         code, metrics, new_run = run_once(prepared, environ=environ, request=request, show=show,
                                           seed=(seed, seeds[i]) if seed else None,
                                           tags={"envbuild.calibrates": recorded.run_id or recorded.label},

@@ -1,4 +1,4 @@
-"""envbuild sbom: the CycloneDX document of a lock, an image or a snapshot (core/sbom.py).
+"""envbuild sbom: the CycloneDX document of a lock, an image or a snapshot (core/lineage/sbom.py).
 
 An image's is derived from what the image carries, the way verify reads it: the embedded lock
 (vouched for by the image's lock label, else by its own body digest), /etc/envbuild/image.json and
@@ -20,7 +20,7 @@ from envbuild.errors import UserError
 
 def of_lock(path: Path) -> str:
     from envbuild.adapters.files import read_text
-    from envbuild.core.sbom import bom_of_lock
+    from envbuild.core.lineage.sbom import bom_of_lock
 
     if not path.is_file():
         raise UserError(f"no lock file at {path}", hint="create it with 'envbuild lock'")
@@ -35,7 +35,7 @@ def of_image(ref: str, *, interpreter: str = "python3") -> str:
 
 def of_snapshot(path: Path) -> str:
     from envbuild.adapters.files import read_text
-    from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
 
     try:
         data = validate_snapshot(json.loads(read_text(path, str(path))))
@@ -46,6 +46,6 @@ def of_snapshot(path: Path) -> str:
 
 
 def _of_snapshot(data: Mapping[str, Any], label: str) -> str:
-    from envbuild.core.sbom import bom_of_snapshot
+    from envbuild.core.lineage.sbom import bom_of_snapshot
 
     return bom_of_snapshot(data, label, tool_version=__version__)

@@ -15,11 +15,11 @@ from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:  # imported when needed: verify starts its probes before it reads the lock
     from envbuild.core.findings import Finding
-    from envbuild.core.lockfile import Lock
-    from envbuild.core.lockfile.foreign import Foreign
-    from envbuild.core.report import Outcome
-    from envbuild.core.verify import View
-    from envbuild.ecosystems.base import WheelSource
+    from envbuild.core.lock import Lock
+    from envbuild.core.lock.foreign import Foreign
+    from envbuild.core.report.outcomes import Outcome
+    from envbuild.core.check.verify import View
+    from envbuild.ecosystems.ecosystem import WheelSource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,7 +27,7 @@ class LockChoice:
     """Where the lock comes from: a file, an image directory's target, or (None) each image's own;
     with --against, also what that environment had (``expected``: a recorded snapshot's view)."""
 
-    lock: "Lock | Foreign | None"  # Foreign: another tool's lock, settled for each place (core/lockfile/foreign.py)
+    lock: "Lock | Foreign | None"  # Foreign: another tool's lock, settled for each place (core/lock/foreign.py)
     label: str | None
     expected: "View | None" = None
 
@@ -54,7 +54,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
            require_gpu: bool = False, timeout: float = DEFAULT_TIMEOUT, wheels: "WheelSource | None" = None,
            against: str | None = None, data: Path | None = None, platform: str | None = None,
            jobs: int = 16, require_lock: str | None = None, lock_python: str | None = None,
-           log: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
+           progress: Progress = silent) -> tuple[LockChoice, list["Outcome"]]:
     """``wheels`` gives the locked wheels whose own RECORD is the expected side of ``files``
     (default: envbuild's wheel cache, downloading what it lacks, with ``environ``'s ${VAR}s).
     ``against``: another environment is the expected side (see expected_of). ``data``: a directory
@@ -63,9 +63,9 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
     run recorded one): an image's own lock must be that one, byte for byte, else a finding.
     ``lock_python``: another tool's lock is settled for that Python, not each place's own."""
 
-    from envbuild.core.lockfile.foreign import Foreign, settle_for
-    from envbuild.core.report import Outcome
-    from envbuild.core.verify import diff_views
+    from envbuild.core.lock.foreign import Foreign, settle_for
+    from envbuild.core.report.outcomes import Outcome
+    from envbuild.core.check.verify import diff_views
     from envbuild.ecosystems.pip_wheels import cache_wheels
 
     if against is not None and (directory is not None or target is not None or lock_file is not None):
@@ -75,7 +75,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         raise UserError("--require-lock checks the lock an image carries: it takes no --lock, --against, image "
                         "directory or --target", hint="with --lock FILE the image is verified against that file already")
     required = _required_lock(require_lock, environ) if require_lock is not None else None
-    wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs, log=log)  # the probes run while the lock is read
+    wait = start_snapshots(places, files=files, timeout=timeout, jobs=jobs, progress=progress)  # the probes run while the lock is read
     if against:
         choice = expected_of(against, environ=environ)
     elif places or directory is not None or target is not None or lock_file is not None:
@@ -98,11 +98,11 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
         else:
             lock = settle_for(choice.lock, snapshot.get("interpreter") or {}, lock_python)  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
-                                   require_gpu=require_gpu, wheels=source, log=log,
+                                   require_gpu=require_gpu, wheels=source, progress=progress,
                                    environ=environ, timeout=timeout, required=required)
         if choice.expected is not None and outcome.error is None:
             # what the expected environment actually had, beyond its lock: each difference said once
-            from envbuild.core.conda_verify import view_of_conda_snapshot
+            from envbuild.core.check.conda_verify import view_of_conda_snapshot
 
             seen = {(f.kind, f.name) for f in outcome.findings}
             more = [f for f in diff_views(choice.expected, view_of_conda_snapshot(snapshot, place.label),
@@ -119,8 +119,8 @@ def _check_data(directory: Path, choice: LockChoice, *, environ: Mapping[str, st
     """The workspace's data through `dvc status`; against a record that has data, its dvc.lock's
     outputs against the ones the recorded run had. No DVC here: an error outcome (exit 5), not a pass."""
     from envbuild.adapters import dvc
-    from envbuild.core.data import compare_outputs, status_findings
-    from envbuild.core.report import Outcome
+    from envbuild.core.lineage.data import compare_outputs, status_findings
+    from envbuild.core.report.outcomes import Outcome
 
     root = dvc.workspace_root(directory)
     label = f"data ({root})"
@@ -143,7 +143,7 @@ def _check_data(directory: Path, choice: LockChoice, *, environ: Mapping[str, st
 def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
     """The expected side of ``verify --against``: an MLflow run's record (its lock and the snapshot of
     what it trained in), a snapshot file (and the lock it carries), a lock file, or an image."""
-    from envbuild.core.lineage import is_mlflow
+    from envbuild.core.lineage.record import is_mlflow
 
     if is_mlflow(source):
         return _recorded(source, environ)
@@ -159,7 +159,7 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
 
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
-                 allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", log: Progress,
+                 allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", progress: Progress,
                  environ: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT,
                  required: tuple[str, str] | None = None) -> "Outcome":
     """One place's snapshot against the lock (or, with none given, the lock its image carries:
@@ -167,12 +167,12 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     from envbuild import ecosystems
     from envbuild.adapters.engine_checks import engine_verdict
     from envbuild.adapters.knowledge import cuda_data
-    from envbuild.core.cuda import gpu_findings, lock_cuda
-    from envbuild.core.outside import with_engine_files
-    from envbuild.core.ownership import shadowed_findings
-    from envbuild.core.report import Outcome
-    from envbuild.core.lines import canonical_name
-    from envbuild.core.verify import determinism_findings, hook_findings
+    from envbuild.core.check.cuda import gpu_findings, lock_cuda
+    from envbuild.core.check.outside import with_engine_files
+    from envbuild.core.check.ownership import shadowed_findings
+    from envbuild.core.report.outcomes import Outcome
+    from envbuild.core.names import canonical_name
+    from envbuild.core.check.verify import determinism_findings, hook_findings
 
     notes: list[str] = []
     embedded_text = None
@@ -187,7 +187,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
         else:
             notes.append(f"verified against the lock its image carries ({where}), required to be {required[1]}")
     if required is not None and embedded_text is not None:
-        from envbuild.core.image_checks import required_lock_findings
+        from envbuild.core.check.image import required_lock_findings
 
         other = required_lock_findings(embedded_text, *required)
         if other:  # its verdicts would be taken against a lock nobody vouches for
@@ -197,7 +197,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     snapshot, concealed = with_engine_files(snapshot)  # an image's or a container's files as the engine reads them
     try:
         snapshot, findings = ecosystem.check(lock, snapshot, allow_extra=allow_extra, files=files, wheels=wheels,
-                                             log=log)
+                                             progress=progress)
     except (ToolUnavailable, BuildError) as exc:
         return Outcome(label=place.label, error=f"the locked wheels' RECORD: {exc.message}")
     findings[:0] = concealed
@@ -240,11 +240,11 @@ def _required_lock(source: str, environ: Mapping[str, str]) -> tuple[str, str]:
     repository's), or the lock an MLflow run recorded."""
     import hashlib
 
-    from envbuild.core.lineage import LOCKS, is_mlflow
+    from envbuild.core.lineage.record import LOCKS, is_mlflow
 
     if is_mlflow(source):
         from envbuild.adapters import mlflow_runs
-        from envbuild.core import lineage
+        from envbuild.core.lineage import record as lineage
 
         run_id = mlflow_runs.run_of(lineage.parse_source(source), environ=environ)
         found = mlflow_runs.read_record(run_id, environ=environ)
@@ -262,8 +262,8 @@ def _with_project(lock: "Lock", snapshot: Mapping[str, Any]) -> "Lock":
     """An image built with a project expects it beside the lock: its name, version and wheel come
     from the image's label (the engine's record, not the files inside)."""
 
-    from envbuild.core.lockfile import Package
-    from envbuild.core.project import from_label
+    from envbuild.core.lock import Package
+    from envbuild.core.image.project import from_label
 
     found = from_label((snapshot.get("engine") or {}).get("labels") or {})
     if found is None or lock.package(found[0]) is not None:
@@ -276,9 +276,8 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
     """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.findings import Finding
-    from envbuild.core.image_checks import carried_lock, label_vouches
     from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock.carried import carried_lock, carried_path, read_carried
 
     found = carried_lock(snapshot)
     if found is None:
@@ -286,11 +285,9 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
         raise UserError(f"{place.label} carries no {names} (not built by envbuild?)",
                         hint="pass --lock FILE, or an image directory and --target")
     format, text = found
-    where = f"{EMBEDDED_DIR}/{EMBEDDED_LOCKS[format]}"
+    where = carried_path(format)
     try:
-        # The image's label vouches for the lock it was built with (one of lock format 1 too);
-        # without that, the lock must stand on its own body digest.
-        lock = read_lock(text, f"{place.name}:{where}", format=format, check_body=not label_vouches(snapshot, text))
+        lock = read_carried(snapshot, place.name)
     except UserError as exc:
         return None, text, where, Finding(kind="modified", name="/etc/envbuild lock", expected="the lock the image "
                                           "was built with", actual="not a lock envbuild wrote", detail=exc.message)
@@ -308,9 +305,9 @@ def reproduced(source: str, days: float, *, environ: Mapping[str, str]) -> "Outc
     import time
 
     from envbuild.adapters import mlflow_runs
-    from envbuild.core.lineage import parse_source
-    from envbuild.core.reproduction import freshness
-    from envbuild.core.report import Outcome
+    from envbuild.core.lineage.record import parse_source
+    from envbuild.core.lineage.reproduction import freshness
+    from envbuild.core.report.outcomes import Outcome
 
     run_id = mlflow_runs.run_of(parse_source(source), environ=environ)
     _metrics, experiment = mlflow_runs.run_metrics(run_id, environ=environ)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from envbuild.adapters.wheelhouse import Wheelhouse
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from envbuild.errors import CheckFailed
 from envbuild.services import images
 from tests.conftest import hermetic_env, run_cli
@@ -114,7 +114,7 @@ def test_without_exclude_newer_the_created_date_is_the_last_commit_s_never_1970(
 
 
 def test_an_arm64_target_beside_amd64_locks_renders_and_builds_only_where_it_can_run(make_image, index, tmp_path):
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock import read_lock
     from envbuild.errors import ToolUnavailable
 
     directory = make_image(f"name: team/model\npython: \"3.11\"\nexclude-newer: 2026-05-01\nbase: envbuild/base:bookworm\n"

@@ -253,9 +253,9 @@ def test_the_installed_prefix_splits_into_layers_that_add_up_to_it(cli, conda_im
     and verify --files is clean on it."""
     import shutil
 
-    from envbuild.core.layers import LayerRules
-    from envbuild.core.lockfile import read_lock
-    from envbuild.core.render import layer_split
+    from envbuild.core.spec.layers import LayerRules
+    from envbuild.core.lock import read_lock
+    from envbuild.core.image.render import layer_split
     from envbuild.ecosystems.conda import CondaEcosystem
 
     image = conda_image(["python=3.11", "tinytool", "tinydata"], pip=["alpha<2"])

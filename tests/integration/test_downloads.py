@@ -15,7 +15,7 @@ import pytest
 
 from envbuild.adapters.downloads import Remote, download
 from envbuild.adapters.wheelhouse import Wheelhouse
-from envbuild.core.lockfile import Package, read_lock
+from envbuild.core.lock import Package, read_lock
 from envbuild.errors import BuildError
 from tests.conftest import REPO, hermetic_env, run_cli
 
@@ -32,7 +32,7 @@ def locked(make_image, index):
 def fetch(lock, index, cache: Path) -> tuple[list, list[str]]:
     lines: list[str] = []
     wheels = Wheelhouse(cache, hermetic_env()).fetch(list(lock.packages), python="3.11", platform="linux/amd64",
-                                                     index_url=index.url, extra_index_urls=[], log=lines.append)
+                                                     index_url=index.url, extra_index_urls=[], progress=lines.append)
     return wheels, lines
 
 

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 
 
 def locked_names(locked) -> set[str]:
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock import read_lock
 
     return {p.name for p in read_lock((locked / "locks" / "cpu.txt").read_text(), "cpu.txt").packages}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.adapters.archives import full_archive, thin_archive
-from envbuild.core.image_plan import kept_layers, normalized_config
+from envbuild.core.image.plan import kept_layers, normalized_config
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SOCKET = "/var/run/docker/containerd/containerd.sock"

@@ -54,7 +54,7 @@ def test_init_from_an_mlflow_project_takes_its_environment_and_main_command(tmp_
                                              "dependencies: [alpha==1.0, beta]\n")
     done = run_cli("init", str(project), "--from", str(project / "MLproject"))
     assert done.returncode == 0, done.stderr
-    from envbuild.core.spec import parse_spec
+    from envbuild.core.spec.model import parse_spec
 
     spec = parse_spec((project / "envbuild.yaml").read_text())
     assert spec.python == "3.10" and spec.name == "local/tiny-train"

@@ -183,7 +183,7 @@ def test_an_image_is_recorded_with_the_engine_s_facts_and_verified_against_the_r
 @pytest.mark.docker
 def test_an_image_with_determinism_sets_it_and_verify_finds_a_container_that_overrides_it(cli, make_image, index,
                                                                                         base_image, tmp_path):
-    from envbuild.core.runtime import DETERMINISM
+    from envbuild.core.spec.runtime import DETERMINISM
 
     env = hermetic_env(ENVBUILD_CACHE=str(tmp_path / "cache"))
     image = make_image(f"""\

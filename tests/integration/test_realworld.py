@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from tests.conftest import REPO, assert_no_traceback
 
 DATA = REPO / "tests" / "data" / "realworld"

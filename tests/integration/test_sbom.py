@@ -9,7 +9,7 @@ import json
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from tests.conftest import assert_no_traceback
 
 PINNED_BASE = "python:3.11-slim-bookworm@sha256:" + "ab" * 32  # pinned by digest: no engine needed

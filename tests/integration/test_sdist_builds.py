@@ -121,7 +121,7 @@ def test_sdists_build_with_their_backend_from_its_wheel_once_per_lock(make_image
     assert "its resolution is used" in done.stderr  # the second target's inputs and platform are the first's
     cpu, also = ((image / "locks" / f"{t}.txt").read_text() for t in ("cpu", "also"))
     assert cpu.split("\n\n", 1)[1] == also.split("\n\n", 1)[1]
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock import read_lock
 
     pins = {p.name: p for p in read_lock(cpu, "cpu.txt").packages}
     sdist = hashlib.sha256(sdist_index.paths["sone-1.0.tar.gz"].read_bytes()).hexdigest()
@@ -139,8 +139,8 @@ def test_a_native_build_is_refused_before_it_starts_naming_the_package(make_imag
     assert not (image / "locks" / "cpu.txt").exists()
     # The refusal itself, once the sdist is here, takes well under a second: nothing is installed.
     from envbuild.adapters.wheelhouse import Wheelhouse
-    from envbuild.core.lockfile import Package
-    from envbuild.core.pylock import LockedFile
+    from envbuild.core.lock import Package
+    from envbuild.core.lock.pylock_files import LockedFile
     from envbuild.errors import BuildError
 
     path = sdist_index.paths["needsnative-1.0.tar.gz"]

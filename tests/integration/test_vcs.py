@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from envbuild.adapters.wheelhouse import Wheelhouse
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from envbuild.services import images
 from tests.conftest import TEST_CACHE, hermetic_env, run_cli
 from tests.support.fake_engine import FakeEngine

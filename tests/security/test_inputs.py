@@ -24,9 +24,9 @@ MB2 = 2 << 20
     "a" * MB2 + "://x",
 ])
 def test_a_two_megabyte_line_parses_in_under_a_second(line):
-    from envbuild.core.lockfile.requirements import parse_pins
+    from envbuild.core.lock.pip_format import parse_pins
     from envbuild.core.redact import redact_text
-    from envbuild.core.requirements import parse_requirements_text
+    from envbuild.core.inputs.requirements import parse_requirements_text
 
     started = time.perf_counter()
     parse_requirements_text(line + "\nrequests\n", "requirements.in")

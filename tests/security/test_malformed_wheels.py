@@ -17,7 +17,7 @@ import pytest
 from envbuild.adapters.files import entry_folder
 from envbuild.adapters.wheel_check import wheel_problem
 from envbuild.adapters.wheelhouse import Wheelhouse
-from envbuild.core.lockfile import Package
+from envbuild.core.lock import Package
 from envbuild.errors import BuildError
 from tests.conftest import hermetic_env
 
@@ -122,7 +122,7 @@ def test_a_pinned_malformed_wheel_never_leaves_the_cache(case, tmp_path):
     pin = Package(name="evil", version="1.0", hashes=(f"sha256:{digest}",))
     with pytest.raises(BuildError) as refused:
         house.fetch([pin], python="3.11", platform="linux/amd64", index_url="http://127.0.0.1:9/simple",
-                    extra_index_urls=[], log=lambda _line: None)
+                    extra_index_urls=[], progress=lambda _line: None)
     assert refused.value.exit_code == 4
     assert refused.value.message.startswith(f"evil 1.0 ({NAME}): a malformed wheel: ") and rule in refused.value.message
 

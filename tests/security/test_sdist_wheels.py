@@ -27,7 +27,7 @@ def sdist_lock(make_image, index, tmp_path):
 
 
 def locked_pins(image):
-    from envbuild.core.lockfile import read_lock
+    from envbuild.core.lock import read_lock
 
     return {p.name: p for p in read_lock((image / "locks" / "cpu.txt").read_text(), "cpu.txt").packages}
 
@@ -39,7 +39,7 @@ def fetch(cache, pins, index):
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return Wheelhouse(cache=cache, environ=hermetic_env(), epoch=1777593600).fetch(  # exclude-newer 2026-05-01
         list(pins), python=python, platform="linux/amd64", index_url=index.url, extra_index_urls=[],
-        log=lambda _l: None)
+        progress=lambda _l: None)
 
 
 def test_the_built_wheel_is_pinned_in_the_lock_and_plain_pip_still_installs_it(sdist_lock, index, tmp_path):

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from envbuild.core.lockfile import read_lock
+from envbuild.core.lock import read_lock
 from tests.conftest import assert_no_traceback, hermetic_env, pip
 
 pytestmark = pytest.mark.security

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from envbuild.core.engine import ImageInfo
-from envbuild.core.image_plan import normalized_config
+from envbuild.core.image.engine import ImageInfo
+from envbuild.core.image.plan import normalized_config
 from envbuild.errors import ToolUnavailable
 
 
@@ -48,7 +48,7 @@ class FakeEngine:
     def inspect(self, ref: str) -> ImageInfo | None:
         return self.images.get(self.tags.get(ref, ref))
 
-    def pull(self, ref: str, log) -> ImageInfo:
+    def pull(self, ref: str, progress) -> ImageInfo:
         raise ToolUnavailable(f"cannot pull {ref}: the fake engine has no registry")
 
     def tag(self, image_id: str, ref: str) -> None:
@@ -68,7 +68,7 @@ class FakeEngine:
             return f"Python {self.pythons[image_id]}\n" if image_id in self.pythons else None
         return self.outputs.get(image_id)
 
-    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], log,
+    def build(self, context_dir: str, *, nocache: bool, buildargs: Mapping[str, str], progress,
               platform: str | None = None, plain: bool = False) -> str:
         root = Path(context_dir)
         files = {}
@@ -106,7 +106,7 @@ class FakeEngine:
     def layer_sizes(self, image_id: str) -> list[int]:
         return [1000] * len(self.images[image_id].diff_ids)
 
-    def push(self, ref: str, log) -> str:
+    def push(self, ref: str, progress) -> str:
         self.pushed.append(ref)
         return "sha256:" + hashlib.sha256(self.tags[ref].encode()).hexdigest()
 

@@ -85,10 +85,38 @@ def test_layers_point_down_only():
                 raise AssertionError(f"{name} imports another service, {dep}: shared things belong below")
 
 
+# The rooms of core/, lowest first: the vocabulary every room uses (core/*.py), then one package per
+# job. A module imports its own room and the rooms below it, never one above (README: Layout).
+CORE_ROOMS = ["envbuild.core", "envbuild.core.lock", "envbuild.core.inputs", "envbuild.core.spec",
+              "envbuild.core.image", "envbuild.core.lineage", "envbuild.core.check", "envbuild.core.report"]
+VOCABULARY = {"digest", "envvars", "epoch", "findings", "layout", "lines", "names", "platforms", "progress", "redact",
+              "text", "versions", "yamlfile"}
+
+
+def core_room(name: str) -> int:
+    parts = name.split(".")
+    return CORE_ROOMS.index(".".join(parts[:3])) if len(parts) > 3 or ".".join(parts[:3]) in CORE_ROOMS[1:] else 0
+
+
+def test_the_core_is_rooms_that_import_downward_only():
+    for name, deps in graph().items():
+        if not name.startswith("envbuild.core."):
+            continue
+        for dep in deps:
+            if dep.startswith("envbuild.core.") and core_room(dep) > core_room(name):
+                raise AssertionError(f"{name} ({CORE_ROOMS[core_room(name)]}) imports {dep}, a room above it")
+
+
+def test_the_core_s_top_level_is_the_vocabulary_only():
+    top = {path.stem for path in (PACKAGE / "core").glob("*.py")} - {"__init__"}
+    rooms = {path.name for path in (PACKAGE / "core").iterdir() if (path / "__init__.py").is_file()}
+    assert top == VOCABULARY
+    assert {f"envbuild.core.{room}" for room in rooms} == set(CORE_ROOMS[1:])
+
+
 def test_only_the_chooser_asks_which_ecosystem_a_spec_wants():
     askers = {name for name, path in modules().items() if "conda_for(" in path.read_text()}
-    assert askers == {"envbuild.ecosystems", "envbuild.core.spec", "envbuild.adapters.inputs"}
-
+    assert askers == {"envbuild.ecosystems", "envbuild.core.spec.model", "envbuild.adapters.inputs"}
 
 
 def test_nothing_outside_the_ecosystems_branches_on_an_ecosystem_s_name():

@@ -1,4 +1,4 @@
-"""Which builder builds (core/builders.py), what BuildKit's progress says, how BuildKit is called
+"""Which builder builds (core/image/builders.py), what BuildKit's progress says, how BuildKit is called
 (adapters/builders.py), and the normalisation that makes both builders give one image ID."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import json
 import pytest
 
 from envbuild.adapters.builders import BuildKit, check_base
-from envbuild.core.builders import Choice, Offers, ProgressReader, choose, client_major
-from envbuild.core.image_plan import EMPTY_LAYER, kept_layers, normalized_config, pinned_base_tag
+from envbuild.core.image.builders import Choice, Offers, ProgressReader, choose, client_major
+from envbuild.core.image.plan import EMPTY_LAYER, kept_layers, normalized_config, pinned_base_tag
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 from tests.support.fake_engine import FakeEngine
 
@@ -81,7 +81,7 @@ executor failed running [/bin/sh -c uv pip check]: exit code: 3
 
 def test_the_progress_reader_shows_steps_times_output_and_the_failing_step():
     lines: list[str] = []
-    reader = ProgressReader(log=lines.append, plain=True)
+    reader = ProgressReader(progress=lines.append, plain=True)
     for line in LOG.splitlines():
         reader.feed(line)
     assert lines == ["sent the build context (36.2 MB) in 0.4 s",
@@ -96,7 +96,7 @@ def test_the_progress_reader_shows_steps_times_output_and_the_failing_step():
 
 def test_a_context_sent_in_part_is_said_too():
     lines: list[str] = []
-    reader = ProgressReader(log=lines.append)
+    reader = ProgressReader(progress=lines.append)
     for line in ("#7 [internal] load build context", "#7 transferring context: 78.48kB done"):
         reader.feed(line)
     assert lines == ["sent the build context (0.1 MB) in 0.0 s"]
@@ -104,7 +104,7 @@ def test_a_context_sent_in_part_is_said_too():
 
 def test_without_plain_a_step_s_output_is_kept_for_its_error_only():
     lines: list[str] = []
-    reader = ProgressReader(log=lines.append)
+    reader = ProgressReader(progress=lines.append)
     for line in LOG.splitlines():
         reader.feed(line)
     assert not any(line.startswith("  |") for line in lines) and "boom-marker" in reader.failure()[1]

@@ -1,7 +1,7 @@
 import pytest
 
-from envbuild.core.conda_env import DEFAULTS, channel_url, parse_environment
-from envbuild.core.spec import parse_spec
+from envbuild.core.inputs.conda_env import DEFAULTS, channel_url, parse_environment
+from envbuild.core.spec.model import parse_spec
 from envbuild.errors import SpecError
 
 

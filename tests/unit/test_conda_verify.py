@@ -1,6 +1,6 @@
-from envbuild.core.conda_verify import verify_conda, view_of_conda_lock, view_of_conda_snapshot
-from envbuild.core.lockfile import Lock, Package
-from envbuild.core.verify import diff_views
+from envbuild.core.check.conda_verify import verify_conda, view_of_conda_lock, view_of_conda_snapshot
+from envbuild.core.lock import Lock, Package
+from envbuild.core.check.verify import diff_views
 
 
 def conda(name, version, build, sha="0" * 64):

@@ -1,8 +1,8 @@
 import pytest
 
 from envbuild.adapters.knowledge import cuda_data
-from envbuild.core.cuda import check_target, compute_capability, gpu_findings, locked_cuda, supported_cc
-from envbuild.core.lockfile import Package
+from envbuild.core.check.cuda import check_target, compute_capability, gpu_findings, locked_cuda, supported_cc
+from envbuild.core.lock import Package
 
 DATA = cuda_data()
 
@@ -33,7 +33,7 @@ def test_a_lock_newer_than_the_base_is_refused_and_a_mismatch_warned():
 
 
 def test_a_newer_minor_of_the_same_major_is_a_warning_about_the_driver():
-    from envbuild.core.cuda import cpu_target_warning
+    from envbuild.core.check.cuda import cpu_target_warning
 
     runtime = locked_cuda([pin("nvidia-cuda-runtime-cu13", "13.2.51")], DATA)
     error, warning = check_target("13.0", runtime)
@@ -75,7 +75,7 @@ def test_compute_capability():
 
 
 def test_conda_cuda_runtime_from_cuda_version_or_the_highest___cuda_dependency():
-    from envbuild.core.cuda import conda_cuda_runtime
+    from envbuild.core.check.cuda import conda_cuda_runtime
 
     def pkg(name, version, deps=()):
         return Package(name=name, version=version, manager="conda", url=f"file:///c/{name}.conda", hashes=("sha256:0",),

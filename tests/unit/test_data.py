@@ -1,10 +1,10 @@
-"""core/data.py: what `dvc status` says of a workspace, and two records of DVC outputs compared."""
+"""core/lineage/data.py: what `dvc status` says of a workspace, and two records of DVC outputs compared."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.core.data import checked_outputs, compare_outputs, status_findings
+from envbuild.core.lineage.data import checked_outputs, compare_outputs, status_findings
 from envbuild.errors import UserError
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from envbuild.adapters.docker import api_timeout, split_ref
+from envbuild.adapters.docker import api_timeout, repository_and_tag
 from envbuild.errors import UserError
 
 
@@ -13,12 +13,12 @@ from envbuild.errors import UserError
     ("debian", ("debian", "latest")),
 ])
 def test_split_ref_handles_registry_ports(ref, expected):
-    assert split_ref(ref) == expected
+    assert repository_and_tag(ref) == expected
 
 
 def test_a_digest_reference_cannot_be_a_tag():
     with pytest.raises(UserError, match="cannot tag by digest"):
-        split_ref("debian@sha256:" + "0" * 64)
+        repository_and_tag("debian@sha256:" + "0" * 64)
 
 
 def test_the_api_timeout_comes_from_the_environment():

@@ -1,12 +1,12 @@
-"""core/export.py: the lock in other tools' formats, with what cannot be exported refused."""
+"""core/lock/export.py: the lock in other tools' formats, with what cannot be exported refused."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.core.export import IndexFile, export
-from envbuild.core.lockfile import Lock, Package
-from envbuild.core.lockfile.foreign import read_any, settle
+from envbuild.core.lock.export import IndexFile, export
+from envbuild.core.lock import Lock, Package
+from envbuild.core.lock.foreign import read_any, settle
 from envbuild.errors import UserError
 
 WHEEL = IndexFile(filename="alpha-1.0-py3-none-any.whl", url="https://files.example/alpha-1.0-py3-none-any.whl",

@@ -1,11 +1,11 @@
-"""core/lockfile/foreign.py: other tools' locks, told apart, validated, settled for one environment."""
+"""core/lock/foreign.py: other tools' locks, told apart, validated, settled for one environment."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.core.lockfile import Lock
-from envbuild.core.lockfile.foreign import Foreign, read_any, settle
+from envbuild.core.lock import Lock
+from envbuild.core.lock.foreign import Foreign, read_any, settle
 from envbuild.errors import LockError
 
 H = {c: "sha256:" + c * 64 for c in "abcdef"}

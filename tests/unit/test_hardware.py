@@ -1,9 +1,9 @@
-"""core/hardware.py and core/lineage.invocation_of: what a re-run needs, recorded (issue 34, item 1)."""
+"""core/lineage/hardware.py and core/lineage.invocation_of: what a re-run needs, recorded (issue 34, item 1)."""
 
 from __future__ import annotations
 
-from envbuild.core.hardware import differences, fingerprint
-from envbuild.core.lineage import invocation_of
+from envbuild.core.lineage.hardware import differences, fingerprint
+from envbuild.core.lineage.record import invocation_of
 
 CAPABILITIES = {"H100": "9.0", "A100": "8.0", "A10G": "8.6", "A10": "8.6"}
 GPU_SNAPSHOT = {"interpreter": {"machine": "x86_64"}, "cpu": {"model": "AMD EPYC 7R13", "cores": 48},
@@ -51,7 +51,7 @@ def test_the_invocation_is_the_command_given_else_the_engine_s_and_credentials_n
 def test_a_re_run_is_held_to_the_machine_s_facts_not_to_envbuild_s_own_packages():
     """reproduce fingerprints this machine with the local probe, in envbuild's own environment: it has no
     torch or nvidia-* wheels, so comparing those facts would call every GPU re-run other hardware."""
-    from envbuild.core.hardware import host
+    from envbuild.core.lineage.hardware import host
 
     recorded = fingerprint(GPU_SNAPSHOT, CAPABILITIES)
     here = fingerprint({**GPU_SNAPSHOT, "gpu": {"driver": "550.54.15", "gpus": GPU_SNAPSHOT["gpu"]["gpus"]}},

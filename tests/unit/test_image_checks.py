@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 
-from envbuild.core.image_checks import (config_findings, engine_findings, label_vouches, surface_findings,
+from envbuild.core.check.image import (config_findings, engine_findings, label_vouches, surface_findings,
                                          unrecorded_config)
-from envbuild.core.severity import severity
-from envbuild.core.surface import group_of, tree_of
+from envbuild.core.check.severity import severity
+from envbuild.core.image.surface import group_of, tree_of
 
 
 def test_docker_diff_counts_real_changes_on_the_start_up_surface_only():

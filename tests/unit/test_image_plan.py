@@ -1,9 +1,9 @@
-"""core/image_plan.py: the tag, the history and the normalised config that make image IDs reproducible."""
+"""core/image/plan.py: the tag, the history and the normalised config that make image IDs reproducible."""
 
 import hashlib
 import json
 
-from envbuild.core.image_plan import history, image_ref, normalized_config, tag_digest
+from envbuild.core.image.plan import history, image_ref, normalized_config, tag_digest
 
 RAW = {  # what `docker inspect` says of a fresh build: the fields that differ between two builds included
     "Id": "sha256:" + "9" * 64, "Created": "2026-12-02T03:04:05.123456789Z", "Architecture": "amd64", "Os": "linux",

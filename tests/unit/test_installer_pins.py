@@ -1,4 +1,4 @@
-from envbuild.core.lockfile.requirements import parse_pins
+from envbuild.core.lock.pip_format import parse_pins
 from envbuild.ecosystems.conda import INSTALLER_PINS
 from tests.conftest import REPO
 

@@ -1,4 +1,4 @@
-"""The layer plan (core/layers.py): pure, golden-tested on a CUDA training stack."""
+"""The layer plan (core/spec/layers.py): pure, golden-tested on a CUDA training stack."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from envbuild.core.keypaths import Reader
-from envbuild.core.layers import MB, LayerRules, plan_layers, rules_from
-from envbuild.core.spec import parse_spec
+from envbuild.core.spec.keypaths import Reader
+from envbuild.core.spec.layers import MB, LayerRules, plan_layers, rules_from
+from envbuild.core.spec.model import parse_spec
 from envbuild.errors import SpecError
 from tests.conftest import REPO
 
@@ -123,7 +123,7 @@ def test_bad_layer_rules_name_the_key(value, where, says):
 
 
 def test_a_conda_plan_is_split_from_one_install_with_conda_forge_cuda_names():
-    from envbuild.core.layers import CONDA_CUDA_PATTERNS
+    from envbuild.core.spec.layers import CONDA_CUDA_PATTERNS
 
     stack = [("pytorch", 1_200_000_000), ("libcublas", 400_000_000), ("cuda-cudart", 1_000_000), ("cudnn", 700_000_000),
              ("libcurl", 400_000), ("python", 31_000_000), ("openssl", 3_100_000), ("numpy", 8_900_000)]

@@ -1,4 +1,4 @@
-"""core/lineage.py: MLflow source names and what a record holds."""
+"""core/lineage/record.py: MLflow source names and what a record holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from envbuild.core.lineage import Source, parse_source, record_artifacts
+from envbuild.core.lineage.record import Source, parse_source, record_artifacts
 from envbuild.errors import UserError
 
 
@@ -76,7 +76,7 @@ stages:
 def test_dvc_lock_outputs_are_recorded_as_dvc_wrote_them():
     import yaml
 
-    from envbuild.core.data import dvc_outputs
+    from envbuild.core.lineage.data import dvc_outputs
 
     assert dvc_outputs(yaml.safe_load(DVC_LOCK), "dvc.lock") == [
         {"stage": "prepare", "path": "data/prepared", "hash": "md5", "value": "92eb5ffee6ae2fec3ad71c777531578f.dir",
@@ -97,7 +97,7 @@ def test_dvc_lock_outputs_are_recorded_as_dvc_wrote_them():
 def test_a_dvc_lock_of_the_wrong_shape_is_refused_at_its_key_path(text, message):
     import yaml
 
-    from envbuild.core.data import dvc_outputs
+    from envbuild.core.lineage.data import dvc_outputs
 
     with pytest.raises(UserError) as caught:
         dvc_outputs(yaml.safe_load(text), "dvc.lock")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from envbuild.adapters.resolvers import local_build_hint
-from envbuild.core.conda_env import parse_environment, python_disagreement
-from envbuild.core.pylock import pin_files
-from envbuild.core.pyproject import native_build_tools
+from envbuild.core.inputs.conda_env import parse_environment, python_disagreement
+from envbuild.core.lock.pylock_files import pin_files
+from envbuild.core.inputs.pyproject import native_build_tools
 from envbuild.errors import SpecError
 
 

@@ -1,7 +1,7 @@
-"""core/lockdiff.py: what a re-lock changed."""
+"""core/lock/changes.py: what a re-lock changed."""
 
-from envbuild.core.lockdiff import diff_locks, diff_pins
-from envbuild.core.lockfile import Lock, Package
+from envbuild.core.lock.changes import diff_locks, diff_pins
+from envbuild.core.lock import Lock, Package
 
 
 def pin(name: str, version: str, *hashes: str, manager: str = "pip") -> Package:

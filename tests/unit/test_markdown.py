@@ -1,11 +1,11 @@
-"""core/markdown.py: verify/diff findings and lock changes as GitHub-flavoured Markdown tables."""
+"""core/report/markdown.py: verify/diff findings and lock changes as GitHub-flavoured Markdown tables."""
 
 from __future__ import annotations
 
 from envbuild.core.findings import Finding
-from envbuild.core.lockdiff import Change, summary
-from envbuild.core.markdown import lock_markdown, verify_markdown
-from envbuild.core.report import Outcome
+from envbuild.core.lock.changes import Change, summary
+from envbuild.core.report.markdown import lock_markdown, verify_markdown
+from envbuild.core.report.outcomes import Outcome
 
 
 def tables(text: str) -> list[list[list[str]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envbuild.core.ownership import check_site_files, shadowed_findings, wheel_record
+from envbuild.core.check.ownership import check_site_files, shadowed_findings, wheel_record
 
 SITE = "/venv/lib/python3.11/site-packages"
 RECORD = """\

@@ -177,7 +177,7 @@ def test_a_file_past_the_read_limit_is_unreadable_not_half_read(tmp_path, monkey
                                   '{"name": "a", "paths_data": []}'])
 def test_a_conda_meta_record_of_any_shape_is_a_problem_or_a_package_never_a_crash(tmp_path, text):
     from envbuild import probe
-    from envbuild.core.snapshot import validate_snapshot
+    from envbuild.core.check.snapshot import validate_snapshot
 
     (tmp_path / "conda-meta").mkdir()
     (tmp_path / "conda-meta" / "x.json").write_text(text)

@@ -1,7 +1,7 @@
 import pytest
 
 from envbuild.core.platforms import marker_environment, supported_tags
-from envbuild.core.pylock import choose_files, conda_constraints
+from envbuild.core.lock.pylock_files import choose_files, conda_constraints
 from envbuild.errors import UserError
 
 PYLOCK = '''

@@ -1,6 +1,6 @@
-"""core/pyproject.py: a pyproject's dependencies, extras and dependency groups as lock input."""
+"""core/inputs/pyproject.py: a pyproject's dependencies, extras and dependency groups as lock input."""
 
-from envbuild.core.pyproject import requirements_from_pyproject
+from envbuild.core.inputs.pyproject import requirements_from_pyproject
 
 DATA = {
     "project": {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from envbuild.adapters.registry import split_ref
+from envbuild.adapters.registry import registry_and_repository
 
 
 @pytest.mark.parametrize(("ref", "parts"), [
@@ -13,4 +13,4 @@ from envbuild.adapters.registry import split_ref
     ("python:3.11", ("registry-1.docker.io", "library/python")),
 ])
 def test_a_reference_names_its_registry_and_repository(ref, parts):
-    assert split_ref(ref) == parts
+    assert registry_and_repository(ref) == parts

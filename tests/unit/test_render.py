@@ -1,4 +1,4 @@
-"""core/render.py: spec + lock + an ecosystem's extras → context → Dockerfile, labels, image.json.
+"""core/image/render.py: spec + lock + an ecosystem's extras → context → Dockerfile, labels, image.json.
 (The whole Dockerfiles are golden files: tests/integration/test_render.py.)"""
 
 import hashlib
@@ -7,8 +7,8 @@ import json
 import pytest
 
 from envbuild.adapters.templates import load_templates
-from envbuild.core.render import RenderExtras, RenderInput, image_metadata, labels, render_dockerfile
-from envbuild.core.spec import parse_spec
+from envbuild.core.image.render import RenderExtras, RenderInput, image_metadata, labels, render_dockerfile
+from envbuild.core.spec.model import parse_spec
 from envbuild.errors import UserError
 
 SPEC = parse_spec('name: team/model\npython: "3.11"\nexclude-newer: 2026-05-01\nbase: debian@sha256:' + "0" * 64

@@ -1,4 +1,4 @@
-"""core/report.py: findings → the table, the JSON envelope, JUnit XML and the exit code."""
+"""core/report/outcomes.py: findings → the table, the JSON envelope, JUnit XML and the exit code."""
 
 import os
 import xml.etree.ElementTree as ET
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.core.findings import Finding
-from envbuild.core.report import Outcome, exit_code, to_json, to_junit, to_table
+from envbuild.core.report.outcomes import Outcome, exit_code, to_json, to_junit, to_table
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 CLEAN = Outcome(label="python .venv/bin/python", packages=("numpy", "torch"))

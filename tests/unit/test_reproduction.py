@@ -1,4 +1,4 @@
-"""core/reproduction.py and its report: a record read back for a re-run, the command a mode starts,
+"""core/lineage/reproduction.py and its report: a record read back for a re-run, the command a mode starts,
 the metrics a file holds, the verdict from checks and metrics, freshness for --require-reproduced,
 and the table, Markdown and JUnit renderings (issue 34)."""
 
@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from envbuild.core import reproduction_report as report
-from envbuild.core.reproduce import Mode, ReproduceRules, Seed, rules_from_json, rules_to_json
-from envbuild.core.reproduction import (Check, Reproduction, command_for, environment_for, freshness, judged,
+from envbuild.core.report import reproduction as report
+from envbuild.core.spec.reproduce import Mode, ReproduceRules, Seed, rules_from_json, rules_to_json
+from envbuild.core.lineage.reproduction import (Check, Reproduction, command_for, environment_for, freshness, judged,
                                         metrics_of, recorded_from, with_argument)
-from envbuild.core.tolerances import Tolerance, compare
+from envbuild.core.spec.tolerances import Tolerance, compare
 from envbuild.errors import SpecError, UserError
 
 INVOCATION = {"schema": 1, "command": ["train", "--out", "/workspace"], "entrypoint": ["train"],
@@ -151,7 +151,7 @@ def test_rules_over_recorded_ones_add_and_replace():
 
 
 def test_the_provenance_carries_the_last_verdict_of_this_image_only():
-    from envbuild.core.provenance import Artifact, BuildFacts, provenance_json, with_reproduction
+    from envbuild.core.lineage.provenance import Artifact, BuildFacts, provenance_json, with_reproduction
 
     image_id = "sha256:" + "b" * 64
     facts = BuildFacts(image="x:1", image_id=image_id, repo_digest=None, target="cpu", spec_file="envbuild.yaml",

@@ -1,7 +1,7 @@
 import pytest
 
-from envbuild.core.pyproject import requirements_from_pyproject
-from envbuild.core.requirements import logical_lines, parse_requirements_text
+from envbuild.core.inputs.pyproject import requirements_from_pyproject
+from envbuild.core.inputs.requirements import logical_lines, parse_requirements_text
 
 
 def test_logical_lines_join_continuations_strip_comments_and_handle_crlf_and_bom():

@@ -1,4 +1,4 @@
-"""core/runtime.py: the image's runtime settings, parsed with key paths, merged per target, rendered."""
+"""core/spec/runtime.py: the image's runtime settings, parsed with key paths, merged per target, rendered."""
 
 import os
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from envbuild.adapters.templates import load_templates
-from envbuild.core.render import RenderExtras, RenderInput, render_dockerfile
-from envbuild.core.spec import parse_spec
+from envbuild.core.image.render import RenderExtras, RenderInput, render_dockerfile
+from envbuild.core.spec.model import parse_spec
 from envbuild.errors import SpecError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "Dockerfile.runtime"
@@ -78,7 +78,7 @@ def test_bad_runtime_settings_name_their_key(fragment, where, words):
 
 
 def test_root_and_a_uid_are_users_too():
-    from envbuild.core.render import identity
+    from envbuild.core.image.render import identity
 
     assert identity(spec(BASE + "user: root\ntargets:\n  cpu: {}\n").runtime) == ("root", 0, "/root")
     assert identity(spec(BASE + "user: 0\ntargets:\n  cpu: {}\n").runtime) == ("root", 0, "/root")
@@ -87,7 +87,7 @@ def test_root_and_a_uid_are_users_too():
 
 
 def test_determinism_true_sets_the_documented_variables_and_a_mapping_adjusts_them():
-    from envbuild.core.runtime import DETERMINISM
+    from envbuild.core.spec.runtime import DETERMINISM
 
     on = spec(BASE + "determinism: true\nenv: {PYTHONHASHSEED: '42'}\ntargets:\n  cpu: {}\n  gpu: {determinism: false}\n")
     cpu = on.runtime_for(on.target("cpu"))
@@ -107,7 +107,7 @@ def test_determinism_true_sets_the_documented_variables_and_a_mapping_adjusts_th
 
 
 def test_the_probe_reads_the_variables_the_spec_sets():
-    from envbuild.core.runtime import DETERMINISM
+    from envbuild.core.spec.runtime import DETERMINISM
     from envbuild.probe.system import DETERMINISM_NAMES
 
     assert set(DETERMINISM_NAMES) == set(DETERMINISM)  # the probe cannot import core: the two lists agree

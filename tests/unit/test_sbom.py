@@ -1,4 +1,4 @@
-"""The CycloneDX document (core/sbom.py): valid against CycloneDX 1.6 by the library's own validator,
+"""The CycloneDX document (core/lineage/sbom.py): valid against CycloneDX 1.6 by the library's own validator,
 every locked hash kept, purls as the purl spec writes them, deterministic."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from envbuild.core.lockfile import Package
-from envbuild.core.sbom import BomSubject, cyclonedx_json, subject_of_image
+from envbuild.core.lock import Package
+from envbuild.core.lineage.sbom import BomSubject, cyclonedx_json, subject_of_image
 
 NUMPY = Package(name="numpy", version="2.4.6", manager="pip", hashes=("sha256:" + "a" * 64, "sha256:" + "b" * 64))
 TYPING = Package(name="typing_extensions", version="4.15.0", manager="pip", hashes=("sha256:" + "1" * 64,))

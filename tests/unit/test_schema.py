@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from envbuild.core import spec
-from envbuild.core.schema import spec_schema
+from envbuild.core.spec import model as spec
+from envbuild.core.spec.schema import spec_schema
 from envbuild.errors import SpecError
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -98,8 +98,8 @@ def test_the_schema_s_size_grammar_is_the_reader_s(value):
     the reader refused '32M' and the default is 4 MB. Now one pattern and one constant serve both."""
     import re
 
-    from envbuild.core import layers
-    from envbuild.core.keypaths import Reader
+    from envbuild.core.spec import layers
+    from envbuild.core.spec.keypaths import Reader
 
     threshold = spec_schema()["properties"]["layers"]["properties"]["threshold"]
     pattern = next(option["pattern"] for option in threshold["oneOf"] if option.get("type") == "string")

@@ -1,9 +1,9 @@
-"""core/severity.py: the README's severity rules, each one checked."""
+"""core/check/severity.py: the README's severity rules, each one checked."""
 
 import pytest
 
 from envbuild.core.findings import Finding
-from envbuild.core.severity import severity
+from envbuild.core.check.severity import severity
 
 
 @pytest.mark.parametrize("kind, name, expected, actual, level", [
@@ -36,6 +36,6 @@ def test_the_rules(kind, name, expected, actual, level):
 
 def test_a_determinism_variable_is_medium():
     from envbuild.core.findings import Finding
-    from envbuild.core.severity import severity
+    from envbuild.core.check.severity import severity
 
     assert severity(Finding(kind="determinism", name="PYTHONHASHSEED", expected="0", actual="random")) == "medium"

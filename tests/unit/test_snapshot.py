@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envbuild.core.snapshot import InvalidSnapshot, validate_snapshot
+from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
 
 GOOD = {"schema": 1, "interpreter": {"version": "3.11.7"}, "distributions": [
     {"name": "a", "version": "1", "location": "/s", "files": {"checked": 1, "modified": [], "missing": [],

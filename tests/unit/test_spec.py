@@ -1,6 +1,6 @@
 import pytest
 
-from envbuild.core.spec import DEFAULT_INDEX, parse_spec
+from envbuild.core.spec.model import DEFAULT_INDEX, parse_spec
 from envbuild.errors import SpecError
 
 GOOD = """

@@ -1,9 +1,9 @@
-"""core/starter.py: the first envbuild.yaml envbuild init writes."""
+"""core/spec/starter.py: the first envbuild.yaml envbuild init writes."""
 
 import pytest
 
-from envbuild.core.spec import parse_spec
-from envbuild.core.starter import render_starter, starter_for
+from envbuild.core.spec.model import parse_spec
+from envbuild.core.spec.starter import render_starter, starter_for
 
 
 def spec_for(name, text, directory="My Model"):

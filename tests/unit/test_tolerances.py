@@ -1,10 +1,10 @@
-"""core/tolerances.py: a re-run's metrics against the baseline, each with its tolerance (issue 34, item 4)."""
+"""core/spec/tolerances.py: a re-run's metrics against the baseline, each with its tolerance (issue 34, item 4)."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.core.tolerances import (DEFAULT_FLOAT_REL, VERDICTS, Tolerance, ToleranceError, calibrate, compare,
+from envbuild.core.spec.tolerances import (DEFAULT_FLOAT_REL, VERDICTS, Tolerance, ToleranceError, calibrate, compare,
                                       lint, tolerance_from, verdict)
 
 
@@ -74,7 +74,7 @@ def test_a_tolerance_below_the_resolution_is_refused_as_an_exact_comparison_in_d
     (["exact"], {"same_hardware": False}, "within-tolerance"),
 ])
 def test_the_verdict_and_its_exit_code(statuses, kwargs, expected):
-    from envbuild.core.tolerances import MetricOutcome
+    from envbuild.core.spec.tolerances import MetricOutcome
 
     outcomes = [MetricOutcome(metric=f"m{i}", baseline=1.0, value=1.0, status=s, allowed=0.0, rule="")
                 for i, s in enumerate(statuses)]
@@ -128,8 +128,8 @@ targets:
 
 
 def test_the_spec_s_reproduce_key_and_a_target_s_over_it():
-    from envbuild.core.reproduce import Mode
-    from envbuild.core.spec import parse_spec
+    from envbuild.core.spec.reproduce import Mode
+    from envbuild.core.spec.model import parse_spec
 
     spec = parse_spec(SPEC)
     cpu, gpu = (spec.reproduce_for(spec.target(t)) for t in ("cpu", "gpu"))
@@ -150,7 +150,7 @@ def test_the_spec_s_reproduce_key_and_a_target_s_over_it():
     (("abs: 0.01, direction", "abs: 0.001, direction"), "reproduce.metrics.accuracy.abs"),  # below resolution 0.002
 ])
 def test_a_reproduce_mistake_names_its_key_path(change, path):
-    from envbuild.core.spec import parse_spec
+    from envbuild.core.spec.model import parse_spec
     from envbuild.errors import SpecError
 
     with pytest.raises(SpecError) as raised:

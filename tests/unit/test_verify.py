@@ -1,7 +1,7 @@
 from dataclasses import replace
 
-from envbuild.core.lockfile import Lock, Package
-from envbuild.core.verify import diff_views, verify, view_of_lock, view_of_snapshot
+from envbuild.core.lock import Lock, Package
+from envbuild.core.check.verify import diff_views, verify, view_of_lock, view_of_snapshot
 
 LOCK = Lock(format="requirements", target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
             inputs_digest="sha256:0",
@@ -97,7 +97,7 @@ def test_diff_reports_files_a_files_snapshot_found_modified():
 
 
 def test_determinism_the_expected_side_ran_with_is_drift_when_unset_or_other():
-    from envbuild.core.verify import View, determinism_findings, diff_views
+    from envbuild.core.check.verify import View, determinism_findings, diff_views
 
     training = View(label="run", packages={}, determinism={"PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"})
     serving = View(label="prod", packages={}, determinism={"PYTHONHASHSEED": "random", "TF_DETERMINISTIC_OPS": "1"})
@@ -111,8 +111,8 @@ def test_determinism_the_expected_side_ran_with_is_drift_when_unset_or_other():
 def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
     """Issue 32: an extra distribution whose own RECORD lists a .pth with an executable line showed as
     a low 'unexpected', which --fail-on medium passes; it runs code at every interpreter start."""
-    from envbuild.core.severity import severity
-    from envbuild.core.verify import package_findings
+    from envbuild.core.check.severity import severity
+    from envbuild.core.check.verify import package_findings
 
     site = "/venv/lib/python3.11/site-packages"
     snap = {"distributions": [{"name": "helper", "version": "1.0", "location": site},
@@ -128,8 +128,8 @@ def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
 
 def test_start_up_code_a_locked_wheel_ships_is_named_and_judged_by_what_the_lock_recorded():
     """Issue 32, way out 4 (the litellm 1.82.7 shape): the payload is in the locked wheel's own RECORD."""
-    from envbuild.core.severity import severity
-    from envbuild.core.verify import hook_findings
+    from envbuild.core.check.severity import severity
+    from envbuild.core.check.verify import hook_findings
 
     site = "/v/lib/python3.11/site-packages"
     snapshot = {"distributions": [{"name": "litellm", "version": "1.82.7", "location": site}],
@@ -150,7 +150,7 @@ def test_start_up_code_a_locked_wheel_ships_is_named_and_judged_by_what_the_lock
 
 
 def test_sitecustomize_on_the_path_is_named_where_only_the_place_could_be_asked():
-    from envbuild.core.verify import hook_findings
+    from envbuild.core.check.verify import hook_findings
 
     found = [{"module": "sitecustomize", "path": "/usr/lib/python3.11/sitecustomize.py"}]
     assert hook_findings({"customize": found}, LOCK) == ([], [

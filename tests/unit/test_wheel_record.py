@@ -69,7 +69,7 @@ def test_the_cache_is_checked_once_a_process_and_a_bad_entry_is_left_for_fetch_t
 
     from envbuild.adapters.files import entry_folder
     from envbuild.adapters.wheelhouse import Wheelhouse
-    from envbuild.core.lockfile import Package
+    from envbuild.core.lock import Package
     from envbuild.core.progress import silent
 
     good = wheel(tmp_path / "demo-1.0-py3-none-any.whl")
@@ -83,9 +83,9 @@ def test_the_cache_is_checked_once_a_process_and_a_bad_entry_is_left_for_fetch_t
     [found] = house.cached([pin], python="3.11", platform="linux/amd64")
     assert found.path == cached and found.sha256 == digest
     cached.write_bytes(b"tampered after this process checked it")
-    [again] = house.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], log=silent)
+    [again] = house.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], progress=silent)
     assert again.path == cached  # not hashed twice by one process
     fresh = Wheelhouse(cache, environ={})  # the next process checks again
     assert fresh.cached([pin], python="3.11", platform="linux/amd64") == []
     with pytest.raises(BuildError, match="does not match its sha256"):
-        fresh.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], log=silent)
+        fresh.fetch([pin], python="3.11", platform="linux/amd64", index_url="", extra_index_urls=[], progress=silent)

@@ -1,0 +1,1 @@
+"""Findings and reproductions shown: table, JSON, JUnit, Markdown; the exit code. Pure."""
