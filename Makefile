@@ -46,9 +46,11 @@ test: venv tools
 test-fast: venv
 	$(PY) -m pytest -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
-## make lint: ruff over the code, the tests and the benchmarks (rules in pyproject.toml); no finding passes.
+## make lint: ruff over the code, the tests and the benchmarks, and mypy over the package (strict for
+## the pure core); rules in pyproject.toml; no finding passes.
 lint: venv
 	$(VENV)/bin/ruff check envbuild tests bench scripts
+	$(VENV)/bin/mypy
 
 ## make demo: the main job end to end on images/train: lock, build the training image (the project
 ## inside), train in it with no network as the non-root user, verify it file by file; then train in it

@@ -44,7 +44,7 @@ def archive_paths(path: Path) -> list[tuple[str, str | None]]:
     from rattler.package import PathsJson
 
     try:
-        entries = PathsJson.from_package_archive(str(path)).paths
+        entries = PathsJson.from_package_archive(path).paths
     except Exception as exc:  # noqa: BLE001 - py-rattler raises its own kinds for a bad archive
         raise ToolUnavailable(f"{path.name}: cannot read its info/paths.json ({exc})") from None
     out = []

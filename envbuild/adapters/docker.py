@@ -186,7 +186,7 @@ class Engine:
 
         from docker.errors import APIError
 
-        step, output, image_id, started = "", [], None, time.monotonic()
+        step, output, image_id, started = "", list[str](), None, time.monotonic()
 
         def finished() -> None:
             elapsed = time.monotonic() - started

@@ -168,7 +168,7 @@ def version_hashes(name: str, version: str, index_urls: Sequence[str]) -> list[s
             continue
         found = []
         for entry in entries:
-            hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+            hashes = given if isinstance(given := entry.get("hashes"), dict) else {}
             try:
                 _, got, _, _ = parse_wheel_filename(str(entry.get("filename", "")))
             except (InvalidWheelFilename, InvalidVersion):
@@ -213,7 +213,7 @@ def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> 
             page = f"{expanded.rstrip('/')}/{pin.name}/"
             found = []
             for entry in json_page(page):
-                hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+                hashes = given if isinstance(given := entry.get("hashes"), dict) else {}
                 url = entry.get("url")
                 if hashes.get("sha256") not in hexes or not isinstance(url, str):
                     continue

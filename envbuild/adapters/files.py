@@ -50,7 +50,7 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
         raise FileError.of(exc, path) from None
 
 
-def _replace_via_temporary(folder: Path, name: str, write: Callable[[Path], None], mode: int) -> Path:
+def _replace_via_temporary(folder: Path, name: str, write: Callable[[Path], object], mode: int) -> Path:
     """``write`` fills a temporary file of this call's own in ``folder`` (dot-named: readers skip
     it), which is then renamed onto ``name``; on any failure it is removed."""
     import tempfile  # here, not above: reading a file is on verify's path, writing one is not
@@ -87,7 +87,7 @@ def entry_dir(cache: Path | str, hexdigest: str) -> str:
     return f"{cache}/sha256/{hexdigest[:2]}/{hexdigest}"
 
 
-def store(folder: Path, name: str, write: Callable[[Path], None]) -> Path:
+def store(folder: Path, name: str, write: Callable[[Path], object]) -> Path:
     """``folder/name`` written by ``write(temporary path)`` and renamed into place. Each writer has a
     temporary file of its own (mkstemp, dot-named: readers skip those), so writers of one cache entry
     that CI jobs share never collide, a reader never sees a half-written file, and a killed writer

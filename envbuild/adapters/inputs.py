@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.files import read_text
 from envbuild.core.digest import combine, digest_of
@@ -121,7 +121,7 @@ def load_target_inputs(spec: Spec, directory: Path, target: Target) -> TargetInp
         walker.components[walker._name(conda_file)] = digest_of(conda.digest_view())
     if walker.problems:
         raise _problems_error(walker.problems)
-    settings = {
+    settings: dict[str, Any] = {
         "python": spec.python,
         "platform": spec.platform_for(target),
         "index": strip_credentials(spec.index_url(target)) if (target.index.url or spec.index.url) else None,

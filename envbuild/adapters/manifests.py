@@ -49,6 +49,6 @@ def read_manifest(image_id: str, cache: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("image") != image_id or data.get("schema") != SCHEMA \
             or not isinstance(data.get("trees"), dict) or not isinstance(data.get("config"), dict):
         return None
-    also = data.get("also") if isinstance(data.get("also"), list) else []
-    texts = data.get("texts") if isinstance(data.get("texts"), dict) else {}
+    also = given if isinstance(given := data.get("also"), list) else []
+    texts = found_texts if isinstance(found_texts := data.get("texts"), dict) else {}
     return {"trees": data["trees"], "config": data["config"], "also": [str(p) for p in also], "texts": texts}

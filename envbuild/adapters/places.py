@@ -340,7 +340,7 @@ def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DE
     return lambda: [future.result() for future in futures]
 
 
-def _in_thread(function: Callable[[], Any], name: str | None = None) -> Callable[[float | None], Any]:
+def _in_thread(function: Callable[[], Any], name: str | None = None) -> Callable[..., Any]:
     """``function()`` started in a daemon thread. The callable returned waits (at most its argument's
     seconds) and gives the result, raises what the function raised, or gives _LATE."""
     import threading

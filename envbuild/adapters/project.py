@@ -35,7 +35,7 @@ def build_project(directory: Path, *, wheels: Wheelhouse, epoch: int, environ: M
                         hint="point 'project:' at the directory that holds the project's pyproject.toml")
     tree = git.tree_id(directory)
     remembered = _remembered(wheels, tree, epoch) if tree else None
-    if remembered is not None:
+    if tree and remembered is not None:
         progress(f"the project's wheel for tree {tree[:12]} is in the cache: {remembered[0].name}")
         return _project_wheel(remembered[0], remembered[1], dirty=False), remembered[0]
     with tempfile.TemporaryDirectory(prefix="envbuild-project-") as tmp:

@@ -118,6 +118,9 @@ class _CommandLineResolver:
     def argv(self, request: ResolveRequest) -> list[str]:
         raise NotImplementedError
 
+    def check_host(self, request: ResolveRequest) -> None:
+        raise NotImplementedError
+
     def compile(self, request: ResolveRequest, progress: Progress) -> str:
         env = resolver_env(self.environ) | index_env(self.index_tool, request.index_url, request.extra_index_urls,
                                                      request.find_links)
@@ -317,7 +320,7 @@ def missing_hint(text: str, index_urls: Sequence[str]) -> str | None:
     named = _NOT_FOUND.search(text)
     if match is None and named is None:
         return None
-    name = canonical_name(match[1] or match[3]) if match else canonical_name(named[1])
+    name = canonical_name(match[1] or match[3]) if match else canonical_name(named[1]) if named else ""
     version = (match[2] or match[4]) if match else None
     found = _versions_on(name, index_urls)
     where = ", ".join(redact_url(u) for u in index_urls)

@@ -16,6 +16,7 @@ import io
 import threading
 import zipfile
 from collections.abc import Mapping, Sequence
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -148,7 +149,7 @@ class _RangeFile(io.RawIOBase):
         self.position = {0: offset, 1: self.position + offset, 2: self.size + offset}[whence]
         return self.position
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:  # a writable buffer
         end = min(self.size, self.position + len(buffer))
         data = self._span(self.position, end)
         buffer[:len(data)] = data
@@ -186,7 +187,7 @@ _LOCAL = threading.local()  # each reading thread's open connections, by (scheme
 _TLS: list = []  # one TLS context for every connection: loading the CA bundle costs ~40 ms of CPU each time
 
 
-def _tls():  # type: ignore[no-untyped-def]
+def _tls() -> Any:
     import ssl
 
     if not _TLS:

@@ -249,10 +249,10 @@ class Wheelhouse:
                 raise _download_error(done.stderr, by_name)
             if no_wheel:  # pip stops at the first one: fetch the others, then build the sdist-only ones
                 rest = [p for p in pins if p.name not in no_wheel]
-                result = self._download(rest, python, platform, platforms, sources, tags, progress) if rest else {}
+                fetched = self._download(rest, python, platform, platforms, sources, tags, progress) if rest else {}
                 for name in sorted(no_wheel):
-                    result[name] = self._build_sdist(by_name[name], None, python, platform, sources, progress, locked=True)
-                return result
+                    fetched[name] = self._build_sdist(by_name[name], None, python, platform, sources, progress, locked=True)
+                return fetched
             result: dict[str, Wheel] = {}
             for path in sorted((work / "dl").iterdir()):
                 name, version = _wheel_name(path.name)

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
             _traceback()
         report_error(exc)
         sys.exit(exc.exit_code)
-    except (Stopped, KeyboardInterrupt, *_aborts()) as exc:
+    except _interruptions(Stopped) as exc:
         kill_children()
         print(f"envbuild: interrupted ({exc or 'SIGINT'}); nothing was left running", file=sys.stderr)
         sys.exit(128 + getattr(exc, "signum", 2))
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, OSError) and exc.filename:  # disk full, permissions: the path and the OS's words
             from envbuild.errors import FileError
 
-            error = FileError.of(exc, doing="write or read")
-            report_error(error)
-            sys.exit(error.exit_code)
+            failed = FileError.of(exc, doing="write or read")
+            report_error(failed)
+            sys.exit(failed.exit_code)
         from envbuild.core.redact import redact_text
         from envbuild.core.text import printable
 
@@ -83,9 +83,11 @@ def _usage_errors() -> tuple[type[BaseException], ...]:
     return (typer.TyperException,) if typer is not None else ()
 
 
-def _aborts() -> tuple[type[BaseException], ...]:
+def _interruptions(stopped: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """A signal envbuild stopped on, ^C, and click's Abort when the Typer app was loaded (the fast
+    path never imports it)."""
     typer = sys.modules.get("typer")
-    return (typer.Abort,) if typer is not None else ()
+    return (stopped, KeyboardInterrupt, *((typer.Abort,) if typer is not None else ()))
 
 
 def _traceback() -> None:

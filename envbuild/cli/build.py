@@ -16,18 +16,18 @@ if TYPE_CHECKING:
 
 
 def build(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
                                      "here or above)."),
     target: str = typer.Option(None, "--target", "-t", help="Target to build (the only one if the spec has one)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Build again even if the tag exists."),
     push: bool = typer.Option(False, "--push", help="Push to the registry named in the image name."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
-    manifest: Path = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
-    sbom: Path = typer.Option(None, "--sbom", help="Also write the image's SBOM (CycloneDX 1.6 JSON) here."),
-    provenance: Path = typer.Option(None, "--provenance", help="Also write the build's provenance (in-toto "
+    templates: Path | None = typer.Option(None, "--templates", help="Directory of template overrides."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="Also write the build manifest (every file, sha256) here."),
+    sbom: Path | None = typer.Option(None, "--sbom", help="Also write the image's SBOM (CycloneDX 1.6 JSON) here."),
+    provenance: Path | None = typer.Option(None, "--provenance", help="Also write the build's provenance (in-toto "
                                     "Statement v1, SLSA Provenance v1) here."),
-    reproduction: Path = typer.Option(None, "--reproduction", help="With --provenance: carry this `envbuild "
+    reproduction: Path | None = typer.Option(None, "--reproduction", help="With --provenance: carry this `envbuild "
                                       "reproduce --json` report of the image (its verdict) in the statement."),
     progress_mode: str = typer.Option("auto", "--progress", help="auto: each step and its time; plain: the build's "
                                       "own output too (CI logs)."),

@@ -12,11 +12,11 @@ from envbuild.cli.output import out, progress
 
 
 def context(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
                                      "here or above)."),
     target: str = typer.Option(None, "--target", "-t", help="Target (the only one if the spec has one)."),
     output: Path = typer.Option(..., "--output", "-o", help="A new (or empty) directory for the context."),
-    templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
+    templates: Path | None = typer.Option(None, "--templates", help="Directory of template overrides."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Write the complete hermetic build context of a target (Dockerfile, hash-checked wheels and

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from envbuild.cli.output import progress
 
 if TYPE_CHECKING:
     from envbuild.adapters.places import Place
+
+
+@overload
+def spec_directory(directory: Path | None) -> Path: ...
+@overload
+def spec_directory(directory: Path | None, *, required: bool) -> Path | None: ...
 
 
 def spec_directory(directory: Path | None, *, required: bool = True) -> Path | None:
@@ -84,7 +90,7 @@ def _same_prefix(python: Path) -> bool:
 
 
 def places(python: list[str], container: list[str], image: list[str], ssh: list[str], interpreter: str,
-           ssh_config: Path | None, conda_prefix: str | None = None, *, exec_: list[str] = (),
+           ssh_config: Path | None, conda_prefix: str | None = None, *, exec_: Sequence[str] = (),
            hosts: Path | None = None) -> list["Place"]:
     from envbuild.adapters.places import Place
 

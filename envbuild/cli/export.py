@@ -10,12 +10,12 @@ from envbuild.cli.output import write_result
 
 
 def export(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml."),
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml."),
     target: str = typer.Option(None, "--target", "-t", help="The target whose lock to export (the only one if one)."),
-    lock: Path = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
+    lock: Path | None = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
     format: str = typer.Option(..., "--format", "-f", help="requirements (pip --require-hashes), pylock.toml "
                                "(PEP 751: uv, pip) or conda-lock (conda-lock, micromamba, pixi)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
                                  "or what was written to -o FILE."),
 ) -> None:

@@ -40,8 +40,8 @@ CONVENTIONS = {"quiet": False, "verbose": 0, "color": None, "debug": False}
 
 def parse_verify(args: list[str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(verify's arguments, the common options) for a command line this parser is sure of; else None."""
-    options = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items()}
-    common = dict(CONVENTIONS)
+    options: dict[str, Any] = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items()}
+    common: dict[str, Any] = dict(CONVENTIONS)
     positional: list[str] = []
     words = iter(args)
     for word in words:

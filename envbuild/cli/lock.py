@@ -13,7 +13,7 @@ from envbuild.cli.settings import SETTINGS
 
 
 def lock(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
                                      "here or above)."),
     target: list[str] = typer.Option([], "--target", "-t", help="Target to lock (repeatable; default: all)."),
     resolver: str = typer.Option("uv", "--resolver", help="uv (any Python/platform) or pip-tools (host only)."),

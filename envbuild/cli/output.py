@@ -85,6 +85,7 @@ def write_result(text: str, output: "Path | None", *, as_json: bool = False) -> 
         return
     from envbuild.adapters.files import atomic_write
 
+    assert output is not None  # to_stdout covers None
     atomic_write(output, text)
     progress(f"wrote {output}")
     if as_json:

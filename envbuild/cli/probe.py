@@ -10,7 +10,7 @@ from envbuild.cli.output import write_result
 
 
 def probe(
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
                                  "or what was written to -o FILE."),
 ) -> None:

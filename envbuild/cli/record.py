@@ -21,9 +21,9 @@ def record(
     interpreter: str = opt.INTERPRETER,
     ssh_config: Path = opt.SSH_CONFIG,
     conda_prefix: str = opt.CONDA_PREFIX,
-    lock: Path = typer.Option(None, "--lock", help="The lock the environment was installed from (default: the "
+    lock: Path | None = typer.Option(None, "--lock", help="The lock the environment was installed from (default: the "
                               "one an envbuild image carries)."),
-    dvc_lock: Path = typer.Option(None, "--dvc-lock", help="The data versions trained on (default: ./dvc.lock, "
+    dvc_lock: Path | None = typer.Option(None, "--dvc-lock", help="The data versions trained on (default: ./dvc.lock, "
                                   "when there is one)."),
     files: bool = opt.FILES,
     timeout: float = opt.TIMEOUT,

@@ -11,11 +11,11 @@ from envbuild.cli.output import progress
 
 
 def render(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml (default: the nearest one "
                                      "here or above)."),
     target: str = typer.Option(None, "--target", "-t", help="Target to render (the only one if the spec has one)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
-    templates: Path = typer.Option(None, "--templates", help="Directory of template overrides."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    templates: Path | None = typer.Option(None, "--templates", help="Directory of template overrides."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the target, the Dockerfile (or "
                                  "where it was written)."),
     buildkit: bool = typer.Option(False, "--buildkit", help="The Dockerfile a BuildKit build runs (RUN --mount binds "

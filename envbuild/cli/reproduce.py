@@ -15,24 +15,24 @@ def reproduce(
     source: str = typer.Argument(..., help="mlflow:runs:/ID, mlflow:models:/NAME/VERSION, mlflow:models:/NAME@ALIAS, "
                                  "or a record file (envbuild run --record-file)."),
     mode: str = typer.Option("full", "--mode", help="full (the recorded command) or a mode the rules declare."),
-    tolerances: Path = typer.Option(None, "--tolerances", help="A YAML file shaped as envbuild.yaml's reproduce: "
+    tolerances: Path | None = typer.Option(None, "--tolerances", help="A YAML file shaped as envbuild.yaml's reproduce: "
                                     "key, laid over the rules the run recorded."),
     calibrate: int = typer.Option(None, "--calibrate", help="Run N times (seeds varied as reproduce.seed says) and "
                                   "propose a tolerance per metric (N ≥ 5)."),
-    output: Path = typer.Option(None, "--output", "-o", help="With --calibrate: write the proposed tolerances here "
+    output: Path | None = typer.Option(None, "--output", "-o", help="With --calibrate: write the proposed tolerances here "
                                 "(a --tolerances file)."),
     rebaseline: bool = typer.Option(False, "--rebaseline", help="Record this mode's baseline on the run (needs --reason)."),
     reason: str = typer.Option(None, "--reason", help="Why the baseline is recorded anew (kept with it)."),
     image: str = typer.Option(None, "--image", help="Run in this image instead of the recorded one (it must verify "
                               "against the recorded lock)."),
-    data: Path = typer.Option(None, "--data", help="The DVC workspace the run's data is in (checked, then mounted)."),
+    data: Path | None = typer.Option(None, "--data", help="The DVC workspace the run's data is in (checked, then mounted)."),
     seed: str = typer.Option(None, "--seed", help="Train with this seed instead of the recorded one (where "
                              "reproduce.seed says how): a tolerance test, never bit-exact."),
-    repo: Path = typer.Option(None, "--repo", help="The git repository to rebuild a gone image from (default: here)."),
+    repo: Path | None = typer.Option(None, "--repo", help="The git repository to rebuild a gone image from (default: here)."),
     timeout: float = typer.Option(None, "--timeout", help="Stop a training after this many seconds."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
-    junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here (a testcase per check and per metric)."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write JUnit XML here (a testcase per check and per metric)."),
 ) -> None:
     """Re-run a recorded training run in its recorded image and check its metrics within tolerance."""
     import os

@@ -23,7 +23,7 @@ def run(
     env: list[str] = typer.Option(None, "--env", "-e", help="NAME=VALUE set for the training, and recorded (a seed, a "
                                   "setting); NAME alone passes this environment's value, recorded by name only (a "
                                   "secret)."),
-    data: Path = typer.Option(None, "--data", help="A DVC workspace: mounted read-only (at --data-mount), and its "
+    data: Path | None = typer.Option(None, "--data", help="A DVC workspace: mounted read-only (at --data-mount), and its "
                               "dvc.lock's outputs recorded."),
     data_mount: str = typer.Option("/data", "--data-mount", help="Where the training sees --data."),
     network: str = typer.Option(None, "--network", help="none, host or bridge (default: none when the spec names a "
@@ -31,7 +31,7 @@ def run(
                                 "machine, bridge otherwise)."),
     gpus: str = typer.Option(None, "--gpus", help="GPUs for the training, as docker run --gpus takes them (all, a "
                              "count, device=0,1): recorded, and a reproduction asks for the same."),
-    record_file: Path = typer.Option(None, "--record-file", help="Also write the record here (one JSON file that "
+    record_file: Path | None = typer.Option(None, "--record-file", help="Also write the record here (one JSON file that "
                                      "reproduce reads; with no MLFLOW_TRACKING_URI, only here)."),
     files: bool = typer.Option(True, "--files/--no-files", help="Record every installed file's verdict (default: on)."),
     timeout: float = typer.Option(None, "--timeout", help="Stop the training after this many seconds."),

@@ -14,10 +14,10 @@ FORMATS = ("cyclonedx-json", "spdx-json")
 def sbom(
     source: str = typer.Argument(".", help="An image directory holding envbuild.yaml, or a snapshot JSON file."),
     target: str = typer.Option(None, "--target", "-t", help="The target of the image directory."),
-    lock: Path = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
+    lock: Path | None = typer.Option(None, "--lock", help="A lock file instead of an image directory."),
     image: str = typer.Option(None, "--image", help="An image: what it carries (its embedded lock, image.json, labels)."),
     format: str = typer.Option("cyclonedx-json", "--format", help="cyclonedx-json (CycloneDX 1.6) or spdx-json (SPDX 2.3)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
                                  "or what was written to -o FILE."),
     interpreter: str = typer.Option("python3", "--interpreter", help="The Python to run in the image."),

@@ -22,9 +22,9 @@ def snapshot(
     conda_prefix: str = opt.CONDA_PREFIX,
     files: bool = opt.FILES,
     timeout: float = opt.TIMEOUT,
-    dvc_lock: Path = typer.Option(None, "--dvc-lock", help="The data versions to record beside it (default: "
+    dvc_lock: Path | None = typer.Option(None, "--dvc-lock", help="The data versions to record beside it (default: "
                                   "./dvc.lock when there is one)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout; - is stdout."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the document (wrapped unless it is JSON), "
                                  "or what was written to -o FILE."),
 ) -> None:

@@ -10,9 +10,9 @@ import envbuild.cli.places as opt
 
 
 def verify(
-    directory: Path = typer.Argument(None, help="Image directory holding envbuild.yaml (with --target)."),
+    directory: Path | None = typer.Argument(None, help="Image directory holding envbuild.yaml (with --target)."),
     target: str = typer.Option(None, "--target", "-t", help="Target whose lock to verify against."),
-    lock: Path = typer.Option(None, "--lock", help="A lock file to verify against: envbuild's, a hashed requirements "
+    lock: Path | None = typer.Option(None, "--lock", help="A lock file to verify against: envbuild's, a hashed requirements "
                               "file (pip-compile, uv), pylock.toml, uv.lock or a conda-lock file."),
     platform: str = typer.Option(None, "--platform", help="Which platform of a multi-platform conda-lock file "
                                  "(linux/amd64, linux-64, osx-arm64; default: each environment's own)."),
@@ -46,7 +46,7 @@ def verify(
                               "against the data --against recorded); alone, only the data."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (--format json)."),
     format: str = typer.Option("text", "--format", "-f", help="text, json or markdown (a table per kind of finding)."),
-    junit: Path = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write a JUnit XML report here."),
     fail_on: str = opt.FAIL_ON,
 ) -> None:
     """Diff environments against a lock: missing, unexpected, version, modified, duplicate, python, platform, data."""

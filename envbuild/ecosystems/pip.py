@@ -200,8 +200,12 @@ class PipEcosystem(Ecosystem):
                 continue  # no such locked file: the first wheel stays the expected side, its WHEEL shows as modified
             records.update((name, wheel_record(name, text)) for name, text in variants.items())
         verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in (*lock.pip, *vouched)})
-        dists = [dict(d, files=verdicts[d["name"]]) if d["name"] in verdicts and d is installed.get(d["name"]) else d
-                 for d in snapshot.get("distributions", [])]
+
+        def judged(d: dict[str, Any]) -> dict[str, Any]:
+            active_one = d["name"] in verdicts and d is installed.get(d["name"])  # not a shadowed copy
+            return dict(d, files=verdicts[d["name"]]) if active_one else d
+
+        dists = [judged(d) for d in snapshot.get("distributions", [])]
         return dict(snapshot, distributions=dists, unvouched=unvouched), extra + unowned
 
     def view(self, lock: Lock, label: str) -> "View":

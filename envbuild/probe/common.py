@@ -104,6 +104,7 @@ _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def record_digest(value):
+    # type: (str) -> str
     """A RECORD row's "sha256=…" value as urlsafe base64 without padding (what the probe hashes to).
     PEP 376 says that form, but wheels in the wild give hex (ffmpy 0.6.1) or padded base64, and pip
     and uv accept them: so must a verifier that must not cry wolf."""

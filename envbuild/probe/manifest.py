@@ -23,7 +23,7 @@ _OPEN = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 
 # Hashes already computed (a site directory inside a tree is hashed once): workers read them as
 # they were when the pool forked; thread workers share them.
-_KNOWN = {}
+_KNOWN = {}  # type: dict[str, str]
 
 
 class Walk:

@@ -66,8 +66,9 @@ _PTH_LIMIT = 1 << 20
 
 
 def pth_lines(text):
+    # type: (str) -> tuple[list[str], list[str]]
     """(lines site.py would exec, lines it would add to the path) of a .pth file's text."""
-    executed, paths = [], []
+    executed, paths = [], []  # type: list[str], list[str]
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue

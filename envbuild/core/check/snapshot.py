@@ -88,7 +88,8 @@ def validate_snapshot(data: Any) -> dict[str, Any]:
     _check(data, SNAPSHOT, "")
     if data["schema"] != 1:
         raise InvalidSnapshot(f"schema: version {data['schema']} is not supported (this envbuild reads 1)")
-    return data
+    checked: dict[str, Any] = data
+    return checked
 
 
 def _check(value: Any, shape: Any, path: str) -> None:

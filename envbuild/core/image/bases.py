@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass
 
 from envbuild.core.names import canonical_name
@@ -78,7 +79,7 @@ class BaseEnv:
     cuda: str | None  # X.Y: the image's CUDA_VERSION, else its torch's local tag (+cu124)
 
 
-def base_env(ref: str, data: Mapping) -> BaseEnv:
+def base_env(ref: str, data: Mapping[str, Any]) -> BaseEnv:
     """What the script printed, checked: names and PEP 440 versions only (others are left out)."""
     from packaging.version import InvalidVersion, Version
 

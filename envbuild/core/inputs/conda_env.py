@@ -66,7 +66,8 @@ def parse_environment(text: str, file: str) -> CondaEnv:
     where_specs: list[str] = []
     pip: list[RequirementLine] = []
     problems: list[Problem] = []
-    index_url, extra_index_urls = None, []
+    index_url: str | None = None
+    extra_index_urls: list[str] = []
     for i, item in enumerate(deps):
         where = _at("dependencies", i, lines)
         if isinstance(item, dict):

@@ -55,10 +55,11 @@ def parse_mlproject(text: str, source: str) -> MLProject:
     if len(kinds) != 1 or not isinstance(kinds[0][1], str) or not kinds[0][1].strip():
         raise UserError(f"{source}: names no environment file (conda_env or python_env)",
                         hint="add one, or pass the requirements file the project installs")
-    points = data.get("entry_points") if isinstance(data.get("entry_points"), dict) else {}
+    points = given if isinstance(given := data.get("entry_points"), dict) else {}
     main = points.get("main") if isinstance(points.get("main"), dict) else None
     command, missing = (None, ()) if main is None else _command(main, source)
-    modes, others = [], []
+    modes: list[tuple[str, tuple[str, ...]]] = []
+    others: list[str] = []
     for name in sorted(p for p in points if p != "main"):
         entry = points[name]
         found = _command(entry, source, f"entry_points.{name}")[0] if isinstance(entry, dict) else None
@@ -70,12 +71,12 @@ def parse_mlproject(text: str, source: str) -> MLProject:
                      command=command, missing=missing, entry_points=tuple(others), modes=tuple(modes))
 
 
-def _command(entry: dict, source: str, where: str = "entry_points.main") -> tuple[tuple[str, ...] | None,
+def _command(entry: dict[str, Any], source: str, where: str = "entry_points.main") -> tuple[tuple[str, ...] | None,
                                                                                tuple[str, ...]]:
     text = entry.get("command")
     if not isinstance(text, str) or not text.strip():
         return None, ()
-    parameters = entry.get("parameters") if isinstance(entry.get("parameters"), dict) else {}
+    parameters = given if isinstance(given := entry.get("parameters"), dict) else {}
     defaults: dict[str, str] = {}
     missing = []
     for name, spec in parameters.items():

@@ -75,7 +75,10 @@ def requirements_from_pyproject(data: dict[str, Any], extras: tuple[str, ...], s
                 continue
             if isinstance(parsed, RequirementLine) and marker:
                 parsed = _with_marker(parsed, marker)
-            (lines if isinstance(parsed, RequirementLine) else problems).append(parsed)
+            if isinstance(parsed, RequirementLine):
+                lines.append(parsed)
+            else:
+                problems.append(parsed)
 
     def expand(extra: str, marker: str | None) -> None:
         key = known.get(canonicalize_name(extra))

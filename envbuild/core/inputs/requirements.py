@@ -209,8 +209,8 @@ def _url_kind(url: str) -> str:
 def _split_option(tokens: list[str]) -> tuple[str, str | None]:
     first = tokens[0]
     if first.startswith("--") and "=" in first:
-        option, value = first.split("=", 1)
-        return option, value
+        option, given = first.split("=", 1)
+        return option, given
     if first.startswith("-") and not first.startswith("--") and len(first) > 2:
         return first[:2], first[2:].strip()  # -rfile.txt
     value = tokens[1] if len(tokens) > 1 else None

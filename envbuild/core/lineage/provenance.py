@@ -13,6 +13,7 @@ Signing is the user's signer's job: `cosign attest --type slsaprovenance1 --pred
 from __future__ import annotations
 
 import json
+from typing import Any
 from envbuild.core.layout import Labels
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,8 +110,8 @@ def provenance_json(facts: BuildFacts) -> str:
     return json.dumps(statement, indent=2, sort_keys=False) + "\n"
 
 
-def _dependency(artifact: Artifact) -> dict:
-    out: dict = {"name": artifact.name, "digest": {"sha256": _hex(artifact.sha256)}}
+def _dependency(artifact: Artifact) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": artifact.name, "digest": {"sha256": _hex(artifact.sha256)}}
     if artifact.uri:
         out["uri"] = artifact.uri
     if artifact.annotations:

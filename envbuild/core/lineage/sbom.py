@@ -19,10 +19,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envbuild.core.lock import CONDA, Package
 from envbuild.core.layout import Labels
+from envbuild.core.lock import CONDA, Package
+
+if TYPE_CHECKING:
+    from cyclonedx.model.component import Component
+    from packageurl import PackageURL
 
 _NAMESPACE = uuid.UUID("5f0c7f0e-6d2b-4a4e-9a57-0e6b0c1d2a31")  # envbuild's: serial numbers from content
 
@@ -52,7 +56,7 @@ def cyclonedx_json(subject: BomSubject) -> str:
     root = Component(type=ComponentType.CONTAINER if subject.image else ComponentType.APPLICATION,
                      name=subject.name, version=subject.target, bom_ref=f"envbuild:{subject.name}:{subject.target}",
                      properties=[Property(name=k, value=v) for k, v in _root_properties(subject)])
-    components: list = []
+    components: list[Component] = []
     by_name: dict[str, Component] = {}
     for package in sorted(subject.packages, key=lambda p: (p.manager, p.key)):
         hashes = [HashType(alg=HashAlgorithm.SHA_256, content=h.split(":", 1)[1])
@@ -82,7 +86,8 @@ def cyclonedx_json(subject: BomSubject) -> str:
                                     properties=[Property(name="envbuild:role", value="file"),
                                                 Property(name="envbuild:content-digest", value=digest)]))
     bom = Bom(components=components, serial_number=_serial(subject), metadata=BomMetaData(component=root))
-    bom.metadata.timestamp = _timestamp(subject.created) if subject.created else None
+    # None, not the library's default now(): the same image gives the same bytes
+    bom.metadata.timestamp = _timestamp(subject.created) if subject.created else None  # type: ignore[assignment]
     bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="envbuild",
                                                 version=subject.tool_version))
     bom.dependencies.add(Dependency(ref=root.bom_ref, dependencies=[Dependency(ref=c.bom_ref) for c in components]))
@@ -96,7 +101,7 @@ def cyclonedx_json(subject: BomSubject) -> str:
     return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
 
 
-def package_purl(package: Package, platform: str):
+def package_purl(package: Package, platform: str) -> PackageURL:
     from packageurl import PackageURL
 
     if package.manager == CONDA:
@@ -114,7 +119,7 @@ def _pypi_name(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
-def _base_component(ref: str, digest: str | None):
+def _base_component(ref: str, digest: str | None) -> Component:
     from cyclonedx.model import HashAlgorithm, HashType
     from cyclonedx.model.component import Component, ComponentType
     from packageurl import PackageURL
@@ -157,7 +162,7 @@ def subject_of_image(labels: Mapping[str, str], image_json: Mapping[str, Any], p
     """What an envbuild image says of itself (its labels, /etc/envbuild/image.json) and its lock's
     packages: the same subject `build` embedded the SBOM of."""
     project = image_json.get("project") if isinstance(image_json.get("project"), Mapping) else None
-    files = image_json.get("files") if isinstance(image_json.get("files"), Mapping) else {}
+    files = given if isinstance(given := image_json.get("files"), Mapping) else {}
     base = labels.get(Labels.BASE_NAME)
     return BomSubject(name=str(labels.get(Labels.TITLE) or image_json.get("name") or image),
                       target=str(labels.get(Labels.TARGET) or image_json.get("target") or ""),
@@ -197,6 +202,6 @@ def bom_of_snapshot(data: Mapping[str, Any], label: str, *, tool_version: str) -
         packages = tuple(Package(name=str(d["name"]), version=str(d["version"]), manager=PIP)
                          for d in data.get("distributions") or [] if d.get("name") and d.get("version"))
         sha256 = None
-    image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else {}
+    image_json = given if isinstance(given := carried.get("image"), Mapping) else {}
     return cyclonedx_json(subject_of_image(labels, image_json, packages, image=label, tool_version=tool_version,
                                            lock_sha256=sha256))

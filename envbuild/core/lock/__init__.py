@@ -4,12 +4,27 @@ locks (foreign.py), the lock an image carries (carried.py), what changed between
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from envbuild.core.lock import conda_format, pip_format
 from envbuild.core.lock.model import CONDA, DEFAULT_INDEX, PIP, Lock, Package
 
 __all__ = ["CONDA", "DEFAULT_INDEX", "PIP", "Lock", "Package", "lock_file_name", "read_lock", "render_lock"]
 
-_FORMATS = {pip_format.FORMAT: pip_format, conda_format.FORMAT: conda_format}
+
+
+class _Format(Protocol):
+    """What each lock format module offers."""
+
+    FORMAT: str
+    SUFFIX: str
+
+    def parse(self, text: str, source: str, *, check_body: bool = True) -> Lock: ...
+
+    def render(self, lock: Lock) -> str: ...
+
+
+_FORMATS: dict[str, _Format] = {pip_format.FORMAT: pip_format, conda_format.FORMAT: conda_format}
 
 
 def read_lock(text: str, source: str, *, format: str | None = None, check_body: bool = True) -> Lock:

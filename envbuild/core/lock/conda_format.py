@@ -27,7 +27,7 @@ FORMAT = "conda-lock"
 SUFFIX = ".conda-lock.yml"
 
 
-def _yaml():  # imported when a conda lock is read or written: a pip lock's verify never pays for it
+def _yaml() -> Any:  # imported when a conda lock is read or written: a pip lock's verify never pays for it
     import yaml
 
     return yaml
@@ -70,8 +70,8 @@ def render(lock: Lock) -> str:
         f"# Regenerate it with: {lock.command}\n"
     )
     yaml = _yaml()
-    return head + yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, default_flow_style=False, width=4096,
-                            allow_unicode=True)
+    return head + str(yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, default_flow_style=False, width=4096,
+                            allow_unicode=True))
 
 
 def _order(p: Package) -> tuple[int, str]:
@@ -166,7 +166,7 @@ def _package(entry: Any, where: str, source: str, check_body: bool) -> Package:
                    dependencies=tuple((str(k), str(v)) for k, v in dependencies.items()))
 
 
-def _check_envbuild_body(doc: dict, custom: dict, source: str) -> None:
+def _check_envbuild_body(doc: dict[str, Any], custom: dict[str, Any], source: str) -> None:
     regenerate = f"re-lock with '{custom['regenerate']}'" if custom.get("regenerate") else "re-lock with 'envbuild lock'"
     version = str(custom.get("envbuild-lock"))
     if version == "1":
@@ -182,7 +182,7 @@ def _check_envbuild_body(doc: dict, custom: dict, source: str) -> None:
                         hint=f"{regenerate}; envbuild refuses a lock it did not write")
 
 
-def _build_from_url(entry: dict) -> str | None:
+def _build_from_url(entry: dict[str, Any]) -> str | None:
     """conda-lock itself omits 'build'; its file name has it: name-version-build.tar.bz2/.conda."""
     if entry.get("manager") != CONDA:
         return None

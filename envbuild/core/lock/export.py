@@ -207,4 +207,4 @@ def _conda_lock(lock: Lock, best: Mapping[str, IndexFile], *, source: str, tool_
         # conda-lock's free-form metadata: the Python a pip-only file is for (a conda one has its python package)
         "custom_metadata": {"python": lock.python} if lock.python and not lock.conda else {}},
         "package": packages}
-    return f"# {_about(lock, source, tool_version)}\n" + yaml.safe_dump(doc, sort_keys=False, width=4096)
+    return f"# {_about(lock, source, tool_version)}\n" + str(yaml.safe_dump(doc, sort_keys=False, width=4096))

@@ -98,8 +98,8 @@ def settle(lock: Lock | Foreign, *, python: str, platform: str, machine: str = "
         return conda_format.parse(lock.text, lock.source, subdir=_subdir(lock.platform or platform), check_body=False)
     if lock.kind == "requirements":
         pins = pip_format.parse_pins(lock.text, lock.source)
-        packages = _applying(pins.packages, env)
-        return replace(pins, target=lock.label, python=xy, platform=platform, packages=packages, resolver="")
+        return replace(pins, target=lock.label, python=xy, platform=platform, packages=_applying(pins.packages, env),
+                       resolver="")
     if lock.kind == "pylock":
         packages, index = _pylock(lock.doc, lock.source, env)
     else:
@@ -247,7 +247,7 @@ def _uv_packages(doc: Any, source: str, env: Mapping[str, str] | None = None) ->
     if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("package"), list):
         raise LockError(source, "", "not a uv.lock file (expected 'version = 1' and [[package]] tables)",
                         hint=f"expected {EXPECTED}")
-    by_name: dict[str, list[dict]] = {}
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for i, entry in enumerate(doc["package"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise LockError(source, f"package[{i}].name", "expected a string")
@@ -260,10 +260,10 @@ def _uv_packages(doc: Any, source: str, env: Mapping[str, str] | None = None) ->
                         hint="envbuild reads the uv.lock of a project; pass the project's own uv.lock")
     if env is None:
         return [], DEFAULT_INDEX
-    required: dict[int, dict] = {}
-    optional: dict[int, dict] = {}
+    required: dict[int, dict[str, Any]] = {}
+    optional: dict[int, dict[str, Any]] = {}
 
-    def walk(deps: Any, into: dict[int, dict], where: str) -> None:
+    def walk(deps: Any, into: dict[int, dict[str, Any]], where: str) -> None:
         stack = list(deps if isinstance(deps, list) else [])
         while stack:
             dep = stack.pop()
@@ -296,16 +296,16 @@ def _uv_packages(doc: Any, source: str, env: Mapping[str, str] | None = None) ->
     return found, _most_common(indexes)
 
 
-def _is_member(entry: dict) -> bool:
+def _is_member(entry: dict[str, Any]) -> bool:
     source = entry.get("source") or {}
     return "virtual" in source or "editable" in source
 
 
-def _is_installed_member(entry: dict) -> bool:
+def _is_installed_member(entry: dict[str, Any]) -> bool:
     return "editable" in (entry.get("source") or {})
 
 
-def _resolve(by_name: Mapping[str, list[dict]], dep: dict, source: str, where: str) -> dict | None:
+def _resolve(by_name: Mapping[str, list[dict[str, Any]]], dep: dict[str, Any], source: str, where: str) -> dict[str, Any] | None:
     """The package a dependency entry names; with several versions of one name (resolution forks),
     the one its ``version`` (and ``source``) says."""
     candidates = by_name.get(canonical_name(str(dep.get("name", ""))), [])

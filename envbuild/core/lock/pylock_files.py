@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.tags import Tag
@@ -72,7 +73,7 @@ def _applies(marker: str | None, env: dict[str, str] | None) -> bool:
         return True
 
 
-def _best_wheel(wheels: list[dict], tags: set[Tag]) -> dict | None:
+def _best_wheel(wheels: list[dict[str, Any]], tags: set[Tag]) -> dict[str, Any] | None:
     """Most specific first: a CPython-specific build over abi3 over pure Python, newest manylinux first."""
     best, best_rank = None, None
     for wheel in wheels:
@@ -117,7 +118,7 @@ class PinFiles:
     sdist: LockedFile | None
 
 
-def files_to_json(files: PinFiles) -> dict:
+def files_to_json(files: PinFiles) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(files)
@@ -150,7 +151,7 @@ def pin_files(text: str) -> dict[str, PinFiles]:
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
 
-    found = {}
+    found: dict[str, PinFiles] = {}
     for package in tomllib.loads(text).get("packages", []):
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
             continue

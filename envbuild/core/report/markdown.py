@@ -9,7 +9,7 @@ inject HTML.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envbuild.core.check.severity import LEVELS, severity
 from envbuild.core.text import printable
@@ -52,7 +52,7 @@ def verify_markdown(outcomes: Sequence["Outcome"], *, title: str = "envbuild ver
                            if (n := sum(1 for f in o.findings if severity(f) == level)))
         lines += [f"#### {cell(o.label)}: {len(o.findings)} finding{'s' if len(o.findings) != 1 else ''} ({counts})",
                   ""]
-        kinds: dict[str, list] = {}
+        kinds: dict[str, list[Any]] = {}
         for finding in o.findings:
             kinds.setdefault(finding.kind, []).append(finding)
         order = sorted(kinds, key=lambda k: (-max(LEVELS.index(severity(f)) for f in kinds[k]), k))
@@ -72,7 +72,7 @@ def lock_markdown(results: Sequence[tuple[str, str, Sequence["Change"]]]) -> str
     lines = ["### envbuild lock", ""]
     for target, path, changes in results:
         lines += [f"#### {cell(target)} ({cell(path)}): {summary(changes)}", ""]
-        kinds: dict[str, list] = {}
+        kinds: dict[str, list[Any]] = {}
         for change in changes:
             kinds.setdefault(change.kind, []).append(change)
         for kind in sorted(kinds):

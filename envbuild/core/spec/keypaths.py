@@ -28,7 +28,7 @@ class Reader:
             raise SpecError(self.file, path, f"expected {what}, got {kind(value)}")
         return value
 
-    def keys(self, path: str, data: dict, *, required: set[str], optional: set[str]) -> None:
+    def keys(self, path: str, data: dict[str, Any], *, required: set[str], optional: set[str]) -> None:
         allowed = required | optional
         for key in data:
             if key not in allowed:

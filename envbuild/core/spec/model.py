@@ -203,7 +203,7 @@ BASE_PACKAGES = ("ignore", "inherit")  # the base's own Python packages: unseen 
 
 def _base_packages(r: Reader, path: str, value: Any) -> str | None:
     if value is None or value in BASE_PACKAGES:
-        return value
+        return None if value is None else str(value)
     raise SpecError(r.file, path, f"expected one of {', '.join(BASE_PACKAGES)}, got {value!r}")
 
 

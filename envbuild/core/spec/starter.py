@@ -160,7 +160,7 @@ def _from_pyproject(text: str, input_path: str, name: str, today: str) -> Starte
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     data = tomllib.loads(text)
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    project = given if isinstance(given := data.get("project"), dict) else {}
     python = DEFAULT_PYTHON
     try:
         requires = str(project.get("requires-python") or "")
