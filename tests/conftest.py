@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,48 @@ def hermetic_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> Result:
-    done = subprocess.run([sys.executable, "-m", "envbuild", *args], cwd=cwd, env=env or hermetic_env(),
-                          capture_output=True, text=True, timeout=timeout)
-    return Result(done.returncode, done.stdout, done.stderr)
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600,
+            process: bool = False) -> Result:
+    """envbuild's CLI with ``args``: in this process (cli.main is re-entrant; start-up is ~0.3 s of
+    every subprocess), or as ``python -m envbuild`` where the process is the point (``process``: its
+    signals, its file descriptors, the modules it loads, a timeout) or ENVBUILD_TEST_SUBPROCESS is set."""
+    if process or os.environ.get("ENVBUILD_TEST_SUBPROCESS"):
+        done = subprocess.run([sys.executable, "-m", "envbuild", *args], cwd=cwd, env=env or hermetic_env(),
+                              capture_output=True, text=True, timeout=timeout)
+        return Result(done.returncode, done.stdout, done.stderr)
+    return _in_process(list(args), cwd, env or hermetic_env())
+
+
+_ONE_AT_A_TIME = threading.Lock()  # os.environ, the working directory and sys.stdout are the process's
+
+
+def _in_process(args: list[str], cwd: Path | None, env: dict[str, str]) -> Result:
+    """cli.main(args) with ``env`` as os.environ and ``cwd`` as the working directory, its standard
+    output and error captured as a subprocess's would be; all put back after."""
+    import contextlib
+    import io
+
+    from envbuild.cli import main
+
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
+                for _ in range(2))
+    with _ONE_AT_A_TIME:
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            os.chdir(cwd or saved_cwd)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(args)
+                except SystemExit as exc:  # a command that exits by itself, as a subprocess would
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+    return Result(code, out.buffer.getvalue().decode("utf-8", "replace"),
+                  err.buffer.getvalue().decode("utf-8", "replace"))
 
 
 @pytest.fixture
@@ -205,11 +244,23 @@ def pip(venv: Path, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture
-def venv(tmp_path, locked, index):
-    path = tmp_path / "venv"
+@pytest.fixture(scope="session")
+def installed_venv(tmp_path_factory, locked, index) -> Path:
+    """The locked environment, installed by pip once per test run; tests get copies (``venv``)."""
+    path = tmp_path_factory.mktemp("venv-template") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     pip(path, "install", "--require-hashes", "--no-deps", "-r", str(locked / "locks" / "cpu.txt"))
+    return path
+
+
+@pytest.fixture
+def venv(tmp_path, installed_venv):
+    """A venv of the locked packages of its own, to change at will: a copy of the one pip installed
+    (the interpreter is a link, the packages lie under the venv's own prefix: a copy is a venv)."""
+    import shutil
+
+    path = tmp_path / "venv"
+    shutil.copytree(installed_venv, path, symlinks=True)
     return path
 
 
@@ -302,7 +353,8 @@ def mlflow_server(tmp_path_factory):
         port = s.getsockname()[1]
     server = subprocess.Popen([str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1",
                                "--port", str(port), "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-                               "--artifacts-destination", str(root / "artifacts")],
+                               "--artifacts-destination", str(root / "artifacts"),
+                               "--workers", "1"],  # not 4: each imports mlflow (~2 s of a core) for requests one at a time
                               stdout=open(root / "log", "w"), stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
                               # no job runner: seven huey consumers (~1.6 GB) that no test uses, started and stopped
                               env=hermetic_env(MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false"))

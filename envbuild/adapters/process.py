@@ -78,16 +78,24 @@ class Stopped(BaseException):
         self.signum = signum
 
 
-def stop_on_signals() -> None:
+def stop_on_signals() -> Callable[[], None]:
     """SIGINT, SIGTERM and SIGHUP: children killed first, then Stopped unwinds the stack, so every
-    temporary directory is removed on the way out."""
+    temporary directory is removed on the way out. Gives what puts the handlers found back."""
 
     def handler(signum: int, _frame: object) -> None:
         kill_children()
         raise Stopped(signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    found = {signum: signal.getsignal(signum) for signum in signums}
+    for signum in signums:
         signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, previous in found.items():
+            signal.signal(signum, previous)
+
+    return restore
 
 
 def display_argv(argv: Sequence[str]) -> str:

@@ -19,15 +19,23 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """One command line's exit code (the console script exits with it). Re-entrant: each call
+    starts from the default settings and an empty secret registry, and puts back the signal
+    handlers it found, so that tests run the CLI in-process (tests/conftest.py's run_cli)."""
     from envbuild.cli.output import report_error, use_meter
     from envbuild.errors import EnvbuildError, UserError
 
     from envbuild.adapters.process import Stopped, kill_children, stop_on_signals
 
+    from envbuild.cli.settings import reset_settings
+    from envbuild.core.redact import forget_secrets
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    stop_on_signals()
+    reset_settings()
+    forget_secrets()
+    restore = stop_on_signals()
     use_meter()
     from envbuild.cli.fast import fast_verify
 
@@ -39,27 +47,27 @@ def main(argv: list[str] | None = None) -> None:
             from envbuild.cli.typer_app import app
 
             code = typer.main.get_command(app).main(args=args, prog_name="envbuild", standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        return code if isinstance(code, int) else 0
     except _usage_errors() as exc:  # click's usage errors: one line and a hint, as every other error
         if not hasattr(exc, "format_message"):
             raise
         if type(exc).__name__ == "NoArgsIsHelpError":  # `envbuild` alone, or a group with no command: the help
             print(exc.format_message())
-            sys.exit(2)
+            return 2
         context = getattr(exc, "ctx", None)
         where = context.command_path if context is not None else "envbuild"
         error = UserError(exc.format_message(), hint=f"'{where} -h' lists its arguments and options")
         report_error(error)
-        sys.exit(getattr(exc, "exit_code", error.exit_code))
+        return getattr(exc, "exit_code", error.exit_code)
     except EnvbuildError as exc:
         if debug:
             _traceback()
         report_error(exc)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except _interruptions(Stopped) as exc:
         kill_children()
         print(f"envbuild: interrupted ({exc or 'SIGINT'}); nothing was left running", file=sys.stderr)
-        sys.exit(128 + getattr(exc, "signum", 2))
+        return 128 + getattr(exc, "signum", 2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
             _traceback()
@@ -68,13 +76,15 @@ def main(argv: list[str] | None = None) -> None:
 
             failed = FileError.of(exc, doing="write or read")
             report_error(failed)
-            sys.exit(failed.exit_code)
+            return failed.exit_code
         from envbuild.core.redact import redact_text
         from envbuild.core.text import printable
 
         print(f"envbuild: internal error: {type(exc).__name__}: {printable(redact_text(str(exc)))}", file=sys.stderr)
         print("hint: run again with --debug for the traceback, and report it", file=sys.stderr)
-        sys.exit(70)
+        return 70
+    finally:
+        restore()
 
 
 def _usage_errors() -> tuple[type[BaseException], ...]:

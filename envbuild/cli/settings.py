@@ -24,6 +24,12 @@ class Settings:
 SETTINGS = Settings()
 
 
+def reset_settings() -> None:
+    """Each command line starts from the defaults (cli.main runs several in one process in tests)."""
+    for name, value in vars(Settings()).items():
+        setattr(SETTINGS, name, value)
+
+
 def use_color(environ: Mapping[str, str] | None = None, stream: Any = None) -> bool:
     environ = os.environ if environ is None else environ
     stream = sys.stdout if stream is None else stream

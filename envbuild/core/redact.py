@@ -41,6 +41,11 @@ def register_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
+def forget_secrets() -> None:
+    """A new command line: the values of the last one's ${VAR}s are not this one's to hide."""
+    _SECRETS.clear()
+
+
 def redact_text(text: str) -> str:
     """Replace the userinfo of every URL in a piece of text (resolver output, argv) with ***, and
     every registered secret wherever it stands."""

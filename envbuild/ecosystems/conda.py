@@ -138,10 +138,11 @@ class CondaEcosystem(Ecosystem):
     def layer_plan(self, lock: Lock, rules: "LayerRules", *, project: bool, file: str, key: str) -> "LayerPlan":
         """The conda packages' layers, split from one install (core/spec/layers.py); the pip part, the
         project and the files go with the metadata."""
-        from envbuild.core.spec.layers import CONDA_CUDA_PATTERNS, plan_layers
+        from envbuild.core.gpu import CONDA_CUDA_RUNTIME
+        from envbuild.core.spec.layers import plan_layers
 
         return plan_layers([(p.name, p.size) for p in lock.conda], rules, file=file, key=key, staged=False,
-                           cuda_patterns=CONDA_CUDA_PATTERNS)
+                           cuda_patterns=CONDA_CUDA_RUNTIME)
 
     def render_extras(self, lock: Lock) -> "RenderExtras":
         from envbuild.core.image.render import RenderExtras

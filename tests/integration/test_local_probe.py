@@ -78,8 +78,8 @@ NOT_ON_THE_VERIFY_PATH = ("typer", "click", "rich", "concurrent.futures", "subpr
 
 
 def test_a_metadata_verify_loads_only_what_it_needs(locked, venv, tmp_path):
-    code = ("import sys\nfrom envbuild.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
-            "    code = exc.code\nprint(code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    code = ("import sys\nfrom envbuild.cli import main\ncode = main(sys.argv[1:])\n"
+            "print(code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n")
     env = dict(hermetic_env(), ENVBUILD_CACHE=str(tmp_path / "cache"))
     python = ["--python", str(venv / "bin" / "python")]
     for args, unwanted in (([str(locked)], NOT_ON_THE_VERIFY_PATH),

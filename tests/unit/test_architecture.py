@@ -89,8 +89,8 @@ def test_layers_point_down_only():
 # job. A module imports its own room and the rooms below it, never one above (README: Layout).
 CORE_ROOMS = ["envbuild.core", "envbuild.core.lock", "envbuild.core.inputs", "envbuild.core.spec",
               "envbuild.core.image", "envbuild.core.lineage", "envbuild.core.check", "envbuild.core.report"]
-VOCABULARY = {"digest", "envvars", "epoch", "findings", "layout", "lines", "names", "platforms", "progress", "redact",
-              "text", "versions", "yamlfile"}
+VOCABULARY = {"digest", "envvars", "epoch", "findings", "gpu", "layout", "lines", "markers", "names", "platforms",
+              "progress", "redact", "text", "versions", "yamlfile"}
 
 
 def core_room(name: str) -> int:

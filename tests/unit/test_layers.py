@@ -123,11 +123,11 @@ def test_bad_layer_rules_name_the_key(value, where, says):
 
 
 def test_a_conda_plan_is_split_from_one_install_with_conda_forge_cuda_names():
-    from envbuild.core.spec.layers import CONDA_CUDA_PATTERNS
+    from envbuild.core.gpu import CONDA_CUDA_RUNTIME
 
     stack = [("pytorch", 1_200_000_000), ("libcublas", 400_000_000), ("cuda-cudart", 1_000_000), ("cudnn", 700_000_000),
              ("libcurl", 400_000), ("python", 31_000_000), ("openssl", 3_100_000), ("numpy", 8_900_000)]
-    plan = plan_layers(stack, LayerRules(), staged=False, cuda_patterns=CONDA_CUDA_PATTERNS)
+    plan = plan_layers(stack, LayerRules(), staged=False, cuda_patterns=CONDA_CUDA_RUNTIME)
     assert [(layer.name, layer.packages) for layer in plan.layers] == [
         ("cuda", ("cuda-cudart", "cudnn", "libcublas")), ("pytorch", ("pytorch",)), ("python", ("python",)),
         ("numpy", ("numpy",)), ("packages", ("libcurl", "openssl"))]

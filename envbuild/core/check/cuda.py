@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild.core.findings import Finding
+from envbuild.core.gpu import CONDA_CUDA_VERSION_PACKAGES
 from envbuild.core.lock import CONDA, Lock, Package
 from envbuild.core.versions import major_minor, version_tuple
 
@@ -46,7 +47,6 @@ def locked_cuda(pins: Iterable[Package], data: Mapping[str, Any]) -> LockedCuda 
     return None
 
 
-_CONDA_RUNTIME = ("cuda-version", "cuda-cudart", "cudatoolkit")
 _VIRTUAL_CUDA = re.compile(r">=?\s*(\d+(?:\.\d+)?)")
 
 
@@ -55,7 +55,7 @@ def conda_cuda_runtime(packages: Iterable[Package]) -> LockedCuda | None:
     older cudatoolkit package, or else the highest driver a package asks for with __cuda >= X.Y."""
     packages = [p for p in packages if p.manager == CONDA]
     found = {p.name: p.version for p in packages}
-    for name in _CONDA_RUNTIME:
+    for name in CONDA_CUDA_VERSION_PACKAGES:
         if name in found:
             return LockedCuda(version=major_minor(found[name]), source=f"{name} {found[name]} (conda)")
     needs = []

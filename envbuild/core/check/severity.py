@@ -16,16 +16,11 @@ low: a patch change; an unexpected extra package (high when it ships a .pth that
 
 from __future__ import annotations
 
-import fnmatch
-import re
-
 from envbuild.core.findings import STARTUP, Finding
+from envbuild.core.gpu import GPU_STACK, matches
+from envbuild.core.names import canonical_name
 
 LEVELS = ("low", "medium", "high", "critical")
-GPU_STACK = ("nvidia-*", "torch", "triton", "pytorch", "pytorch-cuda", "jax", "jaxlib", "jax-cuda*", "cupy*",
-             "cuda-*", "cudatoolkit", "cudnn", "libcudnn*", "nccl", "libnccl*", "libcublas*", "libcufft*",
-             "libcurand*", "libcusolver*", "libcusparse*", "libnvjitlink*", "tensorrt*", "onnxruntime-gpu",
-             "tensorflow*", "xformers", "flash-attn", "bitsandbytes", "deepspeed", "vllm")
 NATIVE = ("numpy", "scipy", "mkl*", "intel-openmp", "libblas", "libcblas", "liblapack*", "openblas", "libopenblas",
           "blas", "scikit-learn", "pandas", "pyarrow", "numba", "llvmlite", "xgboost", "lightgbm", "catboost", "h5py",
           "numexpr", "bottleneck", "opencv*", "libgfortran*", "libgomp", "llvm-openmp", "tbb")
@@ -35,8 +30,8 @@ _ENVIRONMENT = ("python", "platform", "gpu")
 
 
 def severity(finding: Finding) -> str:
-    name = _name(finding.name)
-    gpu, native = _matches(name, GPU_STACK), _matches(name, NATIVE)
+    name = canonical_name(finding.name)
+    gpu, native = matches(name, GPU_STACK), matches(name, NATIVE)
     kind = finding.kind
     if kind in _ENVIRONMENT or finding.name == "/etc/envbuild lock":
         return "critical"
@@ -85,11 +80,3 @@ def _release(text: str | None) -> tuple[int, ...] | None:
     except InvalidVersion:
         return None
     return tuple(release) + (0,) * (3 - len(release))
-
-
-def _name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _matches(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from envbuild.core.names import canonical_name
 from envbuild.core.lock import Lock
+from envbuild.core.markers import applies
+from envbuild.core.names import canonical_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +57,7 @@ def uncovered(project: ProjectWheel, lock: Lock, environment: Mapping[str, str])
         except InvalidRequirement:
             missing.append(f"{text} (not a valid requirement)")
             continue
-        if requirement.marker is not None and not requirement.marker.evaluate(dict(environment, extra="")):
+        if not applies(str(requirement.marker) if requirement.marker else None, dict(environment, extra="")):
             continue
         version = pinned.get(canonical_name(requirement.name))
         if version is None:

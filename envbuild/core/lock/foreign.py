@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from envbuild.core.names import canonical_name
 from envbuild.core.lock import conda_format, pip_format
 from envbuild.core.lock.model import DEFAULT_INDEX, PIP, Lock, Package
+from envbuild.core.markers import applies
+from envbuild.core.names import canonical_name
 from envbuild.errors import LockError
 
 EXPECTED = ("an envbuild lock, a hashed requirements file (pip-compile, uv pip compile --generate-hashes, "
@@ -146,15 +147,8 @@ def _applying(packages: tuple[Package, ...], env: Mapping[str, Any]) -> tuple[Pa
 
 
 def _applies(marker: str | None, env: Mapping[str, Any], context: str = "metadata") -> bool:
-    """A marker that cannot be read or evaluated applies (the package is checked, never dropped silently)."""
-    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-
-    if not marker:
-        return True
-    try:
-        return bool(Marker(marker).evaluate(dict(env), context=context))  # type: ignore[arg-type]
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName, TypeError):
-        return True
+    """A marker that cannot be told applies (core/markers.py): the package is checked, never dropped."""
+    return applies(marker, env, context=context)
 
 
 def _marker_env(python: str, platform: str, machine: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from envbuild.core.lines import logical_lines
 from envbuild.core.names import canonical_name
 from envbuild.core.lock.model import DEFAULT_INDEX, PIP, Lock, Package
+from envbuild.core.markers import evaluate
 from envbuild.core.platforms import marker_environment
 from envbuild.core.redact import strip_credentials
 from envbuild.core.text import refuse_controls
@@ -261,21 +262,14 @@ def _parse_pin(line: str, source: str, where: str, sizes: Mapping[str, int]) -> 
 
 def settle_markers(packages: Iterable[Package], python: str, platform: str) -> tuple[Package, ...]:
     """A lock is for one target: a marker true there is noise, a pin whose marker is false there is
-    not installed there. Markers that cannot be evaluated (python_full_version on an X.Y target) stay.
-    """
-    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-
+    not installed there. A marker that cannot be told (python_full_version on an X.Y target) applies
+    and stays written (core/markers.py)."""
     env = marker_environment(python, platform)
     settled = []
     for package in packages:
-        if package.marker is None or "python_full_version" in package.marker:
+        told = evaluate(package.marker, env) if package.marker is not None else None
+        if told is None:
             settled.append(package)
-            continue
-        try:
-            applies = Marker(package.marker).evaluate(env)
-        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-            settled.append(package)
-            continue
-        if applies:
+        elif told:
             settled.append(replace(package, marker=None))
     return tuple(settled)

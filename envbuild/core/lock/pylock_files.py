@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from envbuild.core.markers import applies
 from envbuild.errors import UserError
 
 
@@ -65,12 +65,7 @@ def choose_files(text: str, tags: set[Tag], provided: set[str], marker_env: dict
 
 
 def _applies(marker: str | None, env: dict[str, str] | None) -> bool:
-    if not marker or env is None:
-        return True
-    try:
-        return Marker(marker).evaluate(env)
-    except InvalidMarker:
-        return True
+    return env is None or applies(marker, env)
 
 
 def _best_wheel(wheels: list[dict[str, Any]], tags: set[Tag]) -> dict[str, Any] | None:

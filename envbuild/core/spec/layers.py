@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from envbuild.core.spec.keypaths import Reader, kind
+from envbuild.core.gpu import PIP_CUDA_RUNTIME
 from envbuild.core.names import canonical_name
 from envbuild.core.progress import human_size
+from envbuild.core.spec.keypaths import Reader, kind
 from envbuild.errors import SpecError
 
 MB = 1_000_000
@@ -47,11 +48,6 @@ DEFAULT_MAX = 16  # layers above the base, all of envbuild's included
 DEFAULT_THRESHOLD = 4 * MB
 # The layers that are always there: the venv skeleton and envbuild's metadata (+ the user).
 FIXED_LAYERS = 2
-CUDA_PATTERNS = ("nvidia-*",)
-# conda-forge's and NVIDIA's channels split the CUDA runtime into many packages.
-CONDA_CUDA_PATTERNS = ("cuda-*", "libcublas*", "libcufft*", "libcurand*", "libcusolver*", "libcusparse*", "libcufile*",
-                       "libcudss*", "libcutensor*", "libnvjitlink*", "libnvjpeg*", "libnvfatbin*", "libnpp*", "cudnn",
-                       "libcudnn*", "nccl", "libnccl*", "cutensor")
 KEYS = {"max", "threshold", "groups"}
 # Spelled without flags so that the editor schema (core/spec/schema.py) uses this very pattern: JSON Schema has none.
 SIZE_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB])?\s*$"
@@ -123,7 +119,7 @@ class LayerPlan:
 
 def plan_layers(packages: Sequence[tuple[str, int | None]], rules: LayerRules, *, project: bool = False,
                 file: str = "envbuild.yaml", key: str = "layers", staged: bool = True,
-                cuda_patterns: Sequence[str] = CUDA_PATTERNS) -> LayerPlan:
+                cuda_patterns: Sequence[str] = PIP_CUDA_RUNTIME) -> LayerPlan:
     """``packages``: (name, size of its locked file or None) of every package the layers install."""
     limit = rules.max if rules.max is not None else DEFAULT_MAX
     threshold = rules.threshold if rules.threshold is not None else DEFAULT_THRESHOLD

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from envbuild.core.gpu import wants_cuda
 from envbuild.core.inputs.requirements import HINTS
 from envbuild.core.spec.model import parse_spec
 from envbuild.errors import UserError
@@ -21,8 +22,6 @@ from envbuild.errors import UserError
 DEFAULT_PYTHON = "3.11"
 SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13")
 CUDA = "12.8"  # PyPI's torch wheels for Linux are CUDA 12.8 builds
-_CUDA_NAMES = re.compile(r"^(torch|torchvision|torchaudio|jax\[cuda.*|jaxlib|tensorflow|cupy.*|nvidia-.*|pytorch-cuda|"
-                         r"cudatoolkit|cuda-version|xformers|flash-attn|vllm)$", re.I)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +60,7 @@ def starter_for(file_name: str, text: str, *, input_path: str, directory_name: s
                         "is no requirement)", hint="pass a requirements file, a pyproject.toml or a conda environment.yml")
     names = [r.name for r in parsed.requirements]
     return Starter(kind="requirements", input=input_path, name=name, python=DEFAULT_PYTHON,
-                   cuda=any(_CUDA_NAMES.match(n) for n in names), project=False, today=today,
+                   cuda=any(wants_cuda(n) for n in names), project=False, today=today,
                    torch=_torch_pin(r.text for r in parsed.requirements),
                    warnings=tuple(f"{p.message} (lock will refuse it: {HINTS[p.kind]})" for p in parsed.problems))
 
@@ -178,7 +177,7 @@ def _from_pyproject(text: str, input_path: str, name: str, today: str) -> Starte
             continue
     buildable = bool(project.get("name")) and "build-system" in data  # a pyproject for dependencies only has none
     return Starter(kind="pyproject", input=input_path, name=_image_name(str(project.get("name") or name)),
-                   python=python, cuda=any(_CUDA_NAMES.match(n) for n in names), project=buildable, today=today,
+                   python=python, cuda=any(wants_cuda(n) for n in names), project=buildable, today=today,
                    torch=_torch_pin(str(e) for e in project.get("dependencies") or []), allowed=tuple(allowed))
 
 
@@ -194,7 +193,7 @@ def _from_conda(text: str, input_path: str, name: str, today: str) -> Starter:
             python = match[1]
     names = [re.split(r"[\s<>=!~]", d.strip(), maxsplit=1)[0].split("::")[-1] for d in deps]
     return Starter(kind="conda", input=input_path, name=name, python=python,
-                   cuda=any(_CUDA_NAMES.match(n) for n in names), project=False, today=today)
+                   cuda=any(wants_cuda(n) for n in names), project=False, today=today)
 
 
 def _torch_pin(requirements: Iterable[str]) -> str | None:
