@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
 
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -46,22 +45,18 @@ class Remote:
 
 def find_remote(pins: Sequence[Package], index_urls: Sequence[str], ranked: Sequence[Tag]) -> dict[str, Remote]:
     """name → the pin's file on the first index whose JSON page lists a fitting file of its hashes."""
-    from envbuild.adapters.sizes import json_page
+    from envbuild.adapters.index import project_files
 
     rank = {tag: i for i, tag in enumerate(ranked)}
 
     def lookup(pin: Package) -> Remote | None:
         hexes = pin.sha256s
         for index in index_urls:
-            page = f"{index.rstrip('/')}/{pin.name}/"
             best: tuple[int, Remote] | None = None
-            for entry in json_page(page):
-                digest = (entry.get("hashes") or {}).get("sha256") if isinstance(entry.get("hashes"), dict) else None
-                filename, url = str(entry.get("filename", "")), entry.get("url")
-                order = _best_rank(filename, rank)
-                if digest in hexes and isinstance(url, str) and order is not None and (best is None or order < best[0]):
-                    size = entry.get("size") if isinstance(entry.get("size"), int) else None
-                    best = (order, Remote(pin, urljoin(page, url), filename, digest, size))
+            for entry in project_files(index, pin.name):
+                order = _best_rank(entry.filename, rank)
+                if entry.sha256 in hexes and order is not None and (best is None or order < best[0]):
+                    best = (order, Remote(pin, entry.url, entry.filename, str(entry.sha256), entry.size))
             if best:
                 return best[1]
         return None
@@ -126,10 +121,10 @@ class _Counter:
 
 def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 120) -> None:
     """One http(s) file into ``dest``, ``add`` told of every block. Credentials in the URL become a
-    basic-auth header (sizes.request_for), never part of a message."""
+    basic-auth header (index.request_for), never part of a message."""
     import urllib.request
 
-    from envbuild.adapters.sizes import request_for
+    from envbuild.adapters.index import request_for
 
     request = request_for(url, "*/*")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -154,30 +149,17 @@ def version_hashes(name: str, version: str, index_urls: Sequence[str]) -> list[s
     from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
 
-    from envbuild.adapters.sizes import json_page
+    from envbuild.adapters.index import project_files
 
     try:
         wanted = Version(version)
     except InvalidVersion:
         return None
     for index in index_urls:
-        if not index.startswith(("http://", "https://")):
-            continue
-        entries = json_page(f"{index.rstrip('/')}/{canonicalize_name(name)}/")
-        if not entries:
-            continue
-        found = []
-        for entry in entries:
-            hashes = given if isinstance(given := entry.get("hashes"), dict) else {}
-            try:
-                _, got, _, _ = parse_wheel_filename(str(entry.get("filename", "")))
-            except (InvalidWheelFilename, InvalidVersion):
-                continue
-            if got == wanted and isinstance(hashes.get("sha256"), str):
-                found.append(hashes["sha256"])
-        return found
+        entries = project_files(index, canonicalize_name(name))
+        if entries:
+            return [e.sha256 for e in entries if e.filename.endswith(".whl") and e.version == wanted and e.sha256]
     return None
-
 
 def download_url(url: str, dest: Path, shown: str) -> None:
     """One URL (http(s) or file:) into ``dest``; ``shown``: the URL for messages (as the lock has it:
@@ -203,27 +185,20 @@ def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> 
     """name → every file of the pin's hashes the index's JSON page lists (the first index that has
     any). ``indexes``: (URL with its ${VAR}s expanded, as written): a file URL under the expanded
     index is given back under the written one, so no expanded secret leaves in an export."""
-    from envbuild.adapters.sizes import json_page
+    from envbuild.adapters.index import project_files
 
     def lookup(pin: Package) -> list[IndexFile]:
         hexes = pin.sha256s
         for expanded, written in indexes:
-            if not expanded.startswith(("http://", "https://")):
-                continue
-            page = f"{expanded.rstrip('/')}/{pin.name}/"
             found = []
-            for entry in json_page(page):
-                hashes = given if isinstance(given := entry.get("hashes"), dict) else {}
-                url = entry.get("url")
-                if hashes.get("sha256") not in hexes or not isinstance(url, str):
+            for entry in project_files(expanded, pin.name):
+                if entry.sha256 is None or entry.sha256 not in hexes:
                     continue
-                absolute = urljoin(page, url)
-                if absolute.startswith(expanded.rstrip("/") + "/"):
-                    absolute = written.rstrip("/") + absolute[len(expanded.rstrip("/")):]
-                found.append(IndexFile(filename=str(entry.get("filename", "")), url=absolute, sha256=hashes["sha256"],
-                                       size=entry.get("size") if isinstance(entry.get("size"), int) else None,
-                                       upload_time=entry.get("upload-time") if isinstance(entry.get("upload-time"),
-                                                                                           str) else None))
+                url = entry.url
+                if url.startswith(expanded.rstrip("/") + "/"):
+                    url = written.rstrip("/") + url[len(expanded.rstrip("/")):]
+                found.append(IndexFile(filename=entry.filename, url=url, sha256=entry.sha256, size=entry.size,
+                                       upload_time=entry.upload_time))
             if found:
                 return found
         return []

@@ -336,24 +336,10 @@ def missing_hint(text: str, index_urls: Sequence[str]) -> str | None:
 
 def _versions_on(name: str, index_urls: Sequence[str]) -> list[str]:
     """The versions of ``name`` the indexes' JSON pages list, oldest first (yanked ones left out)."""
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-    from packaging.version import Version
+    from envbuild.adapters.index import project_files
 
-    from envbuild.adapters.sizes import json_page
-
-    versions: set[Version] = set()
-    for index in index_urls:
-        if not index.startswith(("http://", "https://")):
-            continue
-        for entry in json_page(f"{index.rstrip('/')}/{name}/"):
-            filename = str(entry.get("filename", ""))
-            if entry.get("yanked"):
-                continue
-            try:
-                versions.add(parse_wheel_filename(filename)[1] if filename.endswith(".whl")
-                             else parse_sdist_filename(filename)[1])
-            except (InvalidWheelFilename, InvalidSdistFilename):
-                continue
+    versions = {version for index in index_urls for entry in project_files(index, name)
+                if not entry.yanked and (version := entry.version) is not None}
     return [str(v) for v in sorted(versions)]
 
 

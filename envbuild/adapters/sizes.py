@@ -1,5 +1,4 @@
-"""The size of each pin's locked file, for the layer plan (core/spec/layers.py), asked at lock time; and
-the index's JSON pages (PEP 691), which downloads and verify's vouching read.
+"""The size of each pin's locked file, for the layer plan (core/spec/layers.py), asked at lock time.
 
 Sizes come with uv's list of each pin's files (adapters/pin_files.py: the sizes PyPI and most
 mirrors publish, PEP 700); a file built here (an sdist's wheel, a git commit's) is measured in the
@@ -10,12 +9,8 @@ install (the sdist where it has none).
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -25,12 +20,6 @@ from envbuild.core.lock import Package
 from envbuild.core.platforms import supported_tags
 from envbuild.core.lock.pylock_files import PinFiles
 from envbuild.core.progress import Progress
-
-if TYPE_CHECKING:
-    import urllib.request
-
-JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-_TIMEOUT = 30
 
 
 def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, python: str, platform: str,
@@ -80,44 +69,3 @@ def installable(filename: str, tags: set[Tag]) -> bool:
         return bool(set(parse_wheel_filename(filename)[3]) & tags)
     except InvalidWheelFilename:
         return False
-
-
-def request_for(url: str, accept: str) -> "urllib.request.Request":
-    """An http(s) request; credentials in the URL become a basic-auth header, never part of the URL
-    a message could show."""
-    import urllib.request
-
-    parts = urlsplit(url)
-    headers = {"Accept": accept}
-    if parts.username is not None:
-        secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(secret).decode()
-        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {parts.scheme}")
-    return urllib.request.Request(urlunsplit(parts), headers=headers)
-
-
-_PAGES: dict[str, tuple[Mapping, ...]] = {}  # URL → a page answered in this process (lock asks sizes, then hooks)
-
-
-def json_page(url: str) -> tuple[Mapping, ...]:
-    """The files of one project page, or nothing (any failure, or no JSON: sizes are a hint, and a
-    download falls back to pip). A page that answered is asked once per process; a failure is
-    asked again."""
-    import urllib.request
-
-    if url in _PAGES:
-        return _PAGES[url]
-    try:
-        request = request_for(url, JSON_TYPE)
-        with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only
-            if JSON_TYPE not in response.headers.get("Content-Type", ""):
-                return ()
-            files = json.loads(response.read(64 << 20)).get("files")
-    except (OSError, ValueError, AttributeError):
-        return ()
-    found = tuple(f for f in files if isinstance(f, dict)) if isinstance(files, list) else ()
-    if found:
-        _PAGES[url] = found
-    return found

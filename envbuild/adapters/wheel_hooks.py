@@ -203,7 +203,7 @@ def _get_range(url: str, start: int, end: int) -> tuple[int, bytes]:
     import urllib.request
     from urllib.parse import urlsplit
 
-    from envbuild.adapters.sizes import request_for
+    from envbuild.adapters.index import request_for
 
     request = request_for(url, "*/*")
     request.add_header("Range", f"bytes={start}-{end - 1}")

@@ -20,21 +20,17 @@ def __getattr__(name: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """One command line's exit code (the console script exits with it). Re-entrant: each call
-    starts from the default settings and an empty secret registry, and puts back the signal
-    handlers it found, so that tests run the CLI in-process (tests/conftest.py's run_cli)."""
+    """One command line's exit code (the console script exits with it). Re-entrant: each call starts
+    afresh (_fresh_run) and puts back the signal handlers it found, so that tests run the CLI
+    in-process (tests/conftest.py's run_cli)."""
     from envbuild.cli.output import report_error, use_meter
     from envbuild.errors import EnvbuildError, UserError
 
     from envbuild.adapters.process import Stopped, kill_children, stop_on_signals
 
-    from envbuild.cli.settings import reset_settings
-    from envbuild.core.redact import forget_secrets
-
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    reset_settings()
-    forget_secrets()
+    _fresh_run()
     restore = stop_on_signals()
     use_meter()
     from envbuild.cli.fast import fast_verify
@@ -85,6 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         return 70
     finally:
         restore()
+
+
+def _fresh_run() -> None:
+    """Each command line starts afresh: the default settings, no secret of another's ${VAR}s, no
+    index page remembered from another."""
+    from envbuild.adapters.index import forget_pages
+    from envbuild.cli.settings import reset_settings
+    from envbuild.core.redact import forget_secrets
+
+    reset_settings()
+    forget_secrets()
+    forget_pages()
 
 
 def _usage_errors() -> tuple[type[BaseException], ...]:
