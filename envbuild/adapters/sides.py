@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,35 @@ from envbuild.adapters.places import Place, take_snapshot
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
-    from envbuild.core.lock import Lock
     from envbuild.core.check.verify import View
+    from envbuild.core.lock import Lock
+    from envbuild.core.lock.foreign import Foreign
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison, as a user named it (verify --against SOURCE, diff A B)."""
+
+    kind: str  # "record": an MLflow run's; "lock": a lock file, any tool's; "snapshot": a snapshot file or a place
+    label: str
+    lock: "Lock | Foreign | None" = None  # a record's lock, or the lock file
+    snapshot: dict[str, Any] | None = None  # a record's or a snapshot's environment
+
+
+def side_of(argument: str, *, environ: Mapping[str, str], interpreter: str = "python3") -> Side:
+    """The one reading of what a side names: an MLflow source (mlflow:runs:/..., models:/...), else a
+    file that is not JSON (a lock, any tool's), else a snapshot file, a container or an image."""
+    from envbuild.adapters.files import read_text
+    from envbuild.adapters.lockfiles import read_any_lock_file
+    from envbuild.core.lineage.record import is_mlflow
+
+    if is_mlflow(argument):
+        lock, where, snapshot = recorded(argument, environ)
+        return Side(kind="record", label=where, lock=lock, snapshot=snapshot)
+    path = Path(argument)
+    if path.is_file() and not read_text(path, argument).lstrip().startswith("{"):
+        return Side(kind="lock", label=argument, lock=read_any_lock_file(path))
+    return Side(kind="snapshot", label=argument, snapshot=snapshot_of(argument, interpreter))
 
 
 def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", str, dict[str, Any]]:

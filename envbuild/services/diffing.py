@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, take_snapshot
-from envbuild.adapters.sides import parse_snapshot, recorded, snapshot_of, view_of
+from envbuild.adapters.sides import parse_snapshot, side_of, view_of
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable
 
@@ -92,18 +92,11 @@ def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: st
 
 def _side(argument: str, *, interpreter: str = "python3",
           environ: Mapping[str, str] | None = None) -> "View | tuple[Lock | Foreign, str]":
-    from envbuild.adapters.files import read_text
-    from envbuild.adapters.lockfiles import read_any_lock_file
-    from envbuild.core.lineage.record import is_mlflow
-
-    if is_mlflow(argument):
-        _lock, where, snapshot = recorded(argument, environ if environ is not None else {})
-        return view_of(snapshot, where)
-    path = Path(argument)
-    if path.is_file() and not read_text(path, argument).lstrip().startswith("{"):
-        return read_any_lock_file(path), argument
-    return view_of(snapshot_of(argument, interpreter), argument)
-
+    side = side_of(argument, environ=environ if environ is not None else {}, interpreter=interpreter)
+    if side.snapshot is None:
+        assert side.lock is not None  # a lock file always reads as one
+        return side.lock, side.label
+    return view_of(side.snapshot, side.label)
 
 def _settle_for(environment: "View | None", python: str | None, ours: "Lock | None",
                 locks: "list[Lock | Foreign]") -> tuple[str, str, str]:

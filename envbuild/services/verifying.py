@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, start_snapshots
-from envbuild.adapters.sides import carried, recorded, snapshot_of, view_of
+from envbuild.adapters.sides import carried, side_of, view_of
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
@@ -143,20 +143,11 @@ def _check_data(directory: Path, choice: LockChoice, *, environ: Mapping[str, st
 def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
     """The expected side of ``verify --against``: an MLflow run's record (its lock and the snapshot of
     what it trained in), a snapshot file (and the lock it carries), a lock file, or an image."""
-    from envbuild.core.lineage.record import is_mlflow
-
-    if is_mlflow(source):
-        return _recorded(source, environ)
-    from envbuild.adapters.files import read_text
-
-    from envbuild.adapters.lockfiles import read_any_lock_file
-
-    path = Path(source)
-    if path.is_file() and not read_text(path, source).lstrip().startswith("{"):
-        return LockChoice(lock=read_any_lock_file(path), label=source)
-    snapshot = snapshot_of(source)
-    return LockChoice(lock=carried(snapshot, source), label=source, expected=view_of(snapshot, source))
-
+    side = side_of(source, environ=environ)
+    if side.snapshot is None:
+        return LockChoice(lock=side.lock, label=side.label)
+    lock = side.lock if side.kind == "record" else carried(side.snapshot, side.label)
+    return LockChoice(lock=lock, label=side.label, expected=view_of(side.snapshot, side.label))
 
 def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
                  allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", progress: Progress,
@@ -292,11 +283,6 @@ def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str,
         return None, text, where, Finding(kind="modified", name="/etc/envbuild lock", expected="the lock the image "
                                           "was built with", actual="not a lock envbuild wrote", detail=exc.message)
     return lock, text, where, None
-
-
-def _recorded(source: str, environ: Mapping[str, str]) -> LockChoice:
-    lock, where, snapshot = recorded(source, environ)
-    return LockChoice(lock=lock, label=where, expected=view_of(snapshot, where))
 
 
 def reproduced(source: str, days: float, *, environ: Mapping[str, str]) -> "Outcome":
