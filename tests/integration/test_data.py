@@ -30,10 +30,11 @@ def dvc(dvc_bin: Path, workspace: Path, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def workspace(tmp_path, dvc_bin) -> Path:
-    """A DVC repository: raw data, a `prepare` stage that writes a directory output, reproduced."""
-    root = tmp_path / "project"
+@pytest.fixture(scope="module")
+def reproduced_workspace(tmp_path_factory, dvc_bin) -> Path:
+    """A DVC repository: raw data, a `prepare` stage that writes a directory output, reproduced
+    (once: each test gets a copy, ``workspace``)."""
+    root = tmp_path_factory.mktemp("dvc") / "project"
     (root / "data").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     dvc(dvc_bin, root, "init", "-q")
@@ -43,6 +44,14 @@ def workspace(tmp_path, dvc_bin) -> Path:
     dvc(dvc_bin, root, "repro", "-q")
     assert (root / "dvc.lock").is_file()
     return root
+
+
+@pytest.fixture
+def workspace(tmp_path, reproduced_workspace) -> Path:
+    """A copy of the reproduced repository, to change at will (DVC rehashes what it has not seen)."""
+    import shutil
+
+    return Path(shutil.copytree(reproduced_workspace, tmp_path / "project", symlinks=True))
 
 
 def verify(cli, workspace, dvc_bin, *args):
