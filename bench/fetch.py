@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import read_lock
 from envbuild.core.platforms import platform as platform_facts
 

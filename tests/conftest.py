@@ -155,7 +155,7 @@ BASE_REF = "envbuild/base:bookworm"
 @pytest.fixture(scope="session")
 def engine():
     """A Docker engine. Locally its absence skips Docker tests; in CI it fails them (never skipped there)."""
-    from envbuild.adapters.docker import Engine
+    from envbuild.adapters.engine.docker import Engine
     from envbuild.errors import ToolUnavailable
 
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def cache_root(environ: Mapping[str, str]) -> Path:
     """envbuild's cache: $ENVBUILD_CACHE, else $XDG_CACHE_HOME/envbuild, else ~/.cache/envbuild. It
-    holds wheels/, archives/ (conda-lock files by URL), manifests/ (adapters/manifests.py) and
+    holds wheels/, archives/ (conda-lock files by URL), manifests/ (adapters/engine/manifests.py) and
     interpreters/ (adapters/interpreters.py)."""
     root = environ.get("ENVBUILD_CACHE") or os.path.join(environ.get("XDG_CACHE_HOME") or
                                                          os.path.expanduser("~/.cache"), "envbuild")

@@ -20,7 +20,7 @@ from envbuild.core.spec.model import Spec, Target
 from envbuild.errors import SpecError, UserError
 
 if TYPE_CHECKING:
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
 
 def image_epoch(spec: Spec, root: Path, lock_path: Path) -> int:

@@ -137,7 +137,7 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
     surface is read through the engine besides (engine_record)."""
     if place.kind == "container":
         # The engine's record first, before anything runs inside: what the probe then says cannot
-        # change it, and a watcher inside has nothing to see coming (adapters/exports.py).
+        # change it, and a watcher inside has nothing to see coming (adapters/engine/exports.py).
         engine = engine_record(place, timeout, files=files)
         return dict(_probe(place, files=files, timeout=timeout, progress=progress, alone=alone), engine=engine)
     if place.kind == "image":  # nothing runs in an image: read it while the probe runs in a container of it
@@ -277,12 +277,12 @@ def engine_record(place: Place, timeout: float, files: bool = False, also: Seque
         except (ValueError, AttributeError):
             record["image_config"] = None
     if files:
-        from envbuild.adapters import exports
+        from envbuild.adapters.engine import exports
 
         built = None
         if also is None:  # a verify (a build records its manifest with its own ``also``)
             from envbuild.adapters.cache import cache_root
-            from envbuild.adapters.manifests import read_manifest
+            from envbuild.adapters.engine.manifests import read_manifest
 
             built = read_manifest(image_id, cache_root(os.environ)) if image_id else None
             also = (built or {}).get("also") or ()

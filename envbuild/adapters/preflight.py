@@ -23,7 +23,7 @@ def find_image(recorded: Recorded, *, image: str | None, repo: Path | None, rebu
                progress: Callable[[str], None]) -> tuple[str | None, Check, bool]:
     """(what to run, the check, whether it is the recorded image itself). ``image``: the one --image
     names instead; ``repo``: where the recorded commit is, to rebuild a gone image (default: here)."""
-    from envbuild.adapters import training
+    from envbuild.adapters.engine import training
 
     wanted = str(recorded.image.get("image_id") or "")
     if image:

@@ -18,8 +18,8 @@ from pathlib import Path
 from envbuild.adapters import git
 from envbuild.adapters.files import sha256_file
 from envbuild.adapters.process import run
-from envbuild.adapters.resolvers import index_env, resolver_env
-from envbuild.adapters.wheelhouse import Wheelhouse, entry_folder
+from envbuild.adapters.index.resolvers import index_env, resolver_env
+from envbuild.adapters.index.wheelhouse import Wheelhouse, entry_folder
 from envbuild.core.progress import Progress
 from envbuild.core.image.project import ProjectWheel, read_metadata
 from envbuild.errors import BuildError, UserError

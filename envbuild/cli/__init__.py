@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 def _fresh_run() -> None:
     """Each command line starts afresh: the default settings, no secret of another's ${VAR}s, no
     index page remembered from another."""
-    from envbuild.adapters.index import forget_pages
+    from envbuild.adapters.index.pages import forget_pages
     from envbuild.cli.settings import reset_settings
     from envbuild.core.redact import forget_secrets
 

@@ -20,7 +20,7 @@ def base(
     """Bootstrap a Debian base image (python3, python3-venv) from the Debian archive, tagged by content."""
     import os
 
-    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.engine.docker import Engine, api_timeout
     from envbuild.services.base import make_base
 
     result = make_base(Engine.connect(api_timeout(os.environ)), suite=suite, packages=package, tag=tag, mirror=mirror,

@@ -105,9 +105,9 @@ def build_image(directory: Path, target: str | None, *, builder: str | None = No
     what `build` makes, `run` trains in and `reproduce` rebuilds a gone image with."""
     import os
 
-    from envbuild.adapters.builders import connect_builder
-    from envbuild.adapters.docker import Engine, api_timeout
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.engine.builders import connect_builder
+    from envbuild.adapters.engine.docker import Engine, api_timeout
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.image.engine import ImageBuilder
     from envbuild.services import images
 

@@ -24,9 +24,9 @@ def context(
     Dockerfile.buildkit, the same image built faster by BuildKit and podman)."""
     import os
 
-    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.engine.docker import Engine, api_timeout
     from envbuild.adapters.inputs import load_spec
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.ecosystems import chosen_target
     from envbuild.errors import ToolUnavailable
     from envbuild.services import images

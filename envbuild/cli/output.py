@@ -42,7 +42,7 @@ _BAR = 24
 def _meter(done: int, total: int, text: str, *, done_flag: bool = False) -> None:
     if SETTINGS.quiet:
         return
-    """A bar redrawn in place on a terminal (adapters/downloads.py calls it); cleared when done."""
+    """A bar redrawn in place on a terminal (adapters/index/downloads.py calls it); cleared when done."""
     if done_flag:
         sys.stderr.write("\r\x1b[K")
     else:

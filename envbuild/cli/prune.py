@@ -27,7 +27,7 @@ def prune(
         raise UserError(f"--cache-older-than {cache_older_than:g}: expected a number of days, 0 or more")
     engine = None
     if stages:
-        from envbuild.adapters.docker import Engine, api_timeout
+        from envbuild.adapters.engine.docker import Engine, api_timeout
 
         engine = Engine.connect(api_timeout(os.environ))
     result = run_prune(engine, cache_root(os.environ), older_than_days=cache_older_than, dry_run=dry_run)

@@ -24,7 +24,7 @@ def render(
     """Print the Dockerfile for a target: multi-stage, offline install, non-root, lineage labels."""
     import os
 
-    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.engine.docker import Engine, api_timeout
     from envbuild.errors import ToolUnavailable
     from envbuild.services import images
 
@@ -41,7 +41,7 @@ def render(
             engine = Engine.connect(api_timeout(os.environ))
         except ToolUnavailable as exc:
             progress(f"note: {exc.message}; the base image is used as written")
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
     if output is not None and str(output) == "-":  # -o - is standard output, as for every other document
         output = None

@@ -43,8 +43,8 @@ def sbom(
     else:
         if target is None:
             raise UserError(f"{source}: an image directory needs --target", hint="or pass --lock FILE or --image REF")
-        from envbuild.adapters.docker import Engine, api_timeout
-        from envbuild.adapters.wheelhouse import Wheelhouse
+        from envbuild.adapters.engine.docker import Engine, api_timeout
+        from envbuild.adapters.index.wheelhouse import Wheelhouse
         from envbuild.errors import ToolUnavailable
         from envbuild.services import images
 

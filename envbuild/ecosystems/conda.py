@@ -31,7 +31,7 @@ from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelS
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
-    from envbuild.adapters.wheelhouse import Wheel, Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.inputs.conda_env import CondaEnv
     from envbuild.core.inputs.requirements import RequirementLine
     from envbuild.core.spec.layers import LayerPlan, LayerRules
@@ -57,7 +57,7 @@ class CondaEcosystem(Ecosystem):
     # ------------------------------------------------------------ lock
 
     def lock(self, job: LockJob) -> Lock:
-        from envbuild.adapters.conda import SolveRequest, choose_solver, solve_conda_lock, solve_rattler
+        from envbuild.adapters.index.conda import SolveRequest, choose_solver, solve_conda_lock, solve_rattler
         from envbuild.adapters.inputs import display_path
         from envbuild.core.inputs.conda_env import channel_url
 
@@ -124,7 +124,7 @@ class CondaEcosystem(Ecosystem):
                                  index_url=expand(index, environ),
                                  extra_index_urls=[] if index == DEFAULT_INDEX else [DEFAULT_INDEX], progress=progress)
         pip_wheels = _pip_part(spec, target, lock, wheels, environ, progress)
-        from envbuild.adapters.wheelhouse import install_requirements
+        from envbuild.adapters.index.wheelhouse import install_requirements
 
         return BuildFiles(wheels=tuple(w.path for w in (*installer, *pip_wheels)),
                           texts={"installer.txt": install_requirements(installer),
@@ -168,7 +168,7 @@ class CondaEcosystem(Ecosystem):
                          progress: Progress) -> dict[str, Any]:
         """The snapshot with each installed conda package's file verdict taken against its archive's
         own info/paths.json (the archives pinned by the lock, from the cache or their URLs)."""
-        from envbuild.adapters.conda import archive_paths
+        from envbuild.adapters.index.conda import archive_paths
         from envbuild.core.check.conda_verify import archive_verdicts
 
         conda = snapshot.get("conda") or {}
@@ -211,7 +211,7 @@ def _channel_of(url: str) -> str:
 def _pip_part(spec: Spec, target: Target, lock: Lock, house: "Wheelhouse", environ: Mapping[str, str],
               progress: Progress) -> list["Wheel"]:
     """Wheels by the URL and sha256 the lock names; an sdist is built into a wheel by the wheelhouse."""
-    from envbuild.adapters.wheelhouse import Wheel
+    from envbuild.adapters.index.wheelhouse import Wheel
 
     wheels = [p for p in lock.pip if p.file_name.endswith(".whl")]
     paths = house.fetch_files(wheels, progress, lambda url: expand(url, environ)) if wheels else []
@@ -247,7 +247,7 @@ def _from_record(record: dict, channels: list[tuple[str, str]]) -> Package:
 def _check_before_solving(env: "CondaEnv", wanted: Sequence["RequirementLine"], spec: "Spec", file: str) -> None:
     """What can be said without a channel: a Python the environment pins against the spec's, a match
     spec that does not parse (file, key path, line), a git line in the pip part."""
-    from envbuild.adapters.conda import match_spec_problem
+    from envbuild.adapters.index.conda import match_spec_problem
     from envbuild.core.inputs.conda_env import python_disagreement
     from envbuild.errors import SpecError
 
@@ -270,7 +270,7 @@ def _check_before_solving(env: "CondaEnv", wanted: Sequence["RequirementLine"], 
 def _lock_pip(job: LockJob, env: "CondaEnv", wanted: list[str], conda: list[Package], python: str) -> list[Package]:
     """The pip part, resolved by uv through the Resolver interface (pylock.toml output: one URL and
     hash per file) for conda's Python."""
-    from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
+    from envbuild.adapters.index.resolvers import ResolveRequest, get_resolver, write_resolver_input
     from envbuild.core.platforms import marker_environment, supported_tags
     from envbuild.core.lock.pylock_files import choose_files, conda_constraints
 

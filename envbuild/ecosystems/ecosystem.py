@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spe
     from envbuild.core.image.render import RenderExtras
     from envbuild.core.spec.model import Spec, Target
     from envbuild.adapters.inputs import TargetInputs
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.spec.layers import LayerPlan, LayerRules
     from envbuild.core.check.verify import View

@@ -1,7 +1,7 @@
 """The pip ecosystem: a venv at /opt/venv, installed offline from a hash-pinned requirements lock.
 
 Locking drives a resolver CLI (uv or pip-tools, behind adapters/resolvers.Resolver); a pin with no
-wheel for the target gets the sha256 of the wheel built from its sdist (adapters/wheelhouse.py).
+wheel for the target gets the sha256 of the wheel built from its sdist (adapters/index/wheelhouse.py).
 Verify compares the probe's distributions with the pins and, with ``--files``, every installed file
 with the RECORD inside the very wheel the lock pins.
 """
@@ -23,8 +23,8 @@ from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelS
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
-    from envbuild.adapters.resolvers import ResolveRequest
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.resolvers import ResolveRequest
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
     from envbuild.core.spec.layers import LayerPlan, LayerRules
     from envbuild.core.check.cuda import LockedCuda
@@ -54,7 +54,7 @@ class PipEcosystem(Ecosystem):
         import tempfile
 
         from envbuild.adapters.knowledge import cuda_data
-        from envbuild.adapters.resolvers import ResolveRequest, get_resolver, write_resolver_input
+        from envbuild.adapters.index.resolvers import ResolveRequest, get_resolver, write_resolver_input
         from envbuild.core.check.cuda import check_target, cpu_target_warning, locked_cuda
 
         spec, target, inputs = job.spec, job.target, job.inputs
@@ -122,7 +122,7 @@ class PipEcosystem(Ecosystem):
 
     def fetch(self, lock: Lock, spec: Spec, target: Target, wheels: "Wheelhouse", environ: Mapping[str, str],
               progress: Progress) -> BuildFiles:
-        from envbuild.adapters.wheelhouse import install_requirements
+        from envbuild.adapters.index.wheelhouse import install_requirements
         from envbuild.ecosystems.pip_wheels import lock_indexes, rebuild_vcs
 
         rebuild_vcs(lock, wheels, environ, progress)
@@ -240,8 +240,8 @@ def _vcs_wheels(job: LockJob, folder: Path) -> tuple[dict[str, tuple[str, str, s
     same URL and ref, unless --upgrade: another ref is resolved again."""
     import shutil
 
-    from envbuild.adapters.vcs import build_commit, resolve_commit, split_url
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.vcs import build_commit, resolve_commit, split_url
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
     kept = {name: (pinned, source) for name, pinned, source in job.previous.vcs} \
         if job.previous is not None and not job.upgrade else {}
@@ -286,11 +286,11 @@ def _with_files(pins: Sequence[Package], job: LockJob,
                 request: "ResolveRequest") -> tuple[tuple[Package, ...], "Mapping[str, PinFiles]", set[str]]:
     """The pins, each that a format-2 previous lock has at the same version and files with the hashes
     it recorded (the built wheel's too); the files of every other pin, as uv knows them after the
-    resolution (adapters/pin_files.py); and the names of the pins kept."""
+    resolution (adapters/index/pin_files.py); and the names of the pins kept."""
     from urllib.parse import urlsplit
 
     from envbuild.adapters.cache import cache_root
-    from envbuild.adapters.pin_files import locked_files
+    from envbuild.adapters.index.pin_files import locked_files
 
     previous = job.previous
     before = {p.name: p for p in previous.pip} if previous and previous.version >= 2 else {}
@@ -314,7 +314,7 @@ def _with_sizes(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: L
                 request: "ResolveRequest") -> tuple[Package, ...]:
     """Each pin with the size of its locked file (the layer plan's input, core/spec/layers.py): kept from
     the previous lock for a pin whose files are unchanged, taken from ``files`` for the others."""
-    from envbuild.adapters.sizes import locked_sizes
+    from envbuild.adapters.index.sizes import locked_sizes
     from envbuild.adapters.cache import cache_root
 
     before = {p.name: p for p in job.previous.pip} if job.previous else {}
@@ -334,12 +334,12 @@ def _with_sizes(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: L
 
 def _with_hooks(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: LockJob,
                 request: "ResolveRequest") -> tuple[tuple[Package, ...], bool]:
-    """Each pin with the start-up code its wheel ships (adapters/wheel_hooks.py): kept from the
+    """Each pin with the start-up code its wheel ships (adapters/index/wheel_hooks.py): kept from the
     previous lock for a pin whose files are unchanged, read for the others. (pins, whether every
     pin's wheel could be read: only then does the lock say it checked.) A hook the previous lock
     did not record is said, as a warning naming the package and version."""
     from envbuild.adapters.cache import cache_root
-    from envbuild.adapters.wheel_hooks import locked_hooks
+    from envbuild.adapters.index.wheel_hooks import locked_hooks
 
     before = {p.name: p for p in job.previous.pip} if job.previous and job.previous.hooks_checked else {}
     known: dict[str, tuple[str, ...] | None] = {
@@ -365,9 +365,9 @@ def _with_hooks(pins: Sequence[Package], files: "Mapping[str, PinFiles]", job: L
 def _with_built_wheels(pins: Sequence[Package], files: "Mapping[str, PinFiles]", kept: set[str], job: LockJob,
                        request: "ResolveRequest") -> tuple[Package, ...]:
     """Pins with no wheel for the target (among ``files``: uv lists the wheels the target accepts)
-    get the sha256 of the wheel built from their sdist (adapters/sdists.py)."""
-    from envbuild.adapters.sizes import installable
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    get the sha256 of the wheel built from their sdist (adapters/index/sdists.py)."""
+    from envbuild.adapters.index.sizes import installable
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.epoch import epoch_of
     from envbuild.core.platforms import supported_tags
 

@@ -16,7 +16,7 @@ from envbuild.core.envvars import expand, expand_all
 from envbuild.errors import BuildError
 
 if TYPE_CHECKING:
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
 
 
@@ -32,7 +32,7 @@ class CacheWheels:
         self._records: dict[Path, str] = {}
 
     def _house(self, lock: Lock) -> "Wheelhouse":
-        from envbuild.adapters.wheelhouse import Wheelhouse
+        from envbuild.adapters.index.wheelhouse import Wheelhouse
         from envbuild.core.epoch import epoch_of
 
         epoch = epoch_of(lock.exclude_newer)
@@ -41,7 +41,7 @@ class CacheWheels:
         return self._houses[epoch]
 
     def _record(self, path: Path) -> str:
-        from envbuild.adapters.wheel_record import wheel_record_text
+        from envbuild.adapters.index.wheel_record import wheel_record_text
 
         if path not in self._records:
             self._records[path] = wheel_record_text(path)
@@ -71,7 +71,7 @@ class CacheWheels:
         import hashlib
         import json
 
-        from envbuild.adapters.downloads import version_hashes
+        from envbuild.adapters.index.downloads import version_hashes
         from envbuild.adapters.files import recall, remember
 
         indexes = lock_indexes(lock, self.environ)
@@ -159,8 +159,8 @@ def rebuild_vcs(lock: Lock, wheels: "Wheelhouse", environ: Mapping[str, str], pr
     """A pin built from a commit whose wheel this cache lacks: build it again and demand the locked hash."""
     if not lock.vcs:
         return  # and no git tooling imported
-    from envbuild.adapters.vcs import build_commit, split_url
-    from envbuild.adapters.wheelhouse import entry_folder
+    from envbuild.adapters.index.vcs import build_commit, split_url
+    from envbuild.adapters.index.wheelhouse import entry_folder
 
     for name, url, _source in lock.vcs:
         package = lock.package(name)

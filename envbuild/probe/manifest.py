@@ -1,6 +1,6 @@
 """Every file under a directory, listed and hashed on every core, and the stale bytecode found on the
 way: what envbuild compares with the locked wheels' own RECORD (the site directories). An image's or
-a container's files are read from outside instead (adapters/exports.py); this is the place's own
+a container's files are read from outside instead (adapters/engine/exports.py); this is the place's own
 word, for venvs and hosts. Standard library only; Python >= 3.8.
 
 The walk is shared out by directory: the parent lists the top of each directory and every worker

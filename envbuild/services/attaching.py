@@ -1,4 +1,4 @@
-"""build --push: the build's provenance and SBOM attached to the pushed image (adapters/registry.py)."""
+"""build --push: the build's provenance and SBOM attached to the pushed image (adapters/engine/registry.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 def attach(ref: str, repo_digest: str, *, provenance: str | None, sbom: str | None,
            environ: Mapping[str, str]) -> list[str]:
-    from envbuild.adapters.registry import Document, attach as put
+    from envbuild.adapters.engine.registry import Document, attach as put
 
     documents = [Document(artifact_type=kind, text=text, suffix=suffix) for kind, text, suffix in (
         ("application/vnd.in-toto+json", provenance, "att"), ("application/vnd.cyclonedx+json", sbom, "sbom"))

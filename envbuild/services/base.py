@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envbuild.adapters.docker import repository_and_tag
+from envbuild.adapters.engine.docker import repository_and_tag
 from envbuild.adapters.process import run
 from envbuild.core.image.engine import ContainerEngine
 from envbuild.core.progress import Progress, silent

@@ -38,7 +38,7 @@ def export(directory: Path | None, target: str | None, lock_file: Path | None, f
 
 
 def _index_files(lock: "Lock", environ: Mapping[str, str]) -> dict[str, list["IndexFile"]]:
-    from envbuild.adapters.downloads import index_files
+    from envbuild.adapters.index.downloads import index_files
     from envbuild.core.envvars import expand
 
     written = [lock.index_url, *lock.extra_index_urls]

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 from envbuild import ecosystems
 from envbuild.ecosystems.build_context import fill_context
 from envbuild.adapters import git
-from envbuild.adapters.bases import base_fits, pin_local_base, resolve_base
-from envbuild.adapters.builders import check_base
+from envbuild.adapters.engine.bases import base_fits, pin_local_base, resolve_base
+from envbuild.adapters.engine.builders import check_base
 from envbuild.adapters.files import atomic_write, content_ids, read_text, stable_folder, tree_digest
 from envbuild.adapters.inputs import (confined, display_path, load_spec, load_target_inputs, repo_relative,
                                       repository_root, spec_dir, target_lock_path)
 from envbuild.adapters.gathering import check_cuda, file_source, image_epoch, project_wheel
-from envbuild.adapters.engine_checks import record_manifest
+from envbuild.adapters.engine.checks import record_manifest
 from envbuild.adapters.templates import load_templates
 from envbuild.core.image import plan as image_plan
 from envbuild.core.image.engine import ContainerEngine, ImageBuilder, ImageInfo
@@ -44,7 +44,7 @@ from envbuild.core.spec.model import Spec, Target
 from envbuild.errors import CheckFailed, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +89,7 @@ class BuildOutcome:
     seconds: float
     size: int
     repo_digest: str | None = None
-    manifest: Path | None = None  # the build manifest in the cache (adapters/manifests.py)
+    manifest: Path | None = None  # the build manifest in the cache (adapters/engine/manifests.py)
     layers: tuple[tuple[str, int, str], ...] = ()  # envbuild's layers: (name, bytes, diff ID), the lowest first
     phases: Mapping[str, float] = field(default_factory=dict)  # seconds: prepare, fetch, build, normalise, ...
     sbom: str = ""  # the CycloneDX document (embedded at /etc/envbuild/sbom.cdx.json)
@@ -249,7 +249,7 @@ def build(directory: Path, target: str | None, *, engine: ContainerEngine, wheel
     else it goes to the fetcher's cache (``<cache>/manifests``). ``plain``: stream the build's own output.
     ``provenance``: write the in-toto statement too (an up-to-date image has its files looked up again);
     ``sbom``: the SBOM of an up-to-date image too (a built one always has it). ``builder``: connects
-    the builder (adapters/builders.py: BuildKit or the classic), only when there is something to build;
+    the builder (adapters/engine/builders.py: BuildKit or the classic), only when there is something to build;
     None: the engine's classic builder."""
     cache = wheels.cache.parent if manifests else None
     started = clock = time.monotonic()

@@ -56,7 +56,7 @@ def lock(
 ) -> list[LockOutcome]:
     """``environ``: where ${VAR}s in index and channel URLs get their values, and the resolvers'
     environment (their own index settings removed: adapters/resolvers.resolver_env)."""
-    from envbuild.adapters.resolvers import get_resolver
+    from envbuild.adapters.index.resolvers import get_resolver
 
     spec = load_spec(directory)
     root = spec_dir(directory)
@@ -95,7 +95,7 @@ def _lock_target(spec: Spec, root: Path, target: Target, inputs: TargetInputs, *
                              lambda line: progress(f"[{target.name}] {line}"))
     base = None
     if spec.inherits(target) and ecosystem.inherits_base:  # base-packages: inherit (ecosystems/pip_base.py)
-        from envbuild.adapters.bases import read_base_packages
+        from envbuild.adapters.engine.bases import read_base_packages
         from envbuild.core.image.render import required_base
 
         ref = required_base(spec, target)

@@ -40,7 +40,7 @@ def prune(engine: ContainerEngine | None, cache: Path, *, older_than_days: float
                     cache_bytes += sum(p.stat().st_size for p in files)
                     if not dry_run:
                         shutil.rmtree(folder, ignore_errors=True)
-        for kind in ("files", "hooks"):  # adapters/pin_files.py, adapters/wheel_hooks.py
+        for kind in ("files", "hooks"):  # adapters/index/pin_files.py, adapters/index/wheel_hooks.py
             for path in sorted((cache / kind).glob("*/*")) if (cache / kind).is_dir() else ():
                 if path.is_file() and path.stat().st_mtime < cutoff:
                     entries += 1

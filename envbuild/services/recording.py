@@ -120,7 +120,8 @@ def train(image: str, *, environ: Mapping[str, str], args: Sequence[str] | None 
     (with no MLFLOW_TRACKING_URI: only there). The container's network is none unless the training logs
     to MLflow itself (no metrics-file): then the tracking server must be reachable — the host's network
     for a server on this machine's loopback, else the default bridge."""
-    from envbuild.adapters import mlflow_runs, training
+    from envbuild.adapters import mlflow_runs
+    from envbuild.adapters.engine import training
     from envbuild.adapters.places import Place, engine_record
     from envbuild.core.spec.reproduce import ReproduceRules, rules_to_json
 

@@ -6,7 +6,7 @@ by its registry digest, or rebuilt from the recorded commit — and then it must
 files against the recorded lock (``verify_image``: `verify --image --files`), the data against the
 outputs the run recorded (DVC), the hardware against the recorded fingerprint. A failed check stops
 there: unverifiable, nothing trained. Then the recorded command runs in a container as `envbuild run`
-starts one (adapters/training.py), as a new MLflow run that names the run it reproduces, and each
+starts one (adapters/engine/training.py), as a new MLflow run that names the run it reproduces, and each
 metric is compared.
 """
 
@@ -160,7 +160,8 @@ def run_once(prepared: Prepared, *, environ: Mapping[str, str], request: Request
              experiment: str | None = None) -> tuple[int, dict[str, float], str | None]:
     """The recorded command (the mode's, with a calibration's seed) in the image: (exit status, the metrics,
     the MLflow run it was, when one). Metrics from the spec's metrics-file, else those the training logged."""
-    from envbuild.adapters import mlflow_runs, training
+    from envbuild.adapters import mlflow_runs
+    from envbuild.adapters.engine import training
     from envbuild.core.lineage.reproduction import command_for, environment_for
 
     recorded = prepared.recorded

@@ -156,7 +156,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     """One place's snapshot against the lock (or, with none given, the lock its image carries:
     ``required`` (sha256, where it comes from) is the one it must be)."""
     from envbuild import ecosystems
-    from envbuild.adapters.engine_checks import engine_verdict
+    from envbuild.adapters.engine.checks import engine_verdict
     from envbuild.adapters.knowledge import cuda_data
     from envbuild.core.check.cuda import gpu_findings, lock_cuda
     from envbuild.core.check.outside import with_engine_files
@@ -198,7 +198,7 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     notes.extend(hook_notes)
     notes.extend(f"allowed, not locked, and checked against its own RECORD only: {why}"
                  for why in snapshot.get("unvouched") or [])
-    if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine_checks.py)
+    if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine/checks.py)
         more, more_notes = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ,
                                           timeout=timeout)
         findings.extend(more)

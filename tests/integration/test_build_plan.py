@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import read_lock
 from envbuild.errors import CheckFailed
 from envbuild.services import images

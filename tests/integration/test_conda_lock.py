@@ -177,7 +177,7 @@ def test_exit_codes_are_reliable_over_many_runs(channel):
     codes = []
     for i in range(40):
         specs = ["tinytool"] if i % 2 == 0 else ["newtool"]  # newtool is excluded by date: unsolvable
-        done = subprocess.run([sys.executable, "-m", "envbuild.adapters.rattler_worker"], capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "envbuild.adapters.index.rattler_worker"], capture_output=True,
                               text=True, input=json.dumps(dict(request, specs=specs)), timeout=120)
         answer = json.loads(done.stdout)
         codes.append((done.returncode, "records" in answer))

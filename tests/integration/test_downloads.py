@@ -1,4 +1,4 @@
-"""Wheels fetched straight from the index's JSON pages (adapters/downloads.py): the file pip would
+"""Wheels fetched straight from the index's JSON pages (adapters/index/downloads.py): the file pip would
 pick, hash-checked before the cache has it, progress in bytes — a bar on a terminal, periodic lines
 when piped. Hermetic: the local index on 127.0.0.1."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from envbuild.adapters.downloads import Remote, download
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.downloads import Remote, download
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import Package, read_lock
 from envbuild.errors import BuildError
 from tests.conftest import REPO, hermetic_env, run_cli
@@ -89,7 +89,7 @@ METER = """
 import sys, time
 sys.path.insert(0, {tests!r})
 from envbuild.cli.output import progress, use_meter
-from envbuild.adapters.downloads import download
+from envbuild.adapters.index.downloads import download
 from tests.integration.test_downloads import slow_fetch, slow_remotes
 use_meter()
 download(slow_remotes(), slow_fetch, progress, {{}})
@@ -128,7 +128,7 @@ def test_a_terminal_gets_a_bar_redrawn_in_place_and_a_pipe_gets_no_escape_codes(
 
 def test_a_full_disk_while_fetching_is_exit_74_naming_the_path(locked, index, tmp_path):
     """Issue 32, item 12: the disk, not the index, is at fault (it said exit 5, "check the index")."""
-    from envbuild.adapters.downloads import stream
+    from envbuild.adapters.index.downloads import stream
     from envbuild.errors import FileError
 
     wheels, _ = fetch(locked, index, tmp_path / "cache")

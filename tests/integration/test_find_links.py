@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import read_lock
 from envbuild.services import images
 from tests.conftest import hermetic_env, run_cli

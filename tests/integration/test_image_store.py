@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from envbuild.adapters.archives import full_archive, thin_archive
+from envbuild.adapters.engine.archives import full_archive, thin_archive
 from envbuild.core.image.plan import kept_layers, normalized_config
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -77,7 +77,7 @@ def test_containerd_refuses_the_thin_archive_and_imports_the_full_one(built_imag
 def test_normalise_on_the_containerd_path_gives_the_thin_path_s_image(built_image, engine):
     """Engine.normalize as it runs on a containerd store (save, rewrite, load the full archive), on
     this engine: the image that comes back is the one the thin path gave."""
-    from envbuild.adapters.docker import Engine
+    from envbuild.adapters.engine.docker import Engine
 
     image_id = built_image[1]["id"]
     history = history_of(engine, image_id)

@@ -73,7 +73,7 @@ def test_a_files_verify_of_the_venv_is_still_clean(cli, locked, venv):
 NOT_ON_THE_VERIFY_PATH = ("typer", "click", "rich", "concurrent.futures", "subprocess", "tempfile", "shutil", "email",
                           "packaging", "packaging.version",
                           "importlib.metadata", "zipfile", "packaging.requirements", "packaging.tags",
-                          "envbuild.adapters.wheelhouse", "envbuild.adapters.resolvers", "envbuild.ecosystems.conda",
+                          "envbuild.adapters.index.wheelhouse", "envbuild.adapters.index.resolvers", "envbuild.ecosystems.conda",
                           "envbuild.cli.typer_app")
 
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.errors import SpecError
 from envbuild.services import images
 from tests.conftest import hermetic_env, run_cli

@@ -13,7 +13,7 @@ def test_cache_files_unused_for_the_given_days_are_removed_and_recent_ones_kept(
     cache = tmp_path / "cache"
     old = cache / "wheels" / "sha256" / "aa" / ("aa" * 32) / "old-1.0-py3-none-any.whl"
     new = cache / "archives" / "sha256" / "bb" / ("bb" * 32) / "new-1.0-0.conda"
-    # what lock remembers about locked files (adapters/pin_files.py, wheel_hooks.py): old ones go too
+    # what lock remembers about locked files (adapters/index/pin_files.py, wheel_hooks.py): old ones go too
     old_memo, new_memo = cache / "files" / "cc" / ("cc" * 32), cache / "hooks" / "dd" / ("dd" * 32)
     for path in (old, new):
         path.parent.mkdir(parents=True)

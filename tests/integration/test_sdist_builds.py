@@ -138,7 +138,7 @@ def test_a_native_build_is_refused_before_it_starts_naming_the_package(make_imag
     assert "find-links" in done.stderr and "pin a version of needsnative that publishes wheels" in done.stderr
     assert not (image / "locks" / "cpu.txt").exists()
     # The refusal itself, once the sdist is here, takes well under a second: nothing is installed.
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.lock import Package
     from envbuild.core.lock.pylock_files import LockedFile
     from envbuild.errors import BuildError

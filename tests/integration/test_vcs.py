@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import read_lock
 from envbuild.services import images
 from tests.conftest import TEST_CACHE, hermetic_env, run_cli

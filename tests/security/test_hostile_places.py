@@ -152,7 +152,7 @@ def test_an_engine_that_never_answers_is_exit_5_in_bounded_time_and_render_never
 def test_an_api_call_that_times_out_after_connecting_is_a_clear_exit_5():
     import requests
 
-    from envbuild.adapters.docker import _Bounded
+    from envbuild.adapters.engine.docker import _Bounded
     from envbuild.errors import ToolUnavailable
 
     class SlowAPI:

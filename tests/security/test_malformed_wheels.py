@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from envbuild.adapters.files import entry_folder
-from envbuild.adapters.wheel_check import wheel_problem
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheel_check import wheel_problem
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.lock import Package
 from envbuild.errors import BuildError
 from tests.conftest import hermetic_env
@@ -128,7 +128,7 @@ def test_a_pinned_malformed_wheel_never_leaves_the_cache(case, tmp_path):
 
 
 def test_a_sound_wheel_passes_once_and_is_remembered(tmp_path):
-    from envbuild.adapters.wheel_check import check_wheel, marker
+    from envbuild.adapters.index.wheel_check import check_wheel, marker
 
     path = tmp_path / NAME
     path.write_bytes(wheel({**CLEAN, ENTRY_POINTS: b"[console_scripts]\nevil = evil:main\n"}))

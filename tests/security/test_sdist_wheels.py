@@ -34,7 +34,7 @@ def locked_pins(image):
 
 def fetch(cache, pins, index):
     """What build does: the locked files for the target, from the cache or the index."""
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return Wheelhouse(cache=cache, environ=hermetic_env(), epoch=1777593600).fetch(  # exclude-newer 2026-05-01

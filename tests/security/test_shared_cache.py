@@ -57,7 +57,7 @@ def test_a_killed_writer_leaves_nothing_trusted_and_stale_files_are_cleaned(tmp_
 
 
 def _store_one(args):
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
 
     cache, source, digest, start = args
     while time.time() < start:  # all at once

@@ -114,6 +114,14 @@ def test_the_core_s_top_level_is_the_vocabulary_only():
     assert {f"envbuild.core.{room}" for room in rooms} == set(CORE_ROOMS[1:])
 
 
+def test_the_adapters_index_and_engine_rooms_do_not_import_each_other():
+    rooms = ("envbuild.adapters.index", "envbuild.adapters.engine")
+    for name, deps in graph().items():
+        for mine, other in (rooms, rooms[::-1]):
+            if name.startswith(mine + "."):
+                assert not [d for d in deps if d.startswith(other + ".")], f"{name} imports {other}"
+
+
 def test_only_the_chooser_asks_which_ecosystem_a_spec_wants():
     askers = {name for name, path in modules().items() if "conda_for(" in path.read_text()}
     assert askers == {"envbuild.ecosystems", "envbuild.core.spec.model", "envbuild.adapters.inputs"}

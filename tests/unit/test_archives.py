@@ -1,4 +1,4 @@
-"""The archives normalisation loads (adapters/archives.py), and which image store an engine has."""
+"""The archives normalisation loads (adapters/engine/archives.py), and which image store an engine has."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import tarfile
 
 import pytest
 
-from envbuild.adapters.archives import full_archive, thin_archive
-from envbuild.adapters.docker import store_of
+from envbuild.adapters.engine.archives import full_archive, thin_archive
+from envbuild.adapters.engine.docker import store_of
 from envbuild.errors import BuildError
 
 CONFIG = b'{"rootfs":{"type":"layers"}}'

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from envbuild.adapters.bases import _unreachable_hint, base_fits
+from envbuild.adapters.engine.bases import _unreachable_hint, base_fits
 from envbuild.core.image.bases import base_python
 from envbuild.errors import ToolUnavailable, UserError
 from tests.support.fake_engine import FakeEngine

@@ -1,5 +1,5 @@
 """Which builder builds (core/image/builders.py), what BuildKit's progress says, how BuildKit is called
-(adapters/builders.py), and the normalisation that makes both builders give one image ID."""
+(adapters/engine/builders.py), and the normalisation that makes both builders give one image ID."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from envbuild.adapters.builders import BuildKit, check_base
+from envbuild.adapters.engine.builders import BuildKit, check_base
 from envbuild.core.image.builders import Choice, Offers, ProgressReader, choose, client_major
 from envbuild.core.image.plan import EMPTY_LAYER, kept_layers, normalized_config, pinned_base_tag
 from envbuild.errors import BuildError, ToolUnavailable, UserError

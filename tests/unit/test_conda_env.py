@@ -108,7 +108,7 @@ def test_package_urls_keep_channel_variables_and_lose_literal_credentials():
 
 
 def test_the_silent_channel_named_is_the_first_in_the_file_s_order(tmp_path):
-    from envbuild.adapters.conda import _first_silent
+    from envbuild.adapters.index.conda import _first_silent
 
     good, gone = tmp_path / "good", tmp_path / "gone"
     (good / "linux-64").mkdir(parents=True)

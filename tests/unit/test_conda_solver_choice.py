@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from envbuild.adapters.conda import choose_solver
+from envbuild.adapters.index.conda import choose_solver
 from envbuild.errors import ToolUnavailable, UserError
 
 

@@ -1,8 +1,8 @@
-"""adapters/docker.py: the parts that need no engine."""
+"""adapters/engine/docker.py: the parts that need no engine."""
 
 import pytest
 
-from envbuild.adapters.docker import api_timeout, repository_and_tag
+from envbuild.adapters.engine.docker import api_timeout, repository_and_tag
 from envbuild.errors import UserError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envbuild.adapters.resolvers import local_build_hint
+from envbuild.adapters.index.resolvers import local_build_hint
 from envbuild.core.inputs.conda_env import parse_environment, python_disagreement
 from envbuild.core.lock.pylock_files import pin_files
 from envbuild.core.inputs.pyproject import native_build_tools
@@ -38,7 +38,7 @@ def test_each_spec_keeps_its_key_path_and_line_for_messages():
 
 
 def test_a_match_spec_rattler_cannot_parse_is_named():
-    from envbuild.adapters.conda import match_spec_problem
+    from envbuild.adapters.index.conda import match_spec_problem
 
     assert match_spec_problem("numpy>=1.26") is None and match_spec_problem("numpy 1.26.*") is None
     assert ">>1" in (match_spec_problem("numpy>>1") or "")

@@ -1,8 +1,8 @@
-"""adapters/registry.py: which registry and repository an image reference names (no network here)."""
+"""adapters/engine/registry.py: which registry and repository an image reference names (no network here)."""
 
 import pytest
 
-from envbuild.adapters.registry import registry_and_repository
+from envbuild.adapters.engine.registry import registry_and_repository
 
 
 @pytest.mark.parametrize(("ref", "parts"), [

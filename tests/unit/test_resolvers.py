@@ -1,9 +1,9 @@
-"""adapters/resolvers.py: a resolver's failure condensed to one clear message, credentials redacted."""
+"""adapters/index/resolvers.py: a resolver's failure condensed to one clear message, credentials redacted."""
 
 import pytest
 
 from envbuild.adapters.process import Completed
-from envbuild.adapters.resolvers import condense_failure, index_env, write_resolver_input
+from envbuild.adapters.index.resolvers import condense_failure, index_env, write_resolver_input
 from envbuild.errors import ResolutionError, ToolUnavailable
 
 UV_UNSAT = """  × No solution found when resolving dependencies:

@@ -1,11 +1,11 @@
-"""adapters/training.py without an engine: the network a training gets, and mounts that cannot carry
+"""adapters/engine/training.py without an engine: the network a training gets, and mounts that cannot carry
 options of their own (issue 34)."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.adapters.training import Mount, network_for
+from envbuild.adapters.engine.training import Mount, network_for
 from envbuild.errors import UserError
 
 

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from envbuild.adapters import wheel_record
-from envbuild.adapters.wheel_record import wheel_record_text
+from envbuild.adapters.index import wheel_record
+from envbuild.adapters.index.wheel_record import wheel_record_text
 from envbuild.errors import BuildError
 
 RECORD = "demo/__init__.py,sha256=abc,3\ndemo-1.0.dist-info/METADATA,sha256=def,10\ndemo-1.0.dist-info/RECORD,,\n"
@@ -68,7 +68,7 @@ def test_the_cache_is_checked_once_a_process_and_a_bad_entry_is_left_for_fetch_t
     import hashlib
 
     from envbuild.adapters.files import entry_folder
-    from envbuild.adapters.wheelhouse import Wheelhouse
+    from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.lock import Package
     from envbuild.core.progress import silent
 

@@ -4,7 +4,7 @@ Whoever is root inside a container can edit its files, its RECORDs, its conda-me
 envbuild embedded in it, all together, and make its Python answer anything. What lies outside their
 reach: the image's labels (written at build time: the embedded lock's sha256), its configuration,
 the engine's list of paths changed since a container was created (`docker diff`) and its files as
-the engine's export stream gives them (adapters/exports.py). A change anywhere on the start-up
+the engine's export stream gives them (adapters/engine/exports.py). A change anywhere on the start-up
 surface (core/image/surface.py) is drift whatever the files inside now claim.
 """
 

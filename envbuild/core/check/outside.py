@@ -1,4 +1,4 @@
-"""The files of an image or a container as the engine read them (adapters/exports.py), in place of
+"""The files of an image or a container as the engine read them (adapters/engine/exports.py), in place of
 what the probe answered from inside. Pure.
 
 The probe's answer is the place's own word: with root inside, a filter in the standard library can

@@ -1,5 +1,5 @@
 """Which builder builds an image, chosen from what this machine offers; and what BuildKit's plain
-progress output says. Pure: the offers are found by adapters/builders.py.
+progress output says. Pure: the offers are found by adapters/engine/builders.py.
 
 BuildKit first: it builds the plan's stages in parallel and binds the wheels into each RUN
 (templates/base.Dockerfile.j2). Measured on the CPU stack of bench/layers.py, the same plan built

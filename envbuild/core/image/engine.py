@@ -1,6 +1,6 @@
 """The container engine, as envbuild needs it: an interface, and what it answers. Pure.
 
-adapters/docker.py implements it with the Docker SDK; tests/support/fake_engine.py with a dict (for
+adapters/engine/docker.py implements it with the Docker SDK; tests/support/fake_engine.py with a dict (for
 tests about envbuild's own logic: what goes into the build context, when a build is skipped, how an
 image is tagged). Services receive an engine; none of them creates one.
 """
@@ -32,7 +32,7 @@ class ImageInfo:
 
 
 class ImageBuilder(Protocol):
-    """What builds a context into an image in the engine: BuildKit (adapters/builders.py) or the
+    """What builds a context into an image in the engine: BuildKit (adapters/engine/builders.py) or the
     engine's classic builder (the engine itself)."""
 
     kind: str  # "buildkit" (reads the Dockerfile written for it) or "classic" (the portable one)

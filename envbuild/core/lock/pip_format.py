@@ -88,7 +88,7 @@ def render(lock: Lock) -> str:
     lines.extend(f"# base: {name}=={version}" for name, version in lock.base_packages)
     # The layer plan's input (core/spec/layers.py): a hint about each file, not a fact pip checks.
     lines.extend(f"# size: {p.name} {p.size}" for p in sorted(lock.packages, key=lambda p: p.name) if p.size)
-    # What verify expects to run at start-up: each pin's hooks, read from its wheel (adapters/wheel_hooks.py).
+    # What verify expects to run at start-up: each pin's hooks, read from its wheel (adapters/index/wheel_hooks.py).
     if lock.hooks_checked:
         lines.append("# start-up: checked")
         lines.extend(f"# start-up: {p.name} {hook}" for p in sorted(lock.packages, key=lambda p: p.name)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
                  pull: bool = True) -> tuple[str, str | None, ImageInfo | None]:
     """(what FROM names, the digest for the label, the local image)."""
-    from envbuild.adapters.docker import repository_and_tag
+    from envbuild.adapters.engine.docker import repository_and_tag
 
     pinned = "@sha256:" in ref
     if engine is None:
@@ -61,7 +61,7 @@ def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info
 def _unreachable_hint(ref: str) -> str:
     """Where no registry answers: the image itself from a saved copy; a Debian base of envbuild's own
     only under its own name (never tagged as another vendor's image)."""
-    from envbuild.adapters.docker import repository_and_tag
+    from envbuild.adapters.engine.docker import repository_and_tag
 
     repository, tag = repository_and_tag(ref.split("@", 1)[0])
     if repository == "envbuild/base":
@@ -122,7 +122,7 @@ def read_base_packages(ref: str, environ: "Mapping[str, str]", progress: Progres
     network (pulled when the engine lacks it)."""
     import json
 
-    from envbuild.adapters.docker import Engine, api_timeout
+    from envbuild.adapters.engine.docker import Engine, api_timeout
     from envbuild.errors import UserError
 
     try:

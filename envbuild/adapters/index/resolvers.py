@@ -336,7 +336,7 @@ def missing_hint(text: str, index_urls: Sequence[str]) -> str | None:
 
 def _versions_on(name: str, index_urls: Sequence[str]) -> list[str]:
     """The versions of ``name`` the indexes' JSON pages list, oldest first (yanked ones left out)."""
-    from envbuild.adapters.index import project_files
+    from envbuild.adapters.index.pages import project_files
 
     versions = {version for index in index_urls for entry in project_files(index, name)
                 if not entry.yanked and (version := entry.version) is not None}

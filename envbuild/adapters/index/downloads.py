@@ -45,7 +45,7 @@ class Remote:
 
 def find_remote(pins: Sequence[Package], index_urls: Sequence[str], ranked: Sequence[Tag]) -> dict[str, Remote]:
     """name → the pin's file on the first index whose JSON page lists a fitting file of its hashes."""
-    from envbuild.adapters.index import project_files
+    from envbuild.adapters.index.pages import project_files
 
     rank = {tag: i for i, tag in enumerate(ranked)}
 
@@ -124,7 +124,7 @@ def stream(url: str, dest: Path, add: Callable[[int], None], timeout: float = 12
     basic-auth header (index.request_for), never part of a message."""
     import urllib.request
 
-    from envbuild.adapters.index import request_for
+    from envbuild.adapters.index.pages import request_for
 
     request = request_for(url, "*/*")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -149,7 +149,7 @@ def version_hashes(name: str, version: str, index_urls: Sequence[str]) -> list[s
     from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
 
-    from envbuild.adapters.index import project_files
+    from envbuild.adapters.index.pages import project_files
 
     try:
         wanted = Version(version)
@@ -185,7 +185,7 @@ def index_files(pins: Sequence[Package], indexes: Sequence[tuple[str, str]]) -> 
     """name → every file of the pin's hashes the index's JSON page lists (the first index that has
     any). ``indexes``: (URL with its ${VAR}s expanded, as written): a file URL under the expanded
     index is given back under the written one, so no expanded secret leaves in an export."""
-    from envbuild.adapters.index import project_files
+    from envbuild.adapters.index.pages import project_files
 
     def lookup(pin: Package) -> list[IndexFile]:
         hexes = pin.sha256s

@@ -1,6 +1,6 @@
 """The size of each pin's locked file, for the layer plan (core/spec/layers.py), asked at lock time.
 
-Sizes come with uv's list of each pin's files (adapters/pin_files.py: the sizes PyPI and most
+Sizes come with uv's list of each pin's files (adapters/index/pin_files.py: the sizes PyPI and most
 mirrors publish, PEP 700); a file built here (an sdist's wheel, a git commit's) is measured in the
 wheel cache. What neither tells stays unknown and counts as small: an index without sizes costs
 layering precision, never the lock. The file that counts is the largest locked wheel the target can
@@ -25,7 +25,7 @@ from envbuild.core.progress import Progress
 def locked_sizes(pins: Sequence[Package], files: Mapping[str, PinFiles], *, python: str, platform: str,
                  wheel_cache: Path, progress: Progress) -> dict[str, int]:
     """name → bytes, for the pins whose locked file is at least RECORDED_FROM. ``files``: each pin's
-    installable files, as uv named them with their sizes (adapters/pin_files.py)."""
+    installable files, as uv named them with their sizes (adapters/index/pin_files.py)."""
     from envbuild.adapters.files import entry_folder
 
     tags = supported_tags(python, platform)

@@ -1,4 +1,4 @@
-"""py-rattler in a child process: ``python -m envbuild.adapters.rattler_worker`` reads one JSON
+"""py-rattler in a child process: ``python -m envbuild.adapters.index.rattler_worker`` reads one JSON
 request on stdin and writes one JSON answer on stdout.
 
 Why a child: py-rattler can crash while the interpreter shuts down after its async calls (10–35 %

@@ -1,9 +1,9 @@
 """The container engine (core/engine.ContainerEngine) implemented with the Docker Engine API (docker-py).
 
 docker-py reaches only the classic builder: the engine is that builder (core/engine.ImageBuilder);
-BuildKit is run through a docker client (adapters/builders.py). Reproducible image IDs: after a build,
+BuildKit is run through a docker client (adapters/engine/builders.py). Reproducible image IDs: after a build,
 by either builder, the image config is rewritten (fixed 'created', no container/hostname/parent
-fields, one history entry per layer, canonical JSON) and loaded back (adapters/archives.py): on the
+fields, one history entry per layer, canonical JSON) and loaded back (adapters/engine/archives.py): on the
 graph-driver store as a thin archive, manifest and config only (`docker load` skips a layer whose
 chain ID it already holds: milliseconds whatever the image size); on the containerd store, which
 needs every layer it is given, as the saved image with its config replaced.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from envbuild.core.image.engine import ImageInfo
-from envbuild.adapters.archives import full_archive, thin_archive
+from envbuild.adapters.engine.archives import full_archive, thin_archive
 from envbuild.core.image.plan import kept_layers, normalized_config
 from envbuild.core.progress import Progress
 from envbuild.core.redact import redact_text
@@ -264,7 +264,7 @@ class Engine:
         return self._store
 
     def load_full(self, image_id: str, config_bytes: bytes, config_hex: str, layers: int, ref: str) -> None:
-        """The built image saved, its config and manifest replaced, loaded back (adapters/archives.py)."""
+        """The built image saved, its config and manifest replaced, loaded back (adapters/engine/archives.py)."""
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="envbuild-normalise-") as tmp:

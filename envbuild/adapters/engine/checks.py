@@ -50,7 +50,7 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
 def build_manifest(engine: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Any] | None:
     """{"trees", "config"} recorded when envbuild built the place's image on this machine, or None."""
     from envbuild.adapters.cache import cache_root
-    from envbuild.adapters.manifests import read_manifest
+    from envbuild.adapters.engine.manifests import read_manifest
 
     image_id = engine.get("image_id")
     return read_manifest(image_id, cache_root(environ)) if image_id else None
@@ -63,8 +63,8 @@ def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, 
     labels are the image's own word: an image rewritten to name another local base is compared
     with that one.)"""
     from envbuild.adapters.cache import cache_root
-    from envbuild.adapters.exports import read_image
-    from envbuild.adapters.manifests import read_manifest, write_manifest
+    from envbuild.adapters.engine.exports import read_image
+    from envbuild.adapters.engine.manifests import read_manifest, write_manifest
 
     labels = engine.get("labels") or {}
     digest, name = labels.get(Labels.BASE_DIGEST), labels.get(Labels.BASE_NAME)
@@ -100,7 +100,7 @@ def record_manifest(image_id: str, cache: Path, progress: Progress, also: Sequen
     ``also`` names (the spec's `files:`). Recorded once per image (a no-op rebuild finds it)."""
     import time
 
-    from envbuild.adapters.manifests import manifest_path, read_manifest, write_manifest
+    from envbuild.adapters.engine.manifests import manifest_path, read_manifest, write_manifest
     from envbuild.adapters.places import Place, engine_record
 
     if read_manifest(image_id, cache) is not None:

@@ -7,7 +7,7 @@ expects exactly those (core/check/verify.py).
 A wheel the cache holds is read from disk; any other through the index: its central directory and
 its few `.pth` members with HTTP range requests (a wheel of a gigabyte costs a few kilobytes), the
 file chosen as the layer plan's is (the largest the target can install, pinned by the lock's hash),
-at the URL uv found it (adapters/pin_files.py).
+at the URL uv found it (adapters/index/pin_files.py).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def locked_hooks(pins: Sequence[Package], files: Mapping[str, PinFiles], *, pyth
                  wheel_cache: Path) -> dict[str, tuple[str, ...] | None]:
     """name → the hooks its locked wheel ships (None: its wheel could be read neither from the
     cache nor where uv found it - an sdist-only pin built elsewhere). ``files``: each pin's
-    installable files (adapters/pin_files.py). What a remote wheel ships is remembered under its
+    installable files (adapters/index/pin_files.py). What a remote wheel ships is remembered under its
     sha256 (``<cache>/hooks``: a wheel's content never changes), so a re-lock reads no wheel twice.
     A forged memory can only add a hook (said as a warning at lock, expected by verify only where
     the wheel's own RECORD lists it) or hide one (then verify finds it unexpected)."""
@@ -88,7 +88,7 @@ def locked_hooks(pins: Sequence[Package], files: Mapping[str, PinFiles], *, pyth
 
 def _cached(pin: Package, tags: set, wheel_cache: Path) -> Path | None:
     from envbuild.adapters.files import entry_folder
-    from envbuild.adapters.sizes import installable
+    from envbuild.adapters.index.sizes import installable
 
     for entry in pin.hashes:
         folder = entry_folder(wheel_cache, entry.split(":", 1)[1])
@@ -114,7 +114,7 @@ def _remember(memo: Path, sha256: str, hooks: tuple[str, ...]) -> tuple[str, ...
 
 def _remote_file(pin: Package, tags: set, found: PinFiles | None) -> tuple[str, int, str] | None:
     """(URL, size, sha256) of the largest locked wheel the target can install."""
-    from envbuild.adapters.sizes import installable
+    from envbuild.adapters.index.sizes import installable
 
     hexes = pin.sha256s
     wheels = [f for f in (found.wheels if found else ()) if f.sha256 in hexes and f.size is not None
@@ -203,7 +203,7 @@ def _get_range(url: str, start: int, end: int) -> tuple[int, bytes]:
     import urllib.request
     from urllib.parse import urlsplit
 
-    from envbuild.adapters.index import request_for
+    from envbuild.adapters.index.pages import request_for
 
     request = request_for(url, "*/*")
     request.add_header("Range", f"bytes={start}-{end - 1}")

@@ -32,7 +32,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from envbuild.adapters.cache import cache_root
 from envbuild.adapters.files import entry_dir, entry_folder, sha256_file, store
 from envbuild.adapters.process import run
-from envbuild.adapters.wheel_check import check_wheel
+from envbuild.adapters.index.wheel_check import check_wheel
 from envbuild.core.lock import Package
 from envbuild.core.platforms import platform as platform_facts, ranked_tags, supported_tags
 from envbuild.core.progress import Progress
@@ -118,7 +118,7 @@ class Wheelhouse:
         """Each package by the one URL a conda-lock entry names (a conda archive, or a wheel of a conda
         lock's pip part) into the content-addressed cache (``<cache>/../archives``), sha256 (and md5
         where the lock has it) checked; their paths, in order. ``expand`` gives the ${VAR}s their values."""
-        from envbuild.adapters.downloads import download_url
+        from envbuild.adapters.index.downloads import download_url
 
         cache = self.cache.parent / "archives"
         paths, fetched = [], 0
@@ -199,7 +199,7 @@ class Wheelhouse:
     def _direct(self, pins: Sequence[Package], python: str, platform: str, index_urls: Sequence[str],
                 tags: set[Tag], progress: Progress) -> dict[str, Wheel]:
         """The pins whose file the index's JSON pages name, fetched in parallel with progress (downloads.py)."""
-        from envbuild.adapters.downloads import Remote, download, find_remote, stream
+        from envbuild.adapters.index.downloads import Remote, download, find_remote, stream
 
         ranked = [tag for tag in ranked_tags(python, platform) if tag in tags] + sorted(tags, key=str)
         remotes = find_remote(pins, [u for u in index_urls if u.startswith(("http://", "https://"))], ranked)
@@ -228,7 +228,7 @@ class Wheelhouse:
                 for name, path in paths.items()}
 
     def _env(self, sources: "_Sources") -> dict[str, str]:
-        from envbuild.adapters.resolvers import index_env, resolver_env  # the download path only: importlib.metadata
+        from envbuild.adapters.index.resolvers import index_env, resolver_env  # the download path only: importlib.metadata
 
         return resolver_env(self.environ) | index_env("pip", *sources)
 
@@ -274,7 +274,7 @@ class Wheelhouse:
                           index_url: str, extra_index_urls: Sequence[str], progress: Progress,
                           find_links: Sequence[str] = ()) -> dict[str, str]:
         """Lock time, for pins with no wheel for the target: name → sha256 of the wheel built from
-        the hash-checked sdist that ``files`` names (adapters/sdists.py), cached under that hash like
+        the hash-checked sdist that ``files`` names (adapters/index/sdists.py), cached under that hash like
         any downloaded wheel; several at once."""
         from concurrent.futures import ThreadPoolExecutor
 
@@ -292,7 +292,7 @@ class Wheelhouse:
                      progress: Progress, *, locked: bool) -> Wheel:
         """``locked``: the wheel's sha256 must be one the lock lists (build time); else it is new
         (lock time) and goes into the lock. Either way it must be pure Python."""
-        from envbuild.adapters.sdists import build_from_sdist
+        from envbuild.adapters.index.sdists import build_from_sdist
 
         digest, path = build_from_sdist(self, pin, sdist, python=python, platform=platform, sources=sources, progress=progress)
         if not _fits(path.name, supported_tags(python, platform)) or not path.name.endswith("-none-any.whl"):

@@ -70,7 +70,7 @@ def _keep(memo: Path, key: str, files: PinFiles) -> None:
 def _ask_uv(pins: Sequence[str], *, python: str, platform: str, index_url: str, extra_index_urls: Sequence[str],
             find_links: Sequence[str], exclude_newer: str | None, environ: Mapping[str, str],
             timeout: float) -> dict[str, PinFiles]:
-    from envbuild.adapters.resolvers import condense_failure, index_env, resolver_env
+    from envbuild.adapters.index.resolvers import condense_failure, index_env, resolver_env
 
     uv = find_executable("uv")
     if uv is None:

@@ -91,7 +91,7 @@ def solve_rattler(request: SolveRequest, environ: Mapping[str, str]) -> list[dic
     payload = json.dumps({"channels": list(request.channels), "specs": list(request.specs),
                           "platform": request.platform, "virtual": [list(v) for v in request.virtual],
                           "exclude_newer": request.exclude_newer, "timeout": request.timeout})
-    done = run([sys.executable, "-m", "envbuild.adapters.rattler_worker"], stdin=payload, env=dict(environ),
+    done = run([sys.executable, "-m", "envbuild.adapters.index.rattler_worker"], stdin=payload, env=dict(environ),
                timeout=request.timeout + 60)
     try:
         answer = json.loads(done.stdout)

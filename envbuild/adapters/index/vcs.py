@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from envbuild.adapters.process import run
 from envbuild.adapters.project import metadata_text, pip_wheel
-from envbuild.adapters.wheelhouse import Wheelhouse
+from envbuild.adapters.index.wheelhouse import Wheelhouse
 from envbuild.core.progress import Progress
 from envbuild.core.image.project import read_metadata
 from envbuild.errors import ResolutionError, ToolUnavailable

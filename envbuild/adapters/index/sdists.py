@@ -1,6 +1,6 @@
 """A wheel built from a pin's sdist, the way pip and uv build one, for a pin with no wheel for the target.
 
-The sdist is fetched by the URL uv named for it (adapters/pin_files.py) and must hash to one of the
+The sdist is fetched by the URL uv named for it (adapters/index/pin_files.py) and must hash to one of the
 pin's sha256s; it is built with `uv build --wheel` in an isolated environment whose build
 dependencies come from wheels (as of the lock's date, so that the build at image time gets the
 same tools and the same bytes), with SOURCE_DATE_EPOCH set. A build that needs a compiler (cmake,
@@ -32,7 +32,7 @@ from envbuild.errors import BuildError, ToolUnavailable
 
 
 class Wheelhouse(Protocol):
-    """The wheel cache (adapters/wheelhouse.py) as this module uses it."""
+    """The wheel cache (adapters/index/wheelhouse.py) as this module uses it."""
 
     environ: Mapping[str, str]
     cache: Path
@@ -52,7 +52,7 @@ def build_from_sdist(house: Wheelhouse, pin: Package, sdist: LockedFile | None, 
     """(sha256, path in the cache) of the wheel built from the pin's sdist; ``sdist``: where uv found
     it (None: asked of uv now, at build time)."""
     if sdist is None:
-        from envbuild.adapters.pin_files import locked_files
+        from envbuild.adapters.index.pin_files import locked_files
 
         found = locked_files([pin], python=python, platform=platform, index_url=sources[0],
                              extra_index_urls=sources[1], find_links=sources[2], environ=house.environ).get(pin.name)
@@ -98,7 +98,7 @@ def _build(house: Wheelhouse, pin: Package, sdist: LockedFile, sources: Sources)
                 "--no-python-downloads", "--no-config"]
         if house.epoch != "0":  # the build tools as of the lock's date: the same wheel at build time
             argv += ["--exclude-newer", iso_timestamp(int(house.epoch))]
-        from envbuild.adapters.resolvers import index_env, resolver_env
+        from envbuild.adapters.index.resolvers import index_env, resolver_env
 
         env = resolver_env(house.environ) | index_env("uv", *sources) | {"SOURCE_DATE_EPOCH": house.epoch}
         done = run(argv, env=env, timeout=1800, cwd=work)
@@ -117,7 +117,7 @@ def _build(house: Wheelhouse, pin: Package, sdist: LockedFile, sources: Sources)
 
 def _fetch(house: Wheelhouse, pin: Package, sdist: LockedFile, sources: Sources) -> Path:
     """The sdist in the cache under its sha256 (from there when it is already)."""
-    from envbuild.adapters.downloads import download_url
+    from envbuild.adapters.index.downloads import download_url
     from envbuild.core.redact import redact_url
 
     folder = entry_folder(house.cache, sdist.sha256)
