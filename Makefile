@@ -5,7 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
-# pytest-xdist workers: one per core (JOBS=0 runs the tests in this process, one after another).
+# pytest-xdist workers: one per core, each taking whole test modules (their module fixtures, and the
+# README tour's steps, run in order on one worker); JOBS=0 runs the tests in this process.
 JOBS   ?= auto
 TOOLS  ?= .tools
 
@@ -41,12 +42,12 @@ $(TOOLS)/%/.installed: tools/%/locks/tool.txt $(VENV)/.installed
 
 ## make test: the whole suite, as CI runs it (network and Docker tests included).
 test: venv tools
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 ## make test-fast: only the hermetic tests (no PyPI, no Docker engine, no sshd); it installs nothing
 ## but the venv, so that it runs offline after `make venv` (DVC's tests want `make tools` first).
 test-fast: venv
-	$(PY) -m pytest -n $(JOBS) -m "not network and not docker and not ssh" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not network and not docker and not ssh" $(PYTEST_ARGS)
 
 ## make lint: ruff over the code, the tests and the benchmarks, and mypy over the package (strict for
 ## the pure core); rules in pyproject.toml; no finding passes.
