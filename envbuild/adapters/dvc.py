@@ -33,7 +33,7 @@ def lock_outputs(dvc_lock: Path | None, directory: Path) -> tuple[str, list[dict
 
 def status(directory: Path, *, environ: Mapping[str, str], timeout: float = 600) -> Any:
     """`dvc status --json` of the workspace at ``directory``: what differs from dvc.lock and the .dvc
-    files (parsed, not yet trusted: core/lineage.dvc_status_findings reads it)."""
+    files (parsed, not yet trusted: core/lineage/data.status_findings reads it)."""
     dvc = find_executable("dvc")
     if dvc is None:
         raise ToolUnavailable("cannot check the data: DVC is not installed (no dvc beside envbuild or on PATH)",

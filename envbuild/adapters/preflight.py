@@ -1,7 +1,7 @@
 """reproduce's preflight, before any compute: the image the run trained in (here, pulled by its
 registry digest, or rebuilt from the recorded commit with the same ID required), the data against what
 the run recorded (DVC), this machine's hardware against the recorded fingerprint. Each answers a
-core/reproduction.Check; the files check is verify's (services/reproducing.py wires it)."""
+core/lineage/reproduction.Check; the files check is verify's (services/reproducing.py wires it)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The pip ecosystem: a venv at /opt/venv, installed offline from a hash-pinned requirements lock.
 
-Locking drives a resolver CLI (uv or pip-tools, behind adapters/resolvers.Resolver); a pin with no
+Locking drives a resolver CLI (uv or pip-tools, behind adapters/index/resolvers.Resolver); a pin with no
 wheel for the target gets the sha256 of the wheel built from its sdist (adapters/index/wheelhouse.py).
 Verify compares the probe's distributions with the pins and, with ``--files``, every installed file
 with the RECORD inside the very wheel the lock pins.

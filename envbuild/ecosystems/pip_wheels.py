@@ -97,7 +97,7 @@ class CacheWheels:
 
 def allowed_names(lock: Lock, allow_extra: Iterable[str]) -> set[str]:
     """What may be installed without being locked: --allow-extra's names, and the packaging tools a
-    venv is seeded with unless the lock pins them (core/verify.SEEDED)."""
+    venv is seeded with unless the lock pins them (core/check/verify.SEEDED)."""
     from envbuild.core.names import canonical_name
     from envbuild.core.check.verify import SEEDED
 

@@ -1,7 +1,7 @@
 """render() and build(): the Dockerfile and the image for one target. No printing: progress is a callback.
 
-Both receive what they need from outside: the container engine (core/engine.ContainerEngine), the
-artifact fetcher (adapters/wheelhouse.Wheelhouse) and the environment (for ${VAR}s in index URLs);
+Both receive what they need from outside: the container engine (core/image/engine.ContainerEngine), the
+artifact fetcher (adapters/index/wheelhouse.Wheelhouse) and the environment (for ${VAR}s in index URLs);
 the CLI creates them. What the image is made of is decided by pure code: the ecosystem's template and
 extras, core/image/render.py and core/image/plan.py.
 """

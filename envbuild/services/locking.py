@@ -55,7 +55,7 @@ def lock(
     conda_solver: str = "auto",
 ) -> list[LockOutcome]:
     """``environ``: where ${VAR}s in index and channel URLs get their values, and the resolvers'
-    environment (their own index settings removed: adapters/resolvers.resolver_env)."""
+    environment (their own index settings removed: adapters/index/resolvers.resolver_env)."""
     from envbuild.adapters.index.resolvers import get_resolver
 
     spec = load_spec(directory)

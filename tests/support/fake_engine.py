@@ -1,6 +1,6 @@
 """A container engine in a dict: for tests about envbuild's own logic (what goes into a build
 context, when a build is skipped, how an image is tagged and pushed), where a real engine would
-only add minutes. It implements core/engine.ContainerEngine; the real one is tested on Docker."""
+only add minutes. It implements core/image/engine.ContainerEngine; the real one is tested on Docker."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""core/lineage/hardware.py and core/lineage.invocation_of: what a re-run needs, recorded (issue 34, item 1)."""
+"""core/lineage/hardware.py and core/lineage/record.invocation_of: what a re-run needs, recorded (issue 34, item 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The image archives `docker load` reads, as normalisation writes them (adapters/docker.Engine.normalize).
+"""The image archives `docker load` reads, as normalisation writes them (adapters/engine/docker.Engine.normalize).
 
 Thin: the rewritten config and a manifest.json naming layers the engine already holds, and no layer.
 The graph-driver store (overlay2, Docker up to 28's default) skips a layer whose chain it has, so

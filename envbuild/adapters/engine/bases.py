@@ -48,7 +48,7 @@ def resolve_base(ref: str, engine: ContainerEngine | None, progress: Progress,
 
 def pin_local_base(ref: str, base_ref: str, engine: ContainerEngine | None, info: ImageInfo | None) -> str | None:
     """The tag that builders name a local base by when ``base_ref`` pins it by its ID (BuildKit cannot
-    resolve FROM sha256:<id>): envbuild points it at that ID now (core/image_plan.pinned_base_tag)."""
+    resolve FROM sha256:<id>): envbuild points it at that ID now (core/image/plan.pinned_base_tag)."""
     if engine is None or info is None or base_ref != info.id:
         return None
     from envbuild.core.image.plan import pinned_base_tag

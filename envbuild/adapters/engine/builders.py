@@ -1,5 +1,5 @@
-"""The builders behind core/engine.ImageBuilder: BuildKit, run by a docker client, and the classic
-builder (adapters/docker.Engine itself, through the Docker Engine API). Which one is core/builders.choose's
+"""The builders behind core/image/engine.ImageBuilder: BuildKit, run by a docker client, and the classic
+builder (adapters/engine/docker.Engine itself, through the Docker Engine API). Which one is core/image/builders.choose's
 decision; this module finds the docker clients and runs BuildKit's build.
 
 The docker CLI picks its engine as envbuild does (DOCKER_HOST, DOCKER_CONTEXT, the client's current
@@ -108,7 +108,7 @@ class BuildKit:
 
 def check_base(engine: ContainerEngine, base_layers: tuple[str, ...], image_id: str, ref: str) -> None:
     """The built image must start with the pinned base's layers: a builder finds a local base by a tag
-    (core/render.Dockerfiles), and a tag can be moved between the pin and the build."""
+    (core/image/render.Dockerfiles), and a tag can be moved between the pin and the build."""
     from envbuild.core.image.plan import foreign_base_layers
 
     built = engine.inspect(image_id)

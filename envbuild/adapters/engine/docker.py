@@ -1,6 +1,6 @@
-"""The container engine (core/engine.ContainerEngine) implemented with the Docker Engine API (docker-py).
+"""The container engine (core/image/engine.ContainerEngine) implemented with the Docker Engine API (docker-py).
 
-docker-py reaches only the classic builder: the engine is that builder (core/engine.ImageBuilder);
+docker-py reaches only the classic builder: the engine is that builder (core/image/engine.ImageBuilder);
 BuildKit is run through a docker client (adapters/engine/builders.py). Reproducible image IDs: after a build,
 by either builder, the image config is rewritten (fixed 'created', no container/hostname/parent
 fields, one history entry per layer, canonical JSON) and loaded back (adapters/engine/archives.py): on the
@@ -302,7 +302,7 @@ class Engine:
         return stages, int(result.get("SpaceReclaimed") or 0)
 
     def layer_sizes(self, image_id: str) -> list[int]:
-        """Of a normalised image, whose history has one entry per layer (core/image_plan.history)."""
+        """Of a normalised image, whose history has one entry per layer (core/image/plan.history)."""
         return [int(entry.get("Size") or 0) for entry in reversed(self.api.history(image_id))]
 
     # ------------------------------------------------------------ push

@@ -126,7 +126,7 @@ def read_file(name: str, path: str, *, timeout: float = 120.0) -> str | None:
 
 
 def read_metrics(name: str, path: str, *, where: str) -> dict[str, float] | None:
-    """The metrics the training wrote to ``path`` (core/reproduction.metrics_of; ``where`` names the file
+    """The metrics the training wrote to ``path`` (core/lineage/reproduction.metrics_of; ``where`` names the file
     in a message); None when it wrote no such file."""
     from envbuild.core.lineage.reproduction import metrics_of
 

@@ -69,7 +69,7 @@ class ContainerEngine(Protocol):
 
     def normalize(self, image_id: str, *, created: str, history: list[str], ref: str,
                   architecture: str | None = None) -> str:
-        """Rewrite the image's config deterministically (core/image_plan.normalized_config), tag it
+        """Rewrite the image's config deterministically (core/image/plan.normalized_config), tag it
         ``ref``; the new image ID."""
 
     def image_store(self) -> str:

@@ -214,7 +214,7 @@ class Dockerfiles:
     buildkit: str
 
     def for_builder(self, kind: str) -> str:
-        """What a builder of ``kind`` (core/engine.ImageBuilder.kind) builds."""
+        """What a builder of ``kind`` (core/image/engine.ImageBuilder.kind) builds."""
         return self.buildkit if kind == "buildkit" else self.portable
 
 
