@@ -3,7 +3,7 @@
 Nothing is installed anywhere: the probe's source goes to the remote Python on stdin
 (`python3 -I -S - [--files]`: isolated, no site, so none of the environment's own code runs) and
 one JSON object comes back on stdout. That answer is hostile until checked: it must parse and have
-the snapshot's shape (core/check/snapshot.py), else that place alone is an error. Each place is bounded
+the snapshot's shape (core/snapshot.py), else that place alone is an error. Each place is bounded
 in time: the probe arms an alarm for itself (killing `docker exec` or `ssh` on this side does not
 stop the process over there) and this side stops waiting a few seconds later.
 """
@@ -22,6 +22,7 @@ from typing import Any
 from envbuild.adapters.process import run
 from envbuild.core.check.image import LOADER_ENV, RISKY_ENV
 from envbuild.core.progress import Progress, silent
+from envbuild.core.snapshot import Engine, Snapshot
 from envbuild.errors import TimedOut, ToolUnavailable, UserError
 
 DEFAULT_TIMEOUT = 120.0  # seconds per place
@@ -131,15 +132,15 @@ def exec_argv(command: str) -> list[str]:
 
 
 def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, progress: Progress = silent,
-                  alone: bool = True) -> dict[str, Any]:
+                  alone: bool = True) -> Snapshot:
     """With ``files``, the site directories hashed, their progress said through ``progress`` (``alone``:
     the only place at work, which may draw a meter); an image's or a container's whole start-up
     surface is read through the engine besides (engine_record)."""
     if place.kind == "container":
         # The engine's record first, before anything runs inside: what the probe then says cannot
         # change it, and a watcher inside has nothing to see coming (adapters/engine/exports.py).
-        engine = engine_record(place, timeout, files=files)
-        return dict(_probe(place, files=files, timeout=timeout, progress=progress, alone=alone), engine=engine)
+        engine = Engine.read(engine_record(place, timeout, files=files), "engine")
+        return replace(_probe(place, files=files, timeout=timeout, progress=progress, alone=alone), engine=engine)
     if place.kind == "image":  # nothing runs in an image: read it while the probe runs in a container of it
         reading = _in_thread(lambda: engine_record(place, timeout, files=files), name=f"engine {place.label}")
         try:
@@ -150,13 +151,13 @@ def take_snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT
             except ToolUnavailable:
                 pass
             raise
-        return dict(snapshot, engine=reading(None))
+        return replace(snapshot, engine=Engine.read(reading(None), "engine"))
     return _probe(place, files=files, timeout=timeout, progress=progress, alone=alone)
 
 
-def _probe(place: Place, *, files: bool, timeout: float, progress: Progress, alone: bool) -> dict[str, Any]:
+def _probe(place: Place, *, files: bool, timeout: float, progress: Progress, alone: bool) -> Snapshot:
     """The probe's answer from ``place``, checked for its shape (and with no "engine" of its own)."""
-    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
+    from envbuild.core.snapshot import InvalidSnapshot, read_snapshot
 
     no_answer = ToolUnavailable(f"{place.label}: no answer from {_interpreter(place)} within {timeout:g} s",
                                 hint="raise --timeout, or check the host's load and the interpreter")
@@ -166,7 +167,7 @@ def _probe(place: Place, *, files: bool, timeout: float, progress: Progress, alo
             raise no_answer
         if found is not None:
             try:
-                return validate_snapshot(found)
+                return read_snapshot(found)
             except InvalidSnapshot as exc:  # as the probe's answer from anywhere else would be
                 raise _malformed(place, "a malformed snapshot", exc) from None
     from envbuild.adapters.probe_progress import HashProgress, without_progress
@@ -188,13 +189,15 @@ def _probe(place: Place, *, files: bool, timeout: float, progress: Progress, alo
     if done.returncode != 0:
         raise ToolUnavailable(f"{place.label}: {_why(place, done.returncode, done.stderr)}")
     try:
-        snapshot = validate_snapshot(json.loads(done.stdout))
+        answer = json.loads(done.stdout)
+        if isinstance(answer, dict):
+            answer.pop("engine", None)  # only this side says what the engine knows
+        snapshot = read_snapshot(answer)
     except ValueError as exc:  # JSONDecodeError and InvalidSnapshot alike
         what = "a malformed snapshot" if isinstance(exc, InvalidSnapshot) else "no JSON"
         raise _malformed(place, what, exc, details=(done.stderr or done.stdout).strip()[-500:]) from None
     except RecursionError:
         raise ToolUnavailable(f"{place.label}: the probe answered with JSON nested too deeply") from None
-    snapshot.pop("engine", None)  # only this side says what the engine knows
     return snapshot
 
 
@@ -318,12 +321,12 @@ def _interpreter(place: Place) -> str:
 
 
 def start_snapshots(places: Sequence[Place], *, files: bool, timeout: float = DEFAULT_TIMEOUT,
-                    jobs: int = 16, progress: Progress = silent) -> Callable[[], list[dict[str, Any] | ToolUnavailable]]:
+                    jobs: int = 16, progress: Progress = silent) -> Callable[[], list[Snapshot | ToolUnavailable]]:
     """Start probing every place now, ``jobs`` at a time, and return a function that waits for the results
     (a place that cannot be reached yields its error instead of a snapshot). Starting early lets
     the caller read and parse the lock while the probes run. ``progress``: the progress of hashing."""
 
-    def one(place: Place) -> dict[str, Any] | ToolUnavailable:
+    def one(place: Place) -> Snapshot | ToolUnavailable:
         try:
             return take_snapshot(place, files=files, timeout=timeout, progress=progress, alone=len(places) == 1)
         except ToolUnavailable as exc:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.places import Place, take_snapshot
+from envbuild.core.snapshot import Snapshot
 from envbuild.errors import UserError
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class Side:
     kind: str  # "record": an MLflow run's; "lock": a lock file, any tool's; "snapshot": a snapshot file or a place
     label: str
     lock: "Lock | Foreign | None" = None  # a record's lock, or the lock file
-    snapshot: dict[str, Any] | None = None  # a record's or a snapshot's environment
+    snapshot: Snapshot | None = None  # a record's or a snapshot's environment
 
 
 def side_of(argument: str, *, environ: Mapping[str, str], interpreter: str = "python3") -> Side:
@@ -46,7 +47,7 @@ def side_of(argument: str, *, environ: Mapping[str, str], interpreter: str = "py
     return Side(kind="snapshot", label=argument, snapshot=snapshot_of(argument, interpreter))
 
 
-def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", str, dict[str, Any]]:
+def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", str, Snapshot]:
     """(the lock, where it comes from, the snapshot) that `envbuild record` logged into the run
     behind an MLflow source: hostile until checked."""
     from envbuild.adapters import mlflow_runs
@@ -61,18 +62,20 @@ def recorded(source: str, environ: Mapping[str, str]) -> tuple["Lock | None", st
                         hint="record the training environment with 'envbuild record' or envbuild.record()")
     where = f"{source} (run {run_id})"
     snapshot = parse_snapshot(found[lineage.SNAPSHOT], f"{where}: {lineage.SNAPSHOT}")
-    if "data" not in snapshot and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
+    if snapshot.data is None and lineage.DVC in found:  # a record whose snapshot did not carry its data yet
         from envbuild.core.lineage.data import checked_outputs
+        from envbuild.core.snapshot import Data
 
         dvc_json = _json(found[lineage.DVC], f"{where}: {lineage.DVC}")
-        snapshot["data"] = {"outputs": checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict)
-                                                       else None, f"{where}: {lineage.DVC}")}
+        outputs = checked_outputs(dvc_json.get("outputs") if isinstance(dvc_json, dict) else None,
+                                  f"{where}: {lineage.DVC}")
+        snapshot = replace(snapshot, data=Data.read({"outputs": outputs}, f"{where}: {lineage.DVC}"))
     lock = next((read_lock(found[name], f"{where}: {name}", format=format)  # its body digest must hold
                  for format, name in lineage.LOCKS.items() if name in found), None)
     return lock, where, snapshot
 
 
-def snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
+def snapshot_of(argument: str, interpreter: str = "python3") -> Snapshot:
     from envbuild.adapters.files import read_text
 
     path = Path(argument)
@@ -85,11 +88,11 @@ def snapshot_of(argument: str, interpreter: str = "python3") -> dict[str, Any]:
     return take_snapshot(Place(kind="image", name=argument, interpreter=interpreter))
 
 
-def parse_snapshot(text: str, label: str) -> dict[str, Any]:
-    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
+def parse_snapshot(text: str, label: str) -> Snapshot:
+    from envbuild.core.snapshot import InvalidSnapshot, read_snapshot
 
     try:
-        return validate_snapshot(_json(text, label))
+        return read_snapshot(_json(text, label))
     except InvalidSnapshot as exc:
         raise UserError(f"{label}: not an envbuild snapshot: {exc}",
                         hint="make one with 'envbuild snapshot -o FILE'") from None
@@ -102,14 +105,14 @@ def _json(text: str, label: str) -> Any:
         raise UserError(f"{label}: not valid JSON: {exc}") from None
 
 
-def carried(snapshot: Mapping[str, Any], label: str) -> "Lock | None":
+def carried(snapshot: Snapshot, label: str) -> "Lock | None":
     """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
     from envbuild.core.lock.carried import read_carried
 
     return read_carried(snapshot, label)
 
 
-def view_of(snapshot: Mapping[str, Any], label: str) -> "View":
+def view_of(snapshot: Snapshot, label: str) -> "View":
     from envbuild.core.check.conda_verify import view_of_conda_snapshot
 
     return view_of_conda_snapshot(snapshot, label)

@@ -36,5 +36,5 @@ def snapshot(
     if len(where) != 1:
         raise UserError("snapshot takes one environment at a time")
     text = json.dumps(diffing.snapshot(where[0], files=files, timeout=timeout, dvc_lock=dvc_lock,
-                                         progress=progress), indent=2, sort_keys=True) + "\n"
+                                         progress=progress).to_dict(), indent=2, sort_keys=True) + "\n"
     write_result(text, output, as_json=as_json)

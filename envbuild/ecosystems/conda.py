@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envbuild.core.envvars import expand, expand_all
 from envbuild.core.spec.layers import RECORDED_FROM
@@ -31,6 +31,7 @@ from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelS
 from envbuild.errors import ResolutionError, UserError
 
 if TYPE_CHECKING:
+    from envbuild.core.snapshot import Snapshot
     from envbuild.adapters.index.wheelhouse import Wheel, Wheelhouse
     from envbuild.core.inputs.conda_env import CondaEnv
     from envbuild.core.inputs.requirements import RequirementLine
@@ -153,8 +154,8 @@ class CondaEcosystem(Ecosystem):
 
     # ------------------------------------------------------------ verify
 
-    def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: WheelSource, progress: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+    def check(self, lock: Lock, snapshot: "Snapshot", *, allow_extra: Iterable[str], files: bool,
+              wheels: WheelSource, progress: Progress) -> tuple["Snapshot", list["Finding"]]:
         """conda-meta's records against the conda packages; with ``files``, every file against its
         package archive's info/paths.json (as the engine read it in an image or a container, as the
         probe hashed it elsewhere); the pip part as a pip lock's pins."""
@@ -164,30 +165,32 @@ class CondaEcosystem(Ecosystem):
             snapshot = self.against_archives(lock, snapshot, wheels, progress)
         return snapshot, verify_conda(lock, snapshot, allow_extra=allow_extra)
 
-    def against_archives(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource,
-                         progress: Progress) -> dict[str, Any]:
+    def against_archives(self, lock: Lock, snapshot: "Snapshot", wheels: WheelSource,
+                         progress: Progress) -> "Snapshot":
         """The snapshot with each installed conda package's file verdict taken against its archive's
         own info/paths.json (the archives pinned by the lock, from the cache or their URLs)."""
         from envbuild.adapters.index.conda import archive_paths
         from envbuild.core.check.conda_verify import archive_verdicts
 
-        conda = snapshot.get("conda") or {}
-        prefix = str(conda.get("prefix") or "")
-        records = {r["name"]: r for r in conda.get("packages") or []}
-        if (snapshot.get("engine") or {}).get("files"):  # an image or a container: as the engine read it
-            tree = (snapshot.get("trees") or {}).get(prefix)
+        conda = snapshot.conda
+        if conda is None:
+            return snapshot
+        prefix = conda.prefix or ""
+        records = {r.name: r for r in conda.packages or ()}
+        if snapshot.engine and snapshot.engine.files:  # an image or a container: as the engine read it
+            tree = snapshot.trees.get(prefix)
         else:  # a prefix only its own interpreter can be asked about: what the probe hashed
-            tree = {rel: digest for r in records.values() for rel, digest in (r.get("hashes") or {}).items()}
+            tree = {rel: digest for r in records.values() for rel, digest in r.hashes.items()}
         archives = getattr(wheels, "archives", None)
-        pins = [p for p in lock.conda if p.name in records and records[p.name].get("sha256") in (None, p.sha256)]
+        pins = [p for p in lock.conda if p.name in records and records[p.name].sha256 in (None, p.sha256)]
         if not tree or archives is None or not pins:
             return snapshot
         paths = archives(lock, pins, progress)
         verdicts = archive_verdicts({p.name: archive_paths(paths[p.name]) for p in pins}, tree, prefix,
-                                    {p.name: records[p.name].get("files") or {} for p in pins})
-        packages = [dict(r, files=verdicts[r["name"]], from_archive=True) if r["name"] in verdicts else r
-                    for r in conda.get("packages") or []]
-        return dict(snapshot, conda=dict(conda, packages=packages))
+                                    {p.name: records[p.name].files for p in pins})
+        packages = tuple(replace(r, files=verdicts[r.name], from_archive=True) if r.name in verdicts else r
+                         for r in conda.packages or ())
+        return replace(snapshot, conda=replace(conda, packages=packages))
 
     def view(self, lock: Lock, label: str) -> "View":
         from envbuild.core.check.conda_verify import view_of_conda_lock

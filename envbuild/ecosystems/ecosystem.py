@@ -17,6 +17,7 @@ from envbuild.core.lock import Lock, Package
 from envbuild.core.progress import Progress
 
 if TYPE_CHECKING:  # annotations only: verify loads an ecosystem without the spec reader or the renderer
+    from envbuild.core.snapshot import Snapshot
     from concurrent.futures import Future
 
     from envbuild.core.image.bases import BaseEnv
@@ -126,8 +127,8 @@ class Ecosystem(ABC):
         """The ecosystem's part of the template context, the labels and image.json."""
 
     @abstractmethod
-    def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: WheelSource, progress: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+    def check(self, lock: Lock, snapshot: "Snapshot", *, allow_extra: Iterable[str], files: bool,
+              wheels: WheelSource, progress: Progress) -> tuple["Snapshot", list["Finding"]]:
         """The snapshot's packages against the lock (core/check/verify.py and friends): the findings, and the
         snapshot with what ``files`` learnt about each distribution's files. ``wheels``: where the
         locked wheels come from, for ``files``."""

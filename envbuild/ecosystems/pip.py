@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envbuild.core.envvars import expand, expand_all
 from envbuild.core.lock.model import DEFAULT_INDEX
@@ -23,6 +23,7 @@ from envbuild.ecosystems.ecosystem import BuildFiles, Ecosystem, LockJob, WheelS
 from envbuild.errors import BuildError, ResolutionError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:
+    from envbuild.core.snapshot import Distribution, Snapshot
     from envbuild.adapters.index.resolvers import ResolveRequest
     from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
@@ -150,8 +151,8 @@ class PipEcosystem(Ecosystem):
 
     # ------------------------------------------------------------ verify
 
-    def check(self, lock: Lock, snapshot: dict[str, Any], *, allow_extra: Iterable[str], files: bool,
-              wheels: WheelSource, progress: Progress) -> tuple[dict[str, Any], list["Finding"]]:
+    def check(self, lock: Lock, snapshot: "Snapshot", *, allow_extra: Iterable[str], files: bool,
+              wheels: WheelSource, progress: Progress) -> tuple["Snapshot", list["Finding"]]:
         """With ``files``, every site file against the RECORD of the wheel the lock pins (and the
         files no distribution owns); without, the .pth files that would run code."""
         from envbuild.core.check.ownership import pth_findings
@@ -167,8 +168,8 @@ class PipEcosystem(Ecosystem):
             extra = pth_findings(snapshot)
         return snapshot, verify(lock, snapshot, allow_extra=allow_extra) + extra
 
-    def against_wheels(self, lock: Lock, snapshot: dict[str, Any], wheels: WheelSource, progress: Progress,
-                       allowed: Iterable[str] = ()) -> tuple[dict[str, Any], list["Finding"]]:
+    def against_wheels(self, lock: Lock, snapshot: "Snapshot", wheels: WheelSource, progress: Progress,
+                       allowed: Iterable[str] = ()) -> tuple["Snapshot", list["Finding"]]:
         """verify --files: the snapshot with each locked distribution's file verdict taken against
         its wheel's own RECORD, and the unowned files. Only pins installed at their locked version
         are fetched: the others are findings already. An ``allowed`` distribution (installed, not
@@ -179,7 +180,7 @@ class PipEcosystem(Ecosystem):
         from envbuild.ecosystems.pip_wheels import other_variants, vouched_pins
 
         installed = active(snapshot)
-        pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name]["version"], p.version)
+        pins = [p for p in lock.pip if p.name in installed and same_version(installed[p.name].version, p.version)
                 and p.hashes]  # another tool's lock may pin a git or path source by version alone
         vouched, extra, unvouched = vouched_pins(lock, installed, allowed, wheels)
         records = {name: wheel_record(name, text) for name, text in wheels(lock, pins, progress, None).items()} if pins else {}
@@ -201,12 +202,12 @@ class PipEcosystem(Ecosystem):
             records.update((name, wheel_record(name, text)) for name, text in variants.items())
         verdicts, unowned = check_site_files(snapshot, records, {p.name: p.version for p in (*lock.pip, *vouched)})
 
-        def judged(d: dict[str, Any]) -> dict[str, Any]:
-            active_one = d["name"] in verdicts and d is installed.get(d["name"])  # not a shadowed copy
-            return dict(d, files=verdicts[d["name"]]) if active_one else d
+        def judged(d: "Distribution") -> "Distribution":
+            active_one = d.name in verdicts and d is installed.get(d.name)  # not a shadowed copy
+            return replace(d, files=verdicts[d.name]) if active_one else d
 
-        dists = [judged(d) for d in snapshot.get("distributions", [])]
-        return dict(snapshot, distributions=dists, unvouched=unvouched), extra + unowned
+        dists = tuple(judged(d) for d in snapshot.distributions)
+        return replace(snapshot, distributions=dists, unvouched=tuple(unvouched)), extra + unowned
 
     def view(self, lock: Lock, label: str) -> "View":
         from envbuild.core.check.verify import view_of_lock

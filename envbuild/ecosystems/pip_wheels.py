@@ -16,6 +16,7 @@ from envbuild.core.envvars import expand, expand_all
 from envbuild.errors import BuildError
 
 if TYPE_CHECKING:
+    from envbuild.core.snapshot import Distribution, Snapshot
     from envbuild.adapters.index.wheelhouse import Wheelhouse
     from envbuild.core.findings import Finding
 
@@ -105,7 +106,7 @@ def allowed_names(lock: Lock, allow_extra: Iterable[str]) -> set[str]:
     return ({canonical_name(n) for n in allow_extra} | SEEDED) - locked
 
 
-def vouched_pins(lock: Lock, installed: Mapping[str, Mapping[str, Any]], allowed: Iterable[str],
+def vouched_pins(lock: Lock, installed: Mapping[str, "Distribution"], allowed: Iterable[str],
                  wheels: WheelSource) -> tuple[list[Package], list["Finding"], list[str]]:
     """No distribution owns files by its own say-so: each ``allowed`` one installed is pinned to the
     wheels of its installed version on the lock's index (their sha256), so that its files are judged
@@ -119,7 +120,7 @@ def vouched_pins(lock: Lock, installed: Mapping[str, Mapping[str, Any]], allowed
     findings: list[Finding] = []
     unvouched: list[str] = []
     for name in sorted(set(allowed) & installed.keys()):
-        version = str(installed[name]["version"])
+        version = installed[name].version
         hashes = vouch(lock, name, version) if vouch is not None else None
         if hashes is None:
             unvouched.append(f"{name} {version}: no index of the lock answered for it")
@@ -137,19 +138,19 @@ def cache_wheels(environ: Mapping[str, str]) -> CacheWheels:
     return CacheWheels(environ)
 
 
-def other_variants(pins: Sequence[Package], installed: Mapping[str, Mapping[str, Any]],
-                    records: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[tuple[str, ...], list[Package]]:
+def other_variants(pins: Sequence[Package], installed: Mapping[str, "Distribution"],
+                    records: Mapping[str, Any], snapshot: "Snapshot") -> dict[tuple[str, ...], list[Package]]:
     """Pins whose installed WHEEL file is not the fetched wheel's, grouped by the tags the installed
     WHEEL file records."""
-    manifest = snapshot.get("site_files") or {}
+    manifest = snapshot.site_files
     groups: dict[tuple[str, ...], list[Package]] = {}
     for pin in pins:
         dist, record = installed[pin.name], records.get(pin.name)
-        present = manifest.get(str(dist["location"])) or {}
-        wheel_file = f"{dist.get('metadata_dir')}/WHEEL"
+        present = manifest.get(dist.location) or {}
+        wheel_file = f"{dist.metadata_dir}/WHEEL"
         if record is None or wheel_file not in present or present[wheel_file] == record.files.get(wheel_file):
             continue
-        tags = tuple(sorted(dist.get("wheel_tags") or ()))
+        tags = tuple(sorted(dist.wheel_tags))
         if tags:
             groups.setdefault(tags, []).append(pin)
     return groups

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, take_snapshot
 from envbuild.adapters.sides import parse_snapshot, side_of, view_of
@@ -12,6 +12,7 @@ from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable
 
 if TYPE_CHECKING:
+    from envbuild.core.snapshot import Snapshot
     from envbuild.core.findings import Finding
     from envbuild.core.lock import Lock
     from envbuild.core.lock.foreign import Foreign
@@ -19,19 +20,18 @@ if TYPE_CHECKING:
 
 
 def snapshot(place: Place, *, files: bool = False, timeout: float = DEFAULT_TIMEOUT, dvc_lock: Path | None = None,
-             directory: Path | None = None, progress: Progress = silent) -> dict[str, Any]:
+             directory: Path | None = None, progress: Progress = silent) -> "Snapshot":
     """``dvc_lock`` (default: the one of ``directory``, the current one, when there is one): the data
     versions recorded beside the environment. ``progress``: the progress of hashing (``files``)."""
     from datetime import datetime, timezone
 
     from envbuild.adapters.dvc import lock_outputs
 
+    from envbuild.core.snapshot import stamped
+
     versions = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
-    data = take_snapshot(place, files=files, timeout=timeout, progress=progress)
-    data["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    if versions is not None:
-        data["data"] = {"dvc_lock": versions[0], "outputs": versions[1]}
-    return data
+    return stamped(take_snapshot(place, files=files, timeout=timeout, progress=progress), source=place.label,
+                   at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), data=versions)
 
 
 def view(argument: str, *, interpreter: str = "python3", environ: Mapping[str, str] | None = None) -> "View":
@@ -77,7 +77,7 @@ def _file_checks(findings: list["Finding"], lock: "Lock | Foreign", argument: st
     if isinstance(lock, Foreign) or not path.is_file():
         return findings
     snapshot = parse_snapshot(read_text(path, argument), argument)
-    if not snapshot.get("files_checked"):
+    if not snapshot.files_checked:
         return findings
     snapshot, checked = with_engine_files(snapshot)
     try:

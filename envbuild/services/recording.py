@@ -9,7 +9,7 @@ one given) on MLFLOW_TRACKING_URI's server — the same variables the training c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,15 +64,14 @@ def collect(place: Place, *, lock_file: Path | None = None, files: bool = False,
     from envbuild.core.lineage.record import record_artifacts
     from envbuild.core.lock import read_lock
     from envbuild.core.lineage.sbom import bom_of_lock, bom_of_snapshot
+    from envbuild.core.snapshot import stamped
 
     data = lock_outputs(dvc_lock, directory or Path.cwd())  # a bad dvc.lock fails before the probe runs
-    snapshot = take_snapshot(place, files=files, timeout=timeout)
-    snapshot["taken"] = {"from": place.label, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    engine = snapshot.get("engine")
-    if image_config and isinstance(engine, dict) and engine.get("image_config"):
-        engine["config"] = engine["image_config"]
-    if data is not None:
-        snapshot["data"] = {"dvc_lock": data[0], "outputs": data[1]}
+    snapshot = stamped(take_snapshot(place, files=files, timeout=timeout), source=place.label,
+                       at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), data=data)
+    engine = snapshot.engine
+    if image_config and engine is not None and engine.image_config is not None:
+        snapshot = replace(snapshot, engine=replace(engine, config=engine.image_config))
     carried = carried_lock(snapshot)
     lock_pair: tuple[str, str] | None
     if lock_file is not None:

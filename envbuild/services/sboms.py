@@ -9,13 +9,14 @@ components without hashes (what was found, not what was locked), and the documen
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from envbuild.version import __version__
 from envbuild.errors import UserError
+
+if TYPE_CHECKING:
+    from envbuild.core.snapshot import Snapshot
 
 
 def of_lock(path: Path) -> str:
@@ -35,17 +36,12 @@ def of_image(ref: str, *, interpreter: str = "python3") -> str:
 
 def of_snapshot(path: Path) -> str:
     from envbuild.adapters.files import read_text
-    from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
+    from envbuild.adapters.sides import parse_snapshot
 
-    try:
-        data = validate_snapshot(json.loads(read_text(path, str(path))))
-    except (ValueError, RecursionError, InvalidSnapshot) as exc:
-        raise UserError(f"{path}: not an envbuild snapshot: {exc}", hint="make one with 'envbuild snapshot -o FILE'") \
-            from None
-    return _of_snapshot(data, str(path))
+    return _of_snapshot(parse_snapshot(read_text(path, str(path)), str(path)), str(path))
 
 
-def _of_snapshot(data: Mapping[str, Any], label: str) -> str:
+def _of_snapshot(data: "Snapshot", label: str) -> str:
     from envbuild.core.lineage.sbom import bom_of_snapshot
 
     return bom_of_snapshot(data, label, tool_version=__version__)

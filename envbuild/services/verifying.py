@@ -14,6 +14,7 @@ from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
 if TYPE_CHECKING:  # imported when needed: verify starts its probes before it reads the lock
+    from envbuild.core.snapshot import Snapshot
     from envbuild.core.findings import Finding
     from envbuild.core.lock import Lock
     from envbuild.core.lock.foreign import Foreign
@@ -96,7 +97,7 @@ def verify(directory: Path | None, target: str | None, lock_file: Path | None, p
             outcome = Outcome(label=place.label, packages=tuple(sorted(choice.expected.packages)),
                               notes=("the expected side carries no lock: compared as installed",))
         else:
-            lock = settle_for(choice.lock, snapshot.get("interpreter") or {}, lock_python)  # another tool's: for this place
+            lock = settle_for(choice.lock, snapshot.interpreter, lock_python)  # another tool's: for this place
             outcome = _check_place(place, snapshot, lock, files=files, allow_extra=allow_extra,
                                    require_gpu=require_gpu, wheels=source, progress=progress,
                                    environ=environ, timeout=timeout, required=required)
@@ -149,7 +150,7 @@ def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
     lock = side.lock if side.kind == "record" else carried(side.snapshot, side.label)
     return LockChoice(lock=lock, label=side.label, expected=view_of(side.snapshot, side.label))
 
-def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *, files: bool,
+def _check_place(place: Place, snapshot: "Snapshot", lock: "Lock | None", *, files: bool,
                  allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", progress: Progress,
                  environ: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT,
                  required: tuple[str, str] | None = None) -> "Outcome":
@@ -197,31 +198,30 @@ def _check_place(place: Place, snapshot: dict[str, Any], lock: "Lock | None", *,
     findings.extend(f for f in hooks if (f.kind, f.name) not in {(g.kind, g.name) for g in findings})
     notes.extend(hook_notes)
     notes.extend(f"allowed, not locked, and checked against its own RECORD only: {why}"
-                 for why in snapshot.get("unvouched") or [])
-    if snapshot.get("engine"):  # what the engine knows, against the record of the build (adapters/engine/checks.py)
+                 for why in snapshot.unvouched)
+    if snapshot.engine:  # what the engine knows, against the record of the build (adapters/engine/checks.py)
         more, more_notes = engine_verdict(place.kind, snapshot, embedded_text, files=files, environ=environ,
                                           timeout=timeout)
         findings.extend(more)
         notes.extend(more_notes)
-    image_json = (snapshot.get("envbuild") or {}).get("image")
-    said = image_json.get("determinism") if isinstance(image_json, dict) else None
-    if isinstance(said, dict):  # what the image set, against what the place runs with
-        findings.extend(determinism_findings({str(k): str(v) for k, v in said.items()},
-                                             snapshot.get("environment") or {}, "set by the image"))
+    said = snapshot.envbuild.image.determinism if snapshot.envbuild and snapshot.envbuild.image else None
+    if said is not None:  # what the image set, against what the place runs with
+        findings.extend(determinism_findings({k: str(v) for k, v in said.items()}, snapshot.environment,
+                                             "set by the image"))
     # What the place installed of the lock: an extra's or a group's package counts (the CUDA it
     # brings, the packages checked) only where it is there.
-    installed = {canonical_name(str(d.get("name", ""))) for d in snapshot.get("distributions", [])}
+    installed = {canonical_name(d.name) for d in snapshot.distributions}
     in_use = replace(lock, packages=tuple(replace(p, optional=False) if p.optional and p.name in installed else p
                                           for p in lock.packages if not p.optional or p.name in installed))
-    more, gpu_notes = gpu_findings(lock_cuda(in_use, cuda_data()), snapshot.get("gpu") or {}, cuda_data(),
+    more, gpu_notes = gpu_findings(lock_cuda(in_use, cuda_data()), snapshot.gpu, cuda_data(),
                                    require_gpu=require_gpu)
     findings.extend(more)
     notes.extend(gpu_notes)
-    notes.extend(f"could not read {p['path']}: {p['problem']}" for p in snapshot.get("problems", [])[:5])
-    for dist in snapshot.get("distributions", []):
-        unreadable = (dist.get("files") or {}).get("unreadable") or []
+    notes.extend(f"could not read {p.path}: {p.problem}" for p in snapshot.problems[:5])
+    for dist in snapshot.distributions:
+        unreadable = dist.files.unreadable if dist.files else ()
         if unreadable:
-            notes.append(f"{dist['name']}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
+            notes.append(f"{dist.name}: {len(unreadable)} file(s) could not be read to check: {unreadable[0]}")
     return Outcome(label=place.label, findings=tuple(findings), packages=ecosystem.checked_names(in_use),
                    notes=tuple(notes))
 
@@ -249,21 +249,21 @@ def _required_lock(source: str, environ: Mapping[str, str]) -> tuple[str, str]:
     return hashlib.sha256(read_text(Path(source), f"--require-lock {source}").encode("utf-8")).hexdigest(), source
 
 
-def _with_project(lock: "Lock", snapshot: Mapping[str, Any]) -> "Lock":
+def _with_project(lock: "Lock", snapshot: "Snapshot") -> "Lock":
     """An image built with a project expects it beside the lock: its name, version and wheel come
     from the image's label (the engine's record, not the files inside)."""
 
     from envbuild.core.lock import Package
     from envbuild.core.image.project import from_label
 
-    found = from_label((snapshot.get("engine") or {}).get("labels") or {})
+    found = from_label(snapshot.engine.labels if snapshot.engine else {})
     if found is None or lock.package(found[0]) is not None:
         return lock
     name, version, sha256 = found
     return replace(lock, packages=lock.packages + (Package(name=name, version=version, hashes=(f"sha256:{sha256}",)),))
 
 
-def _embedded_lock(place: Place, snapshot: Mapping[str, Any]) -> tuple[Any, str, str, "Finding | None"]:
+def _embedded_lock(place: Place, snapshot: "Snapshot") -> tuple[Any, str, str, "Finding | None"]:
     """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.findings import Finding

@@ -90,7 +90,7 @@ def test_layers_point_down_only():
 CORE_ROOMS = ["envbuild.core", "envbuild.core.lock", "envbuild.core.inputs", "envbuild.core.spec",
               "envbuild.core.image", "envbuild.core.lineage", "envbuild.core.check", "envbuild.core.report"]
 VOCABULARY = {"digest", "envvars", "epoch", "findings", "gpu", "layout", "lines", "markers", "names", "platforms",
-              "progress", "redact", "text", "versions", "yamlfile"}
+              "progress", "redact", "snapshot", "text", "versions", "yamlfile"}
 
 
 def core_room(name: str) -> int:

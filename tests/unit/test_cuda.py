@@ -3,6 +3,7 @@ import pytest
 from envbuild.adapters.knowledge import cuda_data
 from envbuild.core.check.cuda import check_target, compute_capability, gpu_findings, locked_cuda, supported_cc
 from envbuild.core.lock import Package
+from envbuild.core.snapshot import Gpu
 
 DATA = cuda_data()
 
@@ -46,22 +47,22 @@ def test_a_newer_minor_of_the_same_major_is_a_warning_about_the_driver():
 
 def test_driver_checks():
     cuda = locked_cuda([pin("nvidia-cuda-runtime-cu12", "12.8.90")], DATA)
-    old, _ = gpu_findings(cuda, {"driver": "470.57.02"}, DATA, require_gpu=False)
+    old, _ = gpu_findings(cuda, Gpu.read({"driver": "470.57.02"}), DATA, require_gpu=False)
     assert [(f.kind, f.name, f.expected, f.actual) for f in old] == [("gpu", "driver", ">= 525.60.13", "470.57.02")]
-    compat, notes = gpu_findings(cuda, {"driver": "535.104.05"}, DATA, require_gpu=True)
+    compat, notes = gpu_findings(cuda, Gpu.read({"driver": "535.104.05"}), DATA, require_gpu=True)
     assert compat == [] and "minor version compatibility" in notes[0]
-    assert gpu_findings(cuda, {"driver": "575.51.03"}, DATA, require_gpu=True) == ([], [])
+    assert gpu_findings(cuda, Gpu.read({"driver": "575.51.03"}), DATA, require_gpu=True) == ([], [])
     cu13 = locked_cuda([pin("nvidia-cuda-runtime", "13.0.48")], DATA)
-    assert [f.expected for f in gpu_findings(cu13, {"driver": "570.86.10"}, DATA, require_gpu=False)[0]] == [">= 580.65.06"]
+    assert [f.expected for f in gpu_findings(cu13, Gpu.read({"driver": "570.86.10"}), DATA, require_gpu=False)[0]] == [">= 580.65.06"]
 
 
 def test_no_driver_is_a_note_unless_the_gpu_is_required():
     cuda = locked_cuda([pin("torch", "2.9.1")], DATA)
-    findings, notes = gpu_findings(cuda, {}, DATA, require_gpu=False)
+    findings, notes = gpu_findings(cuda, Gpu.read({}), DATA, require_gpu=False)
     assert findings == [] and "no NVIDIA driver here" in notes[0]
-    findings, _ = gpu_findings(cuda, {}, DATA, require_gpu=True)
+    findings, _ = gpu_findings(cuda, Gpu.read({}), DATA, require_gpu=True)
     assert [(f.kind, f.name) for f in findings] == [("gpu", "driver")]
-    cpu_lock, _ = gpu_findings(None, {}, DATA, require_gpu=True)
+    cpu_lock, _ = gpu_findings(None, Gpu.read({}), DATA, require_gpu=True)
     assert [(f.kind, f.name) for f in cpu_lock] == [("gpu", "driver")]
 
 
@@ -70,7 +71,7 @@ def test_compute_capability():
     assert compute_capability("Tesla K80", DATA) == "3.7" and compute_capability("NVIDIA A10G", DATA) == "8.6"
     assert supported_cc("12.4", DATA) == ("5.0", "9.0") and supported_cc("13.0", DATA) == ("7.5", "12.1")
     cuda = locked_cuda([pin("nvidia-cuda-runtime-cu12", "12.8.90")], DATA)
-    findings, _ = gpu_findings(cuda, {"driver": "575.51.03", "gpus": [{"model": "Tesla K80"}]}, DATA, require_gpu=False)
+    findings, _ = gpu_findings(cuda, Gpu.read({"driver": "575.51.03", "gpus": [{"model": "Tesla K80"}]}), DATA, require_gpu=False)
     assert [(f.name, f.expected, f.actual) for f in findings] == [("compute-capability", ">= 5.0", "3.7 (Tesla K80)")]
 
 

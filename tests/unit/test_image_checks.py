@@ -9,6 +9,8 @@ from envbuild.core.check.image import (config_findings, engine_findings, label_v
                                          unrecorded_config)
 from envbuild.core.check.severity import severity
 from envbuild.core.image.surface import group_of, tree_of
+from envbuild.core.snapshot import EngineConfig
+from tests.support.snapshots import snap as typed
 
 
 def test_docker_diff_counts_real_changes_on_the_start_up_surface_only():
@@ -40,10 +42,10 @@ def test_the_embedded_lock_must_be_the_labelled_one():
     lock = "# envbuild-lock: 2\n"
     labels = {"dev.envbuild.lock.sha256": hashlib.sha256(lock.encode()).hexdigest()}
     snapshot = {"engine": {"labels": labels, "changes": []}}
-    assert label_vouches(snapshot, lock) and engine_findings(snapshot, lock) == []
-    [finding] = engine_findings(snapshot, lock + "# edited\n")
+    assert label_vouches(typed(snapshot), lock) and engine_findings(typed(snapshot), lock) == []
+    [finding] = engine_findings(typed(snapshot), lock + "# edited\n")
     assert finding.name == "/etc/envbuild lock"
-    assert engine_findings({}, lock) == []  # not an engine place: nothing to compare
+    assert engine_findings(typed({}), lock) == []  # not an engine place: nothing to compare
 
 
 def test_every_file_of_a_tree_against_the_build_manifest_and_docker_diff_said_once():
@@ -62,11 +64,12 @@ def test_the_configuration_against_the_image_or_the_build():
              "user": "10001:10001", "workdir": "/workspace"}
     container = dict(image, env=dict(image["env"], PYTHONPATH="/evil", LD_PRELOAD="/tmp/x.so", API_KEY=None),
                      cmd=["--epochs", "3"], user="0")
+    drifted = dict(image, entrypoint=["sh"], user="0", env=dict(image["env"], PATH="/tmp:/usr/bin"))
+    image, container, drifted = (EngineConfig.read(c) for c in (image, container, drifted))
     found = {f.name: f for f in config_findings(container, image, image=False, expected_label="as its image has it")}
     assert set(found) == {"PYTHONPATH", "LD_PRELOAD"}  # a container's own command and user are its to choose
     assert found["PYTHONPATH"].actual == "/evil" and severity(found["LD_PRELOAD"]) == "high"
     assert config_findings(image, image, image=True, expected_label="as built") == []
-    drifted = dict(image, entrypoint=["sh"], user="0", env=dict(image["env"], PATH="/tmp:/usr/bin"))
     assert {f.name for f in config_findings(drifted, image, image=True, expected_label="as built")} == \
         {"ENTRYPOINT", "USER", "PATH"}
     # no record of the build (built on another runner): said, not judged - its spec may have set them

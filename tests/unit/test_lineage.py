@@ -8,6 +8,7 @@ import pytest
 
 from envbuild.core.lineage.record import Source, parse_source, record_artifacts
 from envbuild.errors import UserError
+from tests.support.snapshots import snap as typed
 
 
 @pytest.mark.parametrize(("text", "parsed"), [
@@ -33,7 +34,7 @@ def test_an_image_record_takes_its_facts_from_the_engine_and_strips_dirty():
                 "engine": {"image_id": "sha256:abc", "ref": "envbuild/demo:cpu-1",
                            "labels": {"dev.envbuild.inputs-digest": "sha256:engine",
                                       "org.opencontainers.image.revision": "f00d-dirty"}}}
-    artifacts, tags = record_artifacts(snapshot, lock=("requirements", "lock text\n"), sbom="{}", source="image x",
+    artifacts, tags = record_artifacts(typed(snapshot), lock=("requirements", "lock text\n"), sbom="{}", source="image x",
                                        git_commit="ignored", tool_version="9")
     assert sorted(artifacts) == ["image.json", "lock.txt", "record.json", "sbom.cdx.json", "snapshot.json"]
     assert tags["envbuild.image"] == "envbuild/demo:cpu-1" and tags["envbuild.image.id"] == "sha256:abc"
@@ -43,7 +44,7 @@ def test_an_image_record_takes_its_facts_from_the_engine_and_strips_dirty():
 
 
 def test_a_plain_interpreter_record_has_no_image_or_lock_tags():
-    _, tags = record_artifacts({"schema": 1, "interpreter": {}, "distributions": []}, lock=None, sbom=None,
+    _, tags = record_artifacts(typed({"schema": 1, "interpreter": {}, "distributions": []}), lock=None, sbom=None,
                                source="this interpreter", git_commit=None, tool_version="9")
     assert tags == {"envbuild.version": "9", "envbuild.source": "this interpreter"}
 
@@ -82,7 +83,7 @@ def test_dvc_lock_outputs_are_recorded_as_dvc_wrote_them():
         {"stage": "prepare", "path": "data/prepared", "hash": "md5", "value": "92eb5ffee6ae2fec3ad71c777531578f.dir",
          "size": 2048, "nfiles": 3},
         {"stage": "train", "path": "model.pkl", "hash": "md5", "value": "4a8a08f09d37b73795649038408b5f33", "size": 99}]
-    artifacts, tags = record_artifacts({"schema": 1}, lock=None, sbom=None, source="s", git_commit=None, tool_version="9",
+    artifacts, tags = record_artifacts(typed({"schema": 1}), lock=None, sbom=None, source="s", git_commit=None, tool_version="9",
                                        data=dvc_outputs(yaml.safe_load(DVC_LOCK), "dvc.lock"))
     assert json.loads(artifacts["dvc.json"])["outputs"][1]["path"] == "model.pkl" and tags["envbuild.dvc.outputs"] == "2"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envbuild.core.check.ownership import check_site_files, shadowed_findings, wheel_record
+from tests.support.snapshots import snap
 
 SITE = "/venv/lib/python3.11/site-packages"
 RECORD = """\
@@ -16,11 +17,11 @@ pkg-1.0.data/purelib/extra.py,sha256=EEE,5
 
 
 def snapshot(files, **more):
-    return {"distributions": [{"name": "pkg", "version": "1.0", "location": SITE, "metadata_dir": "pkg-1.0.dist-info",
+    return snap({"distributions": [{"name": "pkg", "version": "1.0", "location": SITE, "metadata_dir": "pkg-1.0.dist-info",
                                "files": {"checked": 0, "modified": ["/venv/bin/tool"], "missing": [], "unreadable": []}},
                               {"name": "pip", "version": "24", "location": SITE, "metadata_dir": "pip-24.dist-info",
                                "top_level": ["pip", "pip-24.dist-info"]}],
-            "site_files": {SITE: files}, **more}
+            "site_files": {SITE: files}, **more})
 
 
 def test_the_wheel_record_maps_data_files_and_skips_what_lands_outside():
@@ -37,18 +38,18 @@ def test_verdicts_come_from_the_wheel_and_strays_are_unowned():
              "pip/__init__.py": "PIP", "pip-24.dist-info/RECORD": "PR"}
     verdicts, unowned = check_site_files(snapshot(files, pth=[{"path": f"{SITE}/evil.pth", "exec": ["import x"]}]),
                                          {"pkg": wheel_record("pkg", RECORD)}, {"pkg": "1.0"})
-    assert verdicts["pkg"]["modified"] == [f"{SITE}/pkg/data.txt", "/venv/bin/tool"]  # outside: the probe's verdict
-    assert verdicts["pkg"]["missing"] == [f"{SITE}/extra.py"]
+    assert list(verdicts["pkg"].modified) == [f"{SITE}/pkg/data.txt", "/venv/bin/tool"]  # outside: the probe's verdict
+    assert list(verdicts["pkg"].missing) == [f"{SITE}/extra.py"]
     assert [(f.name, f.paths) for f in unowned] == [("evil.pth", (f"{SITE}/evil.pth",)),
                                                     ("pkg", (f"{SITE}/pkg/_added.py",))]
     assert unowned[0].detail.startswith("runs code at start-up: import x")
 
 
 def test_a_module_found_twice_and_a_stdlib_name_are_shadowed():
-    found = shadowed_findings({"pth": [{"path": f"{SITE}/x.pth", "added": ["/opt/x"]}], "shadowing": [
+    found = shadowed_findings(snap({"pth": [{"path": f"{SITE}/x.pth", "added": ["/opt/x"]}], "shadowing": [
         {"name": "requests", "stdlib": False, "found": [{"location": SITE, "entry": "requests", "kind": "package"},
                                                         {"location": "/opt/x", "entry": "requests", "kind": "package"}]},
-        {"name": "json", "stdlib": True, "found": [{"location": SITE, "entry": "json.py", "kind": "module"}]}]})
+        {"name": "json", "stdlib": True, "found": [{"location": SITE, "entry": "json.py", "kind": "module"}]}]}))
     assert [(f.name, f.actual) for f in found] == [("requests", f"{SITE}/requests"), ("json", f"{SITE}/json.py")]
     assert "(on the path through x.pth)" in found[0].detail and found[1].expected == "the standard library's"
 
@@ -63,7 +64,7 @@ def test_hex_and_padded_record_digests_read_as_the_probe_hashes():
     assert record.files == {"pkg/a.py": B64, "pkg/b.py": B64, "pkg/c.py": B64}
     files = {"pkg/a.py": B64, "pkg/b.py": B64, "pkg/c.py": B64}
     verdicts, unowned = check_site_files(snapshot(files), {"pkg": record}, {"pkg": "1.0"})
-    assert verdicts["pkg"]["modified"] == ["/venv/bin/tool"] and unowned == []  # only the probe's own outside verdict
+    assert list(verdicts["pkg"].modified) == ["/venv/bin/tool"] and unowned == []  # only the probe's own outside verdict
 
 
 def test_a_pyc_the_wheel_ships_is_judged_by_its_record_hash_not_its_header():
@@ -75,13 +76,13 @@ def test_a_pyc_the_wheel_ships_is_judged_by_its_record_hash_not_its_header():
     files = {"pkg/tpl.py": "SRC", shipped: "PYC", "pkg/other.py": "OTH", compiled: "X"}
     stale = [f"{SITE}/{shipped}", f"{SITE}/{compiled}"]
     verdicts, _ = check_site_files(snapshot(files, stale_pyc=stale), {"pkg": record}, {"pkg": "1.0"})
-    assert verdicts["pkg"]["modified"] == [f"{SITE}/{compiled}", "/venv/bin/tool"]  # the installer's stale pyc still is
+    assert list(verdicts["pkg"].modified) == [f"{SITE}/{compiled}", "/venv/bin/tool"]  # the installer's stale pyc still is
     edited = dict(files, **{shipped: "EDITED"})
     verdicts, _ = check_site_files(snapshot(edited, stale_pyc=stale), {"pkg": record}, {"pkg": "1.0"})
-    assert f"{SITE}/{shipped}" in verdicts["pkg"]["modified"]  # other bytes, and stale: modified
+    assert f"{SITE}/{shipped}" in list(verdicts["pkg"].modified)  # other bytes, and stale: modified
     # pip compiles the installed source again over the shipped pyc: other bytes, but fresh for its source
     verdicts, _ = check_site_files(snapshot(edited, stale_pyc=stale[1:]), {"pkg": record}, {"pkg": "1.0"})
-    assert verdicts["pkg"]["modified"] == [f"{SITE}/{compiled}", "/venv/bin/tool"]
+    assert list(verdicts["pkg"].modified) == [f"{SITE}/{compiled}", "/venv/bin/tool"]
 
 
 def test_a_compiled_file_of_a_dotted_module_name_is_its_source_s():
@@ -91,7 +92,7 @@ def test_a_compiled_file_of_a_dotted_module_name_is_its_source_s():
     files = {"pkg/__init__.py": "AAA", "pkg/v0.9.0.a.py": "VVV", "pkg/__pycache__/v0.9.0.a.cpython-311.pyc": "P",
              "pkg/__pycache__/v0.9.0.a.cpython-311.opt-1.pyc": "O"}
     verdicts, unowned = check_site_files(snapshot(files), {"pkg": record}, {"pkg": "1.0"})
-    assert unowned == [] and verdicts["pkg"]["missing"] == []
+    assert unowned == [] and list(verdicts["pkg"].missing) == []
 
 
 def test_a_path_two_locked_wheels_install_is_as_locked_whichever_the_installer_left():
@@ -101,9 +102,9 @@ def test_a_path_two_locked_wheels_install_is_as_locked_whichever_the_installer_l
     both = {"distributions": [{"name": n, "version": "1", "location": SITE, "metadata_dir": f"{n}-1.dist-info"}
                               for n in ("nccl-cu12", "nccl-cu13")],
             "site_files": {SITE: {"nvidia/nccl/include/nccl.h": "TWELVE"}}}
-    verdicts, unowned = check_site_files(both, {"nccl-cu12": cu12, "nccl-cu13": cu13},
+    verdicts, unowned = check_site_files(snap(both), {"nccl-cu12": cu12, "nccl-cu13": cu13},
                                          {"nccl-cu12": "1", "nccl-cu13": "1"})
-    assert verdicts["nccl-cu13"]["modified"] == [] and unowned == []
+    assert list(verdicts["nccl-cu13"].modified) == [] and unowned == []
     both["site_files"][SITE]["nvidia/nccl/include/nccl.h"] = "OTHER"  # neither wheel's: modified for both
-    verdicts, _ = check_site_files(both, {"nccl-cu12": cu12, "nccl-cu13": cu13}, {"nccl-cu12": "1", "nccl-cu13": "1"})
-    assert all(v["modified"] == [f"{SITE}/nvidia/nccl/include/nccl.h"] for v in verdicts.values())
+    verdicts, _ = check_site_files(snap(both), {"nccl-cu12": cu12, "nccl-cu13": cu13}, {"nccl-cu12": "1", "nccl-cu13": "1"})
+    assert all(list(v.modified) == [f"{SITE}/nvidia/nccl/include/nccl.h"] for v in verdicts.values())

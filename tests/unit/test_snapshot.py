@@ -1,10 +1,11 @@
-"""The snapshot's shape: what is refused, with which key path."""
+"""The snapshot: what is refused, with which key path; the records it reads into; the JSON it
+writes back (what came, byte for byte)."""
 
 from __future__ import annotations
 
 import pytest
 
-from envbuild.core.check.snapshot import InvalidSnapshot, validate_snapshot
+from envbuild.core.snapshot import FileVerdict, InvalidSnapshot, Snapshot, read_snapshot, stamped
 
 GOOD = {"schema": 1, "interpreter": {"version": "3.11.7"}, "distributions": [
     {"name": "a", "version": "1", "location": "/s", "files": {"checked": 1, "modified": [], "missing": [],
@@ -12,8 +13,39 @@ GOOD = {"schema": 1, "interpreter": {"version": "3.11.7"}, "distributions": [
         "extra-key-from-a-newer-probe": [1, 2]}
 
 
-def test_a_good_snapshot_passes_with_keys_it_does_not_know():
-    assert validate_snapshot(GOOD) is GOOD
+def test_a_good_snapshot_reads_into_records_and_writes_back_what_came_unknown_keys_too():
+    snapshot = read_snapshot(GOOD)
+    assert isinstance(snapshot, Snapshot) and snapshot.interpreter.version == "3.11.7"
+    (dist,) = snapshot.distributions
+    assert (dist.name, dist.location, dist.files) == ("a", "/s", FileVerdict(checked=1))
+    assert dist.shadowed_by is None and dist.top_level == ()  # keys the probe left out: their defaults
+    assert snapshot.to_dict() == GOOD  # no default written that did not come, the newer probe's key kept
+
+
+def test_a_real_probe_answer_writes_back_byte_for_byte():
+    """The probe of this interpreter, with --files: every record of a real answer, and its JSON again."""
+    import json
+    import subprocess
+    import sys
+
+    from envbuild.adapters.places import probe_source
+
+    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-", "--files"], input=probe_source(), text=True,
+                          capture_output=True, timeout=300, check=True)
+    answer = json.loads(done.stdout)
+    text = json.dumps(answer, indent=2, sort_keys=True)
+    assert json.dumps(read_snapshot(answer).to_dict(), indent=2, sort_keys=True) == text
+    assert len(read_snapshot(answer).distributions) == len(answer["distributions"]) > 10
+
+
+def test_what_envbuild_sets_is_written_and_a_made_record_writes_every_field():
+    snapshot = stamped(read_snapshot(GOOD), source="venv", at="2026-12-06T00:00:00Z",
+                       data=("dvc.lock", [{"stage": "s", "path": "p", "hash": "md5", "value": "v"}]))
+    written = snapshot.to_dict()
+    assert written["taken"] == {"from": "venv", "at": "2026-12-06T00:00:00Z"}
+    assert written["data"] == {"dvc_lock": "dvc.lock", "outputs": [{"stage": "s", "path": "p", "hash": "md5",
+                                                                     "value": "v"}]}
+    assert FileVerdict().to_dict() == {"checked": 0, "modified": [], "missing": [], "unreadable": []}
 
 
 @pytest.mark.parametrize("change, message", [
@@ -34,9 +66,9 @@ def test_a_wrong_shape_names_its_key(change, message):
     data = copy.deepcopy(GOOD)
     change(data)
     with pytest.raises(InvalidSnapshot, match=message):
-        validate_snapshot(data)
+        read_snapshot(data)
 
 
 def test_not_a_mapping_at_all():
     with pytest.raises(InvalidSnapshot, match=r"\(top level\): expected a mapping, got a list"):
-        validate_snapshot([1])
+        read_snapshot([1])

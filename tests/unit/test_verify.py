@@ -2,6 +2,7 @@ from dataclasses import replace
 
 from envbuild.core.lock import Lock, Package
 from envbuild.core.check.verify import diff_views, verify, view_of_lock, view_of_snapshot
+from tests.support.snapshots import snap as typed
 
 LOCK = Lock(format="requirements", target="cpu", python="3.11", platform="linux/amd64", resolver="uv",
             inputs_digest="sha256:0",
@@ -13,10 +14,10 @@ def snapshot(**interp):
     base = {"version": "3.11.7", "implementation": "cpython", "machine": "x86_64", "system": "linux",
             "libc": "glibc", "libc_version": "2.36"}
     base.update(interp)
-    return {"interpreter": base, "distributions": [
+    return typed({"interpreter": base, "distributions": [
         {"name": "numpy", "version": "2.1", "location": "/v/site"},
         {"name": "torch", "version": "2.4.1+cpu", "location": "/v/site"},
-        {"name": "pip", "version": "24.0", "location": "/v/site"}]}
+        {"name": "pip", "version": "24.0", "location": "/v/site"}]})
 
 
 def kinds(findings):
@@ -43,9 +44,10 @@ def test_pip_is_drift_when_the_lock_pins_it():
 
 def test_diff_views_in_both_directions():
     train = view_of_lock(LOCK, "train.txt")
-    prod = view_of_snapshot({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
-                             "distributions": [{"name": "numpy", "version": "2.2.0", "location": "/s"},
-                                               {"name": "rich", "version": "13.0", "location": "/s"}]}, "prod.json")
+    prod = view_of_snapshot(typed({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                                   "distributions": [{"name": "numpy", "version": "2.2.0", "location": "/s"},
+                                                     {"name": "rich", "version": "13.0", "location": "/s"}]}),
+                            "prod.json")
     found = diff_views(train, prod)
     assert [(f.kind, f.name, f.expected, f.actual) for f in found] == [
         ("version", "numpy", "2.1.0", "2.2.0"), ("unexpected", "rich", None, "13.0"), ("missing", "torch", "2.4.1+cpu", None)]
@@ -53,8 +55,8 @@ def test_diff_views_in_both_directions():
 
 def test_diff_compares_gpu_stacks_of_two_snapshots_but_not_of_a_lock():
     def snap(gpu):
-        return {"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
-                "distributions": [], "gpu": gpu}
+        return typed({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                      "distributions": [], "gpu": gpu})
 
     train = view_of_snapshot(snap({"driver": "550.54.14", "cuda_runtime": "12.4.127", "cudnn": "9.1.0.70",
                                    "torch_cuda": "12.4", "gpus": [{"model": "NVIDIA A100-SXM4-80GB"}]}), "train")
@@ -86,10 +88,10 @@ def test_diff_says_which_way_a_version_moved_and_finds_a_swapped_artifact():
 
 
 def test_diff_reports_files_a_files_snapshot_found_modified():
-    prod = view_of_snapshot({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
-                             "distributions": [{"name": "numpy", "version": "2.1.0", "location": "/s",
-                                                "files": {"modified": ["/s/numpy/linalg/x.py"]}},
-                                               {"name": "torch", "version": "2.4.1+cpu", "location": "/s"}]},
+    prod = view_of_snapshot(typed({"interpreter": {"version": "3.11.7", "machine": "x86_64", "system": "linux"},
+                                   "distributions": [{"name": "numpy", "version": "2.1.0", "location": "/s",
+                                                      "files": {"modified": ["/s/numpy/linalg/x.py"]}},
+                                                     {"name": "torch", "version": "2.4.1+cpu", "location": "/s"}]}),
                             "prod.json")
     [finding] = diff_views(view_of_lock(LOCK, "train.txt"), prod)
     assert (finding.kind, finding.name, finding.actual) == ("modified", "numpy", "1 modified")
@@ -119,7 +121,7 @@ def test_an_unexpected_package_that_runs_code_at_start_up_is_high_not_low():
                               {"name": "extra", "version": "2.0", "location": site}],
             "pth": [{"path": f"{site}/helper_hook.pth", "owner": "helper", "exec": ["import os; os.system('x')"]},
                     {"path": f"{site}/extra.pth", "owner": "extra", "exec": [], "added": ["/opt/x"]}]}
-    extra, helper = package_findings({}, snap, set())  # by name
+    extra, helper = package_findings({}, typed(snap), set())  # by name
     assert (helper.name, severity(helper)) == ("helper", "high")
     assert helper.detail == f"runs code at start-up: import os; os.system('x') (helper_hook.pth); in {site}"
     assert helper.paths == (f"{site}/helper_hook.pth",)
@@ -132,9 +134,9 @@ def test_start_up_code_a_locked_wheel_ships_is_named_and_judged_by_what_the_lock
     from envbuild.core.check.verify import hook_findings
 
     site = "/v/lib/python3.11/site-packages"
-    snapshot = {"distributions": [{"name": "litellm", "version": "1.82.7", "location": site}],
-                "pth": [{"path": f"{site}/litellm_init.pth", "exec": ["import base64; exec(base64.b64decode('...'))"],
-                         "owner": "litellm"}, {"path": f"{site}/paths.pth", "exec": [], "owner": "litellm"}]}
+    snapshot = typed({"distributions": [{"name": "litellm", "version": "1.82.7", "location": site}],
+                      "pth": [{"path": f"{site}/litellm_init.pth", "exec": ["import base64; exec(base64.b64decode('...'))"],
+                               "owner": "litellm"}, {"path": f"{site}/paths.pth", "exec": [], "owner": "litellm"}]})
     pin = Package(name="litellm", version="1.82.7", hashes=("sha256:1",))
     unrecorded = replace(LOCK, packages=(pin,))
     findings, [note] = hook_findings(snapshot, unrecorded)  # a lock of before: named, not judged
@@ -153,6 +155,6 @@ def test_sitecustomize_on_the_path_is_named_where_only_the_place_could_be_asked(
     from envbuild.core.check.verify import hook_findings
 
     found = [{"module": "sitecustomize", "path": "/usr/lib/python3.11/sitecustomize.py"}]
-    assert hook_findings({"customize": found}, LOCK) == ([], [
+    assert hook_findings(typed({"customize": found}), LOCK) == ([], [
         "runs code at start-up: sitecustomize at /usr/lib/python3.11/sitecustomize.py"])
-    assert hook_findings({"customize": found, "engine": {"labels": {}}}, LOCK) == ([], [])  # its manifest judges it
+    assert hook_findings(typed({"customize": found, "engine": {"labels": {}}}), LOCK) == ([], [])  # its manifest judges it

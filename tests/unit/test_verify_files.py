@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from envbuild.core.lock import Lock, Package
 from envbuild.core.progress import silent
+from envbuild.core.snapshot import Snapshot
 from envbuild.ecosystems.pip import PipEcosystem
 from tests.support.fake_wheels import FakeWheels
+from tests.support.snapshots import snap as typed
 
 SITE = "/venv/lib/python3.11/site-packages"
 HASH = "sha256:" + "0" * 64
@@ -17,12 +19,12 @@ def lock(*packages: Package) -> Lock:
     return Lock(format="requirements", target="cpu", platform="linux/amd64", python="3.11", packages=packages)
 
 
-def snapshot(files: dict[str, str], *dists: tuple[str, str]) -> dict:
+def snapshot(files: dict[str, str], *dists: tuple[str, str]) -> Snapshot:
     interpreter = {"version": "3.11.7", "machine": "x86_64", "system": "linux", "libc": "glibc", "libc_version": "2.36"}
-    return {"schema": 1, "interpreter": interpreter, "site_dirs": [SITE], "site_files": {SITE: files},
-            "distributions": [{"name": name, "version": version, "location": SITE,
-                               "metadata_dir": f"{name}-{version}.dist-info",
-                               "top_level": [name, f"{name}-{version}.dist-info"]} for name, version in dists]}
+    return typed({"interpreter": interpreter, "site_dirs": [SITE], "site_files": {SITE: files},
+                  "distributions": [{"name": name, "version": version, "location": SITE,
+                                     "metadata_dir": f"{name}-{version}.dist-info",
+                                     "top_level": [name, f"{name}-{version}.dist-info"]} for name, version in dists]})
 
 
 def test_only_pins_installed_at_their_locked_version_are_fetched():
@@ -33,7 +35,7 @@ def test_only_pins_installed_at_their_locked_version_are_fetched():
     checked, findings = PipEcosystem().check(pinned, env, allow_extra=(), files=True, wheels=wheels, progress=silent)
     assert wheels.asked == [("pkg",)]  # other is 2.1 where 2.0 is locked: a version finding, no download
     assert sorted((f.kind, f.name) for f in findings) == [("version", "other")]
-    assert next(d for d in checked["distributions"] if d["name"] == "pkg")["files"]["modified"] == []
+    assert next(d for d in checked.distributions if d.name == "pkg").files.modified == ()
 
 
 def test_a_file_the_locked_wheel_does_not_have_as_installed_is_modified_by_its_record():

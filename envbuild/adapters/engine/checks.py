@@ -17,19 +17,21 @@ from envbuild.core.findings import Finding
 from envbuild.core.progress import Progress
 from envbuild.errors import FileError, ToolUnavailable
 from envbuild.core.layout import Labels
+from envbuild.core.snapshot import Engine, EngineConfig, Snapshot
 
 
-def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | None, *, files: bool,
+
+def engine_verdict(kind: str, snapshot: Snapshot, embedded_lock: str | None, *, files: bool,
                    environ: Mapping[str, str], timeout: float) -> tuple[list[Finding], list[str]]:
     """(findings, notes) for a place of ``kind`` "image" or "container" whose snapshot carries the
     engine's record (adapters/places.engine_record); ``files``: its surface was read."""
     from envbuild.core.check.image import config_findings, engine_findings, surface_findings, unrecorded_config
 
-    engine = snapshot.get("engine") or {}
+    engine = snapshot.engine or Engine()
     built = build_manifest(engine, environ)
     findings = engine_findings(snapshot, embedded_lock)
     notes = []
-    expected, seen, source = (built or {}).get("trees"), snapshot.get("trees"), "build manifest"
+    expected, seen, source = (built or {}).get("trees"), snapshot.trees, "build manifest"
     if files and built is None:  # the base image's files, for all but what envbuild added
         expected, seen, source = base_trees(engine, timeout, environ), _outside_prefixes(seen), "its base image's files"
         notes.append("no build manifest for this image here (built elsewhere, by an older envbuild, or the cache was "
@@ -37,26 +39,26 @@ def engine_verdict(kind: str, snapshot: Mapping[str, Any], embedded_lock: str | 
                      "files " + ("against its base image" if expected is not None
                                  else "against nothing (its base image is not on this machine)"))
     findings.extend(surface_findings(expected if files else None, seen if files else None,
-                                     engine.get("changes") or [], source))
+                                     engine.changes, source))
     # A container against its image's configuration; an image against the record of its build.
-    config = engine.get("image_config") if kind == "container" else (built or {}).get("config")
-    findings.extend(config_findings(engine.get("config"), config, image=kind == "image",
+    config = engine.image_config if kind == "container" else \
+        EngineConfig.read(built["config"], "build manifest: config") if built and built.get("config") is not None else None
+    findings.extend(config_findings(engine.config, config, image=kind == "image",
                                     expected_label="as its image has it" if kind == "container" else "as built"))
     if config is None and kind == "image":
-        notes.extend(unrecorded_config(engine.get("config")))
+        notes.extend(unrecorded_config(engine.config))
     return findings, notes
 
 
-def build_manifest(engine: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Any] | None:
+def build_manifest(engine: Engine, environ: Mapping[str, str]) -> Mapping[str, Any] | None:
     """{"trees", "config"} recorded when envbuild built the place's image on this machine, or None."""
     from envbuild.adapters.cache import cache_root
     from envbuild.adapters.engine.manifests import read_manifest
 
-    image_id = engine.get("image_id")
-    return read_manifest(image_id, cache_root(environ)) if image_id else None
+    return read_manifest(engine.image_id, cache_root(environ)) if engine.image_id else None
 
 
-def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, str]) -> dict[str, Any] | None:
+def base_trees(engine: Engine, timeout: float, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The start-up surface of the image's base (named by its labels), but the prefixes envbuild
     fills: None when the base is not on this machine. Read through the engine once, then kept in the
     cache beside the build manifests under the base's digest (a digest names its content). (The
@@ -66,8 +68,7 @@ def base_trees(engine: Mapping[str, Any], timeout: float, environ: Mapping[str, 
     from envbuild.adapters.engine.exports import read_image
     from envbuild.adapters.engine.manifests import read_manifest, write_manifest
 
-    labels = engine.get("labels") or {}
-    digest, name = labels.get(Labels.BASE_DIGEST), labels.get(Labels.BASE_NAME)
+    digest, name = engine.labels.get(Labels.BASE_DIGEST), engine.labels.get(Labels.BASE_NAME)
     if not digest:
         return None
     kept = read_manifest(digest, cache_root(environ))

@@ -16,6 +16,7 @@ from typing import Any
 from envbuild.core.findings import Finding
 from envbuild.core.gpu import CONDA_CUDA_VERSION_PACKAGES
 from envbuild.core.lock import CONDA, Lock, Package
+from envbuild.core.snapshot import Gpu
 from envbuild.core.versions import major_minor, version_tuple
 
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(?:-cu(\d+))?$")
@@ -133,12 +134,13 @@ def supported_cc(cuda: str, data: Mapping[str, Any]) -> tuple[str, str] | None:
     return low, high
 
 
-def gpu_findings(locked: LockedCuda | None, gpu: Mapping[str, Any], data: Mapping[str, Any], *,
+def gpu_findings(locked: LockedCuda | None, gpu: Gpu | None, data: Mapping[str, Any], *,
                  require_gpu: bool) -> tuple[list[Finding], list[str]]:
     """Findings (drift) and notes (context) about the GPU stack of one environment."""
     findings: list[Finding] = []
     notes: list[str] = []
-    driver = gpu.get("driver")
+    gpu = gpu or Gpu()
+    driver = gpu.driver
     if locked is None:
         if require_gpu and not driver:
             findings.append(Finding(kind="gpu", name="driver", expected="an NVIDIA driver", actual=None,
@@ -162,17 +164,17 @@ def gpu_findings(locked: LockedCuda | None, gpu: Mapping[str, Any], data: Mappin
     elif not family and not toolkit:
         notes.append(f"envbuild has no driver data for CUDA {locked.version}")
     bounds = supported_cc(locked.version, data)
-    for card in gpu.get("gpus") or []:
-        cc = compute_capability(card.get("model", ""), data)
+    for card in gpu.gpus:
+        cc = compute_capability(card.model, data)
         if cc is None or bounds is None:
-            notes.append(f"GPU {card.get('model') or card.get('bus')}: compute capability unknown to envbuild")
+            notes.append(f"GPU {card.model or card.bus}: compute capability unknown to envbuild")
             continue
         low, high = bounds
         if version_tuple(cc) < version_tuple(low):
             findings.append(Finding(kind="gpu", name="compute-capability", expected=f">= {low}",
-                                    actual=f"{cc} ({card.get('model')})",
+                                    actual=f"{cc} ({card.model})",
                                     detail=f"CUDA {locked.version} has no code for this GPU"))
         elif version_tuple(cc) > version_tuple(high):
-            notes.append(f"GPU {card.get('model')} (compute capability {cc}) is newer than CUDA {locked.version} "
+            notes.append(f"GPU {card.model} (compute capability {cc}) is newer than CUDA {locked.version} "
                          "knows: it runs only through PTX JIT, if the build ships PTX")
     return findings, notes

@@ -18,6 +18,8 @@ from envbuild.core.findings import Finding
 from envbuild.core.layout import Labels
 from envbuild.core.lock.carried import label_vouches
 from envbuild.core.image.surface import group_of, on_surface
+from envbuild.core.snapshot import EngineConfig, Snapshot
+
 
 # Variables that change what an interpreter loads or runs, for every process of the place (the
 # probe's own: the dynamic loader reads LD_* before Python starts). Their values are kept (paths,
@@ -34,11 +36,10 @@ _WORDS = {"C": "changed", "A": "added", "D": "deleted"}
 _SHOWN = 3
 
 
-def engine_findings(snapshot: Mapping[str, Any], embedded_lock: str | None) -> list[Finding]:
+def engine_findings(snapshot: Snapshot, embedded_lock: str | None) -> list[Finding]:
     """The image's label against the lock inside: ``embedded_lock`` is the text of the lock read
     from inside the place, when verify used it."""
-    labels: Mapping[str, str] = (snapshot.get("engine") or {}).get("labels") or {}
-    want = labels.get(Labels.LOCK_SHA256)
+    want = snapshot.engine.labels.get(Labels.LOCK_SHA256) if snapshot.engine else None
     if embedded_lock is not None and want and not label_vouches(snapshot, embedded_lock):
         return [Finding(kind="modified", name="/etc/envbuild lock", expected=f"sha256 {want[:12]}… (image label)",
                         actual="another lock", detail="the lock inside is not the one the image was built "
@@ -104,7 +105,7 @@ def _tree_finding(root: str, status: list[tuple[str, str]], expected: str) -> Fi
                    paths=tuple(p for p, _ in status))
 
 
-def config_findings(config: Mapping[str, Any] | None, expected: Mapping[str, Any] | None, *, image: bool,
+def config_findings(config: EngineConfig | None, expected: EngineConfig | None, *, image: bool,
                     expected_label: str) -> list[Finding]:
     """The configuration the engine runs the place with (adapters/places._config) against what
     envbuild built (``expected``): each RISKY_ENV variable added, removed or changed; for an image
@@ -112,8 +113,7 @@ def config_findings(config: Mapping[str, Any] | None, expected: Mapping[str, Any
     unrecorded_config)."""
     if not config or expected is None:
         return []
-    env: Mapping[str, Any] = config.get("env") or {}
-    want: Mapping[str, Any] = expected.get("env") or {}
+    env, want = config.env, expected.env
     findings = []
     for name in RISKY_ENV:
         have, had = env.get(name), want.get(name)
@@ -123,19 +123,21 @@ def config_findings(config: Mapping[str, Any] | None, expected: Mapping[str, Any
                                     detail=f"the {'image' if image else 'container'}'s environment: {what} "
                                     f"({expected_label})"))
     if image:
-        for key in ("entrypoint", "cmd", "user", "workdir"):
-            if config.get(key) != expected.get(key):
-                findings.append(Finding(kind="config", name=key.upper(), expected=_shown(expected.get(key)),
-                                        actual=_shown(config.get(key)), detail=f"the image's {key} ({expected_label})"))
+        for key, have_it, had_it in (("entrypoint", config.entrypoint, expected.entrypoint),
+                                     ("cmd", config.cmd, expected.cmd), ("user", config.user, expected.user),
+                                     ("workdir", config.workdir, expected.workdir)):
+            if have_it != had_it:
+                findings.append(Finding(kind="config", name=key.upper(), expected=_shown(had_it),
+                                        actual=_shown(have_it), detail=f"the image's {key} ({expected_label})"))
     return findings
 
 
-def unrecorded_config(config: Mapping[str, Any] | None) -> list[str]:
+def unrecorded_config(config: EngineConfig | None) -> list[str]:
     """An image with no record of its build on this machine (built by another runner, the usual
     way to CI): the variables set that make Python load code from elsewhere, said in notes - its
     spec may well have set them, and nothing here can tell a verifier that cries wolf from one that
     is right. (A container is always checked against its image's configuration.)"""
-    env: Mapping[str, Any] = (config or {}).get("env") or {}
+    env = config.env if config else {}
     return [f"the image's environment sets {name}={env[name]} (no record of its build here to check it against)"
             for name in RISKY_ENV if env.get(name) is not None
             and name not in ("PATH", "LD_LIBRARY_PATH", "PYTHONNOUSERSITE", "PYTHONSAFEPATH")]
@@ -144,4 +146,4 @@ def unrecorded_config(config: Mapping[str, Any] | None) -> list[str]:
 def _shown(value: Any) -> str | None:
     if value is None:
         return None
-    return " ".join(value) if isinstance(value, list) else str(value)
+    return " ".join(value) if isinstance(value, (list, tuple)) else str(value)

@@ -11,30 +11,32 @@ since a clean place has no way to answer so.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from collections.abc import Mapping
-from typing import Any
 
 from envbuild.core.findings import Finding
 from envbuild.core.image.surface import tree_of
 from envbuild.probe.paths import pth_lines
+from envbuild.core.snapshot import EngineFiles, Pth, Snapshot
+
 
 _SHOWN = 3
 
 
-def engine_files(snapshot: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    return ((snapshot.get("engine") or {}).get("files")) or None
+def engine_files(snapshot: Snapshot) -> EngineFiles | None:
+    return snapshot.engine.files if snapshot.engine else None
 
 
-def with_engine_files(snapshot: dict[str, Any]) -> tuple[dict[str, Any], list[Finding]]:
+def with_engine_files(snapshot: Snapshot) -> tuple[Snapshot, list[Finding]]:
     """(the snapshot with the engine's hashes and .pth lines in place of the probe's, a `concealed`
     finding when the probe's answer hid or altered what the engine read). Unchanged when the
     engine read nothing (a venv, an ssh host: only the place itself can be asked there)."""
     read = engine_files(snapshot)
     if read is None:
         return snapshot, []
-    trees: Mapping[str, Mapping[str, str]] = read.get("trees") or {}
-    answered: Mapping[str, Mapping[str, str]] = snapshot.get("site_files") or {}
-    sites = list(dict.fromkeys([*snapshot.get("site_dirs", []), *answered]))
+    trees = read.trees
+    answered = snapshot.site_files
+    sites = list(dict.fromkeys([*snapshot.site_dirs, *answered]))
     site_files: dict[str, dict[str, str]] = {}
     for site in sites:
         found = _under(trees, site)
@@ -43,9 +45,9 @@ def with_engine_files(snapshot: dict[str, Any]) -> tuple[dict[str, Any], list[Fi
         elif site in answered:  # off the surface: only the place's own word
             site_files[site] = dict(answered[site])
     findings = _concealed(answered, site_files)
-    out = dict(snapshot, trees={k: dict(v) for k, v in trees.items()}, pth=_pth(snapshot, read.get("texts") or {}, trees))
-    if snapshot.get("files_checked"):
-        out["site_files"] = site_files
+    out = replace(snapshot, trees={k: dict(v) for k, v in trees.items()}, pth=_pth(snapshot, read.texts, trees))
+    if snapshot.files_checked:
+        out = replace(out, site_files=site_files)
     return out, findings
 
 
@@ -88,18 +90,18 @@ def _concealed(answered: Mapping[str, Mapping[str, str]], read: Mapping[str, Map
                     detail=f"{shown}: something inside the place filters what it reports", paths=tuple(paths))]
 
 
-def _pth(snapshot: Mapping[str, Any], texts: Mapping[str, str],
-         trees: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
+def _pth(snapshot: Snapshot, texts: Mapping[str, str],
+         trees: Mapping[str, Mapping[str, str]]) -> tuple[Pth, ...]:
     """The .pth reports with each file's lines as the engine read it; one the answer left out is
     added (its owner unknown: no RECORD vouches for it); one the engine has not, dropped."""
-    said = {p["path"]: p for p in snapshot.get("pth") or []}
-    sites = set(snapshot.get("site_dirs") or ()) | {posixpath.dirname(p) for p in said}
+    said = {p.path: p for p in snapshot.pth}
+    sites = set(snapshot.site_dirs) | {posixpath.dirname(p) for p in said}
     out = []
     for path in sorted(set(said) | {p for p in texts if posixpath.dirname(p) in sites}):
-        report = dict(said.get(path) or {"path": path, "added": [], "owner": None})
+        report = said.get(path) or Pth.read({"path": path, "added": [], "owner": None})
         if path in texts:
-            report["exec"] = pth_lines(texts[path])[0]
+            report = replace(report, exec=tuple(pth_lines(texts[path])[0]))
         elif (where := tree_of(path)) is not None and where[1] not in (trees.get(where[0]) or {}):
             continue  # the engine has no such file: the answer made it up (one too long to read stays)
         out.append(report)
-    return out
+    return tuple(out)

@@ -20,11 +20,12 @@ import functools
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from envbuild.core.findings import STARTUP, Finding
 from envbuild.core.check.verify import active
 from envbuild.probe.common import record_digest
+from envbuild.core.snapshot import Distribution, FileVerdict, Pth, Snapshot
+
 
 # Written by the installer, not shipped in the wheel (PEP 376, PEP 610, PEP 627).
 _INSTALLER_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
@@ -64,29 +65,28 @@ def wheel_record(name: str, record_text: str) -> WheelRecord:
     return WheelRecord(name=name, files=files, dist_info=dist_info)
 
 
-def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRecord],
-                     locked: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+def check_site_files(snapshot: Snapshot, records: Mapping[str, WheelRecord],
+                     locked: Mapping[str, str]) -> tuple[dict[str, FileVerdict], list[Finding]]:
     """(verdict per locked distribution that a wheel RECORD covers, unowned findings).
 
     ``records``: canonical name → the RECORD of the locked wheel for the installed version.
-    A verdict has the probe's shape ({"checked", "modified", "missing", "unreadable"}, absolute
-    paths) and replaces the probe's own, which compared against the installed RECORD."""
-    manifest: Mapping[str, Mapping[str, str]] = snapshot.get("site_files") or {}
-    stale = set(snapshot.get("stale_pyc") or [])
-    verdicts: dict[str, dict[str, Any]] = {}
+    A verdict (absolute paths) replaces the probe's own, which compared against the installed RECORD."""
+    manifest = snapshot.site_files
+    stale = set(snapshot.stale_pyc)
+    verdicts: dict[str, FileVerdict] = {}
     owned: dict[str, set[str]] = {site: set() for site in manifest}
     claimed_tops: dict[str, set[str]] = {site: set() for site in manifest}
     installed = active(snapshot)
     pycs = {site: _pycs_by_source(present) for site, present in manifest.items()}
     for name, dist in installed.items():
-        site = str(dist["location"])
+        site = dist.location
         record = records.get(name)
         if site not in manifest:
             continue
         if record is None or name not in locked:
             continue
         present = manifest[site]
-        verdict: dict[str, Any] = {"checked": len(record.files), "modified": [], "missing": [], "unreadable": []}
+        verdict: dict[str, list[str]] = {"modified": [], "missing": [], "unreadable": []}
         for rel, digest in record.files.items():
             got = present.get(rel)
             if got != digest and not _as_another_locked(rel, got, site, installed, records, locked):
@@ -98,33 +98,33 @@ def check_site_files(snapshot: Mapping[str, Any], records: Mapping[str, WheelRec
             verdict[key].sort()
         owned[site].update(record.files)
         claimed_tops[site].update({rel.partition("/")[0] for rel in record.files})
-        meta = str(dist.get("metadata_dir") or record.dist_info)
+        meta = dist.metadata_dir or record.dist_info
         owned[site].update(f"{meta}/{f}" for f in _INSTALLER_FILES)
         owned[site].update(pyc for source in record.files.keys() & pycs[site].keys() for pyc in pycs[site][source])
         # A pyc the wheel itself ships is judged by its RECORD hash (above), not by its header: the
         # installer gives the source a new mtime, so a timestamp pyc of numpy's wheel reads as stale.
         verdict["modified"].extend(sorted(p for p in stale if _source_of(p, site) in record.files
                                           and _in_site(p, site) not in record.files))
-        verdicts[name] = _outside_site(dist.get("files"), site, verdict)
+        verdicts[name] = _outside_site(dist.files, site, len(record.files), verdict)
     findings = []
     for site, present in sorted(manifest.items()):
         tops = _other_owners(installed, site, records, locked, claimed_tops[site])
         strays = sorted(rel for rel in present.keys() - owned[site] if rel.partition("/")[0] not in tops)
-        findings.extend(unowned_findings(site, strays, snapshot.get("pth") or []))
+        findings.extend(unowned_findings(site, strays, snapshot.pth))
     return verdicts, findings
 
 
-def _as_another_locked(rel: str, got: str | None, site: str, installed: Mapping[str, Mapping[str, Any]],
+def _as_another_locked(rel: str, got: str | None, site: str, installed: Mapping[str, Distribution],
                        records: Mapping[str, WheelRecord], locked: Mapping[str, str]) -> bool:
     """A path that several locked wheels install (nvidia-nccl-cu12 and -cu13 both ship
     nvidia/nccl/include/nccl.h): the installer left one of them, and either is as locked. Asked only
     of a file that differs from its own wheel's RECORD, which is rare."""
     return got is not None and any(
         record.files.get(rel) == got for other, record in records.items()
-        if other in locked and str((installed.get(other) or {}).get("location")) == site)
+        if other in locked and (found := installed.get(other)) is not None and found.location == site)
 
 
-def _other_owners(installed: Mapping[str, Mapping[str, Any]], site: str, records: Mapping[str, WheelRecord],
+def _other_owners(installed: Mapping[str, Distribution], site: str, records: Mapping[str, WheelRecord],
                   locked: Mapping[str, str], claimed: set[str]) -> set[str]:
     """Top-level entries of distributions that no locked wheel covers (allowed extras, unexpected
     ones - already findings of their own - and seeded pip): owned as a whole by their metadata
@@ -132,10 +132,10 @@ def _other_owners(installed: Mapping[str, Mapping[str, Any]], site: str, records
     locked wheel installs (an added file inside `requests/` stays unowned)."""
     tops: set[str] = set()
     for name, dist in installed.items():
-        if str(dist["location"]) != site or (name in records and name in locked):
+        if dist.location != site or (name in records and name in locked):
             continue
-        tops.add(str(dist.get("metadata_dir", "")))
-        tops.update(str(t) for t in dist.get("top_level") or ())
+        tops.add(dist.metadata_dir)
+        tops.update(dist.top_level)
     return tops - claimed
 
 
@@ -169,21 +169,25 @@ def _source_of(pyc_path: str, site: str) -> str:
     return _source_rel(rel) if rel else ""
 
 
-def _outside_site(probe_verdict: Mapping[str, Any] | None, site: str, verdict: dict[str, Any]) -> dict[str, Any]:
+def _outside_site(probe_verdict: FileVerdict | None, site: str, checked: int,
+                  verdict: Mapping[str, list[str]]) -> FileVerdict:
     """Keep the probe's verdicts for files outside the site directory (scripts in bin/, data files):
     the wheel's RECORD does not say what an installer rewrote there (shebangs), so the installed
     RECORD is all there is."""
     prefix = site.rstrip("/") + "/"
-    for key in ("modified", "missing", "unreadable"):
-        outside = [p for p in (probe_verdict or {}).get(key, []) if not p.startswith(prefix)]
-        verdict[key] = verdict[key] + outside
-    return verdict
+    probe = probe_verdict or FileVerdict()
+
+    def joined(ours: list[str], theirs: tuple[str, ...]) -> tuple[str, ...]:
+        return (*ours, *(p for p in theirs if not p.startswith(prefix)))
+
+    return FileVerdict(checked=checked, modified=joined(verdict["modified"], probe.modified),
+                       missing=joined(verdict["missing"], probe.missing),
+                       unreadable=joined(verdict["unreadable"], probe.unreadable))
 
 
-def unowned_findings(site: str, strays: list[str], pth: Iterable[Mapping[str, Any]]) -> list[Finding]:
+def unowned_findings(site: str, strays: list[str], pth: Iterable[Pth]) -> list[Finding]:
     """One finding per top-level entry of the site directory that holds unowned files."""
-    runs = {posixpath.basename(p["path"]): p.get("exec") or [] for p in pth
-            if posixpath.dirname(p["path"]) == site.rstrip("/")}
+    runs = {posixpath.basename(p.path): p.exec for p in pth if posixpath.dirname(p.path) == site.rstrip("/")}
     by_top: dict[str, list[str]] = {}
     for rel in strays:
         by_top.setdefault(rel.split("/", 1)[0], []).append(rel)
@@ -201,37 +205,37 @@ def unowned_findings(site: str, strays: list[str], pth: Iterable[Mapping[str, An
     return findings
 
 
-def pth_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+def pth_findings(snapshot: Snapshot) -> list[Finding]:
     """Without --files there is no manifest: a .pth file that no installed RECORD lists is reported
     from the probe's own reading (a hint: the installed RECORDs are the environment's claim)."""
     findings = []
-    for pth in snapshot.get("pth") or []:
-        if pth.get("owner"):
+    for pth in snapshot.pth:
+        if pth.owner:
             continue
-        code = pth.get("exec") or []
-        detail = f"{STARTUP}: {code[0][:80]}" if code else "adds " + ", ".join(pth.get("added") or []) or ""
-        findings.append(Finding(kind="unowned", name=posixpath.basename(pth["path"]), expected="in no locked package",
-                                actual="1 file", detail=detail.strip(), paths=(pth["path"],)))
+        code = pth.exec
+        detail = f"{STARTUP}: {code[0][:80]}" if code else "adds " + ", ".join(pth.added)
+        findings.append(Finding(kind="unowned", name=posixpath.basename(pth.path), expected="in no locked package",
+                                actual="1 file", detail=detail.strip(), paths=(pth.path,)))
     return findings
 
 
-def shadowed_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+def shadowed_findings(snapshot: Snapshot) -> list[Finding]:
     """The probe's list of names found more than once on the path (or in the standard library)."""
-    added_by = {d: posixpath.basename(p["path"]) for p in snapshot.get("pth") or [] for d in p.get("added") or []}
+    added_by = {d: posixpath.basename(p.path) for p in snapshot.pth for d in p.added}
     findings = []
-    for entry in snapshot.get("shadowing") or []:
-        found = entry.get("found") or []
+    for entry in snapshot.shadowing:
+        found = entry.found
         if not found:
             continue
-        places = [posixpath.join(f["location"], f["entry"]) for f in found]
-        shown = [p + (f" (on the path through {added_by[f['location']]})" if f["location"] in added_by else "")
+        places = [posixpath.join(f.location, f.entry) for f in found]
+        shown = [p + (f" (on the path through {added_by[f.location]})" if f.location in added_by else "")
                  for p, f in zip(places, found)]
-        if entry.get("stdlib"):
-            findings.append(Finding(kind="shadowed", name=entry["name"], expected="the standard library's",
+        if entry.stdlib:
+            findings.append(Finding(kind="shadowed", name=entry.name, expected="the standard library's",
                                     actual=places[0], detail=f"{shown[0]}: a site directory provides a module "
                                     "the standard library has", paths=tuple(places)))
             continue
-        findings.append(Finding(kind="shadowed", name=entry["name"], expected=places[1] if len(places) > 1 else None,
+        findings.append(Finding(kind="shadowed", name=entry.name, expected=places[1] if len(places) > 1 else None,
                                 actual=places[0], detail=f"{shown[0]} comes first on the path and hides "
                                 f"{', '.join(shown[1:])}", paths=tuple(places)))
     return findings

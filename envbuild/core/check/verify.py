@@ -15,21 +15,23 @@ from envbuild.core.lineage.data import compare_outputs
 from envbuild.core.findings import STARTUP, Finding
 from envbuild.core.names import canonical_name
 from envbuild.core.lock import Lock
+from envbuild.core.snapshot import Distribution, FileVerdict, Snapshot
 from envbuild.core.versions import same_version, version_tuple
+
 
 SEEDED = frozenset({"pip", "setuptools", "wheel"})
 
 
-def active(snapshot: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def active(snapshot: Snapshot) -> dict[str, Distribution]:
     """The copy of each distribution that imports win: the first on sys.path."""
-    out: dict[str, Mapping[str, Any]] = {}
-    for dist in snapshot.get("distributions", []):
-        if "shadowed_by" not in dist and "duplicate_of" not in dist:
-            out.setdefault(dist["name"], dist)
+    out: dict[str, Distribution] = {}
+    for dist in snapshot.distributions:
+        if dist.shadowed_by is None and dist.duplicate_of is None:
+            out.setdefault(dist.name, dist)
     return out
 
 
-def verify(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str] = ()) -> list[Finding]:
+def verify(lock: Lock, snapshot: Snapshot, *, allow_extra: Iterable[str] = ()) -> list[Finding]:
     findings = environment_findings(lock.python, lock.platform, snapshot)
     locked = lock.expected  # the pins, and the base image's own packages where the target inherits them
     findings += package_findings(locked, snapshot, {canonical_name(n) for n in allow_extra} | (SEEDED - set(locked)),
@@ -38,7 +40,7 @@ def verify(lock: Lock, snapshot: Mapping[str, Any], *, allow_extra: Iterable[str
     return findings
 
 
-def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], allowed: set[str], *,
+def package_findings(locked: Mapping[str, str], snapshot: Snapshot, allowed: set[str], *,
                      optional: Iterable[str] = ()) -> list[Finding]:
     """Python distributions against locked versions (canonical name → version); an ``optional`` one
     is checked when installed and not missing when not."""
@@ -51,29 +53,29 @@ def package_findings(locked: Mapping[str, str], snapshot: Mapping[str, Any], all
             if name not in optional:
                 findings.append(Finding(kind="missing", name=name, expected=version))
             continue
-        if not same_version(dist["version"], version):
-            findings.append(Finding(kind="version", name=name, expected=version, actual=dist["version"]))
-        changed = files_finding(name, dist.get("files"), str(dist.get("location", "")), "files as in the locked wheel")
+        if not same_version(dist.version, version):
+            findings.append(Finding(kind="version", name=name, expected=version, actual=dist.version))
+        changed = files_finding(name, dist.files, dist.location, "files as in the locked wheel")
         if changed:
             findings.append(changed)
-    hooks = {p["owner"]: p for p in snapshot.get("pth") or [] if p.get("exec") and p.get("owner")}
+    hooks = {p.owner: p for p in snapshot.pth if p.exec and p.owner}
     for name, dist in sorted(installed.items()):
         if name not in locked and name in allowed:  # its files as its wheel on the index (or its RECORD) has them
-            files = dict(dist.get("files") or {})
-            files["missing"] = [p for p in files.get("missing") or [] if not p.endswith(".pyc")]
-            changed = files_finding(name, files, str(dist.get("location", "")), "files as in its wheel")
+            files = replace(dist.files, missing=tuple(p for p in dist.files.missing if not p.endswith(".pyc"))) \
+                if dist.files else None
+            changed = files_finding(name, files, dist.location, "files as in its wheel")
             if changed:
                 findings.append(changed)
         if name not in locked and name not in allowed:
-            detail, hook = f"in {dist['location']}", hooks.get(name)
+            detail, hook = f"in {dist.location}", hooks.get(name)
             if hook:  # its own RECORD lists a .pth that runs code: every start of the interpreter runs it
-                detail = f"{STARTUP}: {hook['exec'][0][:80]} ({hook['path'].rsplit('/', 1)[-1]}); {detail}"
-            findings.append(Finding(kind="unexpected", name=name, actual=dist["version"], detail=detail,
-                                    paths=(hook["path"],) if hook else ()))
+                detail = f"{STARTUP}: {hook.exec[0][:80]} ({hook.path.rsplit('/', 1)[-1]}); {detail}"
+            findings.append(Finding(kind="unexpected", name=name, actual=dist.version, detail=detail,
+                                    paths=(hook.path,) if hook else ()))
     return findings
 
 
-def hook_findings(snapshot: Mapping[str, Any], lock: Lock) -> tuple[list[Finding], list[str]]:
+def hook_findings(snapshot: Snapshot, lock: Lock) -> tuple[list[Finding], list[str]]:
     """Start-up code a locked distribution ships (a .pth with an executable line that its RECORD
     lists), never silent, since a compromised release puts its payload exactly there: where the
     lock recorded each pin's hooks (Lock.hooks_checked), one it did not record is a finding; one it
@@ -84,61 +86,61 @@ def hook_findings(snapshot: Mapping[str, Any], lock: Lock) -> tuple[list[Finding
     installed = active(snapshot)
     pins = {p.name: p for p in lock.pip}
     findings, notes = [], []
-    for pth in snapshot.get("pth") or []:
-        owner = pth.get("owner")
-        if not pth.get("exec") or owner not in pins or owner not in installed:
+    for pth in snapshot.pth:
+        owner = pth.owner
+        if not pth.exec or owner is None or owner not in pins or owner not in installed:
             continue
-        name, version = pth["path"].rsplit("/", 1)[-1], installed[owner]["version"]
-        line = pth["exec"][0][:80]
+        name, version = pth.path.rsplit("/", 1)[-1], installed[owner].version
+        line = pth.exec[0][:80]
         if lock.hooks_checked and name not in pins[owner].hooks:
             findings.append(Finding(kind="unowned", name=name, expected=f"the start-up code the lock records for "
                                     f"{owner} {pins[owner].version}: " + (", ".join(pins[owner].hooks) or "none"),
                                     actual=f"listed in {owner} {version}'s RECORD",
-                                    detail=f"{STARTUP}: {line}; in {pth['path'].rsplit('/', 1)[0]}",
-                                    paths=(pth["path"],)))
+                                    detail=f"{STARTUP}: {line}; in {pth.path.rsplit('/', 1)[0]}",
+                                    paths=(pth.path,)))
         else:
             notes.append(f"{STARTUP}: {name} of {owner} {version} (" + (
                 "the lock expects it" if lock.hooks_checked else "listed in its RECORD") + f"): {line}")
-    for found in snapshot.get("customize") or [] if not snapshot.get("engine") else ():
-        notes.append(f"{STARTUP}: {found['module']} at {found['path']}")  # the interpreter's own (Debian's), or planted
+    for found in snapshot.customize if not snapshot.engine else ():
+        notes.append(f"{STARTUP}: {found.module} at {found.path}")  # the interpreter's own (Debian's), or planted
     return findings, notes
 
 
-def duplicate_findings(snapshot: Mapping[str, Any]) -> list[Finding]:
+def duplicate_findings(snapshot: Snapshot) -> list[Finding]:
     """Copies that imports never reach (shadowed further down sys.path) or two metadata directories
     for one name in one place (a broken install)."""
     winners = active(snapshot)
     out = []
-    for dist in snapshot.get("distributions", []):
-        if "shadowed_by" not in dist and "duplicate_of" not in dist:
+    for dist in snapshot.distributions:
+        if dist.shadowed_by is None and dist.duplicate_of is None:
             continue
-        winner = winners.get(dist["name"])
-        why = (f"second metadata directory in {dist['location']}" if "duplicate_of" in dist
-               else f"shadowed: {dist['location']} is hidden by {dist['shadowed_by']}")
-        out.append(Finding(kind="duplicate", name=dist["name"], expected=winner["version"] if winner else None,
-                           actual=dist["version"], detail=why))
+        winner = winners.get(dist.name)
+        why = (f"second metadata directory in {dist.location}" if dist.duplicate_of is not None
+               else f"shadowed: {dist.location} is hidden by {dist.shadowed_by}")
+        out.append(Finding(kind="duplicate", name=dist.name, expected=winner.version if winner else None,
+                           actual=dist.version, detail=why))
     return out
 
 
-def environment_findings(python: str | None, platform: str, snapshot: Mapping[str, Any]) -> list[Finding]:
+def environment_findings(python: str | None, platform: str, snapshot: Snapshot) -> list[Finding]:
     """``python`` None: the environment has no Python of its own to check (a conda environment without one)."""
-    interp = snapshot.get("interpreter", {})
+    interp = snapshot.interpreter
     findings = []
-    have = ".".join(str(interp.get("version", "")).split(".")[:2])
+    have = ".".join(interp.version.split(".")[:2])
     want = ".".join((python or "").split(".")[:2])
-    if python and (have != want or (python.count(".") == 2 and interp.get("version") != python)):
-        findings.append(Finding(kind="python", name="python", expected=python, actual=interp.get("version")))
-    if python and interp.get("implementation", "cpython") != "cpython":
+    if python and (have != want or (python.count(".") == 2 and interp.version != python)):
+        findings.append(Finding(kind="python", name="python", expected=python, actual=interp.version or None))
+    if python and interp.implementation != "cpython":
         findings.append(Finding(kind="python", name="implementation", expected="cpython",
-                                actual=interp.get("implementation")))
+                                actual=interp.implementation))
     if not platform:  # a lock for no platform of its own (another tool's, settled for this environment)
         return findings
-    machine = str(interp.get("machine", "")).lower()
+    machine = interp.machine.lower()
     known = platforms.PLATFORMS.get(platform)
-    if interp.get("system", "linux") != "linux" or machine not in (known.machines if known else ()):
+    if interp.system != "linux" or machine not in (known.machines if known else ()):
         findings.append(Finding(kind="platform", name="architecture", expected=platform,
-                                actual=f"{interp.get('system', '?')}/{machine or '?'}"))
-    libc, version = interp.get("libc"), str(interp.get("libc_version", ""))
+                                actual=f"{interp.system or '?'}/{machine or '?'}"))
+    libc, version = interp.libc, interp.libc_version
     oldest = f"glibc >= {platforms.glibc_text()}"
     if libc == "musl":
         findings.append(Finding(kind="platform", name="libc", expected=oldest,
@@ -149,15 +151,14 @@ def environment_findings(python: str | None, platform: str, snapshot: Mapping[st
     return findings
 
 
-def files_finding(name: str, files: Mapping[str, Any] | None, location: str, expected: str) -> Finding | None:
+def files_finding(name: str, files: FileVerdict | None, location: str, expected: str) -> Finding | None:
     """The probe's file verdict (modified and deleted paths) as one `modified` finding, paths shown
     relative to where the package lives (a site-packages directory, a conda prefix)."""
-    files = files or {}
-    changed = tuple(files.get("modified", [])) + tuple(files.get("missing", []))
-    if not changed:
+    changed = (files.modified + files.missing) if files else ()
+    if not files or not changed:
         return None
-    parts = [f"{len(files[key])} {word}" for key, word in (("modified", "modified"), ("missing", "deleted"))
-             if files.get(key)]
+    parts = [f"{len(paths)} {word}" for paths, word in ((files.modified, "modified"), (files.missing, "deleted"))
+             if paths]
     location = location.rstrip("/") + "/"
     shown = [p[len(location):] if p.startswith(location) else p for p in changed[:3]]
     more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
@@ -178,7 +179,7 @@ class View:
     platform: str | None = None
     gpu: Mapping[str, Any] | None = None  # None: unknown (a lock); {}: known to have no GPU stack
     hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # a lock's: the files it accepts per package
-    files: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)  # a --files snapshot's verdicts
+    files: Mapping[str, tuple[FileVerdict, str]] = field(default_factory=dict)  # a --files snapshot's verdicts
     determinism: Mapping[str, str] = field(default_factory=dict)  # the determinism variables it ran with
     data: tuple[Mapping[str, Any], ...] | None = None  # the DVC outputs beside it (None: not recorded)
 
@@ -191,17 +192,16 @@ def view_of_lock(lock: Lock, label: str) -> View:
                 platform=lock.platform, hashes={p.name: frozenset(p.hashes) for p in pins if p.hashes})
 
 
-def view_of_snapshot(snapshot: Mapping[str, Any], label: str) -> View:
-    interp = snapshot.get("interpreter", {})
-    machine = str(interp.get("machine"))
-    known = platforms.of_machine(machine) if interp.get("system", "linux") == "linux" else None
+def view_of_snapshot(snapshot: Snapshot, label: str) -> View:
+    interp = snapshot.interpreter
+    known = platforms.of_machine(interp.machine) if interp.system == "linux" else None
     installed = active(snapshot)
-    return View(label=label, packages={n: d["version"] for n, d in installed.items()},
-                python=interp.get("version"), platform=known or f"{interp.get('system', 'linux')}/{machine}",
-                gpu=snapshot.get("gpu") or {},
-                files={n: (d["files"], str(d.get("location", ""))) for n, d in installed.items() if d.get("files")},
-                determinism=dict(snapshot.get("environment") or {}),
-                data=tuple((snapshot.get("data") or {}).get("outputs") or ()) if "data" in snapshot else None)
+    return View(label=label, packages={n: d.version for n, d in installed.items()},
+                python=interp.version or None, platform=known or f"{interp.system}/{interp.machine}",
+                gpu=snapshot.gpu.to_dict() if snapshot.gpu else {},  # compared key by key, new keys too
+                files={n: (d.files, d.location) for n, d in installed.items() if d.files},
+                determinism=dict(snapshot.environment),
+                data=tuple(o.to_dict() for o in snapshot.data.outputs) if snapshot.data is not None else None)
 
 
 def diff_views(a: View, b: View, *, ignore: Iterable[str] = SEEDED) -> list[Finding]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from envbuild.core.snapshot import Cpu, Gpu, Snapshot
+
 
 _KEYS = ("machine", "cpu_model", "cores", "gpus", "driver", "cuda_runtime", "cudnn", "torch_cuda")
 # The machine's own facts. The rest (CUDA runtime, cuDNN, torch's CUDA build) are read from the probed
@@ -22,19 +24,15 @@ def host(found: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in found.items() if key in HOST_KEYS}
 
 
-def fingerprint(snapshot: Mapping[str, Any], capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:
+def fingerprint(snapshot: Snapshot, capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:
     """From a snapshot (the probe's answer): the facts a reproduction holds two runs to.
     ``capabilities``: GPU model → compute capability (data/cuda.json), matched by name."""
-    cpu = snapshot.get("cpu") or {}
-    gpu = snapshot.get("gpu") or {}
-    gpus: list[dict[str, str | None]] = []
-    for entry in gpu.get("gpus") or []:
-        model = str(entry.get("model", ""))
-        gpus.append({"model": model, "compute_capability": _capability(model, capabilities or {})})
-    found = {"machine": str((snapshot.get("interpreter") or {}).get("machine", "")),
-             "cpu_model": cpu.get("model"), "cores": cpu.get("cores"), "gpus": sorted(gpus, key=lambda g: g["model"] or ""),
-             "driver": gpu.get("driver"), "cuda_runtime": gpu.get("cuda_runtime"), "cudnn": gpu.get("cudnn"),
-             "torch_cuda": gpu.get("torch_cuda")}
+    cpu, gpu = snapshot.cpu or Cpu(), snapshot.gpu or Gpu()
+    gpus = [{"model": entry.model, "compute_capability": _capability(entry.model, capabilities or {})}
+            for entry in gpu.gpus]
+    found = {"machine": snapshot.interpreter.machine, "cpu_model": cpu.model, "cores": cpu.cores or None,
+             "gpus": sorted(gpus, key=lambda g: g["model"] or ""), "driver": gpu.driver,
+             "cuda_runtime": gpu.cuda_runtime, "cudnn": gpu.cudnn, "torch_cuda": gpu.torch_cuda}
     return {key: value for key, value in found.items() if value not in (None, "", [])}
 
 

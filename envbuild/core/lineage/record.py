@@ -16,6 +16,8 @@ from typing import Any
 
 from envbuild.core.layout import EMBEDDED_LOCKS, Labels
 from envbuild.errors import UserError
+from envbuild.core.snapshot import Engine, EngineConfig, Snapshot
+
 
 ARTIFACT_DIR = "envbuild"
 SNAPSHOT = "snapshot.json"
@@ -63,7 +65,7 @@ def parse_source(argument: str) -> Source:
     raise UserError(f"{argument}: not an MLflow source", hint=hint)
 
 
-def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None, workdir: str | None,
+def invocation_of(snapshot: Snapshot, *, command: Sequence[str] | None, workdir: str | None,
                   capabilities: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What `reproduce` re-runs: the command the training ran (``command``, else the image's or the
     container's entrypoint and command as the engine has them), its working directory, the
@@ -72,22 +74,22 @@ def invocation_of(snapshot: Mapping[str, Any], *, command: Sequence[str] | None,
     from envbuild.core.lineage.hardware import fingerprint
     from envbuild.core.redact import redact_text
 
-    engine = snapshot.get("engine") or {}
-    config = engine.get("config") or {}
-    if command is None and (config.get("entrypoint") or config.get("cmd")):
-        command = [*(config.get("entrypoint") or []), *(config.get("cmd") or [])]
-    image = {key: engine[key] for key in ("ref", "image_id", "repo_digests") if engine.get(key)} or None
-    labels = engine.get("labels") or {}
-    if image is not None and labels.get(Labels.PROJECT):  # what code it trained: another image may differ
-        image["project"] = str(labels[Labels.PROJECT])
+    engine = snapshot.engine or Engine()
+    config = engine.config or EngineConfig()
+    if command is None and (config.entrypoint or config.cmd):
+        command = [*(config.entrypoint or ()), *(config.cmd or ())]
+    image: dict[str, Any] | None = {key: value for key, value in (
+        ("ref", engine.ref), ("image_id", engine.image_id), ("repo_digests", list(engine.repo_digests))) if value} or None
+    if image is not None and engine.labels.get(Labels.PROJECT):  # what code it trained: another image may differ
+        image["project"] = engine.labels[Labels.PROJECT]
     # an argument may carry a credential (--token=..., a URL with a password): recorded redacted
     return {"schema": 1, "command": [redact_text(str(arg)) for arg in command] if command else None,
-            "workdir": workdir or config.get("workdir") or None,
-            "environment": dict(snapshot.get("environment") or {}), "image": image,
+            "workdir": workdir or config.workdir or None,
+            "environment": dict(snapshot.environment), "image": image,
             "hardware": fingerprint(snapshot, capabilities)}
 
 
-def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | None, sbom: str | None,
+def record_artifacts(snapshot: Snapshot, *, lock: tuple[str, str] | None, sbom: str | None,
                      source: str, git_commit: str | None, tool_version: str,
                      data: list[dict[str, Any]] | None = None,
                      invocation: Mapping[str, Any] | None = None) -> tuple[dict[str, str], dict[str, str]]:
@@ -96,12 +98,12 @@ def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | Non
     ``invocation``: what a re-run needs (invocation_of)."""
     from envbuild.core.image.render import lock_sha256
 
-    artifacts = {SNAPSHOT: json.dumps(snapshot, indent=2, sort_keys=True) + "\n"}
+    artifacts = {SNAPSHOT: json.dumps(snapshot.to_dict(), indent=2, sort_keys=True) + "\n"}
     if invocation is not None:
         artifacts[INVOCATION] = json.dumps(invocation, indent=2, sort_keys=True) + "\n"
-    carried = snapshot.get("envbuild") or {}
-    labels = (snapshot.get("engine") or {}).get("labels") or {}  # the engine's: out of reach of the place
-    image_json = carried.get("image") if isinstance(carried.get("image"), Mapping) else None
+    engine = snapshot.engine or Engine()
+    labels = engine.labels  # the engine's: out of reach of the place
+    image = snapshot.envbuild.image if snapshot.envbuild else None
     tags = {"envbuild.version": tool_version, "envbuild.source": source}
     if lock is not None:
         format, text = lock
@@ -112,24 +114,22 @@ def record_artifacts(snapshot: Mapping[str, Any], *, lock: tuple[str, str] | Non
     if data is not None:
         artifacts[DVC] = json.dumps({"outputs": data}, indent=2, sort_keys=True) + "\n"
         tags["envbuild.dvc.outputs"] = str(len(data))
-    if image_json is not None:
-        artifacts[IMAGE] = json.dumps(image_json, indent=2, sort_keys=True) + "\n"
-    engine = snapshot.get("engine") or {}
-    if engine.get("image_id"):
-        tags["envbuild.image.id"] = engine["image_id"]
-    if engine.get("ref"):
-        tags["envbuild.image"] = engine["ref"]
-    digest = labels.get(Labels.INPUTS_DIGEST) or (image_json or {}).get("inputs_digest")
+    if image is not None:
+        artifacts[IMAGE] = json.dumps(image.to_dict(), indent=2, sort_keys=True) + "\n"
+    if engine.image_id:
+        tags["envbuild.image.id"] = engine.image_id
+    if engine.ref:
+        tags["envbuild.image"] = engine.ref
+    digest = labels.get(Labels.INPUTS_DIGEST) or (image.inputs_digest if image else None)
     if digest:
         tags["envbuild.inputs-digest"] = str(digest)
     revision = labels.get(Labels.REVISION) or git_commit
     if revision:
         tags["envbuild.git.commit"] = str(revision).removesuffix("-dirty")
         tags["envbuild.git.dirty"] = "true" if str(revision).endswith("-dirty") else "false"
-    index = {"artifacts": sorted(artifacts), "tags": tags, "taken": snapshot.get("taken")}
+    index = {"artifacts": sorted(artifacts), "tags": tags, "taken": snapshot.taken.to_dict() if snapshot.taken else None}
     artifacts[RECORD] = json.dumps(index, indent=2, sort_keys=True) + "\n"
     return artifacts, tags
-
 
 
 DVC = "dvc.json"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild.core.layout import Labels
 from envbuild.core.lock import CONDA, Package
+from envbuild.core.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from cyclonedx.model.component import Component
@@ -185,23 +186,22 @@ def bom_of_lock(text: str, label: str, *, tool_version: str) -> str:
                                      lock_sha256=lock_sha256(text)))
 
 
-def bom_of_snapshot(data: Mapping[str, Any], label: str, *, tool_version: str) -> str:
+def bom_of_snapshot(data: Snapshot, label: str, *, tool_version: str) -> str:
     """The document of a snapshot: of the lock an envbuild image carries (vouched for by its label,
     else by its own body digest), or of the distributions found, without hashes, when it has none."""
     from envbuild.core.image.render import lock_sha256
     from envbuild.core.lock import PIP
     from envbuild.core.lock.carried import carried_lock, read_carried
 
-    carried = data.get("envbuild") or {}
-    labels = (data.get("engine") or {}).get("labels") or {}
+    labels = data.engine.labels if data.engine else {}
     found = carried_lock(data)
     lock = read_carried(data, label)
     if found and lock is not None:
         packages, sha256 = lock.packages, lock_sha256(found[1])
     else:
-        packages = tuple(Package(name=str(d["name"]), version=str(d["version"]), manager=PIP)
-                         for d in data.get("distributions") or [] if d.get("name") and d.get("version"))
+        packages = tuple(Package(name=d.name, version=d.version, manager=PIP)
+                         for d in data.distributions if d.name and d.version)
         sha256 = None
-    image_json = given if isinstance(given := carried.get("image"), Mapping) else {}
+    image_json = data.envbuild.image.to_dict() if data.envbuild and data.envbuild.image else {}
     return cyclonedx_json(subject_of_image(labels, image_json, packages, image=label, tool_version=tool_version,
                                            lock_sha256=sha256))

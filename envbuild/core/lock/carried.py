@@ -4,17 +4,19 @@ image's own label vouches for it. Pure: one home for what verify, diff, sbom and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
-
-from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS, PROBE_LOCK_KEYS, Labels
+from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS, Labels
 from envbuild.core.lock import Lock, read_lock
+from envbuild.core.lock.conda_format import FORMAT as CONDA_FORMAT
+from envbuild.core.lock.pip_format import FORMAT as PIP_FORMAT
+from envbuild.core.snapshot import Snapshot
 
 
-def carried_lock(snapshot: Mapping[str, Any]) -> tuple[str, str] | None:
+def carried_lock(snapshot: Snapshot) -> tuple[str, str] | None:
     """(format, text) of the lock the place carries under /etc/envbuild (as the probe read it), or None."""
-    carried = snapshot.get("envbuild") or {}
-    found = [(format, carried[key]) for format, key in PROBE_LOCK_KEYS.items() if carried.get(key)]
+    carried = snapshot.envbuild
+    if carried is None:
+        return None
+    found = [(format, text) for format, text in ((PIP_FORMAT, carried.lock), (CONDA_FORMAT, carried.conda_lock)) if text]
     return found[-1] if found else None
 
 
@@ -23,14 +25,13 @@ def carried_path(format: str) -> str:
     return f"{EMBEDDED_DIR}/{EMBEDDED_LOCKS[format]}"
 
 
-def label_vouches(snapshot: Mapping[str, Any], embedded_lock: str) -> bool:
+def label_vouches(snapshot: Snapshot, embedded_lock: str) -> bool:
     """The image's own label gives this lock's sha256: it is the lock the image was built with."""
-    labels = (snapshot.get("engine") or {}).get("labels") or {}
-    want = labels.get(Labels.LOCK_SHA256)
+    want = snapshot.engine.labels.get(Labels.LOCK_SHA256) if snapshot.engine else None
     return bool(want) and hashlib.sha256(embedded_lock.encode("utf-8")).hexdigest() == want
 
 
-def read_carried(snapshot: Mapping[str, Any], label: str) -> Lock | None:
+def read_carried(snapshot: Snapshot, label: str) -> Lock | None:
     """The lock the place carries, read as one envbuild wrote: the image's label vouches for it (a lock
     of format 1 too), else it must stand on its own body digest (a LockError when it does not). None
     when it carries none. ``label`` names the place in errors ('img:/etc/envbuild/lock.txt')."""

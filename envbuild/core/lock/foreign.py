@@ -25,6 +25,7 @@ from envbuild.core.lock import conda_format, pip_format
 from envbuild.core.lock.model import DEFAULT_INDEX, PIP, Lock, Package
 from envbuild.core.markers import applies
 from envbuild.core.names import canonical_name
+from envbuild.core.snapshot import Interpreter
 from envbuild.errors import LockError
 
 EXPECTED = ("an envbuild lock, a hashed requirements file (pip-compile, uv pip compile --generate-hashes, "
@@ -109,16 +110,15 @@ def settle(lock: Lock | Foreign, *, python: str, platform: str, machine: str = "
                 packages=tuple(sorted(packages, key=lambda p: p.name)), index_url=index)
 
 
-def settle_for(lock: Lock | Foreign | None, interpreter: Mapping[str, Any], python: str | None = None) -> Lock | None:
+def settle_for(lock: Lock | Foreign | None, interpreter: Interpreter, python: str | None = None) -> Lock | None:
     """``settle`` for the interpreter a snapshot describes (its version and machine); ``python``
     (X.Y[.Z]): for that Python instead of the interpreter's (`verify --lock-python`)."""
     from envbuild.core.platforms import of_machine
 
     if not isinstance(lock, Foreign):
         return lock
-    machine = str(interpreter.get("machine", ""))
-    return settle(lock, python=python or str(interpreter.get("version", "")), platform=of_machine(machine) or "",
-                  machine=machine)
+    return settle(lock, python=python or interpreter.version, platform=of_machine(interpreter.machine) or "",
+                  machine=interpreter.machine)
 
 
 _PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")  # the CPython minors a lock may be settled for
