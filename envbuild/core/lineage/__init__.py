@@ -1,1 +1,2 @@
-"""What a training run records and what is derived from it: the record, SBOMs, provenance, DVC data, hardware, a reproduction. Pure."""
+"""What a training run records and what is derived from it: the record, SBOMs, provenance, DVC data,
+hardware, a reproduction. Pure."""
