@@ -5,8 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ENVBUILD := $(VENV)/bin/envbuild
 PYTEST_ARGS ?=
-# pytest-xdist workers: one per core, each taking whole test modules (their module fixtures, and the
-# README tour's steps, run in order on one worker); JOBS=0 runs the tests in this process.
+# pytest-xdist workers for the tests that need no Docker engine: one per core, each taking whole test
+# modules (their module fixtures run once); JOBS=0 runs them in this process.
 JOBS   ?= auto
 TOOLS  ?= .tools
 
@@ -40,9 +40,12 @@ $(TOOLS)/%/.installed: tools/%/locks/tool.txt $(VENV)/.installed
 	$(UV) pip install --quiet --python $(TOOLS)/$*/bin/python --require-hashes --no-deps -r tools/$*/locks/tool.txt
 	touch $@
 
-## make test: the whole suite, as CI runs it (network and Docker tests included).
+## make test: the whole suite, as CI runs it (network and Docker tests included). The tests that need
+## the Docker engine run after the others, one at a time: two builds at once on one engine have given
+## one image two IDs (README: Decisions), which the tests that hold IDs equal would take for a defect.
 test: venv tools
-	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+	status=0; $(PY) -m pytest -n $(JOBS) --dist loadfile -m "not docker" $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -m docker $(PYTEST_ARGS) || status=$$?; exit $$status
 
 ## make test-fast: only the hermetic tests (no PyPI, no Docker engine, no sshd); it installs nothing
 ## but the venv, so that it runs offline after `make venv` (DVC's tests want `make tools` first).
