@@ -105,13 +105,6 @@ def _json(text: str, label: str) -> Any:
         raise UserError(f"{label}: not valid JSON: {exc}") from None
 
 
-def carried(snapshot: Snapshot, label: str) -> "Lock | None":
-    """The lock a snapshot carries, if it is one envbuild wrote (the image's label vouches, or its body digest)."""
-    from envbuild.core.lock.carried import read_carried
-
-    return read_carried(snapshot, label)
-
-
 def view_of(snapshot: Snapshot, label: str) -> "View":
     from envbuild.core.check.conda_verify import view_of_conda_snapshot
 

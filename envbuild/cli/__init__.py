@@ -85,14 +85,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fresh_run() -> None:
     """Each command line starts afresh: the default settings, no secret of another's ${VAR}s, no
-    index page remembered from another."""
-    from envbuild.adapters.index.pages import forget_pages
+    index page remembered from another (asked of the index client only where an earlier command line
+    loaded it: importing it costs every command ~5 ms)."""
     from envbuild.cli.settings import reset_settings
     from envbuild.core.redact import forget_secrets
 
     reset_settings()
     forget_secrets()
-    forget_pages()
+    pages = sys.modules.get("envbuild.adapters.index.pages")
+    if pages is not None:
+        pages.forget_pages()
 
 
 def _usage_errors() -> tuple[type[BaseException], ...]:

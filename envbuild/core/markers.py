@@ -5,11 +5,12 @@ and checked, never dropped silently. Pure; packaging is imported on the first ma
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 _FULL_VERSION_NAMES = ("python_full_version", "implementation_version")
 
 
-def evaluate(marker: str, env: Mapping[str, str], *, context: str = "metadata") -> bool | None:
+def evaluate(marker: str, env: Mapping[str, Any], *, context: str = "metadata") -> bool | None:
     """True or False where ``marker`` can be told in ``env``; None where it cannot: unreadable, a
     comparison packaging cannot make, or a full Python version asked of a target known by X.Y only
     (its environment says X.Y.0: a guess, so 3.11.0 itself is taken as not known)."""
@@ -24,6 +25,6 @@ def evaluate(marker: str, env: Mapping[str, str], *, context: str = "metadata") 
         return None
 
 
-def applies(marker: str | None, env: Mapping[str, str], *, context: str = "metadata") -> bool:
+def applies(marker: str | None, env: Mapping[str, Any], *, context: str = "metadata") -> bool:
     """The one rule: no marker, or one that is true, or one that cannot be told."""
     return not marker or evaluate(marker, env, context=context) is not False

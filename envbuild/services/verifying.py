@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild.adapters.places import DEFAULT_TIMEOUT, Place, start_snapshots
-from envbuild.adapters.sides import carried, side_of, view_of
+from envbuild.adapters.sides import side_of, view_of
 from envbuild.core.progress import Progress, silent
 from envbuild.errors import BuildError, ToolUnavailable, UserError
 
@@ -144,11 +144,14 @@ def _check_data(directory: Path, choice: LockChoice, *, environ: Mapping[str, st
 def expected_of(source: str, *, environ: Mapping[str, str]) -> LockChoice:
     """The expected side of ``verify --against``: an MLflow run's record (its lock and the snapshot of
     what it trained in), a snapshot file (and the lock it carries), a lock file, or an image."""
+    from envbuild.core.lock.carried import read_carried
+
     side = side_of(source, environ=environ)
     if side.snapshot is None:
         return LockChoice(lock=side.lock, label=side.label)
-    lock = side.lock if side.kind == "record" else carried(side.snapshot, side.label)
+    lock = side.lock if side.kind == "record" else read_carried(side.snapshot, side.label)
     return LockChoice(lock=lock, label=side.label, expected=view_of(side.snapshot, side.label))
+
 
 def _check_place(place: Place, snapshot: "Snapshot", lock: "Lock | None", *, files: bool,
                  allow_extra: Sequence[str], require_gpu: bool, wheels: "WheelSource", progress: Progress,
@@ -267,12 +270,12 @@ def _embedded_lock(place: Place, snapshot: "Snapshot") -> tuple[Any, str, str, "
     """(the lock the place carries, its text, where it lies, None) — or, when that lock is not one
     envbuild wrote, (None, its text, where, the finding that says so)."""
     from envbuild.core.findings import Finding
-    from envbuild.core.layout import EMBEDDED_DIR, EMBEDDED_LOCKS
+    from envbuild.core.layout import EMBEDDED_LOCKS
     from envbuild.core.lock.carried import carried_lock, carried_path, read_carried
 
     found = carried_lock(snapshot)
     if found is None:
-        names = " or ".join(f"{EMBEDDED_DIR}/{name}" for name in EMBEDDED_LOCKS.values())
+        names = " or ".join(carried_path(format) for format in EMBEDDED_LOCKS)
         raise UserError(f"{place.label} carries no {names} (not built by envbuild?)",
                         hint="pass --lock FILE, or an image directory and --target")
     format, text = found

@@ -143,12 +143,7 @@ def python_for(lock: Lock | Foreign, host: str) -> str:
 
 
 def _applying(packages: tuple[Package, ...], env: Mapping[str, Any]) -> tuple[Package, ...]:
-    return tuple(replace(p, marker=None) for p in packages if _applies(p.marker, env))
-
-
-def _applies(marker: str | None, env: Mapping[str, Any], context: str = "metadata") -> bool:
-    """A marker that cannot be told applies (core/markers.py): the package is checked, never dropped."""
-    return applies(marker, env, context=context)
+    return tuple(replace(p, marker=None) for p in packages if applies(p.marker, env))
 
 
 def _marker_env(python: str, platform: str, machine: str) -> dict[str, str]:
@@ -217,7 +212,7 @@ def _pylock(doc: Any, source: str, env: Mapping[str, str] | None = None) -> tupl
     context_env = dict(env, extras=frozenset(), dependency_groups=groups)
     found, indexes = [], []
     for i, package in enumerate(lock.packages):
-        if package.marker is not None and not _applies(str(package.marker), context_env, "lock_file"):
+        if package.marker is not None and not applies(str(package.marker), context_env, context="lock_file"):
             continue
         hashes = sorted({f"sha256:{f.hashes['sha256'].lower()}" for f in [*(package.wheels or ()), package.sdist,
                                                                           package.archive] if f and "sha256" in f.hashes})
@@ -261,7 +256,7 @@ def _uv_packages(doc: Any, source: str, env: Mapping[str, str] | None = None) ->
         stack = list(deps if isinstance(deps, list) else [])
         while stack:
             dep = stack.pop()
-            if not isinstance(dep, dict) or not _applies(dep.get("marker"), env):
+            if not isinstance(dep, dict) or not applies(dep.get("marker"), env):
                 continue
             entry = _resolve(by_name, dep, source, where)
             if entry is None or id(entry) in into or (into is optional and id(entry) in required):
